@@ -1,0 +1,77 @@
+// Input: files cut into byte-range splits, and readers that turn a split into records.
+//
+// Hadoop's rule holds for every reader: a record that straddles a split boundary belongs to the
+// split where it starts, and that split's reader reads past the end of its range to finish it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "minimr/task_context.h"
+
+namespace minimr {
+
+// The job's input files in their listed order, with their sizes when the job was planned.
+struct InputFiles {
+  std::vector<std::string> paths;
+  std::vector<uint64_t> sizes;
+};
+
+// Bytes [offset, offset + length) of input file number `file_index`.
+struct InputSplit {
+  int file_index = 0;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+
+// Yields the records of one split. The views stay valid until the next call to Next().
+class RecordReader {
+ public:
+  virtual ~RecordReader() = default;
+  // Returns false when the split has no more records.
+  virtual bool Next(std::string_view* key, std::string_view* value) = 0;
+  // Input bytes consumed so far (for progress reports).
+  virtual uint64_t bytes_read() const = 0;
+};
+
+class InputFormat {
+ public:
+  virtual ~InputFormat() = default;
+  // Opens a reader over `split` of `files`. Throws std::runtime_error naming the file on I/O errors.
+  virtual std::unique_ptr<RecordReader> Open(const InputFiles& files, const InputSplit& split,
+                                             TaskContext& context) = 0;
+};
+
+// Text lines: key is the line's byte offset in its file (decimal), value the line without its
+// '\n' (and without a '\r' before it).
+class LineInputFormat : public InputFormat {
+ public:
+  std::unique_ptr<RecordReader> Open(const InputFiles& files, const InputSplit& split,
+                                     TaskContext& context) override;
+};
+
+// Reads a file in large sequential pieces with pread(2); for input formats.
+class FileReader {
+ public:
+  // Throws std::runtime_error naming `path` if it cannot be opened.
+  explicit FileReader(const std::string& path);
+  ~FileReader();
+  FileReader(const FileReader&) = delete;
+  FileReader& operator=(const FileReader&) = delete;
+
+  // Reads up to `len` bytes at `offset` into `buf`; returns the count, 0 at the end of the file.
+  // Throws std::runtime_error naming the file on an I/O error.
+  size_t ReadAt(uint64_t offset, char* buf, size_t len);
+  uint64_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  uint64_t size_ = 0;
+};
+
+}  // namespace minimr

@@ -1,0 +1,32 @@
+#include "framework/src/api/job_params.h"
+
+#include <stdexcept>
+
+namespace minimr {
+
+Params ResolveParams(const std::string& job_name, const JobDefinition& job,
+                     const std::map<std::string, std::string>& given) {
+  std::map<std::string, std::string> values;
+  for (const ParamSpec& spec : job.params) values[spec.name] = spec.default_value;
+  for (const auto& [name, value] : given) {
+    if (!values.count(name)) {
+      std::string known;
+      for (const ParamSpec& spec : job.params) known += (known.empty() ? "" : ", ") + spec.name;
+      throw ParamError("params." + name + ": job '" + job_name + "' has no such parameter" +
+                       (known.empty() ? " (it takes none)" : " (it takes: " + known + ")"));
+    }
+    values[name] = value;
+  }
+  Params params(std::move(values));
+  if (job.validate) job.validate(params);
+  return params;
+}
+
+const JobDefinition& GetJob(const std::string& name) {
+  if (const JobDefinition* job = FindJob(name)) return *job;
+  std::string known;
+  for (const auto& n : RegisteredJobs()) known += (known.empty() ? "" : ", ") + n;
+  throw std::runtime_error("there is no job named '" + name + "' (built-in jobs: " + known + ")");
+}
+
+}  // namespace minimr

@@ -1,0 +1,86 @@
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "minimr/input.h"
+
+namespace minimr {
+namespace {
+
+constexpr size_t kBlock = 1 << 20;
+
+class LineReader : public RecordReader {
+ public:
+  LineReader(const std::string& path, uint64_t start, uint64_t end)
+      : file_(path), end_(end), pos_(start) {
+    // A line starts at 0 or just after a '\n'. Unless the split starts a file, its first partial
+    // line belongs to the split before: look at the byte before the start and skip through the
+    // next '\n'.
+    if (start > 0) {
+      pos_ = start - 1;
+      std::string_view skipped;
+      if (!ReadLine(&skipped)) pos_ = end_;
+    }
+  }
+
+  bool Next(std::string_view* key, std::string_view* value) override {
+    if (pos_ >= end_) return false;  // the next line starts in the split after this one
+    uint64_t line_start = pos_;
+    if (!ReadLine(value)) return false;
+    if (!value->empty() && value->back() == '\r') value->remove_suffix(1);
+    key_ = std::to_string(line_start);
+    *key = key_;
+    return true;
+  }
+
+  uint64_t bytes_read() const override { return consumed_; }
+
+ private:
+  // Reads the line at pos_ (through its '\n' or the end of the file) into *line; false at EOF.
+  bool ReadLine(std::string_view* line) {
+    line_.clear();
+    for (;;) {
+      if (buf_pos_ == buf_.size()) {
+        buf_.resize(kBlock);
+        size_t n = file_.ReadAt(pos_, buf_.data(), kBlock);
+        buf_.resize(n);
+        buf_pos_ = 0;
+        if (n == 0) {
+          *line = line_;
+          return !line_.empty();
+        }
+      }
+      const char* begin = buf_.data() + buf_pos_;
+      size_t avail = buf_.size() - buf_pos_;
+      const void* nl = std::memchr(begin, '\n', avail);
+      size_t take = nl ? static_cast<const char*>(nl) - begin + 1 : avail;
+      line_.append(begin, nl ? take - 1 : take);
+      buf_pos_ += take;
+      pos_ += take;
+      consumed_ += take;
+      if (nl) {
+        *line = line_;
+        return true;
+      }
+    }
+  }
+
+  FileReader file_;
+  uint64_t end_;
+  uint64_t pos_;
+  uint64_t consumed_ = 0;
+  std::vector<char> buf_;
+  size_t buf_pos_ = 0;
+  std::string line_;
+  std::string key_;
+};
+
+}  // namespace
+
+std::unique_ptr<RecordReader> LineInputFormat::Open(const InputFiles& files,
+                                                    const InputSplit& split, TaskContext&) {
+  return std::make_unique<LineReader>(files.paths.at(split.file_index), split.offset,
+                                      split.offset + split.length);
+}
+
+}  // namespace minimr

@@ -1,0 +1,137 @@
+#include "framework/src/cli/job_session.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+
+#include "framework/src/api/job_params.h"
+#include "framework/src/config/byte_size.h"
+#include "framework/src/runtime/job_client.h"
+#include "framework/src/runtime/job_output.h"
+#include "framework/src/util/progress_line.h"
+#include "minimr/job.h"
+
+namespace minimr::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string Rate(double bytes, double seconds) {
+  return seconds > 0 ? config::FormatBytes(static_cast<uint64_t>(bytes / seconds)) + "/s" : "-";
+}
+
+std::string ProgressText(const wire::JobStatus& s) {
+  char text[256];
+  std::snprintf(text, sizeof text, "map %d/%d  reduce %d/%d  %s of %s  %s  %d workers  %.1f s",
+                s.maps_done, s.maps_total, s.reduces_done, s.reduces_total,
+                config::FormatBytes(s.bytes_done).c_str(),
+                config::FormatBytes(s.bytes_total).c_str(),
+                Rate(double(s.bytes_done), s.seconds).c_str(), s.workers, s.seconds);
+  return text;
+}
+
+}  // namespace
+
+bool ParseJobArguments(int argc, char** argv, const char* command, std::string* yaml,
+                       std::vector<std::string>* overrides) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "-D") {
+      if (i + 1 == argc) {
+        std::cerr << "minimr " << command << ": -D needs key=value\n";
+        return false;
+      }
+      overrides->push_back(argv[++i]);
+    } else if (arg.rfind("-D", 0) == 0) {
+      overrides->push_back(arg.substr(2));
+    } else if (!arg.empty() && arg[0] == '-') {
+      std::cerr << "minimr " << command << ": unknown option " << arg << "\n";
+      return false;
+    } else if (yaml->empty()) {
+      *yaml = arg;
+    } else {
+      std::cerr << "minimr " << command << ": one job file at a time (got " << *yaml << " and "
+                << arg << ")\n";
+      return false;
+    }
+  }
+  if (yaml->empty()) {
+    std::cerr << "usage: minimr " << command << " JOB.yaml [-D key=value]...\n";
+    return false;
+  }
+  return true;
+}
+
+wire::JobSubmission PrepareSubmission(const config::JobConfig& config) {
+  const JobDefinition& job = GetJob(config.job);
+  Params params = ResolveParams(config.job, job, config.params);
+
+  std::vector<std::string> inputs = config::ExpandInputPaths(config, /*allow_empty=*/true);
+  if (inputs.empty() && !config.generate.empty()) {
+    if (!job.generate_input) {
+      throw std::runtime_error(config.source + ": input.generate: job '" + config.job +
+                               "' cannot generate its input");
+    }
+    std::string directory = fs::path(config.input_patterns.front()).parent_path().string();
+    std::cout << "No input matches " << config.input_patterns.front() << "; generating it in "
+              << directory << " (once)." << std::endl;
+    job.generate_input(Params(config.generate), directory, std::cout);
+  }
+  inputs = config::ExpandInputPaths(config);
+  runtime::CheckOutputDir(config.output_dir);
+
+  wire::JobSubmission submission;
+  submission.job_name = config.job;
+  submission.params = config.params;
+  submission.input_paths = inputs;
+  submission.split_size = config.split_size;
+  submission.reduce_tasks = config.reduce_tasks;
+  submission.output_dir = config.output_dir;
+  submission.config_yaml = config.effective_yaml;
+  return submission;
+}
+
+int FollowJob(const std::string& host, uint16_t port, const wire::Key& key,
+              const wire::JobSubmission& submission, const std::function<void()>& check) {
+  ProgressLine progress(std::cout, ProgressLine::StdoutIsTerminal());
+  wire::JobStatus result =
+      runtime::SubmitJob(host, port, key, submission, [&](const wire::JobStatus& status) {
+        progress.Update(ProgressText(status));
+        if (check) check();
+      });
+  progress.Finish(ProgressText(result));
+  if (!result.ok) {
+    std::cerr << "minimr: job " << submission.job_name << " failed: " << result.error << std::endl;
+    return 1;
+  }
+  std::cout << "Job " << submission.job_name << " done in " << std::fixed
+            << std::setprecision(1) << result.seconds << " s: " << result.maps_total
+            << " map tasks, " << result.reduces_total << " reduce tasks, " << result.workers
+            << " workers, input " << config::FormatBytes(result.bytes_total) << " at "
+            << Rate(double(result.bytes_total), result.seconds) << ".\n"
+            << "Output: " << submission.output_dir << std::endl;
+
+  const JobDefinition& job = GetJob(submission.job_name);
+  if (!job.report) return 0;
+  ReportContext context;
+  context.output_dir = submission.output_dir;
+  context.params = ResolveParams(submission.job_name, job, submission.params);
+  for (const auto& [name, value] : result.counters) context.counters.Add(name, value);
+  context.out = &std::cout;
+  try {
+    std::cout << "\n";
+    job.report(context);
+  } catch (const std::exception& e) {
+    std::cerr << "minimr: the job's output is complete in " << submission.output_dir
+              << ", but its report failed: " << e.what()
+              << "\n(render it again with: minimr report " << submission.output_dir << ")"
+              << std::endl;
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace minimr::cli

@@ -1,0 +1,30 @@
+// What `minimr run` and `minimr submit` share: reading the job's YAML into a submission, showing
+// the job's progress, and the summary and report at its end.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "framework/src/config/job_config.h"
+#include "framework/src/wire/handshake.h"
+#include "framework/src/wire/messages.h"
+
+namespace minimr::cli {
+
+// Reads and checks the job file (with -D overrides), generates missing input where the job can,
+// and returns the submission. Throws config::ConfigError or std::runtime_error for the user.
+wire::JobSubmission PrepareSubmission(const config::JobConfig& config);
+
+// Submits to host:port, shows progress on stdout (a live line on a terminal, plain lines
+// otherwise), prints the summary and runs the job's report. `check` is called with each progress
+// update and may throw to abandon the job (an interrupt, a dead cluster). Returns the exit status.
+int FollowJob(const std::string& host, uint16_t port, const wire::Key& key,
+              const wire::JobSubmission& submission, const std::function<void()>& check);
+
+// Parses `JOB.yaml [-D key=value]...` (also -Dkey=value); returns false and prints why if the
+// arguments are wrong.
+bool ParseJobArguments(int argc, char** argv, const char* command, std::string* yaml,
+                       std::vector<std::string>* overrides);
+
+}  // namespace minimr::cli

@@ -1,0 +1,81 @@
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <filesystem>
+#include <iostream>
+
+#include "framework/src/cli/commands.h"
+#include "framework/src/runtime/master.h"
+#include "framework/src/wire/connection_file.h"
+
+namespace minimr::cli {
+
+namespace po = boost::program_options;
+
+int MasterCommand(int argc, char** argv) {
+  po::options_description options(
+      "usage: minimr master [options]\n\nStarts a master and writes the cluster's connection "
+      "file (address and secret key, mode 0600).\nWorkers join with `minimr worker`, jobs come "
+      "with `minimr submit`. Stops on SIGINT or SIGTERM.\n\noptions");
+  options.add_options()("help,h", "this help")(
+      "host", po::value<std::string>()->default_value("127.0.0.1"),
+      "address to listen on (0.0.0.0 for every interface)")(
+      "port", po::value<uint16_t>()->default_value(0), "port to listen on (0: any free port)")(
+      "connection-file", po::value<std::string>(),
+      "where to write the connection file (default ~/.minimr/connection.json)")(
+      "advertise", po::value<std::string>(),
+      "the host name workers should use (default: --host, or this host's name for 0.0.0.0)");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, options), vm);
+    po::notify(vm);
+  } catch (const std::exception& e) {
+    std::cerr << "minimr master: " << e.what() << "\n" << options;
+    return 2;
+  }
+  if (vm.count("help")) {
+    std::cout << options;
+    return 0;
+  }
+  std::string path = vm.count("connection-file") ? vm["connection-file"].as<std::string>()
+                                                 : wire::DefaultConnectionFilePath();
+  try {
+    boost::asio::io_context io;
+    runtime::MasterOptions master_options;
+    master_options.host = vm["host"].as<std::string>();
+    master_options.port = vm["port"].as<uint16_t>();
+    master_options.key = wire::NewKey();
+    runtime::Master master(io, master_options);
+
+    wire::ConnectionInfo info;
+    info.host = master_options.host;
+    if (vm.count("advertise")) {
+      info.host = vm["advertise"].as<std::string>();
+    } else if (info.host == "0.0.0.0" || info.host == "::") {
+      char name[256] = "localhost";
+      ::gethostname(name, sizeof name);
+      info.host = name;
+    }
+    info.port = master.port();
+    info.key = master_options.key;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+    wire::WriteConnectionFile(path, info);
+    std::cerr << "[master] listening on " << master_options.host << ":" << info.port
+              << "; connection file " << path << std::endl;
+
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](boost::system::error_code ec, int) {
+      if (ec) return;
+      std::cerr << "[master] stopping" << std::endl;
+      master.Stop();
+    });
+    io.run();
+    std::remove(path.c_str());
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "minimr master: " << e.what() << std::endl;
+    return 1;
+  }
+}
+
+}  // namespace minimr::cli

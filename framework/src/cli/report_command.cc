@@ -1,0 +1,53 @@
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "framework/src/api/job_params.h"
+#include "framework/src/cli/commands.h"
+#include "minimr/job.h"
+
+namespace minimr::cli {
+
+int ReportCommand(int argc, char** argv) {
+  if (argc != 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    std::cout << "usage: minimr report OUTDIR\n\nRenders the report of a finished job again from "
+                 "its output directory (part files and job.json).\n";
+    return argc == 2 ? 0 : 2;
+  }
+  std::string dir = argv[1];
+  std::string json_path = dir + "/job.json";
+  try {
+    if (!std::filesystem::exists(dir + "/_SUCCESS")) {
+      throw std::runtime_error(dir + " is not the output of a finished job (no _SUCCESS)");
+    }
+    std::ifstream in(json_path);
+    if (!in) throw std::runtime_error(json_path + ": cannot read");
+    nlohmann::json json;
+    try {
+      json = nlohmann::json::parse(in);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(json_path + ": malformed: " + e.what());
+    }
+    std::string name = json.at("job").get<std::string>();
+    const JobDefinition& job = GetJob(name);
+    if (!job.report) {
+      std::cout << "Job " << name << " has no report.\n";
+      return 0;
+    }
+    ReportContext context;
+    context.output_dir = dir;
+    context.params = Params(json.at("params").get<std::map<std::string, std::string>>());
+    for (const auto& [counter, value] : json.at("counters").items()) {
+      context.counters.Add(counter, value.get<int64_t>());
+    }
+    context.out = &std::cout;
+    job.report(context);
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "minimr report: " << e.what() << std::endl;
+    return 1;
+  }
+}
+
+}  // namespace minimr::cli

@@ -1,0 +1,139 @@
+#include <signal.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "framework/src/cli/commands.h"
+#include "framework/src/cli/job_session.h"
+#include "framework/src/wire/connection_file.h"
+#include "launcher/launcher.h"
+#include "launcher/process.h"
+
+namespace minimr::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kRunHelp = R"(usage: minimr run JOB.yaml [-D key=value]...
+
+Runs a job on an embedded local cluster: starts a master and cluster.workers worker
+processes, runs the job, prints its summary and report, and stops the cluster.
+-D overrides any key of the job file, the value read as YAML, e.g.
+  -D params.n=3  -D input.split_size=1MiB  -D cluster.workers=3  -D output.dir=/tmp/out
+)";
+
+std::atomic<int> g_signal{0};
+
+void OnSignal(int signal) { g_signal = signal; }
+
+std::string TailOf(const std::string& path, size_t max_lines) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(line);
+    if (lines.size() > max_lines) lines.erase(lines.begin());
+  }
+  std::string text;
+  for (const auto& line : lines) text += "  " + line + "\n";
+  return text;
+}
+
+// A directory for the cluster's connection file and logs, removed unless kept.
+struct RunDir {
+  std::string path;
+  bool keep = false;
+  RunDir() {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/minimr-run-XXXXXX";
+    if (!::mkdtemp(pattern.data())) throw std::runtime_error("cannot create " + pattern);
+    path = pattern;
+  }
+  ~RunDir() {
+    std::error_code ignored;
+    if (!keep) fs::remove_all(path, ignored);
+  }
+};
+
+}  // namespace
+
+int RunCommand(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
+      std::cout << kRunHelp;
+      return 0;
+    }
+  }
+  std::string yaml;
+  std::vector<std::string> overrides;
+  if (!ParseJobArguments(argc, argv, "run", &yaml, &overrides)) return 2;
+
+  config::JobConfig config;
+  wire::JobSubmission submission;
+  try {
+    config = config::LoadJobConfig(yaml, overrides);
+    submission = PrepareSubmission(config);
+  } catch (const std::exception& e) {
+    std::cerr << "minimr run: " << e.what() << std::endl;
+    return 2;
+  }
+
+  struct sigaction action {};
+  action.sa_handler = OnSignal;
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+
+  int status = 1;
+  try {
+    RunDir run_dir;
+    std::string connection_file = run_dir.path + "/connection.json";
+    std::string self = launcher::SelfExecutable();
+    auto workers = launcher::MakeLauncher(config.launcher);
+
+    launcher::ChildProcess master({self, "master", "--host", "127.0.0.1", "--connection-file",
+                                   connection_file},
+                                  run_dir.path + "/master.log");
+    // The master writes the connection file once it listens.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!fs::exists(connection_file)) {
+      if (!master.Running() || std::chrono::steady_clock::now() > deadline) {
+        run_dir.keep = true;
+        throw std::runtime_error("the master did not start (" + master.Ending() + "):\n" +
+                                 TailOf(run_dir.path + "/master.log", 20));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    wire::ConnectionInfo info = wire::ReadConnectionFile(connection_file);
+    workers->Start({self, connection_file, config.workers, run_dir.path});
+
+    try {
+      status = FollowJob(info.host, info.port, info.key, submission, [&] {
+        if (g_signal) throw std::runtime_error("interrupted; the job is abandoned");
+        if (workers->Running() == 0) {
+          throw std::runtime_error("every worker has exited:\n" + workers->Endings());
+        }
+        if (!master.Running()) throw std::runtime_error("the master " + master.Ending());
+      });
+    } catch (const std::exception& e) {
+      std::cerr << "\nminimr run: " << e.what() << std::endl;
+      status = g_signal ? 128 + g_signal : 1;
+    }
+    master.Signal(SIGTERM);
+    if (!master.WaitFor(std::chrono::seconds(10))) master.Signal(SIGKILL);
+    workers->Stop(std::chrono::seconds(10));
+    if (status != 0) {
+      run_dir.keep = true;
+      std::cerr << "minimr run: the cluster's logs are in " << run_dir.path << std::endl;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "minimr run: " << e.what() << std::endl;
+    return 1;
+  }
+  return status;
+}
+
+}  // namespace minimr::cli

@@ -1,0 +1,47 @@
+#include <iostream>
+
+#include "framework/src/cli/commands.h"
+#include "framework/src/cli/job_session.h"
+#include "framework/src/wire/connection_file.h"
+
+namespace minimr::cli {
+
+int SubmitCommand(int argc, char** argv) {
+  std::string connection_file = wire::DefaultConnectionFilePath();
+  std::vector<char*> rest = {argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::cout << "usage: minimr submit [--connection-file F] JOB.yaml [-D key=value]...\n\n"
+                   "Runs a job on the running cluster whose connection file is F (default "
+                << connection_file << ").\n";
+      return 0;
+    }
+    if (arg == "--connection-file" && i + 1 < argc) {
+      connection_file = argv[++i];
+    } else {
+      rest.push_back(argv[i]);
+    }
+  }
+  std::string yaml;
+  std::vector<std::string> overrides;
+  if (!ParseJobArguments(static_cast<int>(rest.size()), rest.data(), "submit", &yaml, &overrides)) {
+    return 2;
+  }
+  wire::JobSubmission submission;
+  try {
+    submission = PrepareSubmission(config::LoadJobConfig(yaml, overrides));
+  } catch (const std::exception& e) {
+    std::cerr << "minimr submit: " << e.what() << std::endl;
+    return 2;
+  }
+  try {
+    wire::ConnectionInfo info = wire::ReadConnectionFile(connection_file);
+    return FollowJob(info.host, info.port, info.key, submission, nullptr);
+  } catch (const std::exception& e) {
+    std::cerr << "minimr submit: " << e.what() << std::endl;
+    return 1;
+  }
+}
+
+}  // namespace minimr::cli

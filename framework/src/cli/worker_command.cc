@@ -1,0 +1,69 @@
+#include <boost/program_options.hpp>
+#include <iostream>
+
+#include "framework/src/cli/commands.h"
+#include "framework/src/runtime/worker.h"
+#include "framework/src/wire/connection_file.h"
+
+namespace minimr::cli {
+
+namespace po = boost::program_options;
+
+int WorkerCommand(int argc, char** argv) {
+  po::options_description options(
+      "usage: minimr worker [options]\n\nJoins a running master and runs its tasks until the "
+      "master stops. The cluster's key\nis read from the connection file the master "
+      "wrote.\n\noptions");
+  options.add_options()("help,h", "this help")(
+      "master", po::value<std::string>(),
+      "HOST:PORT of the master (default: the address in the connection file)")(
+      "connection-file", po::value<std::string>(),
+      "the cluster's connection file (default ~/.minimr/connection.json)")(
+      "work-dir", po::value<std::string>(), "scratch directory for map output (default: in $TMPDIR)")(
+      "name", po::value<std::string>(), "how the worker is named in logs");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, options), vm);
+    po::notify(vm);
+  } catch (const std::exception& e) {
+    std::cerr << "minimr worker: " << e.what() << "\n" << options;
+    return 2;
+  }
+  if (vm.count("help")) {
+    std::cout << options;
+    return 0;
+  }
+  try {
+    std::string path = vm.count("connection-file") ? vm["connection-file"].as<std::string>()
+                                                   : wire::DefaultConnectionFilePath();
+    wire::ConnectionInfo info = wire::ReadConnectionFile(path);
+    runtime::WorkerOptions worker_options;
+    worker_options.master_host = info.host;
+    worker_options.master_port = info.port;
+    if (vm.count("master")) {
+      std::string address = vm["master"].as<std::string>();
+      auto colon = address.rfind(':');
+      if (colon == std::string::npos) {
+        std::cerr << "minimr worker: --master wants HOST:PORT, got '" << address << "'\n";
+        return 2;
+      }
+      worker_options.master_host = address.substr(0, colon);
+      try {
+        worker_options.master_port = static_cast<uint16_t>(std::stoul(address.substr(colon + 1)));
+      } catch (const std::exception&) {
+        std::cerr << "minimr worker: --master wants HOST:PORT, got '" << address << "'\n";
+        return 2;
+      }
+    }
+    worker_options.key = info.key;
+    if (vm.count("work-dir")) worker_options.work_dir = vm["work-dir"].as<std::string>();
+    if (vm.count("name")) worker_options.name = vm["name"].as<std::string>();
+    runtime::Worker worker(worker_options);
+    return worker.Run();
+  } catch (const std::exception& e) {
+    std::cerr << "minimr worker: " << e.what() << std::endl;
+    return 1;
+  }
+}
+
+}  // namespace minimr::cli

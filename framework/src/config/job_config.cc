@@ -1,0 +1,593 @@
+#include "framework/src/config/job_config.h"
+
+#include <fcntl.h>
+#include <glob.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <span>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include <yaml-cpp/yaml.h>
+
+#include "framework/src/config/byte_size.h"
+
+namespace minimr::config {
+
+namespace {
+
+constexpr int kMaxCount = 10000;      // bound on reduce.tasks and cluster.workers
+constexpr int kMaxDepth = 64;         // deeper nesting is a mistake (or an alias cycle)
+constexpr size_t kMaxNodes = 100000;  // guards against aliases that expand exponentially
+constexpr size_t kMaxFileBytes = 16 << 20;
+
+constexpr std::string_view kTopKeys[] = {"job",    "plugin", "params", "input",
+                                         "reduce", "output", "cluster"};
+constexpr std::string_view kInputKeys[] = {"paths", "split_size", "generate"};
+constexpr std::string_view kReduceKeys[] = {"tasks"};
+constexpr std::string_view kOutputKeys[] = {"dir"};
+constexpr std::string_view kClusterKeys[] = {"launcher", "workers"};
+
+// A YAML node copied out of yaml-cpp together with where it was written, so that errors about
+// values (not only syntax errors) name the file and line, or the override that set them.
+struct Entry;
+struct Node {
+  enum class Kind { kNull, kScalar, kSequence, kMap };
+  Kind kind = Kind::kNull;
+  std::string scalar;          // kScalar
+  std::vector<Node> items;     // kSequence
+  std::vector<Entry> entries;  // kMap, in written order
+  std::string where;           // "<file>:<line>:<col>" or "-D <override>"
+};
+struct Entry {
+  std::string key;
+  std::string key_where;
+  Node value;
+};
+
+[[noreturn]] void Fail(const std::string& where, const std::string& key,
+                       const std::string& problem) {
+  std::string message = where + ": ";
+  if (!key.empty()) message += key + ": ";
+  throw ConfigError(message + problem);
+}
+
+std::string Join(const std::string& path, const std::string& name) {
+  return path.empty() ? name : path + "." + name;
+}
+
+std::string Describe(const Node& node) {
+  switch (node.kind) {
+    case Node::Kind::kNull:
+      return "nothing";
+    case Node::Kind::kScalar:
+      return "'" + node.scalar + "'";
+    case Node::Kind::kSequence:
+      return "a list";
+    case Node::Kind::kMap:
+      return "a mapping";
+  }
+  return "?";
+}
+
+// Copies yaml-cpp trees into Nodes. Positions come from yaml-cpp's 0-based marks, or are the
+// override's text for every node of an override's value.
+class Converter {
+ public:
+  // `override_where` empty: nodes are placed in `source` by their marks.
+  Converter(std::string source, std::string override_where)
+      : source_(std::move(source)), override_where_(std::move(override_where)) {}
+
+  std::string Where(const YAML::Mark& mark) const {
+    if (!override_where_.empty()) return override_where_;
+    if (mark.line < 0) return source_;
+    return source_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+  }
+
+  // `key` names the node in messages. yaml-cpp marks an empty value at the token after it, often
+  // on the next line; a null value not on its key's line takes the key's position `key_mark`.
+  Node Convert(const YAML::Node& yaml, const std::string& key, int depth,
+               const YAML::Mark* key_mark) {
+    Node node;
+    node.where = Where(yaml.Mark());
+    if (++nodes_ > kMaxNodes) {
+      Fail(node.where, key,
+           "more than " + std::to_string(kMaxNodes) + " nodes; is an alias expanding itself?");
+    }
+    if (depth > kMaxDepth) {
+      Fail(node.where, key, "nested more than " + std::to_string(kMaxDepth) + " levels deep");
+    }
+    switch (yaml.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null:
+        node.kind = Node::Kind::kNull;
+        if (key_mark != nullptr && key_mark->line != yaml.Mark().line) {
+          node.where = Where(*key_mark);
+        }
+        break;
+      case YAML::NodeType::Scalar:
+        node.kind = Node::Kind::kScalar;
+        node.scalar = yaml.Scalar();
+        break;
+      case YAML::NodeType::Sequence: {
+        node.kind = Node::Kind::kSequence;
+        size_t index = 0;
+        for (const YAML::Node& item : yaml) {
+          node.items.push_back(
+              Convert(item, key + "[" + std::to_string(index++) + "]", depth + 1, nullptr));
+        }
+        break;
+      }
+      case YAML::NodeType::Map: {
+        node.kind = Node::Kind::kMap;
+        std::set<std::string> names;
+        for (auto it = yaml.begin(); it != yaml.end(); ++it) {
+          const YAML::Mark name_mark = it->first.Mark();
+          const std::string key_where = Where(name_mark);
+          if (!it->first.IsScalar()) {
+            Fail(key_where, key,
+                 std::string("expected a name as key, got ") + (it->first.IsMap() ? "a mapping"
+                                                                : it->first.IsSequence()
+                                                                    ? "a list"
+                                                                    : "nothing"));
+          }
+          const std::string& name = it->first.Scalar();
+          if (!names.insert(name).second) {
+            for (const Entry& seen : node.entries) {
+              if (seen.key == name) {
+                Fail(key_where, Join(key, name), "duplicate key (first at " + seen.key_where + ")");
+              }
+            }
+          }
+          node.entries.push_back(
+              {name, key_where, Convert(it->second, Join(key, name), depth + 1, &name_mark)});
+        }
+        break;
+      }
+    }
+    return node;
+  }
+
+ private:
+  std::string source_;
+  std::string override_where_;
+  size_t nodes_ = 0;
+};
+
+std::string ReadFile(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw ConfigError(path + ": cannot open the job file: " + std::strerror(errno));
+  std::string text;
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      close(fd);
+      throw ConfigError(path + ": cannot read the job file: " + std::strerror(err));
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+    if (text.size() > kMaxFileBytes) {
+      close(fd);
+      throw ConfigError(path + ": larger than " + FormatBytes(kMaxFileBytes) +
+                        "; is this a job file?");
+    }
+  }
+  close(fd);
+  return text;
+}
+
+// Parses the file into a mapping; an empty file is an empty mapping.
+Node ParseFile(const std::string& path) {
+  const std::string text = ReadFile(path);
+  Converter converter(path, "");
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(text);
+  } catch (const YAML::Exception& e) {
+    Fail(converter.Where(e.mark), "", "malformed YAML: " + e.msg);
+  }
+  if (documents.size() > 1) {
+    Fail(converter.Where(documents[1].Mark()), "",
+         "expected one YAML document, found " + std::to_string(documents.size()) +
+             " (remove the '---' separators)");
+  }
+  Node root;
+  if (!documents.empty()) root = converter.Convert(documents[0], "", 0, nullptr);
+  if (root.kind == Node::Kind::kNull) {
+    root.kind = Node::Kind::kMap;
+    root.where = path + ":1:1";
+  }
+  if (root.kind != Node::Kind::kMap) {
+    Fail(root.where, "",
+         "expected a mapping of keys (job, input, output, ...) at the top level, got " +
+             Describe(root));
+  }
+  return root;
+}
+
+Entry* FindEntry(Node& map, const std::string& name) {
+  for (Entry& entry : map.entries) {
+    if (entry.key == name) return &entry;
+  }
+  return nullptr;
+}
+
+const Node* Find(const Node& map, std::string_view name) {
+  for (const Entry& entry : map.entries) {
+    if (entry.key == name) return &entry.value;
+  }
+  return nullptr;
+}
+
+std::string_view Trim(std::string_view text) {
+  const size_t begin = text.find_first_not_of(" \t");
+  if (begin == std::string_view::npos) return {};
+  const size_t end = text.find_last_not_of(" \t");
+  return text.substr(begin, end - begin + 1);
+}
+
+// Applies one "key.path=value" override to `root`, creating mappings on the way; an existing
+// node that is not a mapping is replaced when the path goes through it.
+void ApplyOverride(Node& root, const std::string& text) {
+  const std::string where = "-D " + text;
+  const size_t equals = text.find('=');
+  if (equals == std::string::npos) Fail(where, "", "expected key.path=value");
+  const std::string key(Trim(std::string_view(text).substr(0, equals)));
+  std::vector<std::string> parts;
+  for (size_t begin = 0;;) {
+    const size_t dot = key.find('.', begin);
+    parts.push_back(key.substr(begin, dot == std::string::npos ? dot : dot - begin));
+    if (dot == std::string::npos) break;
+    begin = dot + 1;
+  }
+  for (const std::string& part : parts) {
+    if (part.empty()) Fail(where, "", "expected key.path=value with a name between the dots");
+  }
+
+  YAML::Node yaml;
+  try {
+    yaml = YAML::Load(text.substr(equals + 1));
+  } catch (const YAML::Exception& e) {
+    Fail(where, key, "malformed YAML value: " + e.msg);
+  }
+  Converter converter("", where);
+  Node value = converter.Convert(yaml, key, static_cast<int>(parts.size()), nullptr);
+
+  Node* map = &root;
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    Entry* entry = FindEntry(*map, parts[i]);
+    if (entry == nullptr) {
+      map->entries.push_back({parts[i], where, Node{}});
+      entry = &map->entries.back();
+    }
+    if (entry->value.kind != Node::Kind::kMap) {
+      entry->value = Node{};
+      entry->value.kind = Node::Kind::kMap;
+      entry->value.where = where;
+    }
+    map = &entry->value;
+  }
+  if (Entry* entry = FindEntry(*map, parts.back())) {
+    entry->value = std::move(value);
+  } else {
+    map->entries.push_back({parts.back(), where, std::move(value)});
+  }
+}
+
+// --- Checking values -----------------------------------------------------------------------
+
+void CheckKeys(const Node& map, const std::string& path, std::span<const std::string_view> known) {
+  for (const Entry& entry : map.entries) {
+    if (std::find(known.begin(), known.end(), entry.key) != known.end()) continue;
+    std::string list;
+    for (std::string_view name : known) {
+      if (!list.empty()) list += ", ";
+      list += name;
+    }
+    Fail(entry.key_where, Join(path, entry.key),
+         "unknown key '" + entry.key + "' (known: " + list + ")");
+  }
+}
+
+// Returns the mapping at `node`, or nullptr when it is absent or empty (a null value).
+const Node* OptionalMap(const Node* node, const std::string& key, std::string_view what) {
+  if (node == nullptr || node->kind == Node::Kind::kNull) return nullptr;
+  if (node->kind != Node::Kind::kMap) {
+    Fail(node->where, key, "expected " + std::string(what) + ", got " + Describe(*node));
+  }
+  return node;
+}
+
+const std::string& Scalar(const Node& node, const std::string& key, std::string_view expected) {
+  if (node.kind != Node::Kind::kScalar) {
+    Fail(node.where, key, "expected " + std::string(expected) + ", got " + Describe(node));
+  }
+  return node.scalar;
+}
+
+const std::string& NonEmptyScalar(const Node& node, const std::string& key,
+                                  std::string_view expected) {
+  const std::string& text = Scalar(node, key, expected);
+  if (text.empty()) Fail(node.where, key, "expected " + std::string(expected) + ", got ''");
+  return text;
+}
+
+int Integer(const Node& node, const std::string& key, int low, int high) {
+  const std::string expected =
+      "an integer from " + std::to_string(low) + " to " + std::to_string(high);
+  const std::string& text = Scalar(node, key, expected);
+  const bool digits =
+      !text.empty() && text.size() <= 9 &&
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const int value = digits ? std::stoi(text) : 0;
+  if (!digits || value < low || value > high) {
+    Fail(node.where, key, "expected " + expected + ", got '" + text + "'");
+  }
+  return value;
+}
+
+// Reads a mapping of names to scalars (`params`, `input.generate`): the job's, so any name goes.
+std::map<std::string, std::string> ScalarMap(const Node* node, const std::string& key) {
+  std::map<std::string, std::string> values;
+  const Node* map = OptionalMap(node, key, "a mapping of names to values");
+  if (map == nullptr) return values;
+  for (const Entry& entry : map->entries) {
+    const std::string child = Join(key, entry.key);
+    if (entry.value.kind == Node::Kind::kNull) {
+      Fail(entry.value.where, child,
+           "expected a value, got nothing (quote it, as '' or 'null', if you mean that text)");
+    }
+    values[entry.key] = Scalar(entry.value, child, "a single value (a number, word or string)");
+  }
+  return values;
+}
+
+std::string Absolute(const std::string& path, const std::string& where, const std::string& key) {
+  std::error_code error;
+  const std::filesystem::path absolute = std::filesystem::absolute(path, error);
+  if (error) Fail(where, key, "cannot make '" + path + "' absolute: " + error.message());
+  // Drop "." and empty components but keep "..": with symlinks, "a/../b" need not be "b".
+  std::filesystem::path clean;
+  for (const std::filesystem::path& part : absolute) {
+    if (part.empty() || part == ".") continue;
+    clean /= part;
+  }
+  return clean.string();
+}
+
+void EmitScalarMap(YAML::Emitter& out, const std::map<std::string, std::string>& values) {
+  if (values.empty()) {
+    out << YAML::Flow << YAML::BeginMap << YAML::EndMap;
+    return;
+  }
+  out << YAML::BeginMap;
+  for (const auto& [name, value] : values) {
+    out << YAML::Key << name << YAML::Value << value;
+  }
+  out << YAML::EndMap;
+}
+
+std::string EffectiveYaml(const JobConfig& config, const std::string& split_size,
+                          const std::vector<std::string>& overrides) {
+  std::string header = "# Effective configuration of " + config.source + "\n";
+  for (const std::string& text : overrides) {
+    std::string line = text;
+    std::replace(line.begin(), line.end(), '\n', ' ');
+    header += "#   -D " + line + "\n";
+  }
+  // yaml-cpp quotes any string that would not read back as itself ("null", "", "a: b").
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "job" << YAML::Value << config.job;
+  if (!config.plugin.empty()) {
+    out << YAML::Key << "plugin" << YAML::Value << config.plugin;
+  }
+  out << YAML::Key << "params" << YAML::Value;
+  EmitScalarMap(out, config.params);
+  out << YAML::Key << "input" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "paths" << YAML::Value << YAML::BeginSeq;
+  for (const std::string& pattern : config.input_patterns) out << pattern;
+  out << YAML::EndSeq;
+  out << YAML::Key << "split_size" << YAML::Value << split_size;
+  if (!config.generate.empty()) {
+    out << YAML::Key << "generate" << YAML::Value;
+    EmitScalarMap(out, config.generate);
+  }
+  out << YAML::EndMap;
+  out << YAML::Key << "reduce" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "tasks" << YAML::Value << config.reduce_tasks << YAML::EndMap;
+  out << YAML::Key << "output" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "dir" << YAML::Value << config.output_dir << YAML::EndMap;
+  out << YAML::Key << "cluster" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "launcher" << YAML::Value << config.launcher;
+  out << YAML::Key << "workers" << YAML::Value << config.workers << YAML::EndMap;
+  out << YAML::EndMap;
+  return header + out.c_str() + "\n";
+}
+
+void ReadInput(const Node& root, JobConfig& config, std::string& split_size) {
+  const Node* input = Find(root, "input");
+  const Node* map = OptionalMap(input, "input", "a mapping with paths, split_size, generate");
+  if (map == nullptr) {
+    Fail(input != nullptr ? input->where : root.where, "input.paths",
+         "required key is missing (the input files: a path, a glob or a list of them)");
+  }
+  CheckKeys(*map, "input", kInputKeys);
+
+  const Node* paths = Find(*map, "paths");
+  if (paths == nullptr) {
+    Fail(map->where, "input.paths",
+         "required key is missing (the input files: a path, a glob or a list of them)");
+  }
+  constexpr std::string_view kPathsExpected = "a path or glob, or a list of them";
+  if (paths->kind == Node::Kind::kSequence) {
+    if (paths->items.empty()) Fail(paths->where, "input.paths", "expected at least one path");
+    for (size_t i = 0; i < paths->items.size(); ++i) {
+      const Node& item = paths->items[i];
+      const std::string key = "input.paths[" + std::to_string(i) + "]";
+      config.input_patterns.push_back(
+          Absolute(NonEmptyScalar(item, key, "a path or glob"), item.where, key));
+      config.input_pattern_where.push_back(item.where);
+    }
+  } else {
+    config.input_patterns.push_back(Absolute(NonEmptyScalar(*paths, "input.paths", kPathsExpected),
+                                             paths->where, "input.paths"));
+    config.input_pattern_where.push_back(paths->where);
+  }
+
+  split_size = "file";
+  if (const Node* node = Find(*map, "split_size")) {
+    constexpr std::string_view kExpected =
+        "'file' or a size such as 8MiB, 64KiB, 1GiB, 10MB or 1000000";
+    const std::string& text = Scalar(*node, "input.split_size", kExpected);
+    if (text != "file") {
+      const std::optional<uint64_t> bytes = ParseByteSize(text);
+      if (!bytes) {
+        Fail(node->where, "input.split_size",
+             "expected " + std::string(kExpected) + ", got '" + text + "'");
+      }
+      if (*bytes == 0) {
+        Fail(node->where, "input.split_size",
+             "must be more than 0 bytes (write 'file' for one split per file)");
+      }
+      config.split_size = *bytes;
+    }
+    split_size = text;
+  }
+
+  config.generate = ScalarMap(Find(*map, "generate"), "input.generate");
+}
+
+JobConfig Validate(const Node& root, const std::string& path,
+                   const std::vector<std::string>& overrides) {
+  JobConfig config;
+  config.source = path;
+  CheckKeys(root, "", kTopKeys);
+
+  const Node* job = Find(root, "job");
+  if (job == nullptr) Fail(root.where, "job", "required key is missing (the job's name)");
+  config.job = NonEmptyScalar(*job, "job", "the job's name");
+
+  if (const Node* plugin = Find(root, "plugin")) {
+    const std::string& text = Scalar(*plugin, "plugin", "the path of a shared library");
+    if (!text.empty()) config.plugin = Absolute(text, plugin->where, "plugin");
+  }
+
+  config.params = ScalarMap(Find(root, "params"), "params");
+
+  std::string split_size;
+  ReadInput(root, config, split_size);
+
+  if (const Node* reduce = OptionalMap(Find(root, "reduce"), "reduce", "a mapping with tasks")) {
+    CheckKeys(*reduce, "reduce", kReduceKeys);
+    if (const Node* tasks = Find(*reduce, "tasks")) {
+      config.reduce_tasks = Integer(*tasks, "reduce.tasks", 1, kMaxCount);
+    }
+  }
+
+  const Node* output_node = Find(root, "output");
+  const Node* output = OptionalMap(output_node, "output", "a mapping with dir");
+  if (output == nullptr) {
+    Fail(output_node != nullptr ? output_node->where : root.where, "output.dir",
+         "required key is missing (the directory for the job's output)");
+  }
+  CheckKeys(*output, "output", kOutputKeys);
+  const Node* dir = Find(*output, "dir");
+  if (dir == nullptr) {
+    Fail(output->where, "output.dir",
+         "required key is missing (the directory for the job's output)");
+  }
+  config.output_dir =
+      Absolute(NonEmptyScalar(*dir, "output.dir", "a directory"), dir->where, "output.dir");
+
+  if (const Node* cluster =
+          OptionalMap(Find(root, "cluster"), "cluster", "a mapping with launcher, workers")) {
+    CheckKeys(*cluster, "cluster", kClusterKeys);
+    if (const Node* launcher = Find(*cluster, "launcher")) {
+      const std::string& text = Scalar(*launcher, "cluster.launcher", "'local' or 'sge'");
+      if (text != "local" && text != "sge") {
+        Fail(launcher->where, "cluster.launcher", "expected 'local' or 'sge', got '" + text + "'");
+      }
+      config.launcher = text;
+    }
+    if (const Node* workers = Find(*cluster, "workers")) {
+      config.workers = Integer(*workers, "cluster.workers", 1, kMaxCount);
+    }
+  }
+
+  config.effective_yaml = EffectiveYaml(config, split_size, overrides);
+  return config;
+}
+
+// glob(3) reports unreadable directories through a plain function pointer; it runs on the
+// calling thread, so a thread_local carries the first one out.
+thread_local std::string glob_failure;
+thread_local int glob_errno = 0;
+
+int OnGlobError(const char* path, int error) {
+  if (glob_errno == 0) {
+    glob_failure = path;
+    glob_errno = error;
+  }
+  return 0;  // GLOB_ERR stops the walk
+}
+
+}  // namespace
+
+JobConfig LoadJobConfig(const std::string& path, const std::vector<std::string>& overrides) {
+  Node root = ParseFile(path);
+  for (const std::string& text : overrides) ApplyOverride(root, text);
+  return Validate(root, path, overrides);
+}
+
+std::vector<std::string> ExpandInputPaths(const JobConfig& config, bool allow_empty) {
+  std::vector<std::string> files;
+  std::set<std::string> seen;
+  for (size_t i = 0; i < config.input_patterns.size(); ++i) {
+    const std::string& pattern = config.input_patterns[i];
+    const std::string& where =
+        i < config.input_pattern_where.size() ? config.input_pattern_where[i] : config.source;
+
+    glob_failure.clear();
+    glob_errno = 0;
+    glob_t matches{};
+    const int rc = glob(pattern.c_str(), GLOB_ERR | GLOB_NOSORT, OnGlobError, &matches);
+    std::vector<std::string> paths;
+    if (rc == 0) paths.assign(matches.gl_pathv, matches.gl_pathv + matches.gl_pathc);
+    globfree(&matches);
+    // A directory that does not exist is no match, not a failure.
+    if (rc == GLOB_ABORTED && glob_errno != ENOENT && glob_errno != ENOTDIR) {
+      Fail(where, "input.paths",
+           "cannot read " + glob_failure + " while matching '" + pattern +
+               "': " + std::strerror(glob_errno));
+    }
+    if (rc == GLOB_NOSPACE) Fail(where, "input.paths", "out of memory matching '" + pattern + "'");
+
+    std::sort(paths.begin(), paths.end());
+    size_t regular = 0;
+    for (const std::string& file : paths) {
+      struct stat info;
+      if (stat(file.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) continue;
+      ++regular;
+      if (seen.insert(file).second) files.push_back(file);
+    }
+    if (regular == 0 && !allow_empty) {
+      Fail(where, "input.paths",
+           paths.empty() ? "no file matches '" + pattern + "'"
+                         : "'" + pattern + "' matches no regular file, only directories or others");
+    }
+  }
+  return files;
+}
+
+}  // namespace minimr::config

@@ -1,0 +1,57 @@
+// A job's configuration: its YAML file, read and checked, with Hadoop-style `-D key=value`
+// overrides applied on top.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace minimr::config {
+
+// Everything a job file says, checked, with defaults filled in and paths made absolute against
+// the current directory.
+struct JobConfig {
+  std::string source;                         // the YAML file's path, as given
+  std::string job;                            // `job`: the registered job's name; non-empty
+  std::string plugin;                         // `plugin`: a shared library, absolute; "" if absent
+  std::map<std::string, std::string> params;  // `params.*`: scalars as written ("2", "true")
+  std::vector<std::string> input_patterns;    // `input.paths`: globs, absolute; at least one
+  std::vector<std::string> input_pattern_where;  // where each pattern was set, for messages:
+                                                 // "<file>:<line>:<col>" or "-D <override>"
+  uint64_t split_size = 0;                      // `input.split_size`: bytes; 0 = one split per file
+  std::map<std::string, std::string> generate;  // `input.generate.*` scalars; empty if absent
+  int reduce_tasks = 1;                         // `reduce.tasks`: 1..10000
+  std::string output_dir;                       // `output.dir`: absolute; required
+  std::string launcher = "local";               // `cluster.launcher`: "local" or "sge"
+  int workers = 2;                              // `cluster.workers`: 1..10000
+  std::string effective_yaml;  // the configuration after overrides and defaults, as YAML that
+                               // LoadJobConfig reads back to the same values (the job's record)
+};
+
+// Any problem with a job's configuration. what() reads "<file>:<line>:<col>: <key>: <problem>"
+// (1-based), or "-D <override>: <key>: <problem>" when the value came from an override, or
+// "<file>: <problem>" when the file cannot be read. The key is a dotted path ("reduce.tasks",
+// "input.paths[1]") and is left out only when there is none (a YAML syntax error, a file that
+// is not one mapping, an override without "key=").
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Reads the YAML file at `path`, applies `overrides` in order, and checks the result.
+// Each override is "key.path=value"; the value is parsed as YAML ("input.paths=[a, b]",
+// "params.n=3", "input.split_size=1MiB") and replaces or adds the node at that path, creating
+// mappings on the way. Unknown keys (except under `params` and `input.generate`, which belong to
+// the job), wrong types, out-of-range numbers, malformed YAML, an unreadable file and a malformed
+// override all throw ConfigError.
+JobConfig LoadJobConfig(const std::string& path, const std::vector<std::string>& overrides = {});
+
+// Expands config.input_patterns with glob(3): each pattern's matches sorted bytewise, patterns in
+// order, regular files only (symlinks followed), duplicates dropped keeping the first. Throws
+// ConfigError naming where the pattern was set when a pattern matches no regular file (unless
+// `allow_empty`) or a directory on the way cannot be read.
+std::vector<std::string> ExpandInputPaths(const JobConfig& config, bool allow_empty = false);
+
+}  // namespace minimr::config

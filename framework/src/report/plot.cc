@@ -1,0 +1,400 @@
+#include "framework/src/report/plot.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <memory>
+#include <stdexcept>
+#include <string_view>
+#include <tuple>
+#include <utility>
+
+#include <gnuplot-iostream.h>
+
+extern char** environ;
+
+namespace minimr::report {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kFont[] = "DejaVu Sans,12";
+constexpr char kPngSignature[] = "\x89PNG\r\n\x1a\n";
+
+// A gnuplot single-quoted string literal, for paths and tick labels: nothing inside is
+// interpreted; a quote is escaped by doubling it.
+std::string Quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      q += "''";
+    } else {
+      q += (c == '\n' || c == '\r') ? ' ' : c;
+    }
+  }
+  return q + "'";
+}
+
+// A gnuplot double-quoted string literal, for titles and axis labels: "\n" starts a new line.
+// Backquotes become quotes, since gnuplot would run the text between them as a command.
+std::string Text(const std::string& s) {
+  std::string q = "\"";
+  for (char c : s) {
+    if (c == '\\' || c == '"') {
+      q += '\\';
+      q += c;
+    } else if (c == '\n') {
+      q += "\\n";
+    } else {
+      q += (c == '`') ? '\'' : (c == '\r' ? ' ' : c);
+    }
+  }
+  return q + "\"";
+}
+
+// A double-quoted data column (gnuplot data files do not escape quotes inside one).
+std::string DataString(const std::string& s) {
+  std::string q = "\"";
+  for (char c : s) q += (c == '"' || c == '\n' || c == '\r') ? ' ' : c;
+  return q + "\"";
+}
+
+// `v` with `decimals` digits after the point and commas between groups of thousands.
+std::string FormatNumber(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  std::string_view s(buf);
+  if (s[0] == '-' && s.find_first_not_of("-0.") == std::string_view::npos) s.remove_prefix(1);
+  const size_t first = (s[0] == '-') ? 1 : 0;
+  const size_t point = std::min(s.find('.'), s.size());
+  std::string grouped(s.substr(0, first));
+  for (size_t i = first; i < point; ++i) {
+    if (i > first && (point - i) % 3 == 0) grouped += ',';
+    grouped += s[i];
+  }
+  grouped += s.substr(point);
+  return grouped;
+}
+
+// An axis range with ticks at round values (1, 2 or 5 times a power of ten), labelled with
+// thousands separators, which gnuplot cannot do without a locale.
+struct Axis {
+  double lo = 0;
+  double hi = 1;
+  std::string tics;  // gnuplot tic list: ("1,000" 1000, ...)
+};
+
+Axis MakeAxis(double lo, double hi, double pad_fraction, int target_ticks) {
+  if (!(hi > lo)) {
+    const double half = std::max(std::abs(lo) * 1e-3, 1.0);
+    lo -= half;
+    hi += half;
+  }
+  const double pad = (hi - lo) * pad_fraction;
+  Axis axis{lo - pad, hi + pad, ""};
+  const double raw = (axis.hi - axis.lo) / target_ticks;
+  const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+  const double norm = raw / magnitude;
+  const double step = (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * magnitude;
+  const int decimals = step >= 1 ? 0 : static_cast<int>(std::ceil(-std::log10(step) - 1e-9));
+  axis.tics = "(";
+  const double first = std::ceil(axis.lo / step) * step;
+  for (int i = 0; i <= 4 * target_ticks && first + i * step <= axis.hi + step * 1e-9; ++i) {
+    const double t = first + i * step;
+    char value[40];
+    std::snprintf(value, sizeof value, "%.17g", t);
+    if (axis.tics.size() > 1) axis.tics += ", ";
+    axis.tics += Quote(FormatNumber(t, decimals)) + " " + value;
+  }
+  axis.tics += ")";
+  return axis;
+}
+
+// A gnuplot tic list putting labels[i] at position i, thinned to at most ~25 labels.
+std::string IndexTics(const std::vector<std::string>& labels, size_t count) {
+  const size_t every = std::max<size_t>(1, (count + 24) / 25);
+  std::string tics = "(";
+  for (size_t i = 0; i < count; i += every) {
+    if (tics.size() > 1) tics += ", ";
+    tics += Quote(labels.empty() ? std::to_string(i) : labels[i]) + " " + std::to_string(i);
+  }
+  return tics + ")";
+}
+
+std::string Title(const std::string& label) {
+  return label.empty() ? "notitle" : "title " + Text(label);
+}
+
+std::string LogTail(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  constexpr size_t kMax = 2000;
+  if (text.size() > kMax) text = "..." + text.substr(text.size() - kMax);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text.empty() ? "(gnuplot printed nothing)" : text;
+}
+
+bool HasPngSignature(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char head[8] = {};
+  return in.read(head, sizeof head) && std::memcmp(head, kPngSignature, sizeof head) == 0;
+}
+
+// Runs `gnuplot script` with stdin from /dev/null and stdout and stderr into `log`; returns
+// the wait status. gnuplot runs a script file, not a pipe: a pipe hides the exit status
+// (gnuplot-iostream's pclose drops it, and gnuplot keeps reading after an error) and a
+// gnuplot that dies early would kill us with SIGPIPE on the next write.
+int RunGnuplot(const std::string& png_path, const std::string& script, const std::string& log) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  std::string program = "gnuplot";
+  std::string script_arg = script;
+  char* argv[] = {program.data(), script_arg.data(), nullptr};
+  pid_t pid = 0;
+  const int rc = posix_spawnp(&pid, program.c_str(), &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc == ENOENT) {
+    throw std::runtime_error("cannot draw " + png_path +
+                             ": gnuplot is not installed (no `gnuplot` on PATH); install "
+                             "gnuplot-nox, which has the pngcairo terminal");
+  }
+  if (rc != 0) {
+    throw std::runtime_error("cannot draw " + png_path +
+                             ": starting gnuplot failed: " + std::strerror(rc));
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      throw std::runtime_error("cannot draw " + png_path +
+                               ": waiting for gnuplot failed: " + std::strerror(errno));
+    }
+  }
+  return status;
+}
+
+// Removes the temporary files of one rendering when it goes out of scope.
+class TempFiles {
+ public:
+  explicit TempFiles(std::vector<std::string> paths) : paths_(std::move(paths)) {}
+  TempFiles(const TempFiles&) = delete;
+  TempFiles& operator=(const TempFiles&) = delete;
+  ~TempFiles() {
+    std::error_code ignored;
+    for (const auto& p : paths_) fs::remove(p, ignored);
+  }
+
+ private:
+  std::vector<std::string> paths_;
+};
+
+// Writes a gnuplot script with `write_commands` (given the stream and the temporary PNG path
+// that `set output` must name), runs it, checks the PNG and renames it over `png_path`.
+void Render(const std::string& png_path,
+            const std::function<void(Gnuplot&, const std::string&)>& write_commands) {
+  const std::string tmp_png = png_path + ".tmp";
+  const std::string script = png_path + ".gp.tmp";
+  const std::string log = png_path + ".log.tmp";
+  TempFiles cleanup({tmp_png, script, log});
+  {
+    std::unique_ptr<Gnuplot> gp;
+    try {
+      gp = std::make_unique<Gnuplot>(">" + script);  // gnuplot-iostream's write-to-file mode
+    } catch (const std::exception& e) {
+      throw std::runtime_error("cannot draw " + png_path + ": " + e.what() + ": " +
+                               std::strerror(errno));
+    }
+    write_commands(*gp, tmp_png);
+    *gp << "unset output" << std::endl;
+    if (!*gp) {
+      throw std::runtime_error("cannot draw " + png_path + ": writing " + script + " failed");
+    }
+  }
+  const int status = RunGnuplot(png_path, script, log);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    const std::string how = WIFEXITED(status)
+                                ? "exit status " + std::to_string(WEXITSTATUS(status))
+                                : "killed by signal " + std::to_string(WTERMSIG(status));
+    throw std::runtime_error("gnuplot failed to draw " + png_path + " (" + how + "):\n" +
+                             LogTail(log));
+  }
+  if (!HasPngSignature(tmp_png)) {
+    throw std::runtime_error("gnuplot exited cleanly but wrote no PNG for " + png_path +
+                             " (is its pngcairo terminal missing? gnuplot-nox has it):\n" +
+                             LogTail(log));
+  }
+  std::error_code ec;
+  fs::rename(tmp_png, png_path, ec);
+  if (ec) {
+    throw std::runtime_error("cannot rename " + tmp_png + " to " + png_path + ": " + ec.message());
+  }
+}
+
+void WriteCommonSettings(Gnuplot& gp, const std::string& size, const std::string& tmp_png,
+                         const std::string& title, const std::string& x_label,
+                         const std::string& y_label) {
+  gp << "set encoding utf8\n"
+     << "set terminal pngcairo size " << size << " noenhanced font " << Quote(kFont) << "\n"
+     << "set output " << Quote(tmp_png) << "\n"
+     << "set title " << Text(title) << " font ',14'\n"
+     << "set xlabel " << Text(x_label) << "\n"
+     << "set ylabel " << Text(y_label) << "\n";
+}
+
+bool AllFinite(const std::vector<double>& values) {
+  return std::all_of(values.begin(), values.end(), [](double v) { return std::isfinite(v); });
+}
+
+}  // namespace
+
+void PlotLine(const LinePlot& spec, const std::string& png_path) {
+  const size_t n = spec.values.size();
+  if (!AllFinite(spec.values) || (spec.reference && !std::isfinite(*spec.reference))) {
+    throw std::invalid_argument("line plot " + png_path + ": values must be finite numbers");
+  }
+  if (n == 0 || spec.x_labels.size() != n) {
+    throw std::invalid_argument("line plot " + png_path + ": needs one x label per value, got " +
+                                std::to_string(spec.x_labels.size()) + " labels and " +
+                                std::to_string(n) + " values");
+  }
+  double lo = *std::min_element(spec.values.begin(), spec.values.end());
+  double hi = *std::max_element(spec.values.begin(), spec.values.end());
+  const bool band = spec.reference && spec.band > 0;
+  if (spec.reference) {
+    lo = std::min(lo, *spec.reference - (band ? spec.band : 0));
+    hi = std::max(hi, *spec.reference + (band ? spec.band : 0));
+  }
+  const Axis y = MakeAxis(lo, hi, 0.08, 7);
+  const double x_hi = static_cast<double>(n) - 0.5;
+
+  Render(png_path, [&](Gnuplot& gp, const std::string& tmp_png) {
+    WriteCommonSettings(gp, "900,650", tmp_png, spec.title, spec.x_label, spec.y_label);
+    gp << "set xrange [-0.5:" << x_hi << "]\n"
+       << "set yrange [" << y.lo << ":" << y.hi << "]\n"
+       << "set xtics " << IndexTics(spec.x_labels, n) << " nomirror scale 0\n"
+       << "set ytics " << y.tics << " nomirror\n"
+       << "set grid ytics lc rgb '#e4e4e4' lt 1\n"
+       << "set border 3 lc rgb '#606060'\n"
+       << "set key outside bottom center horizontal maxcols 3 Left reverse samplen 2.5 width -2 "
+          "height 0.6\n"
+       << "set lmargin 13\n";
+    std::string plot = "plot ";
+    if (band) {
+      plot += "'-' using 1:2:3 with filledcurves fc rgb '#dce9f5' fs solid 1.0 noborder " +
+              Title(spec.band_label) + ", ";
+    }
+    if (spec.reference) {
+      char ref[40];
+      std::snprintf(ref, sizeof ref, "%.17g", *spec.reference);
+      plot += std::string(ref) + " with lines dt 2 lw 2 lc rgb '#c0392b' " +
+              Title(spec.reference_label) + ", ";
+    }
+    plot += "'-' using 1:2 with linespoints lw 2 pt 7 ps 1.4 lc rgb '#1f4e79' " +
+            Title(spec.series_label);
+    gp << plot << "\n";
+    if (band) {
+      const double r = *spec.reference;
+      gp.send1d(std::vector<std::tuple<double, double, double>>{
+          {-0.5, r - spec.band, r + spec.band}, {x_hi, r - spec.band, r + spec.band}});
+    }
+    std::vector<std::pair<double, double>> points;
+    for (size_t i = 0; i < n; ++i) points.emplace_back(static_cast<double>(i), spec.values[i]);
+    gp.send1d(points);
+  });
+}
+
+void PlotHeatmap(const Heatmap& spec, const std::string& png_path) {
+  const size_t cells = spec.rows * spec.cols;
+  if (!AllFinite(spec.values) || (spec.center && !std::isfinite(*spec.center))) {
+    throw std::invalid_argument("heat-map " + png_path + ": values must be finite numbers");
+  }
+  if (cells == 0 || spec.values.size() != cells ||
+      (!spec.cell_labels.empty() && spec.cell_labels.size() != cells) ||
+      (!spec.row_labels.empty() && spec.row_labels.size() != spec.rows) ||
+      (!spec.col_labels.empty() && spec.col_labels.size() != spec.cols)) {
+    throw std::invalid_argument("heat-map " + png_path + ": " + std::to_string(spec.rows) + "x" +
+                                std::to_string(spec.cols) + " needs that many values (got " +
+                                std::to_string(spec.values.size()) +
+                                ") and matching cell, row and column labels or none");
+  }
+  const auto [min_it, max_it] = std::minmax_element(spec.values.begin(), spec.values.end());
+  double lo = *min_it;
+  double hi = *max_it;
+  if (spec.center) {
+    double half =
+        std::max({std::abs(hi - *spec.center), std::abs(*spec.center - lo), spec.min_half_range});
+    if (!(half > 0)) half = std::max(std::abs(*spec.center) * 1e-3, 1.0);
+    lo = *spec.center - half;
+    hi = *spec.center + half;
+  }
+  const Axis cb = MakeAxis(lo, hi, 0.0, 6);
+  lo = cb.lo;
+  hi = cb.hi;
+
+  // How dark the cell's colour is, 0..1, to pick a readable label colour.
+  auto darkness = [&](double v) {
+    if (spec.center) return std::abs(v - *spec.center) / (hi - *spec.center);
+    return (v - lo) / (hi - lo);
+  };
+
+  Render(png_path, [&](Gnuplot& gp, const std::string& tmp_png) {
+    WriteCommonSettings(gp, "900,800", tmp_png, spec.title, spec.x_label, spec.y_label);
+    gp << "set xrange [-0.5:" << spec.cols - 0.5 << "]\n"
+       << "set yrange [" << spec.rows - 0.5 << ":-0.5]\n"
+       << "set xtics " << IndexTics(spec.col_labels, spec.cols) << " scale 0\n"
+       << "set ytics " << IndexTics(spec.row_labels, spec.rows) << " scale 0\n"
+       << "set size ratio " << static_cast<double>(spec.rows) / static_cast<double>(spec.cols)
+       << "\n"
+       << "set cbrange [" << lo << ":" << hi << "]\n"
+       << "set cbtics " << cb.tics << "\n"
+       << "set cblabel " << Text(spec.cb_label) << " offset 1,0\n"
+       << "set colorbox user origin graph 1.04, graph 0 size graph 0.04, graph 1\n"
+       << "set rmargin 16\n"
+       << "unset key\n";
+    if (spec.center) {
+      gp << "set palette defined (0 '#2166ac', 0.25 '#92c5de', 0.5 '#f7f7f7', "
+            "0.75 '#f4a582', 1 '#b2182b')\n";
+    } else {
+      gp << "set palette defined (0 '#f7fbff', 0.5 '#6baed6', 1 '#08306b')\n";
+    }
+    const int font_size =
+        static_cast<int>(std::clamp<size_t>(120 / std::max(spec.rows, spec.cols), 6, 12));
+    gp << "plot '-' using 1:2:3 with image";
+    if (!spec.cell_labels.empty()) {
+      gp << ", '-' using 1:2:3:4 with labels tc rgb variable font '," << font_size << "'";
+    }
+    gp << "\n";
+    std::vector<std::vector<std::tuple<double, double, double>>> grid(spec.rows);
+    for (size_t r = 0; r < spec.rows; ++r) {
+      for (size_t c = 0; c < spec.cols; ++c) {
+        grid[r].emplace_back(static_cast<double>(c), static_cast<double>(r),
+                             spec.values[r * spec.cols + c]);
+      }
+    }
+    gp.send2d(grid);
+    if (!spec.cell_labels.empty()) {
+      std::vector<std::tuple<double, double, std::string, long>> labels;
+      for (size_t i = 0; i < cells; ++i) {
+        const long colour = darkness(spec.values[i]) > 0.6 ? 0xffffff : 0x202020;
+        labels.emplace_back(static_cast<double>(i % spec.cols), static_cast<double>(i / spec.cols),
+                            DataString(spec.cell_labels[i]), colour);
+      }
+      gp.send1d(labels);
+    }
+  });
+}
+
+}  // namespace minimr::report

@@ -1,0 +1,58 @@
+// PNG plots drawn by gnuplot (pngcairo terminal, headless). Each call renders into
+// `<png_path>.tmp` and renames it over `png_path` only once gnuplot has exited cleanly, so a
+// failed plot never leaves a partial PNG. This header keeps gnuplot-iostream out of its users.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace minimr::report {
+
+// Values over labelled x positions 0, 1, ..., drawn as points joined by a line. The y axis
+// spans the data (and the reference band), not zero: the deviations are what is shown.
+struct LinePlot {
+  std::string title;  // "\n" starts a second line, as in every text below
+  std::string x_label;
+  std::string y_label;
+  std::vector<std::string> x_labels;  // one per value, written under its point
+  std::vector<double> values;
+  std::string series_label;         // legend entry of the values; empty: none
+  std::optional<double> reference;  // a horizontal line, e.g. the expected count
+  std::string reference_label;      // its legend entry; empty: none
+  double band = 0;                  // if > 0 and `reference` is set: shade reference +- band
+  std::string band_label;           // the band's legend entry; empty: none
+};
+
+// A rows x cols matrix drawn as coloured cells, row 0 at the top, with a colour bar.
+struct Heatmap {
+  std::string title;
+  std::string x_label;   // names the columns, e.g. "second digit"
+  std::string y_label;   // names the rows, e.g. "first digit"
+  std::string cb_label;  // names the colour bar
+  size_t rows = 0;
+  size_t cols = 0;
+  std::vector<double> values;            // rows * cols, row-major: values[r * cols + c]
+  std::vector<std::string> cell_labels;  // empty, or rows * cols texts written in the cells
+  std::vector<std::string> row_labels;   // empty (0, 1, ...), or one tick label per row
+  std::vector<std::string> col_labels;   // empty (0, 1, ...), or one tick label per column
+  // If set, colours diverge from white at `center` (blue below, red above) over a range
+  // symmetric about it; otherwise they run from light to dark over [min, max].
+  std::optional<double> center;
+  double min_half_range = 0;  // with `center`: the colours span at least center +- this
+};
+
+// Draws `spec` as a 900x650 PNG at `png_path`, replacing any file there.
+// Throws std::invalid_argument if values and x_labels differ in size or are empty or a value
+// is not finite, and std::runtime_error if gnuplot is not installed or fails (the message
+// quotes gnuplot).
+void PlotLine(const LinePlot& spec, const std::string& png_path);
+
+// Draws `spec` as a 900x800 PNG at `png_path`, replacing any file there.
+// Throws std::invalid_argument if the vectors do not match rows and cols or a value is not
+// finite, and std::runtime_error if gnuplot is not installed or fails (the message quotes
+// gnuplot).
+void PlotHeatmap(const Heatmap& spec, const std::string& png_path);
+
+}  // namespace minimr::report

@@ -1,0 +1,42 @@
+#include "framework/src/runtime/map_task.h"
+
+#include "framework/src/runtime/task_context_impl.h"
+
+namespace minimr::runtime {
+
+MapTaskOutput RunMapTask(const wire::TaskSpec& task, const JobDefinition& job,
+                         const std::string& output_path, std::atomic<uint64_t>* bytes_read) {
+  TaskContextImpl context(Params(task.params), "map", task.index);
+  InputFiles files{task.input_paths, task.input_sizes};
+  InputSplit split{task.file_index, task.offset, task.length};
+
+  std::unique_ptr<InputFormat> input =
+      job.input_format ? job.input_format() : std::make_unique<LineInputFormat>();
+  std::unique_ptr<Partitioner> partitioner =
+      job.partitioner ? job.partitioner() : std::make_unique<HashPartitioner>();
+  std::unique_ptr<Mapper> mapper = job.mapper();
+
+  std::unique_ptr<RecordReader> reader = input->Open(files, split, context);
+  shuffle::MapOutputWriter output(output_path, task.reduce_tasks, *partitioner, job.combiner,
+                                  context);
+  mapper->Setup(context);
+  std::string_view key, value;
+  int64_t records = 0;
+  while (reader->Next(&key, &value)) {
+    mapper->Map(key, value, output);
+    ++records;
+    if ((records & 255) == 0) bytes_read->store(reader->bytes_read(), std::memory_order_relaxed);
+  }
+  mapper->Finish(output);
+  bytes_read->store(reader->bytes_read(), std::memory_order_relaxed);
+  context.counters().Add("map.input.records", records);
+  context.counters().Add("map.input.bytes", int64_t(reader->bytes_read()));
+
+  MapTaskOutput result;
+  result.path = output_path;
+  result.index = output.Commit();
+  result.counters = std::move(context.counters());
+  return result;
+}
+
+}  // namespace minimr::runtime

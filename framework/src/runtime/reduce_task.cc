@@ -1,0 +1,133 @@
+#include "framework/src/runtime/reduce_task.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "framework/src/runtime/task_context_impl.h"
+#include "framework/src/shuffle/merger.h"
+#include "framework/src/util/atomic_file.h"
+#include "framework/src/wire/archive.h"
+#include "framework/src/wire/blocking_client.h"
+
+namespace minimr::runtime {
+namespace {
+
+// Fetched partitions up to this size stay in memory; larger ones are spilled to scratch files.
+constexpr size_t kInMemoryFetch = 8u << 20;
+
+// Writes the reducer's pairs as text lines: key TAB value.
+class TextOutput : public Emitter {
+ public:
+  explicit TextOutput(AtomicFile& file) : file_(file) {}
+  void Emit(std::string_view key, std::string_view value) override {
+    buf_.append(key);
+    buf_.push_back('\t');
+    buf_.append(value);
+    buf_.push_back('\n');
+    ++records_;
+    if (buf_.size() >= (1 << 20)) Flush();
+  }
+  void Flush() {
+    file_.Write(buf_);
+    buf_.clear();
+  }
+  int64_t records() const { return records_; }
+
+ private:
+  AtomicFile& file_;
+  std::string buf_;
+  int64_t records_ = 0;
+};
+
+}  // namespace
+
+std::string PartFileName(int index) {
+  char name[32];
+  std::snprintf(name, sizeof name, "part-r-%05d", index);
+  return name;
+}
+
+void FetchPartition(const wire::MapOutputLocation& from, uint64_t job_id, int partition,
+                    const wire::Key& key, std::string* out) {
+  std::string where = "map task " + std::to_string(from.map_task) + "'s output on " + from.host +
+                      ":" + std::to_string(from.port);
+  try {
+    wire::BlockingClient client(from.host, from.port, key);
+    wire::FetchRequest request{job_id, from.map_task, from.attempt, partition};
+    client.Send(wire::MessageType::kFetchRequest, wire::Encode(request));
+    size_t start = out->size();
+    for (;;) {
+      wire::MessageType type;
+      std::string body;
+      client.Receive(&type, &body);
+      if (type == wire::MessageType::kFetchData) {
+        out->append(body);
+      } else if (type == wire::MessageType::kFetchEnd) {
+        wire::FetchEnd end;
+        wire::Decode(body, end);
+        if (!end.ok) throw std::runtime_error(end.error);
+        if (end.bytes != out->size() - start) throw std::runtime_error("incomplete transfer");
+        return;
+      } else {
+        throw std::runtime_error("unexpected message");
+      }
+    }
+  } catch (const std::exception& e) {
+    throw std::runtime_error("fetching " + where + ": " + e.what());
+  }
+}
+
+Counters RunReduceTask(const wire::TaskSpec& task, const JobDefinition& job, const wire::Key& key,
+                       const std::string& scratch_dir) {
+  TaskContextImpl context(Params(task.params), "reduce", task.index);
+
+  // Fetch every map output's partition: small ones into memory, large ones onto local disk.
+  std::vector<std::string> in_memory;
+  std::vector<std::string> scratch_files;
+  in_memory.reserve(task.map_outputs.size());
+  int64_t fetched = 0;
+  struct ScratchCleanup {
+    std::vector<std::string>& files;
+    ~ScratchCleanup() {
+      for (const auto& f : files) ::unlink(f.c_str());
+    }
+  } cleanup{scratch_files};
+  std::vector<std::unique_ptr<shuffle::RecordSource>> runs;
+  for (const auto& location : task.map_outputs) {
+    std::string bytes;
+    FetchPartition(location, task.job_id, task.index, key, &bytes);
+    fetched += static_cast<int64_t>(bytes.size());
+    if (bytes.size() <= kInMemoryFetch) {
+      in_memory.push_back(std::move(bytes));
+      runs.push_back(shuffle::OpenMemoryRun(in_memory.back()));
+    } else {
+      std::string path = scratch_dir + "/reduce" + std::to_string(task.index) + "-map" +
+                         std::to_string(location.map_task);
+      AtomicFile file(path);
+      file.Write(bytes);
+      file.Commit(/*durable=*/false);
+      scratch_files.push_back(path);
+      runs.push_back(shuffle::OpenFileRun(path, 0, bytes.size()));
+    }
+  }
+  context.counters().Add("reduce.shuffle.bytes", fetched);
+
+  std::unique_ptr<Reducer> reducer = job.reducer();
+  reducer->Setup(context);
+  AtomicFile part(task.output_dir + "/" + PartFileName(task.index));
+  TextOutput output(part);
+  int64_t groups = 0;
+  shuffle::MergeGroups(std::move(runs), [&](std::string_view k, ValueIterator& values) {
+    ++groups;
+    reducer->Reduce(k, values, output);
+  });
+  reducer->Finish(output);
+  output.Flush();
+  part.Commit();
+  context.counters().Add("reduce.input.groups", groups);
+  context.counters().Add("reduce.output.records", output.records());
+  return std::move(context.counters());
+}
+
+}  // namespace minimr::runtime

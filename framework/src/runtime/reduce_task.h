@@ -1,0 +1,27 @@
+// Running one reduce task attempt on a worker: fetch the task's partition of every map output,
+// merge them, reduce, and commit part-r-NNNNN into the job's staging directory.
+#pragma once
+
+#include <string>
+
+#include "framework/src/wire/handshake.h"
+#include "framework/src/wire/messages.h"
+#include "minimr/counters.h"
+#include "minimr/job.h"
+
+namespace minimr::runtime {
+
+// The name of reduce task `index`'s output file: part-r-00003.
+std::string PartFileName(int index);
+
+// Fetched partitions larger than memory allows go to files in `scratch_dir`. Returns the task's
+// counters; throws std::runtime_error naming the map output or file on failure.
+Counters RunReduceTask(const wire::TaskSpec& task, const JobDefinition& job, const wire::Key& key,
+                       const std::string& scratch_dir);
+
+// Fetches partition `partition` of a map output from its worker; appends the bytes to *out.
+// Throws std::runtime_error naming the worker and map task on failure.
+void FetchPartition(const wire::MapOutputLocation& from, uint64_t job_id, int partition,
+                    const wire::Key& key, std::string* out);
+
+}  // namespace minimr::runtime

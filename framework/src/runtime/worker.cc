@@ -1,0 +1,361 @@
+#include "framework/src/runtime/worker.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <tuple>
+
+#include "framework/src/runtime/map_task.h"
+#include "framework/src/runtime/reduce_task.h"
+#include "framework/src/wire/session.h"
+#include "minimr/input.h"
+
+namespace minimr::runtime {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+namespace fs = std::filesystem;
+
+class Worker::Impl {
+ public:
+  explicit Impl(WorkerOptions options)
+      : options_(std::move(options)), heartbeat_timer_(io_), acceptor_(io_) {}
+
+  int Run();
+
+ private:
+  struct StoredOutput {
+    std::string path;
+    shuffle::PartitionIndex index;
+  };
+  using OutputKey = std::tuple<uint64_t, int, int>;  // job, map task, attempt
+
+  void Log(const std::string& line) { std::cerr << "[worker " << name_ << "] " << line << std::endl; }
+  void Connect();
+  void OnMasterFrame(wire::MessageType type, std::string_view body);
+  void Heartbeat();
+  void Accept();
+  void ServeFetch(std::shared_ptr<wire::Session> session, std::string_view body);
+  void RunTasks();
+  wire::TaskReport RunTask(const wire::TaskSpec& task);
+  void Stop(int exit_code);
+
+  WorkerOptions options_;
+  std::string name_;
+  asio::io_context io_;
+  asio::steady_timer heartbeat_timer_;
+  tcp::acceptor acceptor_;
+  std::shared_ptr<wire::Session> master_;
+  std::string data_host_;
+  int heartbeat_ms_ = 1000;
+  int exit_code_ = 1;
+  bool stopping_ = false;
+
+  // Shared with the task thread.
+  std::thread runner_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::optional<wire::TaskSpec> next_task_;
+  bool runner_stop_ = false;
+  std::atomic<bool> runner_busy_{false};
+  std::atomic<uint64_t> progress_bytes_{0};
+  std::map<OutputKey, StoredOutput> outputs_;
+};
+
+Worker::Worker(WorkerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Worker::~Worker() = default;
+int Worker::Run() { return impl_->Run(); }
+
+int Worker::Impl::Run() {
+  char host[256] = "localhost";
+  ::gethostname(host, sizeof host);
+  name_ = options_.name.empty() ? std::string(host) + ":" + std::to_string(::getpid())
+                                : options_.name;
+  if (options_.work_dir.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    options_.work_dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/minimr-worker-" +
+                        std::string(host) + "-" + std::to_string(::getpid());
+  }
+  std::error_code ec;
+  fs::create_directories(options_.work_dir, ec);
+  if (ec) {
+    Log("cannot create the work directory " + options_.work_dir + ": " + ec.message());
+    return 1;
+  }
+  try {
+    Connect();
+  } catch (const std::exception& e) {
+    Log(e.what());
+    fs::remove_all(options_.work_dir, ec);
+    return 1;
+  }
+  runner_ = std::thread([this] { RunTasks(); });
+  io_.run();
+
+  {
+    std::lock_guard lock(mu_);
+    runner_stop_ = true;
+  }
+  cv_.notify_all();
+  fs::remove_all(options_.work_dir, ec);
+  if (runner_busy_) {
+    // A task is still running and nobody wants its result: do not wait for it.
+    Log("exiting with a task unfinished");
+    std::cerr.flush();
+    std::_Exit(exit_code_);
+  }
+  runner_.join();
+  return exit_code_;
+}
+
+void Worker::Impl::Connect() {
+  // The master may still be starting: try for a while.
+  tcp::socket socket(io_);
+  tcp::resolver resolver(io_);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  std::string where = options_.master_host + ":" + std::to_string(options_.master_port);
+  for (;;) {
+    boost::system::error_code error;
+    auto endpoints = resolver.resolve(options_.master_host, std::to_string(options_.master_port), error);
+    if (!error) asio::connect(socket, endpoints, error);
+    if (!error) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw std::runtime_error("cannot reach the master at " + where + ": " + error.message());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  // Serve map output on the address this host reaches the master from.
+  auto local = socket.local_endpoint().address();
+  data_host_ = local.to_string();
+  acceptor_.open(local.is_v4() ? tcp::v4() : tcp::v6());
+  acceptor_.bind(tcp::endpoint(local, 0));
+  acceptor_.listen();
+  Accept();
+
+  master_ = std::make_shared<wire::Session>(std::move(socket), options_.key);
+  master_->Start(
+      wire::Session::Role::kClient,
+      [this] {
+        wire::RegisterWorker hello{data_host_, acceptor_.local_endpoint().port(),
+                                   static_cast<int32_t>(::getpid()), name_};
+        master_->SendMessage(wire::MessageType::kRegisterWorker, hello);
+      },
+      [this](wire::MessageType type, std::string_view body) { OnMasterFrame(type, body); },
+      [this, where](const std::string& reason) {
+        if (!stopping_) Log("lost the master at " + where + (reason.empty() ? "" : ": " + reason));
+        Stop(exit_code_);
+      });
+}
+
+void Worker::Impl::OnMasterFrame(wire::MessageType type, std::string_view body) {
+  switch (type) {
+    case wire::MessageType::kRegistered: {
+      wire::Registered registered;
+      wire::Decode(body, registered);
+      heartbeat_ms_ = std::max(50, registered.heartbeat_ms);
+      Log("registered with the master as worker " + std::to_string(registered.worker_id));
+      Heartbeat();
+      master_->Send(wire::MessageType::kTaskRequest);
+      break;
+    }
+    case wire::MessageType::kTaskAssignment: {
+      wire::TaskAssignment assignment;
+      wire::Decode(body, assignment);
+      if (assignment.shutdown) {
+        stopping_ = true;
+        exit_code_ = 0;
+        Stop(0);
+        return;
+      }
+      {
+        std::lock_guard lock(mu_);
+        next_task_ = std::move(assignment.task);
+      }
+      cv_.notify_all();
+      break;
+    }
+    case wire::MessageType::kJobDone: {
+      wire::JobDone done;
+      wire::Decode(body, done);
+      std::lock_guard lock(mu_);
+      for (auto it = outputs_.begin(); it != outputs_.end();) {
+        if (std::get<0>(it->first) == done.job_id) {
+          ::unlink(it->second.path.c_str());
+          it = outputs_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      break;
+    }
+    default:
+      throw wire::DecodeError("unexpected message from the master");
+  }
+}
+
+void Worker::Impl::Heartbeat() {
+  if (stopping_) return;
+  wire::Heartbeat beat{progress_bytes_.load(std::memory_order_relaxed)};
+  master_->SendMessage(wire::MessageType::kHeartbeat, beat);
+  heartbeat_timer_.expires_after(std::chrono::milliseconds(heartbeat_ms_));
+  heartbeat_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) Heartbeat();
+  });
+}
+
+void Worker::Impl::Stop(int exit_code) {
+  stopping_ = true;
+  exit_code_ = exit_code;
+  boost::system::error_code ignored;
+  heartbeat_timer_.cancel();
+  acceptor_.close(ignored);
+  if (master_) master_->Close();
+  io_.stop();
+}
+
+void Worker::Impl::Accept() {
+  acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+    if (ec) return;  // the acceptor was closed
+    auto session = std::make_shared<wire::Session>(std::move(socket), options_.key);
+    std::weak_ptr<wire::Session> weak = session;
+    session->Start(
+        wire::Session::Role::kServer, nullptr,
+        [this, weak](wire::MessageType type, std::string_view body) {
+          if (type != wire::MessageType::kFetchRequest) {
+            throw wire::DecodeError("unexpected message on the map-output port");
+          }
+          if (auto s = weak.lock()) ServeFetch(s, body);
+        },
+        [](const std::string&) {});
+    Accept();
+  });
+}
+
+void Worker::Impl::ServeFetch(std::shared_ptr<wire::Session> session, std::string_view body) {
+  wire::FetchRequest request;
+  wire::Decode(body, request);
+  std::optional<StoredOutput> output;
+  {
+    std::lock_guard lock(mu_);
+    auto it = outputs_.find({request.job_id, request.map_task, request.attempt});
+    if (it != outputs_.end()) output = it->second;
+  }
+  int partitions = output ? static_cast<int>(output->index.size()) - 1 : 0;
+  if (!output || request.partition < 0 || request.partition >= partitions) {
+    wire::FetchEnd end{false, "no output of map task " + std::to_string(request.map_task) +
+                                  " attempt " + std::to_string(request.attempt) +
+                                  " partition " + std::to_string(request.partition) + " here",
+                       0};
+    session->SendMessage(wire::MessageType::kFetchEnd, end);
+    return;
+  }
+  // Send the partition a piece at a time, the next piece once the last one has been written.
+  struct Transfer {
+    std::unique_ptr<FileReader> file;
+    uint64_t offset, end, start;
+  };
+  auto transfer = std::make_shared<Transfer>();
+  transfer->start = transfer->offset = output->index[request.partition];
+  transfer->end = output->index[request.partition + 1];
+  try {
+    transfer->file = std::make_unique<FileReader>(output->path);
+  } catch (const std::exception& e) {
+    session->SendMessage(wire::MessageType::kFetchEnd, wire::FetchEnd{false, e.what(), 0});
+    return;
+  }
+  std::weak_ptr<wire::Session> weak = session;
+  auto send_next = std::make_shared<std::function<void()>>();
+  *send_next = [weak, transfer, send_next] {
+    auto s = weak.lock();
+    if (!s || s->closed()) {
+      *send_next = nullptr;  // break the cycle
+      return;
+    }
+    try {
+      if (transfer->offset == transfer->end) {
+        s->SendMessage(wire::MessageType::kFetchEnd,
+                       wire::FetchEnd{true, "", transfer->end - transfer->start});
+        *send_next = nullptr;
+        return;
+      }
+      size_t n = static_cast<size_t>(
+          std::min<uint64_t>(wire::kFetchPieceBytes, transfer->end - transfer->offset));
+      std::string piece(n, '\0');
+      if (transfer->file->ReadAt(transfer->offset, piece.data(), n) != n) {
+        throw std::runtime_error(transfer->file->path() + ": shorter than its index says");
+      }
+      transfer->offset += n;
+      s->Send(wire::MessageType::kFetchData, std::move(piece));
+      s->WhenSent(*send_next);
+    } catch (const std::exception& e) {
+      s->SendMessage(wire::MessageType::kFetchEnd, wire::FetchEnd{false, e.what(), 0});
+      *send_next = nullptr;
+    }
+  };
+  (*send_next)();
+}
+
+void Worker::Impl::RunTasks() {
+  for (;;) {
+    wire::TaskSpec task;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return runner_stop_ || next_task_.has_value(); });
+      if (runner_stop_) return;
+      task = std::move(*next_task_);
+      next_task_.reset();
+      runner_busy_ = true;
+    }
+    wire::TaskReport report = RunTask(task);
+    runner_busy_ = false;
+    asio::post(io_, [this, report] {
+      if (stopping_) return;
+      master_->SendMessage(wire::MessageType::kTaskReport, report);
+      master_->Send(wire::MessageType::kTaskRequest);
+    });
+  }
+}
+
+wire::TaskReport Worker::Impl::RunTask(const wire::TaskSpec& task) {
+  wire::TaskReport report;
+  report.job_id = task.job_id;
+  report.is_map = task.is_map;
+  report.index = task.index;
+  report.attempt = task.attempt;
+  auto started = std::chrono::steady_clock::now();
+  progress_bytes_ = 0;
+  try {
+    const JobDefinition* job = FindJob(task.job_name);
+    if (!job) throw std::runtime_error("this worker has no job named '" + task.job_name + "'");
+    Counters counters;
+    if (task.is_map) {
+      std::string path = options_.work_dir + "/job" + std::to_string(task.job_id) + "-map" +
+                         std::to_string(task.index) + "-attempt" + std::to_string(task.attempt);
+      MapTaskOutput output = RunMapTask(task, *job, path, &progress_bytes_);
+      counters = std::move(output.counters);
+      std::lock_guard lock(mu_);
+      outputs_[{task.job_id, task.index, task.attempt}] = {output.path, output.index};
+    } else {
+      counters = RunReduceTask(task, *job, options_.key, options_.work_dir);
+    }
+    report.counters.insert(counters.values().begin(), counters.values().end());
+    report.ok = true;
+  } catch (const std::exception& e) {
+    report.ok = false;
+    report.error = e.what();
+    Log(std::string(task.is_map ? "map" : "reduce") + " task " + std::to_string(task.index) +
+        " failed: " + e.what());
+  }
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return report;
+}
+
+}  // namespace minimr::runtime

@@ -1,0 +1,42 @@
+// A file written under a temporary name and renamed into place by Commit(), so that a crash or an
+// error never leaves a half-written file under the final name.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+namespace minimr {
+
+class AtomicFile {
+ public:
+  // Creates `path`.tmp-<pid> for writing. Throws std::runtime_error naming the path.
+  explicit AtomicFile(std::string path);
+  // Removes the temporary file unless Commit() succeeded.
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  void Write(std::string_view bytes);
+  // Bytes written so far.
+  uint64_t size() const { return size_; }
+  // Flushes and renames the file to its final name, first syncing it to disk if `durable` (results
+  // want that; scratch files that die with their process do not). Throws std::runtime_error.
+  void Commit(bool durable = true);
+
+  const std::string& path() const { return path_; }
+
+ private:
+  [[noreturn]] void Fail(const std::string& what);
+
+  std::string path_;
+  std::string tmp_path_;
+  std::FILE* file_ = nullptr;
+  uint64_t size_ = 0;
+};
+
+// Writes `contents` to `path` atomically.
+void WriteFileAtomically(const std::string& path, std::string_view contents);
+
+}  // namespace minimr

@@ -1,0 +1,28 @@
+// Frames: after the handshake, every message travels as
+//   u32 big-endian length of what follows | u8 MessageType | body
+// A frame longer than the connection's limit is an error that closes the connection.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace minimr::wire {
+
+constexpr size_t kFrameHeaderBytes = 4;
+// Large enough for any control message and one piece of map output.
+constexpr size_t kMaxFrameBytes = 16u << 20;
+// Map output is sent in pieces of this size.
+constexpr size_t kFetchPieceBytes = 1u << 20;
+
+inline std::array<uint8_t, kFrameHeaderBytes> EncodeFrameLength(uint32_t length) {
+  return {uint8_t(length >> 24), uint8_t(length >> 16), uint8_t(length >> 8), uint8_t(length)};
+}
+
+inline uint32_t DecodeFrameLength(const std::array<uint8_t, kFrameHeaderBytes>& header) {
+  return uint32_t(header[0]) << 24 | uint32_t(header[1]) << 16 | uint32_t(header[2]) << 8 |
+         uint32_t(header[3]);
+}
+
+}  // namespace minimr::wire

@@ -1,0 +1,197 @@
+// The messages master, workers and clients exchange, one per frame after the handshake. Each
+// frame starts with a MessageType byte; the rest is the message encoded by archive.h, except
+// kFetchData, whose rest is raw map-output bytes.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <boost/serialization/map.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
+
+namespace minimr::wire {
+
+enum class MessageType : uint8_t {
+  kRegisterWorker = 1,  // worker -> master
+  kRegistered,          // master -> worker
+  kTaskRequest,         // worker -> master: a slot is free (no body)
+  kTaskAssignment,      // master -> worker
+  kTaskReport,          // worker -> master
+  kHeartbeat,           // worker -> master
+  kFetchRequest,        // reducer -> worker's map-output server
+  kFetchData,           // server -> reducer: raw bytes of the partition, in pieces
+  kFetchEnd,            // server -> reducer: the partition is complete (FetchEnd)
+  kJobDone,             // master -> worker: a job is over, its map output can go (JobDone)
+  kSubmitJob,           // client -> master (JobSubmission)
+  kJobProgress,         // master -> client (JobStatus, from time to time)
+  kJobResult,           // master -> client (JobStatus, once, at the end)
+};
+
+struct RegisterWorker {
+  std::string host;         // where the worker's map-output server listens
+  uint16_t data_port = 0;
+  int32_t pid = 0;
+  std::string name;         // for logs: host:pid, or the SGE task
+
+  template <class A>
+  void serialize(A& ar, unsigned) {
+    ar & host & data_port & pid & name;
+  }
+};
+
+struct Registered {
+  int32_t worker_id = 0;
+  int32_t heartbeat_ms = 1000;
+
+  template <class A>
+  void serialize(A& ar, unsigned) {
+    ar & worker_id & heartbeat_ms;
+  }
+};
+
+// Where a finished map task's output can be fetched.
+struct MapOutputLocation {
+  std::string host;
+  uint16_t port = 0;
+  int32_t map_task = 0;
+  int32_t attempt = 0;
+
+  template <class A>
+  void serialize(A& ar, unsigned) {
+    ar & host & port & map_task & attempt;
+  }
+};
+
+struct TaskSpec {
+  uint64_t job_id = 0;
+  std::string job_name;
+  std::map<std::string, std::string> params;
+  bool is_map = true;
+  int32_t index = 0;
+  int32_t attempt = 0;
+  int32_t reduce_tasks = 1;
+  // Map tasks: the split, and the job's input files (readers may read into the next one).
+  std::vector<std::string> input_paths;
+  std::vector<uint64_t> input_sizes;
+  int32_t file_index = 0;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+  // Reduce tasks: every map task's output, and the directory part files are committed to.
+  std::vector<MapOutputLocation> map_outputs;
+  std::string output_dir;
+
+  template <class A>
+  void serialize(A& ar, unsigned) {
+    ar & job_id & job_name & params & is_map & index & attempt & reduce_tasks;
+    ar & input_paths & input_sizes & file_index & offset & length;
+    ar & map_outputs & output_dir;
+  }
+};
+
+struct TaskAssignment {
+  bool shutdown = false;  // no task: the cluster is stopping, the worker exits
+  TaskSpec task;
+
+  template <class A>
+  void serialize(A& ar, unsigned) {
+    ar & shutdown & task;
+  }
+};
+
+struct TaskReport {
+  uint64_t job_id = 0;
+  bool is_map = true;
+  int32_t index = 0;
+  int32_t attempt = 0;
+  bool ok = false;
+  std::string error;  // what went wrong, for the user, when !ok
+  std::map<std::string, int64_t> counters;
+  double seconds = 0;
+
+  template <class A>
+  void serialize(A& ar, unsigned) {
+    ar & job_id & is_map & index & attempt & ok & error & counters & seconds;
+  }
+};
+
+struct Heartbeat {
+  uint64_t bytes_done = 0;  // input bytes the running task has read so far
+
+  template <class A>
+  void serialize(A& ar, unsigned) {
+    ar & bytes_done;
+  }
+};
+
+struct FetchRequest {
+  uint64_t job_id = 0;
+  int32_t map_task = 0;
+  int32_t attempt = 0;
+  int32_t partition = 0;
+
+  template <class A>
+  void serialize(A& ar, unsigned) {
+    ar & job_id & map_task & attempt & partition;
+  }
+};
+
+struct FetchEnd {
+  bool ok = true;
+  std::string error;
+  uint64_t bytes = 0;  // the partition's size, to check nothing was lost
+
+  template <class A>
+  void serialize(A& ar, unsigned) {
+    ar & ok & error & bytes;
+  }
+};
+
+struct JobDone {
+  uint64_t job_id = 0;
+
+  template <class A>
+  void serialize(A& ar, unsigned) {
+    ar & job_id;
+  }
+};
+
+// A job as a client submits it: the YAML file already read and checked, inputs expanded.
+struct JobSubmission {
+  std::string job_name;
+  std::map<std::string, std::string> params;
+  std::vector<std::string> input_paths;  // absolute, in order
+  uint64_t split_size = 0;               // 0: one split per file
+  int32_t reduce_tasks = 1;
+  std::string output_dir;                // absolute
+  std::string config_yaml;               // the effective configuration, for job.json
+
+  template <class A>
+  void serialize(A& ar, unsigned) {
+    ar & job_name & params & input_paths & split_size & reduce_tasks & output_dir & config_yaml;
+  }
+};
+
+struct JobStatus {
+  uint64_t job_id = 0;
+  int32_t maps_done = 0, maps_total = 0;
+  int32_t reduces_done = 0, reduces_total = 0;
+  uint64_t bytes_done = 0, bytes_total = 0;  // input bytes read, of all
+  int32_t workers = 0;
+  double seconds = 0;                        // since the job started
+  // Set in the final JobResult:
+  bool finished = false;
+  bool ok = false;
+  std::string error;
+  std::map<std::string, int64_t> counters;
+
+  template <class A>
+  void serialize(A& ar, unsigned) {
+    ar & job_id & maps_done & maps_total & reduces_done & reduces_total & bytes_done &
+        bytes_total & workers & seconds & finished & ok & error & counters;
+  }
+};
+
+}  // namespace minimr::wire

@@ -1,0 +1,47 @@
+// Digit text to digit values: keeps the value 0..9 of every ASCII digit and drops every other
+// byte, counting the dropped bytes that are not ASCII whitespace as invalid. Or, the same scan
+// counting each digit value instead of keeping it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace minimr::pidigits {
+
+// True if this CPU runs the AVX2 code paths of this folder (AVX2 and POPCNT).
+bool CpuHasAvx2();
+
+class DigitCompactor {
+ public:
+  // Uses AVX2 when the CPU has it, unless `portable` asks for the plain C++ path. Both paths
+  // give identical results.
+  explicit DigitCompactor(bool portable = false);
+
+  // Writes the values (0..9) of the ASCII digits of in[0,len) to out, in order, and returns
+  // how many it wrote. Adds to *invalid the number of bytes that are neither digits nor ASCII
+  // whitespace (space, \t, \n, \v, \f, \r).
+  // REQUIRES: out has room for len bytes.
+  size_t Compact(const char* in, size_t len, uint8_t* out, uint64_t* invalid) const {
+    return compact_fn_(in, len, out, invalid);
+  }
+
+  // Adds to counts[d] the number of digits d in in[0,len), and to *invalid the number of
+  // bytes that are neither digits nor ASCII whitespace. Returns the number of digits.
+  // REQUIRES: len < 2^32.
+  size_t Count(const char* in, size_t len, uint32_t counts[10], uint64_t* invalid) const {
+    return count_fn_(in, len, counts, invalid);
+  }
+
+  // True if the AVX2 path is in use.
+  bool vectorized() const { return vectorized_; }
+
+ private:
+  using CompactFn = size_t (*)(const char* in, size_t len, uint8_t* out, uint64_t* invalid);
+  using CountFn = size_t (*)(const char* in, size_t len, uint32_t* counts, uint64_t* invalid);
+
+  CompactFn compact_fn_;
+  CountFn count_fn_;
+  bool vectorized_;
+};
+
+}  // namespace minimr::pidigits

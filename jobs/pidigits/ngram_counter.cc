@@ -1,0 +1,316 @@
+#include "jobs/pidigits/ngram_counter.h"
+
+#include <immintrin.h>
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+namespace minimr::pidigits {
+namespace {
+
+// Text is compacted this many bytes at a time, so the digit buffer stays in L1.
+constexpr size_t kBlock = 4096;
+// The digit buffer: the last n-1 digits of the previous block, a block, and room for the
+// vector loads that run past the end (their extra bytes are weighted 0).
+constexpr size_t kBufferSize = 8 + kBlock + 64;
+
+constexpr uint32_t kPow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+
+// Layout of the 32-bit counters (narrow_). For n = 1: the ten digit counts (no windows to
+// form: the text is counted as it is, see DigitCompactor::Count). For n >= 4: the 10^n window
+// counts. For n = 2 and 3 the windows are counted four digits at a time: a 4-digit window
+// taken at every (5-n)-th digit stands for the 5-n n-digit windows in it ("abcd" for "ab",
+// "bc" and "cd" when n = 2), so there are 1/(5-n) increments per digit into a table of 10^4
+// (L1-sized); after it, 10^n counters for the windows counted one by one (a block's last few,
+// lookahead).
+// One table, not several interleaved copies: on this AMD core copies measured slower (it
+// renames memory in read-modify-write chains, so repeats cost little).
+constexpr uint32_t kQuads = 10000;
+constexpr bool UsesQuads(int n) { return n == 2 || n == 3; }
+constexpr int Stride(int n) { return 5 - n; }
+
+// Each kernel counts the windows of b[0,len) into narrow and returns how many it counted
+// (len - n + 1, or 0). REQUIRES: len <= kBlock + 7, and b has kBufferSize bytes.
+using CountFn = uint64_t (*)(const uint8_t* b, size_t len, uint32_t* narrow);
+
+template <int N>
+uint32_t WindowValue(const uint8_t* p) {
+  uint32_t v = 0;
+  for (int k = 0; k < N; ++k) v = v * 10 + p[k];
+  return v;
+}
+
+template <int N>
+uint64_t CountPortable(const uint8_t* b, size_t len, uint32_t* narrow) {
+  if (len < size_t{N}) return 0;
+  const size_t windows = len - N + 1;
+  size_t i = 0;
+  if constexpr (UsesQuads(N)) {
+    constexpr size_t kStride = Stride(N);
+    for (; i + kStride <= windows; i += kStride) ++narrow[WindowValue<4>(b + i)];
+    narrow += kQuads;
+  }
+  for (; i < windows; ++i) ++narrow[WindowValue<N>(b + i)];
+  return windows;
+}
+
+// The values of 8 four-digit windows in 32-bit lanes (digits in bytes, most significant
+// first): pmaddubsw joins digits into pairs, pmaddwd pairs into the value.
+__attribute__((target("avx2,popcnt"), always_inline)) inline __m256i QuadValues(__m256i digits) {
+  const __m256i pairs = _mm256_maddubs_epi16(digits, _mm256_set1_epi32(0x010A010A));
+  return _mm256_madd_epi16(pairs, _mm256_set1_epi32(0x00010064));
+}
+
+// n = 2, 3: the 4-digit windows at every (5-n)-th digit, 8 at a time: each 16-byte lane gathers
+// four of them with pshufb. All values first, then the increments.
+template <int N>
+__attribute__((target("avx2,popcnt"))) uint64_t CountQuadsAvx2(const uint8_t* b, size_t len,
+                                                               uint32_t* narrow) {
+  constexpr size_t kStride = Stride(N);
+  static constexpr auto kGather = [] {
+    std::array<uint8_t, 32> c{};
+    for (size_t k = 0; k < 32; ++k) c[k] = uint8_t(kStride * (k % 16 / 4) + k % 4);
+    return c;
+  }();
+  if (len < size_t{N}) return 0;
+  const size_t windows = len - N + 1;
+  const size_t quads = windows / kStride;
+  const __m256i gather = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kGather.data()));
+  alignas(32) uint32_t index[kBlock / kStride + 16];
+  size_t j = 0;
+  for (; j + 8 <= quads; j += 8) {
+    const uint8_t* p = b + kStride * j;
+    const __m256i x = _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))),
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 4 * kStride)), 1);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(index + j),
+                       QuadValues(_mm256_shuffle_epi8(x, gather)));
+  }
+  for (size_t k = 0; k < j; ++k) ++narrow[index[k]];
+  size_t i = kStride * j;
+  for (; i + kStride <= windows; i += kStride) ++narrow[WindowValue<4>(b + i)];
+  for (; i < windows; ++i) ++narrow[kQuads + WindowValue<N>(b + i)];
+  return windows;
+}
+
+// The values of the M-digit windows (M = 1..4) starting at p, p+4, ..., p+28, in 32-bit lanes.
+// Weights of 0 drop the digits past the window.
+__attribute__((target("avx2,popcnt"), always_inline)) inline __m256i ShortWindows(const uint8_t* p,
+                                                                                  int m) {
+  static constexpr uint32_t kDigitWeights[5] = {0, 0x00000001, 0x0000010A, 0x0001010A, 0x010A010A};
+  static constexpr uint32_t kPairWeights[5] = {0, 0x00000001, 0x00000001, 0x0001000A, 0x00010064};
+  const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i pairs = _mm256_maddubs_epi16(x, _mm256_set1_epi32(int(kDigitWeights[m])));
+  return _mm256_madd_epi16(pairs, _mm256_set1_epi32(int(kPairWeights[m])));
+}
+
+// n >= 4: window values 32 at a time (four loads one digit apart, each giving every fourth
+// window; the order does not matter for counting), then the increments.
+template <int N>
+__attribute__((target("avx2,popcnt"))) uint64_t CountWindowsAvx2(const uint8_t* b, size_t len,
+                                                                 uint32_t* narrow) {
+  if (len < size_t{N}) return 0;
+  const size_t windows = len - N + 1;
+  const __m256i high_scale = _mm256_set1_epi32(int(kPow10[N - 4]));
+  alignas(32) uint32_t index[kBlock + 32];
+  size_t i = 0;
+  for (; i + 32 <= windows; i += 32) {
+#pragma GCC unroll 4
+    for (int o = 0; o < 4; ++o) {
+      __m256i v = ShortWindows(b + i + o, 4);
+      if constexpr (N > 4) {
+        v = _mm256_add_epi32(_mm256_mullo_epi32(v, high_scale), ShortWindows(b + i + o + 4, N - 4));
+      }
+      _mm256_store_si256(reinterpret_cast<__m256i*>(index + i + 8 * o), v);
+    }
+  }
+  for (size_t k = 0; k < i; ++k) ++narrow[index[k]];
+  for (; i < windows; ++i) ++narrow[WindowValue<N>(b + i)];
+  return windows;
+}
+
+template <int N>
+CountFn CountAvx2() {
+  if constexpr (UsesQuads(N)) {
+    return CountQuadsAvx2<N>;
+  } else {
+    return CountWindowsAvx2<N>;
+  }
+}
+
+template <int N>
+CountFn PickCount(int n, bool avx2) {
+  if constexpr (N > 8) {
+    return nullptr;
+  } else {
+    if (n == N) return avx2 ? CountAvx2<N>() : CountPortable<N>;
+    return PickCount<N + 1>(n, avx2);
+  }
+}
+
+int CheckedN(int n) {
+  if (n < 1 || n > 8) {
+    throw std::invalid_argument("NGramCounter: n must be 1..8, not " + std::to_string(n));
+  }
+  return n;
+}
+
+// Tables of at least this many bytes are mapped rather than allocated.
+constexpr size_t kMapBytes = size_t{1} << 21;
+
+}  // namespace
+
+// Large tables come straight from mmap, so that pages never touched
+// cost nothing, and ask for 2 MB pages: random increments over 10^7 or 10^8 counters then
+// take far fewer page faults and TLB misses.
+template <typename T>
+NGramCounter::Table<T> NGramCounter::NewTable(size_t count) {
+  const size_t bytes = count * sizeof(T);
+  if (bytes < kMapBytes) {
+    void* p = std::calloc(count, sizeof(T));
+    if (p == nullptr) throw std::bad_alloc();
+    return {static_cast<T*>(p), TableDeleter{}};
+  }
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  madvise(p, bytes, MADV_HUGEPAGE);  // a hint: without it, plain pages
+  return {static_cast<T*>(p), TableDeleter{bytes}};
+}
+
+NGramCounter::NGramCounter(int n, const NGramCounterOptions& options)
+    : n_(CheckedN(n)),
+      size_(kPow10[n]),
+      fold_limit_(std::min<uint64_t>(options.fold_limit, UINT32_MAX)),
+      compactor_(options.portable),
+      count_(n == 1 ? nullptr : PickCount<2>(n, compactor_.vectorized())),
+      buf_(new uint8_t[kBufferSize]()),
+      narrow_size_(UsesQuads(n) ? kQuads + size_ : size_) {
+  narrow_ = NewTable<uint32_t>(narrow_size_);
+}
+
+void NGramCounter::TableDeleter::operator()(void* table) const {
+  if (mapped_bytes == 0) {
+    std::free(table);
+  } else {
+    munmap(table, mapped_bytes);
+  }
+}
+
+void NGramCounter::Add(const char* text, size_t len) {
+  assert(!in_lookahead_);
+  uint8_t* buf = buf_.get();
+  while (len > 0) {
+    const size_t take = std::min(len, kBlock);
+    if (narrow_windows_ + tail_len_ + take > fold_limit_) Fold();
+    if (n_ == 1) {
+      const size_t digits = compactor_.Count(text, take, narrow_.get(), &owned_invalid_);
+      owned_digits_ += digits;
+      windows_ += digits;
+      narrow_windows_ += digits;
+      text += take;
+      len -= take;
+      continue;
+    }
+    const size_t digits = compactor_.Compact(text, take, buf + tail_len_, &owned_invalid_);
+    text += take;
+    len -= take;
+    // Starts reading the next block from memory while this one is counted.
+    for (size_t ahead = 0; ahead < std::min(len, kBlock); ahead += 64) {
+      __builtin_prefetch(text + ahead);
+    }
+    owned_digits_ += digits;
+    const size_t total = tail_len_ + digits;
+    const uint64_t counted = count_(buf, total, narrow_.get());
+    windows_ += counted;
+    narrow_windows_ += counted;
+    const size_t keep = std::min<size_t>(n_ - 1, total);
+    std::memmove(buf, buf + total - keep, keep);
+    tail_len_ = static_cast<int>(keep);
+  }
+}
+
+void NGramCounter::AddLookahead(const char* text, size_t len) {
+  if (!in_lookahead_) {
+    in_lookahead_ = true;
+    rolling_ = 0;
+    for (int k = 0; k < tail_len_; ++k) rolling_ = rolling_ * 10 + buf_[k];
+  }
+  // Byte by byte: at most n-1 digits are wanted.
+  for (size_t i = 0; i < len && lookahead_needed() > 0; ++i) {
+    uint8_t d;
+    if (compactor_.Compact(text + i, 1, &d, &lookahead_invalid_) == 0) continue;
+    ++lookahead_digits_;
+    rolling_ = (rolling_ * 10 + d) % size_;
+    // The window of the last n digits starts in owned digits once n of them are in.
+    if (tail_len_ + lookahead_digits_ >= n_) CountOne(rolling_);
+  }
+}
+
+int NGramCounter::lookahead_needed() const {
+  return owned_digits_ > 0 ? n_ - 1 - lookahead_digits_ : 0;
+}
+
+void NGramCounter::CountOne(uint32_t window) {
+  if (narrow_windows_ + 1 > fold_limit_) Fold();
+  ++narrow_[(UsesQuads(n_) ? kQuads : 0) + window];
+  ++windows_;
+  ++narrow_windows_;
+}
+
+void NGramCounter::AddNarrowTo(uint64_t* table) const {
+  const uint32_t* narrow = narrow_.get();
+  if (UsesQuads(n_)) {
+    // Quad "d0d1d2d3" holds the windows starting at its digits 0 .. 4-n.
+    for (uint32_t quad = 0; quad < kQuads; ++quad) {
+      const uint32_t count = narrow[quad];
+      if (count == 0) continue;
+      for (int s = 0; s < Stride(n_); ++s) table[quad / kPow10[4 - n_ - s] % size_] += count;
+    }
+    narrow += kQuads;
+  }
+  for (uint32_t i = 0; i < size_; ++i) table[i] += narrow[i];
+}
+
+void NGramCounter::Fold() {
+  if (!wide_) wide_ = NewTable<uint64_t>(size_);
+  AddNarrowTo(wide_.get());
+  std::memset(narrow_.get(), 0, narrow_size_ * sizeof(uint32_t));
+  narrow_windows_ = 0;
+}
+
+void NGramCounter::ForEach(const std::function<void(uint32_t index, uint64_t count)>& fn) const {
+  if (n_ <= 3) {
+    uint64_t table[1000] = {};
+    if (wide_) std::copy(wide_.get(), wide_.get() + size_, table);
+    AddNarrowTo(table);
+    for (uint32_t i = 0; i < size_; ++i) {
+      if (table[i] != 0) fn(i, table[i]);
+    }
+    return;
+  }
+  const uint32_t* narrow = narrow_.get();
+  const uint64_t* wide = wide_.get();
+  for (uint32_t i = 0; i < size_; ++i) {
+    const uint64_t count = narrow[i] + (wide != nullptr ? wide[i] : 0);
+    if (count != 0) fn(i, count);
+  }
+}
+
+std::array<uint64_t, 10> NGramCounter::DigitCounts() const {
+  // Every counted window starts at an owned digit; the owned digits that start none are the
+  // last owned_digits_ - windows_ of them, which the buffer still holds.
+  std::array<uint64_t, 10> counts{};
+  const uint32_t first = size_ / 10;  // windows per first digit
+  ForEach([&](uint32_t index, uint64_t count) { counts[index / first] += count; });
+  const int open = static_cast<int>(owned_digits_ - windows_);
+  for (int k = tail_len_ - open; k < tail_len_; ++k) ++counts[buf_[k]];
+  return counts;
+}
+
+}  // namespace minimr::pidigits

@@ -1,0 +1,119 @@
+// Counts of n-digit sequences (n = 1..8) in digit text: the map-side hot loop of the pi job.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "jobs/pidigits/digit_compactor.h"
+
+namespace minimr::pidigits {
+
+struct NGramCounterOptions {
+  // Use the portable C++ path even where the CPU has AVX2 (tests compare the two paths).
+  bool portable = false;
+  // Windows the 32-bit counters may hold before they are folded into 64-bit ones (at most
+  // 2^32 - 1 is used). Tests lower it to exercise the folding.
+  uint64_t fold_limit = UINT32_MAX;
+};
+
+// Counts every n-digit window of a digit stream fed in pieces. Whitespace is skipped, other
+// non-digit bytes are skipped and counted. Windows span piece boundaries.
+//
+// A split's counter owns the digits given to Add: it counts exactly the windows that start at
+// them, finishing the last n-1 of them with digits read ahead (AddLookahead). So the counts
+// of the splits of a stream add up to the counts of the whole stream, wherever it is cut.
+class NGramCounter {
+ public:
+  // REQUIRES: 1 <= n <= 8. The table has 10^n counters; for n >= 7 its untouched pages are
+  // never backed by memory, but ForEach and DigitCounts read all of it.
+  explicit NGramCounter(int n, const NGramCounterOptions& options = NGramCounterOptions());
+
+  NGramCounter(const NGramCounter&) = delete;
+  NGramCounter& operator=(const NGramCounter&) = delete;
+
+  // Bytes the split OWNS: every window that starts at one of their digits is counted (once
+  // the window is complete).
+  // REQUIRES: AddLookahead has not been called.
+  void Add(const char* text, size_t len);
+
+  // Bytes after the split (read ahead to finish windows): only completes windows that START
+  // in owned digits; the digits here are not owned. Call after the last Add; can be called
+  // more than once. Reads only as far as the digit that completes the last such window.
+  void AddLookahead(const char* text, size_t len);
+
+  // Number of digits AddLookahead still needs to complete every window started in owned
+  // digits (0..n-1). Lets the reader stop reading ahead.
+  int lookahead_needed() const;
+
+  int n() const { return n_; }
+  // Complete windows counted.
+  uint64_t windows() const { return windows_; }
+  uint64_t owned_digits() const { return owned_digits_; }
+  // Non-digit, non-whitespace bytes seen, owned and lookahead (lookahead bytes only up to the
+  // digit that completed the last window). Summed over splits, lookahead ones count twice.
+  uint64_t invalid_bytes() const { return owned_invalid_ + lookahead_invalid_; }
+  // Non-digit, non-whitespace bytes among the owned bytes: sums exactly over splits.
+  uint64_t owned_invalid_bytes() const { return owned_invalid_; }
+  // True if the AVX2 path is in use.
+  bool vectorized() const { return compactor_.vectorized(); }
+
+  // Count of each digit 0..9 among OWNED digits, exact (including the last n-1 owned digits
+  // that start no complete window).
+  std::array<uint64_t, 10> DigitCounts() const;
+
+  // Calls fn(index, count) for each window value 0..10^n-1 with count > 0, in increasing
+  // order; index is the n digits read as a decimal number (window "07" -> 7).
+  void ForEach(const std::function<void(uint32_t index, uint64_t count)>& fn) const;
+
+ private:
+  struct TableDeleter {
+    size_t mapped_bytes = 0;  // 0: from calloc
+    void operator()(void* table) const;
+  };
+  template <typename T>
+  using Table = std::unique_ptr<T[], TableDeleter>;
+  // A zeroed table of count Ts. Throws std::bad_alloc.
+  template <typename T>
+  static Table<T> NewTable(size_t count);
+  // Counts the windows of buf[0,len) into narrow_ and returns how many it counted. For n = 2
+  // and n = 1 the layout of narrow_ is the kernel's own (see ngram_counter.cc).
+  using CountFn = uint64_t (*)(const uint8_t* buf, size_t len, uint32_t* narrow);
+
+  void CountOne(uint32_t window);  // a window completed by lookahead
+  void Fold();                     // adds narrow_ to wide_ and clears narrow_
+  // Adds the counts held in narrow_ to table (10^n counters, index = window value).
+  void AddNarrowTo(uint64_t* table) const;
+
+  const int n_;
+  const uint32_t size_;  // 10^n
+  const uint64_t fold_limit_;
+  const DigitCompactor compactor_;
+  const CountFn count_;
+
+  uint64_t windows_ = 0;
+  uint64_t owned_digits_ = 0;
+  uint64_t owned_invalid_ = 0;
+  uint64_t lookahead_invalid_ = 0;
+
+  // Owned digits go through buf_: the last n-1 digits of the previous block, then the values
+  // of the next block of text. tail_len_ is how many such digits lead the buffer.
+  std::unique_ptr<uint8_t[]> buf_;
+  int tail_len_ = 0;
+
+  // Lookahead: the window value rolled over the owned tail and the digits read ahead.
+  bool in_lookahead_ = false;
+  int lookahead_digits_ = 0;
+  uint32_t rolling_ = 0;
+
+  // Counts: narrow_ in 32-bit counters (kernel layout), folded now and then into wide_
+  // (10^n 64-bit counters, index = window value; allocated at the first fold).
+  Table<uint32_t> narrow_;
+  size_t narrow_size_;
+  uint64_t narrow_windows_ = 0;
+  Table<uint64_t> wide_;
+};
+
+}  // namespace minimr::pidigits

@@ -1,0 +1,397 @@
+#include "jobs/pidigits/pi_report.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <numeric>
+#include <span>
+#include <sstream>
+#include <stdexcept>
+#include <string_view>
+#include <system_error>
+
+#include "framework/src/report/plot.h"
+
+namespace minimr::pidigits {
+namespace {
+
+namespace fs = std::filesystem;
+using report::ChiSquareResult;
+
+constexpr int kMaxN = 8;
+
+// 1234567 as "1,234,567" (and 1234.5 as "1,234.50" with two decimals).
+std::string Thousands(double v, int decimals = 0) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  const std::string_view s(buf);
+  const size_t first = (s[0] == '-') ? 1 : 0;
+  const size_t point = std::min(s.find('.'), s.size());
+  std::string grouped(s.substr(0, first));
+  for (size_t i = first; i < point; ++i) {
+    if (i > first && (point - i) % 3 == 0) grouped += ',';
+    grouped += s[i];
+  }
+  grouped += s.substr(point);
+  return grouped;
+}
+
+// An expected count: with two decimals unless it is whole.
+std::string Expected(double e) { return Thousands(e, e == std::floor(e) ? 0 : 2); }
+
+std::string Fixed(double v, int decimals, bool sign = false) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, sign ? "%+.*f" : "%.*f", decimals, v);
+  return buf;
+}
+
+std::string PValue(double p) {
+  if (p == 0) return "< 1e-300";
+  if (p < 1e-3) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2e", p);
+    return buf;
+  }
+  return Fixed(p, 4);
+}
+
+std::string Key(uint64_t index, int n) {
+  std::string key(static_cast<size_t>(n), '0');
+  for (size_t i = static_cast<size_t>(n); i-- > 0; index /= 10) {
+    key[i] = static_cast<char>('0' + index % 10);
+  }
+  return key;
+}
+
+// A line quoted in an error message: at most 40 characters, unprintable ones as '?'.
+std::string Excerpt(std::string_view line) {
+  std::string s;
+  for (char c : line.substr(0, 40)) s += (c >= 32 && c < 127) ? c : '?';
+  return "\"" + s + (line.size() > 40 ? "...\"" : "\"");
+}
+
+std::vector<fs::path> PartFiles(const std::string& dir) {
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec) throw std::runtime_error("cannot read job output directory " + dir + ": " + ec.message());
+  std::vector<fs::path> parts;
+  for (const auto& entry : it) {
+    const std::string name = entry.path().filename().string();
+    constexpr std::string_view kPrefix = "part-r-";
+    if (name.size() > kPrefix.size() && name.compare(0, kPrefix.size(), kPrefix) == 0 &&
+        name.find_first_not_of("0123456789", kPrefix.size()) == std::string::npos) {
+      parts.push_back(entry.path());
+    }
+  }
+  if (parts.empty()) {
+    throw std::runtime_error("no part-r-* files in " + dir +
+                             ": is it the output directory of a finished pidigits job?");
+  }
+  std::sort(parts.begin(), parts.end());
+  return parts;
+}
+
+// Adds the "<key>\t<count>" lines of `path` into counts; `present` marks keys already read.
+void ReadPartFile(const fs::path& path, int n, std::vector<uint64_t>& counts,
+                  std::vector<bool>& present) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open " + path.string());
+  std::string line;
+  for (uint64_t line_no = 1; std::getline(in, line); ++line_no) {
+    auto fail = [&](const std::string& why) {
+      throw std::runtime_error(path.string() + ":" + std::to_string(line_no) + ": " + why +
+                               " in line " + Excerpt(line) + "; expected \"<" + std::to_string(n) +
+                               " digits>\\t<count>\"");
+    };
+    const size_t tab = line.find('\t');
+    if (tab == std::string::npos) fail("no tab");
+    if (tab != static_cast<size_t>(n)) {
+      fail("key of " + std::to_string(tab) + " characters, not " + std::to_string(n));
+    }
+    uint64_t index = 0;
+    for (size_t i = 0; i < tab; ++i) {
+      if (line[i] < '0' || line[i] > '9') fail("non-digit in key");
+      index = index * 10 + static_cast<uint64_t>(line[i] - '0');
+    }
+    uint64_t count = 0;
+    const char* first = line.data() + tab + 1;
+    const char* last = line.data() + line.size();
+    const auto [end, ec] = std::from_chars(first, last, count);
+    if (first == last || ec != std::errc() || end != last) fail("bad count");
+    if (present[index]) fail("key " + line.substr(0, tab) + " repeated (keys must be unique)");
+    present[index] = true;
+    counts[index] = count;
+  }
+  if (in.bad()) throw std::runtime_error("error reading " + path.string());
+}
+
+// Writes `path` through `<path>.tmp` and a rename, so readers never see a partial file.
+void WriteAtomically(const fs::path& path, const std::function<void(std::ostream&)>& write) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (out) write(out);
+    out.close();
+    if (!out) {
+      std::error_code ignored;
+      fs::remove(tmp, ignored);
+      throw std::runtime_error("cannot write " + tmp.string());
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) throw std::runtime_error("cannot rename " + tmp.string() + " to " + path.string());
+}
+
+void WriteCountsCsv(std::ostream& out, const std::vector<uint64_t>& counts, int n,
+                    const ChiSquareResult& test) {
+  const double k = static_cast<double>(counts.size());
+  const double sigma = std::sqrt(test.expected * (1 - 1 / k));
+  char expected[32];
+  const auto expected_end = std::to_chars(expected, expected + sizeof expected, test.expected).ptr;
+  const std::string_view expected_text(expected, static_cast<size_t>(expected_end - expected));
+  std::string chunk = "key,count,expected,z\n";
+  char num[64];
+  for (size_t i = 0; i < counts.size(); ++i) {
+    chunk += Key(i, n);
+    chunk += ',';
+    chunk.append(num, std::to_chars(num, num + sizeof num, counts[i]).ptr);
+    chunk += ',';
+    chunk += expected_text;
+    chunk += ',';
+    const double z = (static_cast<double>(counts[i]) - test.expected) / sigma;
+    chunk.append(num, std::to_chars(num, num + sizeof num, z, std::chars_format::fixed, 4).ptr);
+    chunk += '\n';
+    if (chunk.size() > (1 << 20)) {
+      out << chunk;
+      chunk.clear();
+    }
+  }
+  out << chunk;
+}
+
+// Columns separated by two spaces, the first left-aligned, the others right-aligned.
+std::string Table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width;
+  for (const auto& row : rows) {
+    width.resize(std::max(width.size(), row.size()));
+    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  }
+  std::string text;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t c = 0; c < row.size(); ++c) {
+      const std::string pad(width[c] - row[c].size(), ' ');
+      line += "  " + (c == 0 ? row[c] + pad : pad + row[c]);
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    text += line + "\n";
+  }
+  return text;
+}
+
+std::string Sequences(int n) {
+  return n == 1 ? "digits" : n == 2 ? "digit pairs" : std::to_string(n) + "-digit sequences";
+}
+
+std::vector<std::string> TestRow(const std::string& name, double statistic, uint64_t dof,
+                                 double p) {
+  return {name, Thousands(statistic, 2), Thousands(static_cast<double>(dof)), PValue(p)};
+}
+
+std::vector<std::string> DeviationRow(const std::string& name, const ChiSquareResult& t,
+                                      std::span<const uint64_t> counts, int n) {
+  return {name,
+          Key(t.max_category, n),
+          Thousands(static_cast<double>(counts[t.max_category])),
+          Expected(t.expected),
+          Fixed(t.max_z, 2, true),
+          Fixed(report::MedianLargestAbsZ(t.dof + 1), 2)};
+}
+
+std::string Summary(const PiReportInput& in, const PiReportResult& r,
+                    const std::vector<std::string>& files) {
+  const int n = in.n;
+  const bool counted =
+      in.digit_counts && std::any_of(in.digit_counts->begin(), in.digit_counts->end(),
+                                     [](uint64_t c) { return c > 0; });
+  std::ostringstream s;
+  s << "Digits of pi: counts of " << (n == 1 ? "single digits" : Sequences(n)) << "\n\n";
+  std::vector<std::pair<std::string, std::string>> facts;
+  facts.push_back({"output", in.output_dir + " (" + std::to_string(r.part_files) +
+                                 (r.part_files == 1 ? " part file)" : " part files)")});
+  if (r.digits) {
+    facts.push_back(
+        {"digits", Thousands(static_cast<double>(*r.digits)) + (counted ? " (job counters)" : "")});
+  }
+  if (n >= 2) {
+    facts.push_back(
+        {Sequences(n), Thousands(static_cast<double>(r.sequences.total)) + " (overlapping)"});
+  }
+  facts.push_back({"keys present", Thousands(static_cast<double>(r.keys_present)) + " of " +
+                                       Thousands(static_cast<double>(r.counts.size()))});
+  facts.push_back({"expected", Expected(r.sequences.expected) + " per key"});
+  size_t label_width = 0;
+  for (const auto& [label, value] : facts) label_width = std::max(label_width, label.size());
+  for (const auto& [label, value] : facts) {
+    s << "  " << label << ":" << std::string(label_width - label.size() + 2, ' ') << value << "\n";
+  }
+  if (n == 1 && counted && *r.digits != r.sequences.total) {
+    s << "  note: the job counters count " << Thousands(static_cast<double>(*r.digits))
+      << " digits, the output " << Thousands(static_cast<double>(r.sequences.total)) << "\n";
+  }
+
+  std::vector<std::vector<std::string>> tests = {{"test", "statistic", "dof", "p-value"}};
+  std::vector<std::vector<std::string>> deviations = {
+      {"largest deviation", "key", "count", "expected", "z (sigma)", "by chance +"}};
+  if (r.digit_test) {
+    tests.push_back(TestRow("chi-square, 1 digit", r.digit_test->statistic, r.digit_test->dof,
+                            r.digit_test->p_value));
+    deviations.push_back(DeviationRow("1 digit", *r.digit_test, *in.digit_counts, 1));
+  }
+  const std::string seq_name = std::to_string(n) + (n == 1 ? " digit" : " digits");
+  tests.push_back(TestRow("chi-square, " + seq_name + (n >= 2 ? " *" : ""), r.sequences.statistic,
+                          r.sequences.dof, r.sequences.p_value));
+  if (r.serial) {
+    tests.push_back(TestRow("Good's serial test, " + seq_name, r.serial->statistic, r.serial->dof,
+                            r.serial->p_value));
+  }
+  deviations.push_back(DeviationRow(seq_name, r.sequences, r.counts, n));
+  s << "\n" << Table(tests) << "\n" << Table(deviations);
+  if (n >= 2) {
+    s << "\n  * Overlapping sequences are not independent, so this statistic is not exactly\n"
+         "    chi-square distributed and its p-value is only a guide. Good's serial test\n"
+         "    (psi2_"
+      << n << " - psi2_" << n - 1 << ") is chi-square; it takes the " << n - 1
+      << "-digit counts to be the " << n << "-digit counts\n    summed over their last digit.\n";
+  }
+  s << "\n  + The median largest |z| among that many keys of random data (normal approximation;\n"
+       "    larger when the expected count per key is small).\n";
+  s << "\n  files:\n";
+  for (const auto& f : files) s << "    " << f << "\n";
+  return s.str();
+}
+
+std::string Subtitle(const ChiSquareResult& t) {
+  return "chi-square " + Fixed(t.statistic, 2) + ", " + std::to_string(t.dof) +
+         " dof, p = " + PValue(t.p_value);
+}
+
+void PlotDigits(std::span<const uint64_t> counts, const ChiSquareResult& test,
+                const std::string& title, const std::string& path) {
+  report::LinePlot plot;
+  plot.title = title + "\n" + Subtitle(test);
+  plot.x_label = "digit";
+  plot.y_label = "count";
+  for (size_t d = 0; d < counts.size(); ++d) {
+    plot.x_labels.push_back(std::to_string(d));
+    plot.values.push_back(static_cast<double>(counts[d]));
+  }
+  plot.series_label = "observed";
+  plot.reference = test.expected;
+  plot.reference_label = "expected (" + Expected(test.expected) + ")";
+  plot.band = 2 * std::sqrt(test.expected * (1 - 1.0 / static_cast<double>(counts.size())));
+  plot.band_label = "expected ± 2σ";
+  report::PlotLine(plot, path);
+}
+
+void PlotPairs(std::span<const uint64_t> counts, const ChiSquareResult& test,
+               const std::optional<report::SerialTestResult>& serial, const std::string& title,
+               const std::string& path) {
+  report::Heatmap map;
+  map.title = title;
+  if (serial) {
+    map.title += "\nGood's serial test " + Fixed(serial->statistic, 2) + ", " +
+                 std::to_string(serial->dof) + " dof, p = " + PValue(serial->p_value);
+  }
+  map.x_label = "second digit";
+  map.y_label = "first digit";
+  map.cb_label = "deviation from the expected " + Expected(test.expected) + " (σ)";
+  map.rows = 10;
+  map.cols = 10;
+  const double sigma = std::sqrt(test.expected * (1 - 1.0 / 100));
+  for (size_t i = 0; i < counts.size(); ++i) {
+    map.values.push_back((static_cast<double>(counts[i]) - test.expected) / sigma);
+    map.cell_labels.push_back(Key(i, 2));
+  }
+  map.center = 0;
+  map.min_half_range = 3;  // so that ordinary noise stays pale
+  report::PlotHeatmap(map, path);
+}
+
+}  // namespace
+
+PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
+  if (in.n < 1 || in.n > kMaxN) {
+    throw std::invalid_argument("pi report: sequence length n must be 1.." + std::to_string(kMaxN) +
+                                ", got " + std::to_string(in.n));
+  }
+  PiReportResult r;
+  r.n = in.n;
+  uint64_t keys = 1;
+  for (int i = 0; i < in.n; ++i) keys *= 10;
+  r.counts.assign(keys, 0);
+  {
+    std::vector<bool> present(keys, false);
+    const std::vector<fs::path> parts = PartFiles(in.output_dir);
+    r.part_files = parts.size();
+    for (const auto& part : parts) ReadPartFile(part, in.n, r.counts, present);
+    r.keys_present = static_cast<uint64_t>(std::count(present.begin(), present.end(), true));
+  }
+  if (std::all_of(r.counts.begin(), r.counts.end(), [](uint64_t c) { return c == 0; })) {
+    throw std::runtime_error("the part files in " + in.output_dir + " hold no counts (all zero)");
+  }
+  r.sequences = report::ChiSquareUniform(r.counts);
+  if (in.n == 1) r.digits = r.sequences.total;
+  const uint64_t counted_digits =
+      in.digit_counts
+          ? std::accumulate(in.digit_counts->begin(), in.digit_counts->end(), uint64_t{0})
+          : 0;
+  if (counted_digits > 0) {  // all-zero counters mean the job did not count
+    r.digits = counted_digits;
+    if (in.n >= 2) r.digit_test = report::ChiSquareUniform(*in.digit_counts);
+  }
+  if (in.n >= 2) {
+    std::vector<uint64_t> shorter(keys / 10, 0);
+    for (size_t i = 0; i < keys; ++i) shorter[i / 10] += r.counts[i];
+    r.serial = report::GoodSerialTest(r.counts, shorter);
+  }
+
+  const fs::path dir(in.output_dir);
+  r.counts_csv = (dir / "counts.csv").string();
+  r.summary_txt = (dir / "summary.txt").string();
+  WriteAtomically(r.counts_csv,
+                  [&](std::ostream& os) { WriteCountsCsv(os, r.counts, in.n, r.sequences); });
+  const std::string digits_title =
+      r.digits ? "Digits of pi: " + Thousands(static_cast<double>(*r.digits)) + " digits" : "";
+  if (in.n == 1) {
+    r.digits_png = (dir / "digits.png").string();
+    PlotDigits(r.counts, r.sequences, digits_title, r.digits_png);
+  } else if (r.digit_test) {
+    r.digits_png = (dir / "digits.png").string();
+    PlotDigits(*in.digit_counts, *r.digit_test, digits_title, r.digits_png);
+  }
+  if (in.n == 2) {
+    r.pairs_png = (dir / "pairs.png").string();
+    const std::string title =
+        r.digits ? "Digit pairs of pi: " + Thousands(static_cast<double>(*r.digits)) + " digits"
+                 : "Digit pairs of pi: " + Thousands(static_cast<double>(r.sequences.total)) +
+                       " overlapping pairs";
+    PlotPairs(r.counts, r.sequences, r.serial, title, r.pairs_png);
+  }
+
+  std::vector<std::string> files;
+  for (const std::string* f : {&r.counts_csv, &r.digits_png, &r.pairs_png, &r.summary_txt}) {
+    if (!f->empty()) files.push_back(*f);
+  }
+  r.summary = Summary(in, r, files);
+  WriteAtomically(r.summary_txt, [&](std::ostream& os) { os << r.summary; });
+  out << r.summary << std::flush;
+  return r;
+}
+
+}  // namespace minimr::pidigits

@@ -1,0 +1,54 @@
+// The report of the digits-of-pi study: reads a finished pidigits job's part-r-* files
+// ("<n digits>\t<count>" lines) and writes counts.csv, summary.txt and PNG plots beside them.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "framework/src/report/chi_square.h"
+
+namespace minimr::pidigits {
+
+struct PiReportInput {
+  std::string output_dir;  // where part-r-* are and where the report files go
+  int n = 1;               // sequence length 1..8
+  // Exact one-digit counts of the whole input if the job measured them (counters), else empty.
+  std::optional<std::array<uint64_t, 10>> digit_counts;
+};
+
+// What WritePiReport computed and wrote.
+struct PiReportResult {
+  int n = 0;
+  size_t part_files = 0;
+  uint64_t keys_present = 0;     // distinct keys found in the part files (of 10^n)
+  std::vector<uint64_t> counts;  // 10^n counts indexed by the key's value; 0 for absent keys
+  // Digits in the input: the sum of digit_counts, or else the total count if n == 1.
+  std::optional<uint64_t> digits;
+  report::ChiSquareResult sequences;  // uniformity of the n-digit counts (approximate if n >= 2)
+  // Uniformity of digit_counts, when given and n >= 2 (for n == 1 `sequences` is that test).
+  std::optional<report::ChiSquareResult> digit_test;
+  // n >= 2: Good's serial test, the (n-1)-digit counts being the n-digit counts summed over
+  // their last digit (always available, and with the same total as the n-digit counts).
+  std::optional<report::SerialTestResult> serial;
+  std::string summary;     // the text printed and written to summary.txt
+  std::string counts_csv;  // paths written; empty when not written
+  std::string summary_txt;
+  std::string digits_png;
+  std::string pairs_png;
+};
+
+// Reads the part files of in.output_dir and writes there, each through a temporary file and a
+// rename: counts.csv (key,count,expected,z for all 10^n keys), digits.png (one-digit counts:
+// the output's when n == 1, else digit_counts' when given), pairs.png (n == 2: a 10x10
+// heat-map) and summary.txt, which is also printed to `out`.
+// Throws std::invalid_argument if n is not 1..8; std::runtime_error naming the file and line
+// for a malformed part file (bad key, bad count, repeated key), when there are no part files
+// or their counts are all zero, and when a file cannot be written or gnuplot fails.
+PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out);
+
+}  // namespace minimr::pidigits

@@ -1,0 +1,119 @@
+// pidigits: how often each n-digit sequence (n = 1..8) occurs in digit text, such as the decimals
+// of pi. The input files, in order, are one digit stream; a split counts the sequences that
+// start in it. Whitespace is skipped; any other non-digit byte is skipped and counted.
+#include <array>
+#include <charconv>
+#include <memory>
+#include <ostream>
+
+#include "jobs/pidigits/digit_input_format.h"
+#include "jobs/pidigits/ngram_counter.h"
+#include "jobs/pidigits/pi_files.h"
+#include "jobs/pidigits/pi_report.h"
+#include "minimr/job.h"
+#include "minimr/sum_reducer.h"
+
+namespace minimr::pidigits {
+namespace {
+
+// Counts in memory over the whole split (the counter is the combiner) and emits at the end.
+class PiDigitsMapper : public Mapper {
+ public:
+  void Setup(TaskContext& context) override {
+    context_ = &context;
+    counter_ = std::make_unique<NGramCounter>(static_cast<int>(context.params().GetInt("n", 2)));
+  }
+
+  void Map(std::string_view key, std::string_view text, Emitter&) override {
+    if (key == kLookaheadKey) {
+      counter_->AddLookahead(text.data(), text.size());
+    } else {
+      counter_->Add(text.data(), text.size());
+    }
+  }
+
+  void Finish(Emitter& out) override {
+    const int n = counter_->n();
+    char key[8];
+    counter_->ForEach([&](uint32_t index, uint64_t count) {
+      for (int i = n - 1; i >= 0; --i, index /= 10) key[i] = static_cast<char>('0' + index % 10);
+      char value[24];
+      auto [end, ec] = std::to_chars(value, value + sizeof value, count);
+      out.Emit(std::string_view(key, n), std::string_view(value, end - value));
+    });
+    Counters& counters = context_->counters();
+    counters.Add("pidigits.digits", int64_t(counter_->owned_digits()));
+    counters.Add("pidigits.sequences", int64_t(counter_->windows()));
+    counters.Add("pidigits.invalid_bytes", int64_t(counter_->owned_invalid_bytes()));
+    std::array<uint64_t, 10> digits = counter_->DigitCounts();
+    for (int d = 0; d < 10; ++d) {
+      counters.Add("pidigits.digit." + std::to_string(d), int64_t(digits[d]));
+    }
+  }
+
+ private:
+  TaskContext* context_ = nullptr;
+  std::unique_ptr<NGramCounter> counter_;
+};
+
+void Validate(const Params& params) {
+  int64_t n = params.GetInt("n", 2);
+  if (n < 1 || n > 8) {
+    throw ParamError("params.n: the sequence length must be 1 to 8, got " + std::to_string(n));
+  }
+  params.GetBool("continuous", true);
+}
+
+void Report(const ReportContext& context) {
+  PiReportInput input;
+  input.output_dir = context.output_dir;
+  input.n = static_cast<int>(context.params.GetInt("n", 2));
+  if (context.counters.values().count("pidigits.digit.0")) {
+    std::array<uint64_t, 10> digits;
+    for (int d = 0; d < 10; ++d) {
+      digits[d] =
+          static_cast<uint64_t>(context.counters.Get("pidigits.digit." + std::to_string(d)));
+    }
+    input.digit_counts = digits;
+  }
+  int64_t invalid = context.counters.Get("pidigits.invalid_bytes");
+  if (invalid > 0) {
+    *context.out << "Note: " << invalid
+                 << " bytes of the input were neither digits nor whitespace; they were skipped.\n";
+  }
+  WritePiReport(input, *context.out);
+}
+
+void Generate(const Params& spec, const std::string& directory, std::ostream& out) {
+  for (const auto& [name, value] : spec.values()) {
+    if (name != "digits" && name != "files") {
+      throw ParamError("input.generate." + name +
+                       ": the pi job's generator takes digits and files");
+    }
+  }
+  int64_t digits = spec.GetInt("digits", 0);
+  int64_t files = spec.GetInt("files", 1);
+  if (digits < 1 || files < 1 || files > digits) {
+    throw ParamError("input.generate: want digits >= 1 and 1 <= files <= digits");
+  }
+  GeneratePiFiles(static_cast<uint64_t>(digits), static_cast<int>(files), directory, out);
+}
+
+JobDefinition Definition() {
+  JobDefinition job = MakeJob<PiDigitsMapper, SumReducer>();
+  job.Combiner<SumReducer>()
+      .Input<DigitInputFormat>()
+      .Describe("frequencies of n-digit sequences in digit text (the digits of pi study)")
+      .Param("n", "2", "sequence length, 1 to 8")
+      .Param("continuous", "true",
+             "the files in order are one digit stream (false: each file on its own)");
+  job.validate = Validate;
+  job.report = Report;
+  job.generate_input = Generate;
+  return job;
+}
+
+}  // namespace
+}  // namespace minimr::pidigits
+
+MINIMR_REGISTER_JOB(pidigits, minimr::pidigits::Definition());

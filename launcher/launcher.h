@@ -1,0 +1,35 @@
+// How a cluster's workers are started and stopped. `local` runs them as processes on this
+// machine; an SGE launcher submits them to Grid Engine. The master does not care which: workers
+// find it through the connection file.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace minimr::launcher {
+
+struct WorkerLaunch {
+  std::string minimr;           // the minimr executable the workers run
+  std::string connection_file;  // the master's address and the cluster's key
+  int workers = 1;
+  std::string log_dir;          // one log file per worker goes here
+};
+
+class Launcher {
+ public:
+  virtual ~Launcher() = default;
+  // Starts the workers. Throws std::runtime_error if they cannot be started.
+  virtual void Start(const WorkerLaunch& launch) = 0;
+  // How many started workers are still running (lets a caller notice a cluster that died).
+  virtual int Running() = 0;
+  // A line on each worker that has exited, for error messages.
+  virtual std::string Endings() = 0;
+  // Waits up to `grace` for the workers to exit (after the master told them to), then kills them.
+  virtual void Stop(std::chrono::milliseconds grace) = 0;
+};
+
+// "local"; throws std::runtime_error naming the known launchers for any other name.
+std::unique_ptr<Launcher> MakeLauncher(const std::string& name);
+
+}  // namespace minimr::launcher

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Sets minimr up on a Debian machine: installs the Debian packages it needs (only those missing;
+# silent when all are there), then configures and builds it with a CMake preset.
+#   ./setup.sh            the optimized build, in build/
+#   ./setup.sh sanitize   AddressSanitizer + UndefinedBehaviorSanitizer, in build-sanitize/
+set -euo pipefail
+cd "$(dirname "$0")"
+preset=${1:-release}
+
+packages=(
+  g++ cmake make ccache
+  libboost-dev libboost-serialization-dev libboost-program-options-dev
+  libboost-iostreams-dev libboost-filesystem-dev libboost-system-dev
+  libyaml-cpp-dev libssl-dev nlohmann-json3-dev libgmp-dev
+  libgnuplot-iostream-dev gnuplot-nox
+  libgtest-dev libbenchmark-dev
+)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+    missing+=("$package")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo=sudo
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! cmake --preset "$preset" >"$log" 2>&1; then
+  cat "$log"
+  exit 1
+fi
+if ! cmake --build --preset "$preset" -j "$(nproc)" >"$log" 2>&1; then
+  grep -E "error|Error|warning" "$log" | head -50
+  echo "setup: the build failed; the full log: cmake --build --preset $preset"
+  exit 1
+fi
+echo "setup: minimr is built ($preset preset)."

@@ -1,0 +1,210 @@
+// Real clusters on loopback: the minimr binary started as master, workers and clients.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "framework/src/wire/blocking_client.h"
+#include "framework/src/wire/connection_file.h"
+#include "launcher/process.h"
+
+namespace minimr {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int status;
+  std::string output;
+};
+
+// Runs a shell command line, stdout and stderr together.
+Result Shell(const std::string& command) {
+  Result result;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) result.output.append(buf.data(), n);
+  int status = ::pclose(pipe);
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::string Minimr() { return MINIMR_BINARY; }
+
+std::map<std::string, uint64_t> ReadOutput(const std::string& dir) {
+  std::map<std::string, uint64_t> counts;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().filename().string().rfind("part-r-", 0) != 0) continue;
+    std::ifstream in(entry.path());
+    std::string key;
+    uint64_t count;
+    while (in >> key >> count) counts[key] += count;
+  }
+  return counts;
+}
+
+std::string ReadDigits(const std::vector<std::string>& paths) {
+  std::string digits;
+  for (const auto& path : paths) {
+    std::ifstream in(path);
+    for (char c; in.get(c);) {
+      if (c >= '0' && c <= '9') digits += c;
+    }
+  }
+  return digits;
+}
+
+// One million digits of pi in three files, made once for all the tests by the real command.
+class PiCluster : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new fs::path(fs::temp_directory_path() / ("minimr-cluster-" + std::to_string(::getpid())));
+    fs::create_directories(*dir_);
+    Result r = Shell(Minimr() + " pi generate --digits 1000000 --files 3 --out " +
+                   (*dir_ / "pi").string());
+    ASSERT_EQ(r.status, 0) << r.output;
+    std::vector<std::string> paths;
+    for (const auto& e : fs::directory_iterator(*dir_ / "pi")) paths.push_back(e.path().string());
+    std::sort(paths.begin(), paths.end());
+    digits_ = new std::string(ReadDigits(paths));
+    std::ofstream(*dir_ / "pi.yaml") << "job: pidigits\n"
+                                        "params: {n: 2}\n"
+                                        "input:\n"
+                                        "  paths: " << (*dir_ / "pi").string() << "/pi*\n"
+                                        "  split_size: file\n"
+                                        "reduce: {tasks: 2}\n"
+                                        "output: {dir: " << (*dir_ / "out").string() << "}\n"
+                                        "cluster: {launcher: local, workers: 2}\n";
+  }
+  static void TearDownTestSuite() {
+    fs::remove_all(*dir_);
+    delete dir_;
+    delete digits_;
+  }
+
+  Result RunJob(const std::string& overrides) {
+    return Shell(Minimr() + " run " + (*dir_ / "pi.yaml").string() + " " + overrides);
+  }
+
+  static fs::path* dir_;
+  static std::string* digits_;
+};
+fs::path* PiCluster::dir_;
+std::string* PiCluster::digits_;
+
+TEST_F(PiCluster, OneMillionDigitsGiveThePublishedCounts) {
+  ASSERT_EQ(digits_->size(), 1000000u);
+  std::string out = (*dir_ / "out-n1").string();
+  Result r = RunJob("-D params.n=1 -D output.dir=" + out);
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::map<std::string, uint64_t> expected = {
+      {"0", 99959},  {"1", 99758}, {"2", 100026}, {"3", 100229}, {"4", 100230},
+      {"5", 100359}, {"6", 99548}, {"7", 99800},  {"8", 99985},  {"9", 100106}};
+  EXPECT_EQ(ReadOutput(out), expected);
+  EXPECT_TRUE(fs::exists(out + "/_SUCCESS"));
+  EXPECT_TRUE(fs::exists(out + "/job.json"));
+  EXPECT_TRUE(fs::exists(out + "/digits.png"));
+  EXPECT_NE(r.output.find("chi-square"), std::string::npos) << r.output;
+}
+
+TEST_F(PiCluster, PairCountsAreExactForEverySplitSizeAndWorkerCount) {
+  std::map<std::string, uint64_t> expected;
+  for (size_t i = 0; i + 2 <= digits_->size(); ++i) expected[digits_->substr(i, 2)]++;
+  for (const char* split : {"4KiB", "64KiB", "file"}) {
+    for (int workers : {1, 2, 3}) {
+      std::string out = (*dir_ / "out-pairs").string();
+      Result r = RunJob("-D output.dir=" + out + " -D input.split_size=" + split +
+                        " -D cluster.workers=" + std::to_string(workers));
+      ASSERT_EQ(r.status, 0) << r.output;
+      auto counts = ReadOutput(out);
+      EXPECT_EQ(counts, expected) << "split " << split << ", " << workers << " workers";
+      uint64_t total = 0;
+      for (const auto& [key, count] : counts) total += count;
+      EXPECT_EQ(total, 999999u);
+      EXPECT_TRUE(fs::exists(out + "/pairs.png"));
+    }
+  }
+}
+
+TEST_F(PiCluster, ABadJobFileIsRefusedWithItsLineAndKey) {
+  fs::path bad = *dir_ / "bad.yaml";
+  std::ofstream(bad) << "job: pidigits\nreduce:\n  tasks: two\noutput: {dir: /tmp/x}\n"
+                        "input: {paths: /nonexistent}\n";
+  Result r = Shell(Minimr() + " run " + bad.string());
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("bad.yaml:3"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("reduce.tasks"), std::string::npos) << r.output;
+}
+
+TEST_F(PiCluster, AnUnknownParameterIsRefused) {
+  Result r = RunJob("-D params.digitz=3");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("params.digitz"), std::string::npos) << r.output;
+}
+
+TEST_F(PiCluster, AFailedJobLeavesThePreviousOutputAlone) {
+  std::string out = (*dir_ / "out-kept").string();
+  ASSERT_EQ(RunJob("-D params.n=1 -D output.dir=" + out).status, 0);
+  auto before = ReadOutput(out);
+  // Input that vanishes after submission cannot be faked from outside; a missing file is
+  // refused before anything runs, and the old output stays.
+  Result r = RunJob("-D params.n=1 -D output.dir=" + out + " -D input.paths=/nonexistent/*");
+  EXPECT_NE(r.status, 0);
+  EXPECT_EQ(ReadOutput(out), before);
+}
+
+// A master and a worker started by hand, a job sent with `minimr submit`.
+TEST(StandaloneCluster, MasterRefusesStrangersAndServesItsOwn) {
+  fs::path dir = fs::temp_directory_path() / ("minimr-standalone-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::string connection = (dir / "connection.json").string();
+  launcher::ChildProcess master({Minimr(), "master", "--connection-file", connection},
+                                (dir / "master.log").string());
+  for (int i = 0; i < 500 && !fs::exists(connection); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(fs::exists(connection));
+  EXPECT_EQ(fs::status(connection).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  wire::ConnectionInfo info = wire::ReadConnectionFile(connection);
+
+  // The wrong key: the master closes the connection during the handshake.
+  EXPECT_THROW(wire::BlockingClient(info.host, info.port, wire::NewKey()), std::runtime_error);
+  // Garbage instead of a handshake.
+  Result garbage = Shell("printf 'GET / HTTP/1.0\\r\\n\\r\\n' | timeout 5 bash -c 'cat > /dev/tcp/" +
+                       info.host + "/" + std::to_string(info.port) + "'");
+  (void)garbage;
+
+  launcher::ChildProcess worker({Minimr(), "worker", "--connection-file", connection,
+                                 "--master", info.host + ":" + std::to_string(info.port)},
+                                (dir / "worker.log").string());
+  std::ofstream(dir / "words.txt") << "the cat and the hat\nThe end\n";
+  std::ofstream(dir / "wc.yaml") << "job: wordcount\ninput: {paths: " << (dir / "words.txt").string()
+                                  << "}\noutput: {dir: " << (dir / "wc").string() << "}\n";
+  Result r = Shell(Minimr() + " submit --connection-file " + connection + " " +
+                 (dir / "wc.yaml").string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::map<std::string, uint64_t> expected = {{"and", 1}, {"cat", 1}, {"end", 1}, {"hat", 1},
+                                              {"the", 3}};
+  EXPECT_EQ(ReadOutput((dir / "wc").string()), expected);
+
+  master.Signal(SIGTERM);
+  EXPECT_TRUE(master.WaitFor(std::chrono::seconds(10)));
+  EXPECT_TRUE(worker.WaitFor(std::chrono::seconds(10))) << "the worker must exit with its master";
+  std::ifstream log(dir / "master.log");
+  std::stringstream text;
+  text << log.rdbuf();
+  EXPECT_NE(text.str().find("refused a connection"), std::string::npos) << text.str();
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace minimr

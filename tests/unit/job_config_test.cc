@@ -1,0 +1,620 @@
+#include "framework/src/config/job_config.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace minimr::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kKnownTopKeys[] = "(known: job, plugin, params, input, reduce, output, cluster)";
+
+// The smallest valid file: the three required keys. Tests append to it, under `input` when
+// they indent, and from line 6.
+constexpr char kMinimal[] =
+    "job: wordcount\n"
+    "output:\n"
+    "  dir: out/wc\n"
+    "input:\n"
+    "  paths: data/*.txt\n";
+
+// Each test runs in a fresh temporary directory, which is also the current directory, so that
+// files are named relative to it exactly as a user would name them.
+class JobConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/job_config_test.XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    old_cwd_ = fs::current_path();
+    fs::current_path(pattern);
+    dir_ = fs::current_path().string();
+  }
+
+  void TearDown() override {
+    fs::current_path(old_cwd_);
+    fs::remove_all(dir_);
+  }
+
+  // Writes `text` to `name` (relative to the temporary directory) and returns `name`.
+  static std::string Write(const std::string& name, const std::string& text) {
+    fs::create_directories(fs::path(name).parent_path().empty() ? "."
+                                                                : fs::path(name).parent_path());
+    std::ofstream(name) << text;
+    return name;
+  }
+
+  // Loads `path` expecting a ConfigError and returns its message ("" if nothing was thrown).
+  static std::string ErrorOf(const std::string& path,
+                             const std::vector<std::string>& overrides = {}) {
+    try {
+      LoadJobConfig(path, overrides);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "";
+  }
+
+  // Like ErrorOf, for a file holding `text`.
+  static std::string ErrorOfText(const std::string& text,
+                                 const std::vector<std::string>& overrides = {}) {
+    return ErrorOf(Write("job.yaml", text), overrides);
+  }
+
+  std::string dir_;
+  fs::path old_cwd_;
+};
+
+// --- Valid files ------------------------------------------------------------------------------
+
+TEST_F(JobConfigTest, ReadsEveryKeyOfAFullFile) {
+  const std::string path = Write("configs/pi-two-digit.yaml",
+                                 "# configs/pi-two-digit.yaml\n"
+                                 "job: pidigits\n"
+                                 "plugin: lib/libpidigits.so\n"
+                                 "params:\n"
+                                 "  n: 2\n"
+                                 "  continuous: true\n"
+                                 "input:\n"
+                                 "  paths: data/pi/pi150m.ascii.*   # a glob\n"
+                                 "  split_size: 8MiB\n"
+                                 "  generate: {digits: 150000000, files: 15}\n"
+                                 "reduce:\n"
+                                 "  tasks: 3\n"
+                                 "output:\n"
+                                 "  dir: out/pi-two-digit\n"
+                                 "cluster:\n"
+                                 "  launcher: sge\n"
+                                 "  workers: 16\n");
+  const JobConfig config = LoadJobConfig(path);
+  EXPECT_EQ(config.source, "configs/pi-two-digit.yaml");
+  EXPECT_EQ(config.job, "pidigits");
+  EXPECT_EQ(config.plugin, dir_ + "/lib/libpidigits.so");
+  EXPECT_EQ(config.params,
+            (std::map<std::string, std::string>{{"n", "2"}, {"continuous", "true"}}));
+  EXPECT_EQ(config.input_patterns, std::vector<std::string>{dir_ + "/data/pi/pi150m.ascii.*"});
+  EXPECT_EQ(config.input_pattern_where, std::vector<std::string>{"configs/pi-two-digit.yaml:8:10"});
+  EXPECT_EQ(config.split_size, 8u << 20);
+  EXPECT_EQ(config.generate,
+            (std::map<std::string, std::string>{{"digits", "150000000"}, {"files", "15"}}));
+  EXPECT_EQ(config.reduce_tasks, 3);
+  EXPECT_EQ(config.output_dir, dir_ + "/out/pi-two-digit");
+  EXPECT_EQ(config.launcher, "sge");
+  EXPECT_EQ(config.workers, 16);
+}
+
+TEST_F(JobConfigTest, FillsDefaultsForOptionalKeys) {
+  const JobConfig config = LoadJobConfig(Write("job.yaml", kMinimal));
+  EXPECT_EQ(config.plugin, "");
+  EXPECT_TRUE(config.params.empty());
+  EXPECT_EQ(config.split_size, 0u);
+  EXPECT_TRUE(config.generate.empty());
+  EXPECT_EQ(config.reduce_tasks, 1);
+  EXPECT_EQ(config.launcher, "local");
+  EXPECT_EQ(config.workers, 2);
+}
+
+TEST_F(JobConfigTest, EmptySectionsMeanDefaults) {
+  const JobConfig config = LoadJobConfig(Write("job.yaml", std::string(kMinimal) + "params:\n"
+                                                                                   "reduce:\n"
+                                                                                   "cluster:\n"));
+  EXPECT_TRUE(config.params.empty());
+  EXPECT_EQ(config.reduce_tasks, 1);
+  EXPECT_EQ(config.workers, 2);
+}
+
+TEST_F(JobConfigTest, SplitSizeFileMeansOneSplitPerFile) {
+  const JobConfig config = LoadJobConfig(
+      Write("job.yaml", std::string(kMinimal) + "  split_size: file\n"), {"input.split_size=file"});
+  EXPECT_EQ(config.split_size, 0u);
+}
+
+TEST_F(JobConfigTest, SplitSizeAcceptsASpaceBeforeTheUnit) {
+  const JobConfig config = LoadJobConfig(Write("job.yaml",
+                                               "job: wordcount\n"
+                                               "input: {paths: a.txt, split_size: 64 KiB}\n"
+                                               "output: {dir: out}\n"));
+  EXPECT_EQ(config.split_size, 64u * 1024);
+}
+
+TEST_F(JobConfigTest, InputPathsMayBeAList) {
+  const JobConfig config = LoadJobConfig(Write("job.yaml",
+                                               "job: wordcount\n"
+                                               "input:\n"
+                                               "  paths:\n"
+                                               "    - a/*.txt\n"
+                                               "    - /abs/b.txt\n"
+                                               "output: {dir: out}\n"));
+  EXPECT_EQ(config.input_patterns, (std::vector<std::string>{dir_ + "/a/*.txt", "/abs/b.txt"}));
+  EXPECT_EQ(config.input_pattern_where, (std::vector<std::string>{"job.yaml:4:7", "job.yaml:5:7"}));
+}
+
+TEST_F(JobConfigTest, PathsAreMadeAbsoluteWithoutDotComponents) {
+  const JobConfig config = LoadJobConfig(Write("job.yaml",
+                                               "job: wordcount\n"
+                                               "input: {paths: ./data/../x/./*.txt}\n"
+                                               "output: {dir: out/}\n"));
+  EXPECT_EQ(config.input_patterns, std::vector<std::string>{dir_ + "/data/../x/*.txt"});
+  EXPECT_EQ(config.output_dir, dir_ + "/out");
+}
+
+TEST_F(JobConfigTest, QuotedParamKeepsItsText) {
+  const JobConfig config = LoadJobConfig(
+      Write("job.yaml", std::string(kMinimal) + "params: {mode: 'null', n: '007'}\n"));
+  EXPECT_EQ(config.params.at("mode"), "null");
+  EXPECT_EQ(config.params.at("n"), "007");
+}
+
+// --- Overrides --------------------------------------------------------------------------------
+
+TEST_F(JobConfigTest, OverrideReplacesAScalar) {
+  const JobConfig config =
+      LoadJobConfig(Write("job.yaml", std::string(kMinimal) + "params:\n  n: 2\n"), {"params.n=3"});
+  EXPECT_EQ(config.params.at("n"), "3");
+}
+
+TEST_F(JobConfigTest, OverrideValueIsYamlSoAListReplacesAPath) {
+  const JobConfig config = LoadJobConfig(Write("job.yaml", kMinimal), {"input.paths=[a, b]"});
+  EXPECT_EQ(config.input_patterns, (std::vector<std::string>{dir_ + "/a", dir_ + "/b"}));
+  EXPECT_EQ(config.input_pattern_where,
+            (std::vector<std::string>{"-D input.paths=[a, b]", "-D input.paths=[a, b]"}));
+}
+
+TEST_F(JobConfigTest, OverrideAddsANewParam) {
+  const JobConfig config = LoadJobConfig(
+      Write("job.yaml", std::string(kMinimal) + "params:\n  n: 2\n"), {"params.continuous=true"});
+  EXPECT_EQ(config.params,
+            (std::map<std::string, std::string>{{"n", "2"}, {"continuous", "true"}}));
+}
+
+TEST_F(JobConfigTest, OverrideSetsASplitSize) {
+  const JobConfig config = LoadJobConfig(Write("job.yaml", kMinimal), {"input.split_size=1MiB"});
+  EXPECT_EQ(config.split_size, 1u << 20);
+}
+
+TEST_F(JobConfigTest, OverrideCreatesAMissingSection) {
+  const JobConfig config =
+      LoadJobConfig(Write("job.yaml", kMinimal), {"reduce.tasks=4", "params.n=5"});
+  EXPECT_EQ(config.reduce_tasks, 4);
+  EXPECT_EQ(config.params.at("n"), "5");
+}
+
+TEST_F(JobConfigTest, LaterOverrideWins) {
+  const JobConfig config =
+      LoadJobConfig(Write("job.yaml", kMinimal), {"cluster.workers=3", "cluster.workers=7"});
+  EXPECT_EQ(config.workers, 7);
+}
+
+TEST_F(JobConfigTest, OverrideSuppliesARequiredKey) {
+  const JobConfig config = LoadJobConfig(Write("job.yaml",
+                                               "input: {paths: a}\n"
+                                               "output: {dir: out}\n"),
+                                         {"job=wordcount"});
+  EXPECT_EQ(config.job, "wordcount");
+}
+
+TEST_F(JobConfigTest, OverrideValueMayContainEquals) {
+  const JobConfig config = LoadJobConfig(Write("job.yaml", kMinimal), {"params.expr=a=b"});
+  EXPECT_EQ(config.params.at("expr"), "a=b");
+}
+
+// --- The effective configuration ---------------------------------------------------------------
+
+TEST_F(JobConfigTest, EffectiveYamlReadsBackToTheSameConfig) {
+  const JobConfig first = LoadJobConfig(
+      Write("job.yaml", std::string(kMinimal) +
+                            "  split_size: 8MiB\n"
+                            "  generate: {digits: 1000}\n"
+                            "params: {n: 2, empty: '', nul: 'null', colon: 'a: b', list: '[x]'}\n"
+                            "plugin: lib/x.so\n"),
+      {"params.n=3", "cluster.launcher=sge"});
+  const JobConfig second = LoadJobConfig(Write("effective.yaml", first.effective_yaml));
+  EXPECT_EQ(second.job, first.job);
+  EXPECT_EQ(second.plugin, first.plugin);
+  EXPECT_EQ(second.params, first.params);
+  EXPECT_EQ(second.input_patterns, first.input_patterns);
+  EXPECT_EQ(second.split_size, first.split_size);
+  EXPECT_EQ(second.generate, first.generate);
+  EXPECT_EQ(second.reduce_tasks, first.reduce_tasks);
+  EXPECT_EQ(second.output_dir, first.output_dir);
+  EXPECT_EQ(second.launcher, first.launcher);
+  EXPECT_EQ(second.workers, first.workers);
+}
+
+TEST_F(JobConfigTest, EffectiveYamlNamesTheFileAndOverridesAndShowsTheirValues) {
+  const JobConfig config = LoadJobConfig(Write("job.yaml", kMinimal), {"params.n=3"});
+  EXPECT_EQ(config.effective_yaml,
+            "# Effective configuration of job.yaml\n"
+            "#   -D params.n=3\n"
+            "job: wordcount\n"
+            "params:\n"
+            "  n: 3\n"
+            "input:\n"
+            "  paths:\n"
+            "    - " +
+                dir_ +
+                "/data/*.txt\n"
+                "  split_size: file\n"
+                "reduce:\n"
+                "  tasks: 1\n"
+                "output:\n"
+                "  dir: " +
+                dir_ +
+                "/out/wc\n"
+                "cluster:\n"
+                "  launcher: local\n"
+                "  workers: 2\n");
+}
+
+// --- Errors in the file ------------------------------------------------------------------------
+
+TEST_F(JobConfigTest, MissingFileIsNamed) {
+  EXPECT_EQ(ErrorOf("configs/nope.yaml"),
+            "configs/nope.yaml: cannot open the job file: No such file or directory");
+}
+
+TEST_F(JobConfigTest, DirectoryIsNotAJobFile) {
+  fs::create_directory("configs");
+  EXPECT_EQ(ErrorOf("configs"), "configs: cannot read the job file: Is a directory");
+}
+
+TEST_F(JobConfigTest, MalformedYamlNamesYamlCppsLineAndColumn) {
+  EXPECT_EQ(ErrorOfText("job: wordcount\n"
+                        "input:\n"
+                        "  paths: a\n"
+                        "   split_size: file\n"),
+            "job.yaml:4:14: malformed YAML: illegal map value");
+}
+
+TEST_F(JobConfigTest, UnknownTopLevelKeyListsTheKnownKeys) {
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "inptu: {paths: a}\n"),
+            std::string("job.yaml:6:1: inptu: unknown key 'inptu' ") + kKnownTopKeys);
+}
+
+TEST_F(JobConfigTest, UnknownNestedKeyListsItsSectionsKeys) {
+  EXPECT_EQ(ErrorOfText("job: wordcount\n"
+                        "input:\n"
+                        "  pahts: a\n"
+                        "output: {dir: out}\n"),
+            "job.yaml:3:3: input.pahts: unknown key 'pahts' (known: paths, split_size, generate)");
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "cluster: {launcher: local, nodes: 3}\n"),
+            "job.yaml:6:28: cluster.nodes: unknown key 'nodes' (known: launcher, workers)");
+}
+
+TEST_F(JobConfigTest, AnyNameGoesUnderParamsAndGenerate) {
+  const JobConfig config = LoadJobConfig(Write(
+      "job.yaml", std::string(kMinimal) + "  generate: {whatever: 1}\nparams: {anything: x}\n"));
+  EXPECT_EQ(config.generate.at("whatever"), "1");
+  EXPECT_EQ(config.params.at("anything"), "x");
+}
+
+TEST_F(JobConfigTest, MissingJobIsReported) {
+  EXPECT_EQ(ErrorOfText("input: {paths: a}\n"
+                        "output: {dir: out}\n"),
+            "job.yaml:1:1: job: required key is missing (the job's name)");
+}
+
+TEST_F(JobConfigTest, EmptyJobIsRejected) {
+  EXPECT_EQ(ErrorOfText("job: ''\n"
+                        "input: {paths: a}\n"
+                        "output: {dir: out}\n"),
+            "job.yaml:1:6: job: expected the job's name, got ''");
+}
+
+TEST_F(JobConfigTest, EmptyValueIsReportedAtItsKey) {
+  EXPECT_EQ(ErrorOfText("job:\n"
+                        "input: {paths: a}\n"
+                        "output: {dir: out}\n"),
+            "job.yaml:1:1: job: expected the job's name, got nothing");
+}
+
+TEST_F(JobConfigTest, EmptyFileLacksAJob) {
+  EXPECT_EQ(ErrorOfText("# nothing yet\n"),
+            "job.yaml:1:1: job: required key is missing (the job's name)");
+}
+
+TEST_F(JobConfigTest, MissingInputPathsIsReported) {
+  EXPECT_EQ(ErrorOfText("job: wordcount\n"
+                        "input:\n"
+                        "  split_size: file\n"
+                        "output: {dir: out}\n"),
+            "job.yaml:3:3: input.paths: required key is missing (the input files: a path, a glob "
+            "or a list of them)");
+}
+
+TEST_F(JobConfigTest, MissingOutputSectionIsReportedAsItsDir) {
+  EXPECT_EQ(ErrorOfText("job: wordcount\n"
+                        "input: {paths: a}\n"),
+            "job.yaml:1:1: output.dir: required key is missing (the directory for the job's "
+            "output)");
+}
+
+TEST_F(JobConfigTest, NonIntegerTasksNamesLineAndKey) {
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "reduce:\n  tasks: two\n"),
+            "job.yaml:7:10: reduce.tasks: expected an integer from 1 to 10000, got 'two'");
+}
+
+TEST_F(JobConfigTest, IntegersMustBeWholeAndPositive) {
+  for (const char* value : {"2.5", "1e3", "-1", "0", "+2", "0x10", "''", "10001", "99999999999"}) {
+    SCOPED_TRACE(value);
+    const std::string shown = std::string(value) == "''" ? "" : value;
+    EXPECT_EQ(
+        ErrorOfText(std::string(kMinimal) + "cluster:\n  workers: " + value + "\n"),
+        "job.yaml:7:12: cluster.workers: expected an integer from 1 to 10000, got '" + shown + "'");
+  }
+}
+
+TEST_F(JobConfigTest, IntegerLimitsAreAccepted) {
+  const JobConfig config = LoadJobConfig(
+      Write("job.yaml", std::string(kMinimal) + "reduce: {tasks: 10000}\ncluster: {workers: 1}\n"));
+  EXPECT_EQ(config.reduce_tasks, 10000);
+  EXPECT_EQ(config.workers, 1);
+}
+
+TEST_F(JobConfigTest, ListWhereIntegerExpectedIsReported) {
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "reduce: {tasks: [1, 2]}\n"),
+            "job.yaml:6:17: reduce.tasks: expected an integer from 1 to 10000, got a list");
+}
+
+TEST_F(JobConfigTest, UnknownLauncherIsRejected) {
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "cluster:\n  launcher: slurm\n"),
+            "job.yaml:7:13: cluster.launcher: expected 'local' or 'sge', got 'slurm'");
+}
+
+TEST_F(JobConfigTest, GarbageSplitSizeIsRejected) {
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "  split_size: 8 MiBs\n"),
+            "job.yaml:6:15: input.split_size: expected 'file' or a size such as 8MiB, 64KiB, "
+            "1GiB, 10MB or 1000000, got '8 MiBs'");
+}
+
+TEST_F(JobConfigTest, ZeroSplitSizeIsRejected) {
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "  split_size: 0KiB\n"),
+            "job.yaml:6:15: input.split_size: must be more than 0 bytes (write 'file' for one "
+            "split per file)");
+}
+
+TEST_F(JobConfigTest, NonScalarParamIsRejected) {
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "params:\n  n: 2\n  list: [1, 2]\n"),
+            "job.yaml:8:9: params.list: expected a single value (a number, word or string), got "
+            "a list");
+}
+
+TEST_F(JobConfigTest, NullParamIsRejectedWithAHint) {
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "params:\n  mode: null\n"),
+            "job.yaml:7:9: params.mode: expected a value, got nothing (quote it, as '' or 'null', "
+            "if you mean that text)");
+}
+
+TEST_F(JobConfigTest, NonScalarGenerateValueIsRejected) {
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "  generate: {digits: {a: 1}}\n"),
+            "job.yaml:6:22: input.generate.digits: expected a single value (a number, word or "
+            "string), got a mapping");
+}
+
+TEST_F(JobConfigTest, InputPathsMustBeAPathOrAList) {
+  EXPECT_EQ(ErrorOfText("job: wordcount\n"
+                        "input:\n"
+                        "  paths: {a: 1}\n"
+                        "output: {dir: out}\n"),
+            "job.yaml:3:10: input.paths: expected a path or glob, or a list of them, got a "
+            "mapping");
+}
+
+TEST_F(JobConfigTest, EmptyInputPathsListIsRejected) {
+  EXPECT_EQ(ErrorOfText("job: wordcount\n"
+                        "input: {paths: []}\n"
+                        "output: {dir: out}\n"),
+            "job.yaml:2:16: input.paths: expected at least one path");
+}
+
+TEST_F(JobConfigTest, BadInputPathsItemIsNamedByIndex) {
+  EXPECT_EQ(ErrorOfText("job: wordcount\n"
+                        "input:\n"
+                        "  paths:\n"
+                        "    - a\n"
+                        "    - [b]\n"
+                        "output: {dir: out}\n"),
+            "job.yaml:5:7: input.paths[1]: expected a path or glob, got a list");
+}
+
+TEST_F(JobConfigTest, SectionThatIsNotAMappingIsRejected) {
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "reduce: 3\n"),
+            "job.yaml:6:9: reduce: expected a mapping with tasks, got '3'");
+}
+
+TEST_F(JobConfigTest, DuplicateKeyIsRejected) {
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "reduce:\n  tasks: 2\n  tasks: 3\n"),
+            "job.yaml:8:3: reduce.tasks: duplicate key (first at job.yaml:7:3)");
+}
+
+TEST_F(JobConfigTest, TopLevelMustBeAMapping) {
+  EXPECT_EQ(ErrorOfText("- job: wordcount\n"),
+            "job.yaml:1:1: expected a mapping of keys (job, input, output, ...) at the top level, "
+            "got a list");
+}
+
+TEST_F(JobConfigTest, OnlyOneDocumentIsAllowed) {
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "---\njob: other\n"),
+            "job.yaml:7:1: expected one YAML document, found 2 (remove the '---' separators)");
+}
+
+TEST_F(JobConfigTest, SelfReferentialAliasIsRejected) {
+  const std::string message = ErrorOfText(std::string(kMinimal) + "params: &p {a: *p}\n");
+  EXPECT_NE(message.find("job.yaml:6:"), std::string::npos) << message;
+  EXPECT_NE(message.find("nested more than 64 levels deep"), std::string::npos) << message;
+}
+
+// --- Errors in overrides -----------------------------------------------------------------------
+
+TEST_F(JobConfigTest, OverrideWithoutEqualsIsRejected) {
+  Write("job.yaml", kMinimal);
+  EXPECT_EQ(ErrorOf("job.yaml", {"params.n"}), "-D params.n: expected key.path=value");
+}
+
+TEST_F(JobConfigTest, OverrideWithAnEmptyNameIsRejected) {
+  Write("job.yaml", kMinimal);
+  for (const char* text : {"=3", "params..n=3", ".n=3", "params.=3"}) {
+    EXPECT_EQ(ErrorOf("job.yaml", {text}),
+              "-D " + std::string(text) + ": expected key.path=value with a name between the dots");
+  }
+}
+
+TEST_F(JobConfigTest, OverrideNamingAnUnknownKeyIsRejected) {
+  Write("job.yaml", kMinimal);
+  EXPECT_EQ(ErrorOf("job.yaml", {"inptu.paths=x"}),
+            std::string("-D inptu.paths=x: inptu: unknown key 'inptu' ") + kKnownTopKeys);
+  EXPECT_EQ(ErrorOf("job.yaml", {"reduce.taks=3"}),
+            "-D reduce.taks=3: reduce.taks: unknown key 'taks' (known: tasks)");
+}
+
+TEST_F(JobConfigTest, BadOverriddenValueNamesTheOverrideNotTheFile) {
+  Write("job.yaml", std::string(kMinimal) + "reduce:\n  tasks: 2\n");
+  EXPECT_EQ(ErrorOf("job.yaml", {"reduce.tasks=two"}),
+            "-D reduce.tasks=two: reduce.tasks: expected an integer from 1 to 10000, got 'two'");
+}
+
+TEST_F(JobConfigTest, BadItemInOverriddenListNamesTheOverride) {
+  Write("job.yaml", kMinimal);
+  EXPECT_EQ(ErrorOf("job.yaml", {"input.paths=[a, {b: 1}]"}),
+            "-D input.paths=[a, {b: 1}]: input.paths[1]: expected a path or glob, got a mapping");
+}
+
+TEST_F(JobConfigTest, MalformedOverrideValueIsRejected) {
+  Write("job.yaml", kMinimal);
+  EXPECT_EQ(ErrorOf("job.yaml", {"input.paths=[a, b"}),
+            "-D input.paths=[a, b: input.paths: malformed YAML value: end of sequence flow not "
+            "found");
+}
+
+TEST_F(JobConfigTest, EmptyOverrideValueIsNothing) {
+  Write("job.yaml", kMinimal);
+  EXPECT_EQ(ErrorOf("job.yaml", {"params.n="}),
+            "-D params.n=: params.n: expected a value, got nothing (quote it, as '' or 'null', if "
+            "you mean that text)");
+}
+
+// --- Expanding input paths ---------------------------------------------------------------------
+
+class ExpandInputPathsTest : public JobConfigTest {
+ protected:
+  // Loads a minimal file whose input.paths is `paths` (YAML).
+  static JobConfig ConfigWithPaths(const std::string& paths) {
+    return LoadJobConfig(Write("job.yaml",
+                               "job: wordcount\n"
+                               "input:\n"
+                               "  paths: " +
+                                   paths +
+                                   "\n"
+                                   "output: {dir: out}\n"));
+  }
+  static void Touch(const std::string& name) { Write(name, "x\n"); }
+};
+
+TEST_F(ExpandInputPathsTest, SortsEachPatternsMatchesAndKeepsPatternOrder) {
+  for (const char* name : {"b/2.txt", "b/10.txt", "b/1.txt", "a/z.txt", "a/y.txt"}) Touch(name);
+  EXPECT_EQ(ExpandInputPaths(ConfigWithPaths("[b/*.txt, a/*.txt]")),
+            (std::vector<std::string>{dir_ + "/b/1.txt", dir_ + "/b/10.txt", dir_ + "/b/2.txt",
+                                      dir_ + "/a/y.txt", dir_ + "/a/z.txt"}));
+}
+
+TEST_F(ExpandInputPathsTest, DropsDuplicatesKeepingTheFirst) {
+  for (const char* name : {"d/a.txt", "d/b.txt", "d/c.txt"}) Touch(name);
+  EXPECT_EQ(ExpandInputPaths(ConfigWithPaths("[d/c.txt, d/*.txt, d/a.txt]")),
+            (std::vector<std::string>{dir_ + "/d/c.txt", dir_ + "/d/a.txt", dir_ + "/d/b.txt"}));
+}
+
+TEST_F(ExpandInputPathsTest, KeepsOnlyRegularFiles) {
+  Touch("d/a.txt");
+  fs::create_directories("d/sub.txt");
+  EXPECT_EQ(ExpandInputPaths(ConfigWithPaths("d/*.txt")),
+            std::vector<std::string>{dir_ + "/d/a.txt"});
+}
+
+TEST_F(ExpandInputPathsTest, ALiteralPathMatchesItself) {
+  Touch("data.txt");
+  EXPECT_EQ(ExpandInputPaths(ConfigWithPaths("data.txt")),
+            std::vector<std::string>{dir_ + "/data.txt"});
+}
+
+TEST_F(ExpandInputPathsTest, PatternMatchingNothingNamesItsLineAndThePattern) {
+  Touch("d/a.txt");
+  const JobConfig config = ConfigWithPaths("\n    - d/*.txt\n    - d/*.csv");
+  try {
+    ExpandInputPaths(config);
+    FAIL() << "no ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "job.yaml:5:7: input.paths: no file matches '" + dir_ + "/d/*.csv'");
+  }
+}
+
+TEST_F(ExpandInputPathsTest, PatternInAMissingDirectoryMatchesNothing) {
+  const JobConfig config = ConfigWithPaths("nodir/*.txt");
+  try {
+    ExpandInputPaths(config);
+    FAIL() << "no ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "job.yaml:3:10: input.paths: no file matches '" + dir_ + "/nodir/*.txt'");
+  }
+}
+
+TEST_F(ExpandInputPathsTest, PatternMatchingOnlyDirectoriesIsReported) {
+  fs::create_directories("d/sub");
+  const JobConfig config = ConfigWithPaths("d/*");
+  try {
+    ExpandInputPaths(config);
+    FAIL() << "no ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "job.yaml:3:10: input.paths: '" + dir_ +
+                                         "/d/*' matches no regular file, only directories or "
+                                         "others");
+  }
+}
+
+TEST_F(ExpandInputPathsTest, NoMatchFromAnOverrideNamesTheOverride) {
+  const JobConfig config =
+      LoadJobConfig(Write("job.yaml", kMinimal), {"input.paths=[missing.txt]"});
+  try {
+    ExpandInputPaths(config);
+    FAIL() << "no ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(
+        std::string(e.what()),
+        "-D input.paths=[missing.txt]: input.paths: no file matches '" + dir_ + "/missing.txt'");
+  }
+}
+
+TEST_F(ExpandInputPathsTest, AllowEmptyReturnsWhatMatched) {
+  Touch("d/a.txt");
+  EXPECT_EQ(ExpandInputPaths(ConfigWithPaths("[d/*.csv, d/*.txt, nodir/*]"), /*allow_empty=*/true),
+            std::vector<std::string>{dir_ + "/d/a.txt"});
+}
+
+}  // namespace
+}  // namespace minimr::config

@@ -1,0 +1,65 @@
+#include <gtest/gtest.h>
+
+#include "framework/src/wire/archive.h"
+#include "framework/src/wire/messages.h"
+
+namespace minimr::wire {
+namespace {
+
+TaskSpec SampleTask() {
+  TaskSpec task;
+  task.job_id = 7;
+  task.job_name = "pidigits";
+  task.params = {{"n", "2"}};
+  task.input_paths = {"/data/a", "/data/b"};
+  task.input_sizes = {10, 20};
+  task.map_outputs = {{"127.0.0.1", 4000, 3, 1}};
+  return task;
+}
+
+TEST(WireArchive, RoundTripsAMessage) {
+  TaskSpec decoded;
+  Decode(Encode(SampleTask()), decoded);
+  EXPECT_EQ(decoded.job_name, "pidigits");
+  EXPECT_EQ(decoded.params.at("n"), "2");
+  EXPECT_EQ(decoded.input_sizes, (std::vector<uint64_t>{10, 20}));
+  ASSERT_EQ(decoded.map_outputs.size(), 1u);
+  EXPECT_EQ(decoded.map_outputs[0].port, 4000);
+}
+
+TEST(WireArchive, RefusesAStringLongerThanTheMessage) {
+  FetchEnd end{false, "short", 0};
+  std::string bytes = Encode(end);
+  // The string's 8-byte length prefix follows the 1-byte bool: claim 2^40 bytes.
+  uint64_t huge = uint64_t(1) << 40;
+  std::memcpy(bytes.data() + 1, &huge, sizeof huge);
+  FetchEnd decoded;
+  EXPECT_THROW(Decode(bytes, decoded), DecodeError);
+}
+
+TEST(WireArchive, RefusesACollectionLargerThanTheMessage) {
+  Heartbeat unused;
+  (void)unused;
+  TaskSpec task = SampleTask();
+  std::string bytes = Encode(task);
+  // Find the input_sizes count (2, as 8 bytes) followed by 10 and 20, and forge it.
+  std::string pattern(24, '\0');
+  uint64_t values[3] = {2, 10, 20};
+  std::memcpy(pattern.data(), values, sizeof values);
+  size_t at = bytes.find(pattern);
+  ASSERT_NE(at, std::string::npos);
+  uint64_t forged = uint64_t(1) << 36;
+  std::memcpy(bytes.data() + at, &forged, sizeof forged);
+  TaskSpec decoded;
+  EXPECT_THROW(Decode(bytes, decoded), DecodeError);
+}
+
+TEST(WireArchive, RefusesTruncatedAndTrailingBytes) {
+  std::string bytes = Encode(SampleTask());
+  TaskSpec decoded;
+  EXPECT_THROW(Decode(std::string_view(bytes).substr(0, bytes.size() - 3), decoded), DecodeError);
+  EXPECT_THROW(Decode(bytes + "x", decoded), DecodeError);
+}
+
+}  // namespace
+}  // namespace minimr::wire

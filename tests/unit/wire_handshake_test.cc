@@ -1,0 +1,31 @@
+#include <gtest/gtest.h>
+
+#include "framework/src/wire/handshake.h"
+
+namespace minimr::wire {
+namespace {
+
+TEST(Handshake, ProofsMatchOnlyWithTheSameKey) {
+  Key key = NewKey(), other = NewKey();
+  Nonce a = NewNonce(), b = NewNonce();
+  EXPECT_TRUE(ProofsEqual(ClientProof(key, a, b), ClientProof(key, a, b)));
+  EXPECT_FALSE(ProofsEqual(ClientProof(key, a, b), ClientProof(other, a, b)));
+  EXPECT_FALSE(ProofsEqual(ClientProof(key, a, b), ClientProof(key, b, a)));
+}
+
+TEST(Handshake, ClientAndServerProofsDiffer) {
+  // A server cannot answer a client by echoing the client's own proof back.
+  Key key = NewKey();
+  Nonce a = NewNonce(), b = NewNonce();
+  EXPECT_FALSE(ProofsEqual(ClientProof(key, a, b), ServerProof(key, a, b)));
+}
+
+TEST(Handshake, KeysRoundTripThroughHex) {
+  Key key = NewKey();
+  EXPECT_EQ(KeyFromHex(KeyToHex(key)), key);
+  EXPECT_THROW(KeyFromHex("abc"), std::invalid_argument);
+  EXPECT_THROW(KeyFromHex(std::string(64, 'g')), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace minimr::wire
