@@ -1,6 +1,7 @@
-// Digits per second of the pi job's hot loop on ~100 MB of Kanada-layout digit text in memory
-// (groups of 10 random digits separated by spaces, 100 digits a line): the plain byte-at-a-time
-// loop that sets the bar, and NGramCounter for several n on both code paths.
+// Digits per second of the pi job's hot loop on ~100 MB of digit text in memory: the plain
+// byte-at-a-time loop that sets the bar, and NGramCounter for several n on both code paths.
+// Layouts: Kanada's (groups of 10 random digits separated by spaces, 100 digits a line), and
+// an irregular one (runs of 1..40 digits between "\r\n", "\t" or 1..3 spaces).
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -12,51 +13,91 @@
 namespace minimr::pidigits {
 namespace {
 
-constexpr size_t kDigits = 90'000'000;  // 99 MB of text
+constexpr size_t kDigits = 90'000'000;  // 99 MB of Kanada text
 
 struct Text {
   std::string bytes;
   uint64_t digits = 0;
 };
 
-const Text& KanadaText() {
-  static const Text* text = [] {
-    auto* t = new Text;
-    t->bytes.reserve(kDigits / 10 * 11);
-    std::mt19937_64 rng(314159);
-    uint64_t bits = 0;
-    int left = 0;
-    for (size_t i = 0; i < kDigits; ++i) {
-      if (left == 0) {
-        bits = rng();
-        left = 19;  // 10^19 < 2^64: nearly uniform
-      }
-      t->bytes += static_cast<char>('0' + bits % 10);
-      bits /= 10;
-      --left;
-      if (i % 100 == 99) {
-        t->bytes += '\n';
-      } else if (i % 10 == 9) {
-        t->bytes += ' ';
-      }
+class DigitSource {
+ public:
+  explicit DigitSource(uint64_t seed) : rng_(seed) {}
+  // Uniform random digits, 19 from each 64-bit draw.
+  char Next() {
+    if (left_ == 0) {
+      bits_ = rng_();
+      left_ = 19;  // 10^19 < 2^64: nearly uniform
     }
-    t->digits = kDigits;
-    return t;
-  }();
+    const char c = static_cast<char>('0' + bits_ % 10);
+    bits_ /= 10;
+    --left_;
+    return c;
+  }
+  uint64_t Below(uint64_t n) { return rng_() % n; }
+
+ private:
+  std::mt19937_64 rng_;
+  uint64_t bits_ = 0;
+  int left_ = 0;
+};
+
+Text MakeKanada() {
+  Text t;
+  t.bytes.reserve(kDigits / 10 * 11);
+  DigitSource source(314159);
+  for (size_t i = 0; i < kDigits; ++i) {
+    t.bytes += source.Next();
+    if (i % 100 == 99) {
+      t.bytes += '\n';
+    } else if (i % 10 == 9) {
+      t.bytes += ' ';
+    }
+  }
+  t.digits = kDigits;
+  return t;
+}
+
+Text MakeIrregular() {
+  Text t;
+  DigitSource source(271828);
+  while (t.bytes.size() < kDigits / 10 * 11) {
+    for (uint64_t run = 1 + source.Below(40); run > 0; --run) t.bytes += source.Next();
+    switch (source.Below(3)) {
+      case 0:
+        t.bytes += "\r\n";
+        break;
+      case 1:
+        t.bytes += '\t';
+        break;
+      default:
+        t.bytes.append(1 + source.Below(3), ' ');
+    }
+  }
+  for (char c : t.bytes) t.digits += c >= '0' && c <= '9';
+  return t;
+}
+
+// Made once, on first use.
+const Text& GetText(bool irregular) {
+  if (irregular) {
+    static const Text* text = new Text(MakeIrregular());
+    return *text;
+  }
+  static const Text* text = new Text(MakeKanada());
   return *text;
 }
 
-void SetRate(benchmark::State& state, uint64_t digits) {
-  state.counters["digits/s"] = benchmark::Counter(
-      static_cast<double>(digits) * static_cast<double>(state.iterations()),
-      benchmark::Counter::kIsRate);
-  state.SetBytesProcessed(static_cast<int64_t>(KanadaText().bytes.size()) *
-                          static_cast<int64_t>(state.iterations()));
+void SetRates(benchmark::State& state, const Text& text) {
+  const auto iterations = static_cast<double>(state.iterations());
+  state.counters["digits/s"] = benchmark::Counter(static_cast<double>(text.digits) * iterations,
+                                                  benchmark::Counter::kIsRate);
+  state.SetBytesProcessed(static_cast<int64_t>(text.bytes.size()) * state.iterations());
 }
 
-// The bar: what a hand-written C++ program does, one byte at a time.
+// The bar: what a hand-written C++ program does, one byte at a time. Arg: irregular layout.
 void BM_PlainLoopPairs(benchmark::State& state) {
-  const Text& text = KanadaText();
+  const Text& text = GetText(state.range(0) != 0);
   for (auto _ : state) {
     uint64_t counts[100] = {};
     int previous = -1;
@@ -68,37 +109,40 @@ void BM_PlainLoopPairs(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(counts);
   }
-  SetRate(state, text.digits);
+  SetRates(state, text);
 }
-BENCHMARK(BM_PlainLoopPairs)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PlainLoopPairs)->ArgName("irregular")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
-// Args: n, portable (1 forces the portable path). Includes reading the counts out.
+// Args: n, portable (1 forces the portable path), irregular layout. Includes reading the counts
+// out with ForEach.
 void BM_NGramCounter(benchmark::State& state) {
-  const Text& text = KanadaText();
+  const Text& text = GetText(state.range(2) != 0);
   NGramCounterOptions options;
   options.portable = state.range(1) != 0;
+  const int n = static_cast<int>(state.range(0));
   for (auto _ : state) {
-    NGramCounter counter(static_cast<int>(state.range(0)), options);
+    NGramCounter counter(n, options);
     counter.Add(text.bytes.data(), text.bytes.size());
     uint64_t sum = 0;
     counter.ForEach([&](uint32_t, uint64_t count) { sum += count; });
     benchmark::DoNotOptimize(sum);
-    if (sum != text.digits - counter.n() + 1) state.SkipWithError("wrong window count");
+    if (sum != text.digits - n + 1) state.SkipWithError("wrong window count");
   }
-  NGramCounterOptions probe = options;
-  state.SetLabel(NGramCounter(1, probe).vectorized() ? "avx2" : "portable");
-  SetRate(state, text.digits);
+  state.SetLabel(NGramCounter(1, options).vectorized() ? "avx2" : "portable");
+  SetRates(state, text);
 }
 BENCHMARK(BM_NGramCounter)
-    ->ArgNames({"n", "portable"})
-    ->Args({1, 0})
-    ->Args({1, 1})
-    ->Args({2, 0})
-    ->Args({2, 1})
-    ->Args({3, 0})
-    ->Args({4, 0})
-    ->Args({4, 1})
-    ->Args({8, 0})
+    ->ArgNames({"n", "portable", "irregular"})
+    ->Args({1, 0, 0})
+    ->Args({1, 1, 0})
+    ->Args({2, 0, 0})
+    ->Args({2, 1, 0})
+    ->Args({3, 0, 0})
+    ->Args({4, 0, 0})
+    ->Args({4, 1, 0})
+    ->Args({8, 0, 0})
+    ->Args({2, 0, 1})
+    ->Args({2, 1, 1})
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

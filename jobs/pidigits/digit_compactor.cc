@@ -1,9 +1,12 @@
 #include "jobs/pidigits/digit_compactor.h"
 
+#ifdef __x86_64__
 #include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 namespace minimr::pidigits {
 namespace {
@@ -43,6 +46,8 @@ size_t CountPortable(const char* in, size_t len, uint32_t* counts, uint64_t* inv
   return digits;
 }
 
+#ifdef __x86_64__
+
 // For each 8-bit mask: the positions of its set bits in increasing order, as pshufb indices;
 // the unused bytes are 0x80 (pshufb writes zero there).
 constexpr std::array<uint64_t, 256> kPackShuffle = [] {
@@ -58,6 +63,14 @@ constexpr std::array<uint64_t, 256> kPackShuffle = [] {
   }
   return t;
 }();
+
+// Stores the upper 8 bytes of x at p (unaligned; movhpd).
+__attribute__((target("avx2,popcnt"), always_inline)) inline void StoreHigh8(uint8_t* p,
+                                                                             __m128i x) {
+  const __m128d d = _mm_castsi128_pd(x);
+  const double high = _mm_cvtsd_f64(_mm_unpackhi_pd(d, d));
+  std::memcpy(p, &high, sizeof(high));
+}
 
 // Kanada's layout (groups of 10 digits, each followed by one space or newline) puts a
 // separator every 11 bytes, so a 32-byte block of it is fixed by the position f (0..10) of its
@@ -142,11 +155,11 @@ __attribute__((target("avx2,popcnt"))) size_t CompactAvx2(const char* in, size_t
     const __m128i hi = _mm256_extracti128_si256(packed, 1);
     _mm_storel_epi64(reinterpret_cast<__m128i*>(out + k), lo);
     k += __builtin_popcount(m0);
-    _mm_storeh_pd(reinterpret_cast<double*>(out + k), _mm_castsi128_pd(lo));
+    StoreHigh8(out + k, lo);
     k += __builtin_popcount(m1);
     _mm_storel_epi64(reinterpret_cast<__m128i*>(out + k), hi);
     k += __builtin_popcount(m2);
-    _mm_storeh_pd(reinterpret_cast<double*>(out + k), _mm_castsi128_pd(hi));
+    StoreHigh8(out + k, hi);
     k += __builtin_popcount(m3);
   }
   *invalid += bad;
@@ -208,21 +221,29 @@ __attribute__((target("avx2,popcnt"))) size_t CountAvx2(const char* in, size_t l
   return digits + CountPortable(in + i, len - i, counts, invalid);
 }
 
+#endif  // __x86_64__
+
 }  // namespace
 
 bool CpuHasAvx2() {
+#ifdef __x86_64__
   static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
   return has;
+#else
+  return false;
+#endif
 }
 
 DigitCompactor::DigitCompactor(bool portable)
     : compact_fn_(CompactPortable),
       count_fn_(CountPortable),
       vectorized_(!portable && CpuHasAvx2()) {
+#ifdef __x86_64__
   if (vectorized_) {
     compact_fn_ = CompactAvx2;
     count_fn_ = CountAvx2;
   }
+#endif
 }
 
 }  // namespace minimr::pidigits

@@ -1,7 +1,9 @@
 #include "jobs/pidigits/ngram_counter.h"
 
-#include <immintrin.h>
 #include <sys/mman.h>
+#ifdef __x86_64__
+#include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <cassert>
@@ -59,6 +61,8 @@ uint64_t CountPortable(const uint8_t* b, size_t len, uint32_t* narrow) {
   for (; i < windows; ++i) ++narrow[WindowValue<N>(b + i)];
   return windows;
 }
+
+#ifdef __x86_64__
 
 // The values of 8 four-digit windows in 32-bit lanes (digits in bytes, most significant
 // first): pmaddubsw joins digits into pairs, pmaddwd pairs into the value.
@@ -144,13 +148,18 @@ CountFn CountAvx2() {
   }
 }
 
+#endif  // __x86_64__
+
 template <int N>
 CountFn PickCount(int n, bool avx2) {
   if constexpr (N > 8) {
     return nullptr;
   } else {
-    if (n == N) return avx2 ? CountAvx2<N>() : CountPortable<N>;
-    return PickCount<N + 1>(n, avx2);
+    if (n != N) return PickCount<N + 1>(n, avx2);
+#ifdef __x86_64__
+    if (avx2) return CountAvx2<N>();
+#endif
+    return CountPortable<N>;
   }
 }
 
@@ -166,20 +175,22 @@ constexpr size_t kMapBytes = size_t{1} << 21;
 
 }  // namespace
 
-// Large tables come straight from mmap, so that pages never touched
-// cost nothing, and ask for 2 MB pages: random increments over 10^7 or 10^8 counters then
-// take far fewer page faults and TLB misses.
+// Large tables come straight from mmap, so that pages never touched cost nothing, and ask for
+// 2 MB pages: random increments over 10^7 or 10^8 counters then take far fewer page faults
+// and TLB misses.
 template <typename T>
 NGramCounter::Table<T> NGramCounter::NewTable(size_t count) {
   const size_t bytes = count * sizeof(T);
   if (bytes < kMapBytes) {
     void* p = std::calloc(count, sizeof(T));
     if (p == nullptr) throw std::bad_alloc();
-    return {static_cast<T*>(p), TableDeleter{}};
+    return {static_cast<T*>(p), TableDeleter{0}};
   }
   void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
   madvise(p, bytes, MADV_HUGEPAGE);  // a hint: without it, plain pages
+#endif
   return {static_cast<T*>(p), TableDeleter{bytes}};
 }
 
@@ -306,8 +317,18 @@ std::array<uint64_t, 10> NGramCounter::DigitCounts() const {
   // Every counted window starts at an owned digit; the owned digits that start none are the
   // last owned_digits_ - windows_ of them, which the buffer still holds.
   std::array<uint64_t, 10> counts{};
-  const uint32_t first = size_ / 10;  // windows per first digit
-  ForEach([&](uint32_t index, uint64_t count) { counts[index / first] += count; });
+  const uint32_t per_digit = size_ / 10;  // windows with the same first digit
+  if (n_ <= 3) {
+    ForEach([&](uint32_t index, uint64_t count) { counts[index / per_digit] += count; });
+  } else {
+    for (int d = 0; d < 10; ++d) {
+      const uint32_t begin = d * per_digit;
+      for (uint32_t i = begin; i < begin + per_digit; ++i) counts[d] += narrow_[i];
+      if (wide_) {
+        for (uint32_t i = begin; i < begin + per_digit; ++i) counts[d] += wide_[i];
+      }
+    }
+  }
   const int open = static_cast<int>(owned_digits_ - windows_);
   for (int k = tail_len_ - open; k < tail_len_; ++k) ++counts[buf_[k]];
   return counts;

@@ -70,7 +70,7 @@ class NGramCounter {
 
  private:
   struct TableDeleter {
-    size_t mapped_bytes = 0;  // 0: from calloc
+    size_t mapped_bytes;  // 0: from calloc
     void operator()(void* table) const;
   };
   template <typename T>

@@ -106,15 +106,16 @@ std::string RandomText(std::mt19937_64& rng, size_t digits, double space_rate,
   return text;
 }
 
-// Kanada's layout: groups of 10 digits separated by spaces, 100 digits a line.
-std::string KanadaText(std::mt19937_64& rng, size_t digits) {
+// Kanada's layout: groups of 10 digits separated by `space`, 100 digits a line ending in
+// `newline`.
+std::string KanadaText(std::mt19937_64& rng, size_t digits, char space = ' ', char newline = '\n') {
   std::string text;
   for (size_t i = 0; i < digits; ++i) {
     text += static_cast<char>('0' + rng() % 10);
     if (i % 100 == 99) {
-      text += '\n';
+      text += newline;
     } else if (i % 10 == 9) {
-      text += ' ';
+      text += space;
     }
   }
   return text;
@@ -186,6 +187,16 @@ TEST_P(NGramCounterTest, MatchesReferenceOnKanadaLayout) {
   EXPECT_EQ(Observe(counter), Reference(text, n()));
 }
 
+// Near misses of the layout: other separators, invalid separators, a header, a broken group.
+TEST_P(NGramCounterTest, MatchesReferenceOnKanadaLikeLayouts) {
+  std::string text =
+      "3.\n" + KanadaText(rng_, 5000, '\t', '\r') + KanadaText(rng_, 5000, ',', '\n');
+  text += KanadaText(rng_, 5000, '\n', ' ') + "12345 " + KanadaText(rng_, 5000) + "x";
+  NGramCounter counter(n(), options());
+  AddInPieces(rng_, text, &counter);
+  EXPECT_EQ(Observe(counter), Reference(text, n()));
+}
+
 TEST_P(NGramCounterTest, SplitCountsSumToWholeStream) {
   for (int i = 0; i < cases(); ++i) {
     const std::string text = RandomText(rng_, 20000, i % 2 ? 0.1 : 0.0, i % 3 ? 0.01 : 0.0);
@@ -212,6 +223,7 @@ TEST_P(NGramCounterTest, PathsAgree) {
   fast.Add(text.data(), text.size());
   portable.Add(text.data(), text.size());
   EXPECT_FALSE(portable.vectorized());
+  EXPECT_EQ(fast.vectorized(), CpuHasAvx2());
   EXPECT_EQ(Observe(fast), Observe(portable));
 }
 
@@ -327,6 +339,33 @@ TEST(NGramCounter, SingleDigitsNeedNoLookahead) {
 TEST(NGramCounter, RejectsWindowSizesOutsideOneToEight) {
   EXPECT_THROW(NGramCounter(0), std::invalid_argument);
   EXPECT_THROW(NGramCounter(9), std::invalid_argument);
+}
+
+TEST(DigitCompactor, BothPathsKeepDigitValuesAndCountInvalidBytes) {
+  std::mt19937_64 rng(99);
+  for (int i = 0; i < 20; ++i) {
+    const std::string text = i % 2 ? KanadaText(rng, rng() % 3000)
+                                   : RandomText(rng, rng() % 3000, 0.2 * (i % 5), 0.05 * (i % 3));
+    const Counts expected = Reference(text, 1);
+    for (bool portable : {false, true}) {
+      const DigitCompactor compactor(portable);
+      std::vector<uint8_t> out(text.size());
+      uint64_t invalid = 0;
+      out.resize(compactor.Compact(text.data(), text.size(), out.data(), &invalid));
+      std::vector<uint8_t> want;
+      for (char c : text) {
+        if (c >= '0' && c <= '9') want.push_back(static_cast<uint8_t>(c - '0'));
+      }
+      EXPECT_EQ(out, want) << "case " << i << (portable ? " portable" : " native");
+      EXPECT_EQ(invalid, expected.invalid);
+
+      uint32_t counts[10] = {};
+      invalid = 0;
+      EXPECT_EQ(compactor.Count(text.data(), text.size(), counts, &invalid), want.size());
+      EXPECT_EQ(invalid, expected.invalid);
+      for (int d = 0; d < 10; ++d) EXPECT_EQ(counts[d], expected.digits[d]) << "digit " << d;
+    }
+  }
 }
 
 }  // namespace

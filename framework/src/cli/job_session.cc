@@ -23,13 +23,18 @@ std::string Rate(double bytes, double seconds) {
   return seconds > 0 ? config::FormatBytes(static_cast<uint64_t>(bytes / seconds)) + "/s" : "-";
 }
 
+std::string Plural(int count, const char* noun) {
+  return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
+}
+
 std::string ProgressText(const wire::JobStatus& s) {
   char text[256];
-  std::snprintf(text, sizeof text, "map %d/%d  reduce %d/%d  %s of %s  %s  %d workers  %.1f s",
+  std::snprintf(text, sizeof text, "map %d/%d  reduce %d/%d  %s of %s  %s  %s  %.2f s",
                 s.maps_done, s.maps_total, s.reduces_done, s.reduces_total,
                 config::FormatBytes(s.bytes_done).c_str(),
                 config::FormatBytes(s.bytes_total).c_str(),
-                Rate(double(s.bytes_done), s.seconds).c_str(), s.workers, s.seconds);
+                Rate(double(s.bytes_done), s.seconds).c_str(), Plural(s.workers, "worker").c_str(),
+                s.seconds);
   return text;
 }
 
@@ -108,9 +113,11 @@ int FollowJob(const std::string& host, uint16_t port, const wire::Key& key,
     return 1;
   }
   std::cout << "Job " << submission.job_name << " done in " << std::fixed
-            << std::setprecision(1) << result.seconds << " s: " << result.maps_total
-            << " map tasks, " << result.reduces_total << " reduce tasks, " << result.workers
-            << " workers, input " << config::FormatBytes(result.bytes_total) << " at "
+            << std::setprecision(2) << result.seconds << " s: "
+            << Plural(result.maps_total, "map task") << ", "
+            << Plural(result.reduces_total, "reduce task") << ", "
+            << Plural(result.workers, "worker") << ", input "
+            << config::FormatBytes(result.bytes_total) << " at "
             << Rate(double(result.bytes_total), result.seconds) << ".\n"
             << "Output: " << submission.output_dir << std::endl;
 
