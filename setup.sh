@@ -36,7 +36,7 @@ if ! cmake --preset "$preset" >"$log" 2>&1; then
   exit 1
 fi
 if ! cmake --build --preset "$preset" -j "$(nproc)" >"$log" 2>&1; then
-  grep -E "error|Error|warning" "$log" | head -50
+  grep -E -B2 -A6 "error:|Error [0-9]" "$log" | head -80
   echo "setup: the build failed; the full log: cmake --build --preset $preset"
   exit 1
 fi

@@ -26,16 +26,15 @@ constexpr uint32_t kPow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 100000
 
 // Layout of the 32-bit counters (narrow_). For n = 1: the ten digit counts (no windows to
 // form: the text is counted as it is, see DigitCompactor::Count). For n >= 4: the 10^n window
-// counts. For n = 2 and 3 the windows are counted four digits at a time: a 4-digit window
-// taken at every (5-n)-th digit stands for the 5-n n-digit windows in it ("abcd" for "ab",
-// "bc" and "cd" when n = 2), so there are 1/(5-n) increments per digit into a table of 10^4
-// (L1-sized); after it, 10^n counters for the windows counted one by one (a block's last few,
-// lookahead).
+// counts. For n = 2 and 3 the windows are counted two at a time: an (n+1)-digit window taken
+// at every second digit stands for its two n-digit windows ("abc" for "ab" and "bc"), which
+// halves the increments, into a table of 10^(n+1) (4 or 40 KB); after it, 10^n counters for
+// the windows counted one by one (a block's odd last one, lookahead).
 // One table, not several interleaved copies: on this AMD core copies measured slower (it
-// renames memory in read-modify-write chains, so repeats cost little).
-constexpr uint32_t kQuads = 10000;
-constexpr bool UsesQuads(int n) { return n == 2 || n == 3; }
-constexpr int Stride(int n) { return 5 - n; }
+// renames memory in read-modify-write chains, so repeats cost little). Measured too: windows
+// of n+2 digits at every third digit (fewer increments into a table that no longer fits L1)
+// are slower for n = 2.
+constexpr bool CountsTwoAtATime(int n) { return n == 2 || n == 3; }
 
 // Each kernel counts the windows of b[0,len) into narrow and returns how many it counted
 // (len - n + 1, or 0). REQUIRES: len <= kBlock + 7, and b has kBufferSize bytes.
@@ -53,10 +52,9 @@ uint64_t CountPortable(const uint8_t* b, size_t len, uint32_t* narrow) {
   if (len < size_t{N}) return 0;
   const size_t windows = len - N + 1;
   size_t i = 0;
-  if constexpr (UsesQuads(N)) {
-    constexpr size_t kStride = Stride(N);
-    for (; i + kStride <= windows; i += kStride) ++narrow[WindowValue<4>(b + i)];
-    narrow += kQuads;
+  if constexpr (CountsTwoAtATime(N)) {
+    for (; i + 2 <= windows; i += 2) ++narrow[WindowValue<N + 1>(b + i)];
+    narrow += kPow10[N + 1];
   }
   for (; i < windows; ++i) ++narrow[WindowValue<N>(b + i)];
   return windows;
@@ -64,42 +62,42 @@ uint64_t CountPortable(const uint8_t* b, size_t len, uint32_t* narrow) {
 
 #ifdef __x86_64__
 
-// The values of 8 four-digit windows in 32-bit lanes (digits in bytes, most significant
-// first): pmaddubsw joins digits into pairs, pmaddwd pairs into the value.
-__attribute__((target("avx2,popcnt"), always_inline)) inline __m256i QuadValues(__m256i digits) {
-  const __m256i pairs = _mm256_maddubs_epi16(digits, _mm256_set1_epi32(0x010A010A));
-  return _mm256_madd_epi16(pairs, _mm256_set1_epi32(0x00010064));
-}
-
-// n = 2, 3: the 4-digit windows at every (5-n)-th digit, 8 at a time: each 16-byte lane gathers
-// four of them with pshufb. All values first, then the increments.
+// n = 2, 3: the (n+1)-digit windows at every second digit, 8 at a time: each 16-byte lane
+// gathers four of them with pshufb, pmaddubsw joins their digits into pairs and pmaddwd the
+// pairs into values. All values first, then the increments.
 template <int N>
-__attribute__((target("avx2,popcnt"))) uint64_t CountQuadsAvx2(const uint8_t* b, size_t len,
-                                                               uint32_t* narrow) {
-  constexpr size_t kStride = Stride(N);
+__attribute__((target("avx2,popcnt"))) uint64_t CountTwoAtATimeAvx2(const uint8_t* b, size_t len,
+                                                                    uint32_t* narrow) {
+  static_assert(N == 2 || N == 3);
+  // Per lane: windows at digits 0, 2, 4, 6 (of the lane's start), four bytes each; a fourth
+  // byte past a 3-digit window gets weight 0.
   static constexpr auto kGather = [] {
     std::array<uint8_t, 32> c{};
-    for (size_t k = 0; k < 32; ++k) c[k] = uint8_t(kStride * (k % 16 / 4) + k % 4);
+    for (size_t k = 0; k < 32; ++k) c[k] = uint8_t(2 * (k % 16 / 4) + k % 4);
     return c;
   }();
+  // Digit weights 10,1,10,1 then pair weights 100,1; or for three digits 10,1,1,0 and 10,1.
+  const __m256i digit_weights = _mm256_set1_epi32(N == 3 ? 0x010A010A : 0x0001010A);
+  const __m256i pair_weights = _mm256_set1_epi32(N == 3 ? 0x00010064 : 0x0001000A);
   if (len < size_t{N}) return 0;
   const size_t windows = len - N + 1;
-  const size_t quads = windows / kStride;
+  const size_t twos = windows / 2;
   const __m256i gather = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kGather.data()));
-  alignas(32) uint32_t index[kBlock / kStride + 16];
+  alignas(32) uint32_t index[kBlock / 2 + 16];
   size_t j = 0;
-  for (; j + 8 <= quads; j += 8) {
-    const uint8_t* p = b + kStride * j;
+  for (; j + 8 <= twos; j += 8) {
+    const uint8_t* p = b + 2 * j;
     const __m256i x = _mm256_inserti128_si256(
         _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))),
-        _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 4 * kStride)), 1);
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 8)), 1);
+    const __m256i pairs = _mm256_maddubs_epi16(_mm256_shuffle_epi8(x, gather), digit_weights);
     _mm256_store_si256(reinterpret_cast<__m256i*>(index + j),
-                       QuadValues(_mm256_shuffle_epi8(x, gather)));
+                       _mm256_madd_epi16(pairs, pair_weights));
   }
   for (size_t k = 0; k < j; ++k) ++narrow[index[k]];
-  size_t i = kStride * j;
-  for (; i + kStride <= windows; i += kStride) ++narrow[WindowValue<4>(b + i)];
-  for (; i < windows; ++i) ++narrow[kQuads + WindowValue<N>(b + i)];
+  size_t i = 2 * j;
+  for (; i + 2 <= windows; i += 2) ++narrow[WindowValue<N + 1>(b + i)];
+  for (; i < windows; ++i) ++narrow[kPow10[N + 1] + WindowValue<N>(b + i)];
   return windows;
 }
 
@@ -119,6 +117,7 @@ __attribute__((target("avx2,popcnt"), always_inline)) inline __m256i ShortWindow
 template <int N>
 __attribute__((target("avx2,popcnt"))) uint64_t CountWindowsAvx2(const uint8_t* b, size_t len,
                                                                  uint32_t* narrow) {
+  static_assert(N >= 4);
   if (len < size_t{N}) return 0;
   const size_t windows = len - N + 1;
   const __m256i high_scale = _mm256_set1_epi32(int(kPow10[N - 4]));
@@ -134,15 +133,24 @@ __attribute__((target("avx2,popcnt"))) uint64_t CountWindowsAvx2(const uint8_t* 
       _mm256_store_si256(reinterpret_cast<__m256i*>(index + i + 8 * o), v);
     }
   }
-  for (size_t k = 0; k < i; ++k) ++narrow[index[k]];
+  if constexpr (N >= 6) {
+    // Tables beyond L2: fetch the counters a few increments ahead.
+    constexpr size_t kAhead = 16;
+    for (size_t k = 0; k < i; ++k) {
+      if (k + kAhead < i) __builtin_prefetch(narrow + index[k + kAhead], 1);
+      ++narrow[index[k]];
+    }
+  } else {
+    for (size_t k = 0; k < i; ++k) ++narrow[index[k]];
+  }
   for (; i < windows; ++i) ++narrow[WindowValue<N>(b + i)];
   return windows;
 }
 
 template <int N>
 CountFn CountAvx2() {
-  if constexpr (UsesQuads(N)) {
-    return CountQuadsAvx2<N>;
+  if constexpr (CountsTwoAtATime(N)) {
+    return CountTwoAtATimeAvx2<N>;
   } else {
     return CountWindowsAvx2<N>;
   }
@@ -201,7 +209,7 @@ NGramCounter::NGramCounter(int n, const NGramCounterOptions& options)
       compactor_(options.portable),
       count_(n == 1 ? nullptr : PickCount<2>(n, compactor_.vectorized())),
       buf_(new uint8_t[kBufferSize]()),
-      narrow_size_(UsesQuads(n) ? kQuads + size_ : size_) {
+      narrow_size_(CountsTwoAtATime(n) ? kPow10[n + 1] + size_ : size_) {
   narrow_ = NewTable<uint32_t>(narrow_size_);
 }
 
@@ -269,21 +277,20 @@ int NGramCounter::lookahead_needed() const {
 
 void NGramCounter::CountOne(uint32_t window) {
   if (narrow_windows_ + 1 > fold_limit_) Fold();
-  ++narrow_[(UsesQuads(n_) ? kQuads : 0) + window];
+  ++narrow_[(CountsTwoAtATime(n_) ? kPow10[n_ + 1] : 0) + window];
   ++windows_;
   ++narrow_windows_;
 }
 
 void NGramCounter::AddNarrowTo(uint64_t* table) const {
   const uint32_t* narrow = narrow_.get();
-  if (UsesQuads(n_)) {
-    // Quad "d0d1d2d3" holds the windows starting at its digits 0 .. 4-n.
-    for (uint32_t quad = 0; quad < kQuads; ++quad) {
-      const uint32_t count = narrow[quad];
-      if (count == 0) continue;
-      for (int s = 0; s < Stride(n_); ++s) table[quad / kPow10[4 - n_ - s] % size_] += count;
+  if (CountsTwoAtATime(n_)) {
+    // Window "d0 .. dn" holds "d0 .. dn-1" and "d1 .. dn".
+    for (uint32_t both = 0; both < kPow10[n_ + 1]; ++both) {
+      table[both / 10] += narrow[both];
+      table[both % size_] += narrow[both];
     }
-    narrow += kQuads;
+    narrow += kPow10[n_ + 1];
   }
   for (uint32_t i = 0; i < size_; ++i) table[i] += narrow[i];
 }

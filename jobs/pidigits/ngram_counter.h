@@ -27,8 +27,9 @@ struct NGramCounterOptions {
 // of the splits of a stream add up to the counts of the whole stream, wherever it is cut.
 class NGramCounter {
  public:
-  // REQUIRES: 1 <= n <= 8. The table has 10^n counters; for n >= 7 its untouched pages are
-  // never backed by memory, but ForEach and DigitCounts read all of it.
+  // REQUIRES: 1 <= n <= 8 (throws std::invalid_argument otherwise). The table has 10^n
+  // 32-bit counters (400 MB for n = 8); from n = 6 on it is mapped on demand, so pages no
+  // window touches cost nothing, but ForEach and DigitCounts read all of it.
   explicit NGramCounter(int n, const NGramCounterOptions& options = NGramCounterOptions());
 
   NGramCounter(const NGramCounter&) = delete;
@@ -78,8 +79,8 @@ class NGramCounter {
   // A zeroed table of count Ts. Throws std::bad_alloc.
   template <typename T>
   static Table<T> NewTable(size_t count);
-  // Counts the windows of buf[0,len) into narrow_ and returns how many it counted. For n = 2
-  // and n = 1 the layout of narrow_ is the kernel's own (see ngram_counter.cc).
+  // Counts the windows of buf[0,len) into narrow_ (layout: see ngram_counter.cc) and returns
+  // how many it counted.
   using CountFn = uint64_t (*)(const uint8_t* buf, size_t len, uint32_t* narrow);
 
   void CountOne(uint32_t window);  // a window completed by lookahead

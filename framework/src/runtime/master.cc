@@ -72,6 +72,7 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
     int index, attempt;
     std::string worker;
     double seconds;
+    int64_t input_bytes;
     bool ok;
     std::string error;
   };
@@ -303,8 +304,10 @@ void Master::Impl::OnReport(int worker, const wire::TaskReport& report) {
   if (jobs_.empty() || !jobs_.front()->scheduler || jobs_.front()->id != report.job_id) return;
   ActiveJob& job = *jobs_.front();
   std::string worker_name = workers_.count(worker) ? workers_[worker].name : "?";
+  auto input = report.counters.find("map.input.bytes");
   job.tasks.push_back({report.is_map, report.index, report.attempt, worker_name, report.seconds,
-                       report.ok, report.error});
+                       input == report.counters.end() ? 0 : input->second, report.ok,
+                       report.error});
   if (!report.ok) {
     Log(job.scheduler->Describe(report.is_map, report.index) + " attempt " +
         std::to_string(report.attempt) + " failed on " + worker_name + ": " + report.error);
@@ -407,6 +410,7 @@ std::string Master::Impl::JobJson(const ActiveJob& job, const wire::JobStatus& s
                            {"worker", t.worker},
                            {"seconds", t.seconds},
                            {"ok", t.ok}};
+    if (t.is_map) task["input_bytes"] = t.input_bytes;
     if (!t.ok) task["error"] = t.error;
     tasks.push_back(task);
   }
