@@ -2,7 +2,10 @@
 // of pi. The input files, in order, are one digit stream; a split counts the sequences that
 // start in it. Whitespace is skipped; any other non-digit byte is skipped and counted.
 #include <array>
+#include <unistd.h>
+
 #include <charconv>
+#include <filesystem>
 #include <memory>
 #include <ostream>
 
@@ -96,7 +99,16 @@ void Generate(const Params& spec, const std::string& directory, std::ostream& ou
   if (digits < 1 || files < 1 || files > digits) {
     throw ParamError("input.generate: want digits >= 1 and 1 <= files <= digits");
   }
-  GeneratePiFiles(static_cast<uint64_t>(digits), static_cast<int>(files), directory, out);
+  // Made in a hidden directory and moved in at the end: an interrupted generation must not leave
+  // some of the files where the job's glob would take them for the whole input.
+  namespace fs = std::filesystem;
+  fs::path staging = fs::path(directory) / (".generating-" + std::to_string(::getpid()));
+  std::vector<std::string> paths = GeneratePiFiles(
+      static_cast<uint64_t>(digits), static_cast<int>(files), staging.string(), out);
+  for (const std::string& path : paths) {
+    fs::rename(path, fs::path(directory) / fs::path(path).filename());
+  }
+  fs::remove_all(staging);
 }
 
 JobDefinition Definition() {

@@ -40,6 +40,13 @@ std::string ProgressText(const wire::JobStatus& s) {
 
 }  // namespace
 
+int SetupFailure(const char* command, const std::exception& error) {
+  std::cerr << "minimr " << command << ": " << error.what() << std::endl;
+  bool usage = dynamic_cast<const config::ConfigError*>(&error) ||
+               dynamic_cast<const ParamError*>(&error);
+  return usage ? 2 : 1;
+}
+
 bool ParseJobArguments(int argc, char** argv, const char* command, std::string* yaml,
                        std::vector<std::string>* overrides) {
   for (int i = 1; i < argc; ++i) {

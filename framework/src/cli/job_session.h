@@ -22,6 +22,10 @@ wire::JobSubmission PrepareSubmission(const config::JobConfig& config);
 int FollowJob(const std::string& host, uint16_t port, const wire::Key& key,
               const wire::JobSubmission& submission, const std::function<void()>& check);
 
+// Prints an error found before the job runs and returns the exit status: 2 for a mistake in the
+// job file or its parameters, 1 for anything else.
+int SetupFailure(const char* command, const std::exception& error);
+
 // Parses `JOB.yaml [-D key=value]...` (also -Dkey=value); returns false and prints why if the
 // arguments are wrong.
 bool ParseJobArguments(int argc, char** argv, const char* command, std::string* yaml,

@@ -78,8 +78,7 @@ int RunCommand(int argc, char** argv) {
     config = config::LoadJobConfig(yaml, overrides);
     submission = PrepareSubmission(config);
   } catch (const std::exception& e) {
-    std::cerr << "minimr run: " << e.what() << std::endl;
-    return 2;
+    return SetupFailure("run", e);
   }
 
   struct sigaction action {};

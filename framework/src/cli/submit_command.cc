@@ -32,8 +32,7 @@ int SubmitCommand(int argc, char** argv) {
   try {
     submission = PrepareSubmission(config::LoadJobConfig(yaml, overrides));
   } catch (const std::exception& e) {
-    std::cerr << "minimr submit: " << e.what() << std::endl;
-    return 2;
+    return SetupFailure("submit", e);
   }
   try {
     wire::ConnectionInfo info = wire::ReadConnectionFile(connection_file);

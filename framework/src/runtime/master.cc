@@ -118,7 +118,7 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   uint64_t next_job_id_ = 1;
   std::map<int, WorkerState> workers_;
   std::deque<std::unique_ptr<ActiveJob>> jobs_;  // front() runs; the rest wait
-  std::vector<std::weak_ptr<wire::Session>> clients_;
+  std::vector<std::weak_ptr<wire::Session>> clients_;  // every connection, to close at Stop()
 };
 
 Master::Master(asio::io_context& io, MasterOptions options)
@@ -148,6 +148,7 @@ void Master::Impl::Accept() {
             self->Log("refused a connection from " + (s ? s->peer() : "?") + ": " + reason);
           }
         });
+    std::erase_if(self->clients_, [](const auto& weak) { return weak.expired(); });
     self->clients_.push_back(session);
     self->Accept();
   });
