@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include "framework/src/report/plot.h"
+#include "framework/src/util/number_format.h"
 
 namespace minimr::pidigits {
 namespace {
@@ -24,24 +25,8 @@ using report::ChiSquareResult;
 
 constexpr int kMaxN = 8;
 
-// 1234567 as "1,234,567" (and 1234.5 as "1,234.50" with two decimals).
-std::string Thousands(double v, int decimals = 0) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  const std::string_view s(buf);
-  const size_t first = (s[0] == '-') ? 1 : 0;
-  const size_t point = std::min(s.find('.'), s.size());
-  std::string grouped(s.substr(0, first));
-  for (size_t i = first; i < point; ++i) {
-    if (i > first && (point - i) % 3 == 0) grouped += ',';
-    grouped += s[i];
-  }
-  grouped += s.substr(point);
-  return grouped;
-}
-
 // An expected count: with two decimals unless it is whole.
-std::string Expected(double e) { return Thousands(e, e == std::floor(e) ? 0 : 2); }
+std::string Expected(double e) { return WithThousands(e, e == std::floor(e) ? 0 : 2); }
 
 std::string Fixed(double v, int decimals, bool sign = false) {
   char buf[64];
@@ -200,14 +185,14 @@ std::string Sequences(int n) {
 
 std::vector<std::string> TestRow(const std::string& name, double statistic, uint64_t dof,
                                  double p) {
-  return {name, Thousands(statistic, 2), Thousands(static_cast<double>(dof)), PValue(p)};
+  return {name, WithThousands(statistic, 2), WithThousands(static_cast<double>(dof)), PValue(p)};
 }
 
 std::vector<std::string> DeviationRow(const std::string& name, const ChiSquareResult& t,
                                       std::span<const uint64_t> counts, int n) {
   return {name,
           Key(t.max_category, n),
-          Thousands(static_cast<double>(counts[t.max_category])),
+          WithThousands(static_cast<double>(counts[t.max_category])),
           Expected(t.expected),
           Fixed(t.max_z, 2, true),
           Fixed(report::MedianLargestAbsZ(t.dof + 1), 2)};
@@ -226,14 +211,14 @@ std::string Summary(const PiReportInput& in, const PiReportResult& r,
                                  (r.part_files == 1 ? " part file)" : " part files)")});
   if (r.digits) {
     facts.push_back(
-        {"digits", Thousands(static_cast<double>(*r.digits)) + (counted ? " (job counters)" : "")});
+        {"digits", WithThousands(static_cast<double>(*r.digits)) + (counted ? " (job counters)" : "")});
   }
   if (n >= 2) {
     facts.push_back(
-        {Sequences(n), Thousands(static_cast<double>(r.sequences.total)) + " (overlapping)"});
+        {Sequences(n), WithThousands(static_cast<double>(r.sequences.total)) + " (overlapping)"});
   }
-  facts.push_back({"keys present", Thousands(static_cast<double>(r.keys_present)) + " of " +
-                                       Thousands(static_cast<double>(r.counts.size()))});
+  facts.push_back({"keys present", WithThousands(static_cast<double>(r.keys_present)) + " of " +
+                                       WithThousands(static_cast<double>(r.counts.size()))});
   facts.push_back({"expected", Expected(r.sequences.expected) + " per key"});
   size_t label_width = 0;
   for (const auto& [label, value] : facts) label_width = std::max(label_width, label.size());
@@ -241,8 +226,8 @@ std::string Summary(const PiReportInput& in, const PiReportResult& r,
     s << "  " << label << ":" << std::string(label_width - label.size() + 2, ' ') << value << "\n";
   }
   if (n == 1 && counted && *r.digits != r.sequences.total) {
-    s << "  note: the job counters count " << Thousands(static_cast<double>(*r.digits))
-      << " digits, the output " << Thousands(static_cast<double>(r.sequences.total)) << "\n";
+    s << "  note: the job counters count " << WithThousands(static_cast<double>(*r.digits))
+      << " digits, the output " << WithThousands(static_cast<double>(r.sequences.total)) << "\n";
   }
 
   std::vector<std::vector<std::string>> tests = {{"test", "statistic", "dof", "p-value"}};
@@ -367,7 +352,7 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
   WriteAtomically(r.counts_csv,
                   [&](std::ostream& os) { WriteCountsCsv(os, r.counts, in.n, r.sequences); });
   const std::string digits_title =
-      r.digits ? "Digits of pi: " + Thousands(static_cast<double>(*r.digits)) + " digits" : "";
+      r.digits ? "Digits of pi: " + WithThousands(static_cast<double>(*r.digits)) + " digits" : "";
   if (in.n == 1) {
     r.digits_png = (dir / "digits.png").string();
     PlotDigits(r.counts, r.sequences, digits_title, r.digits_png);
@@ -378,8 +363,8 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
   if (in.n == 2) {
     r.pairs_png = (dir / "pairs.png").string();
     const std::string title =
-        r.digits ? "Digit pairs of pi: " + Thousands(static_cast<double>(*r.digits)) + " digits"
-                 : "Digit pairs of pi: " + Thousands(static_cast<double>(r.sequences.total)) +
+        r.digits ? "Digit pairs of pi: " + WithThousands(static_cast<double>(*r.digits)) + " digits"
+                 : "Digit pairs of pi: " + WithThousands(static_cast<double>(r.sequences.total)) +
                        " overlapping pairs";
     PlotPairs(r.counts, r.sequences, r.serial, title, r.pairs_png);
   }

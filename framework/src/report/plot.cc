@@ -22,6 +22,8 @@
 
 #include <gnuplot-iostream.h>
 
+#include "framework/src/util/number_format.h"
+
 extern char** environ;
 
 namespace minimr::report {
@@ -70,22 +72,6 @@ std::string DataString(const std::string& s) {
   return q + "\"";
 }
 
-// `v` with `decimals` digits after the point and commas between groups of thousands.
-std::string FormatNumber(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  std::string_view s(buf);
-  if (s[0] == '-' && s.find_first_not_of("-0.") == std::string_view::npos) s.remove_prefix(1);
-  const size_t first = (s[0] == '-') ? 1 : 0;
-  const size_t point = std::min(s.find('.'), s.size());
-  std::string grouped(s.substr(0, first));
-  for (size_t i = first; i < point; ++i) {
-    if (i > first && (point - i) % 3 == 0) grouped += ',';
-    grouped += s[i];
-  }
-  grouped += s.substr(point);
-  return grouped;
-}
 
 // An axis range with ticks at round values (1, 2 or 5 times a power of ten), labelled with
 // thousands separators, which gnuplot cannot do without a locale.
@@ -115,7 +101,7 @@ Axis MakeAxis(double lo, double hi, double pad_fraction, int target_ticks) {
     char value[40];
     std::snprintf(value, sizeof value, "%.17g", t);
     if (axis.tics.size() > 1) axis.tics += ", ";
-    axis.tics += Quote(FormatNumber(t, decimals)) + " " + value;
+    axis.tics += Quote(WithThousands(t, decimals)) + " " + value;
   }
   axis.tics += ")";
   return axis;
