@@ -16,7 +16,7 @@ if [ "$regenerate" = yes ] || [ ! -e "${files[0]}" ]; then
   start=$(date +%s.%N)
   $minimr pi generate --digits 150000000 --files 15 --out data/pi >/dev/null
   end=$(date +%s.%N)
-  echo "generation: 150,000,000 digits in 15 files: $(echo "$end - $start" | bc) s" \
+  echo "generation: 150,000,000 digits in 15 files: $(printf "%.2f" "$(echo "$end - $start" | bc)") s" \
        "($minimr pi generate --digits 150000000 --files 15 --out data/pi)"
   files=(data/pi/pi150m.ascii.*)
 fi
@@ -27,7 +27,7 @@ for i in $(seq "$runs"); do
   start=$(date +%s.%N)
   $minimr run configs/pi-two-digit.yaml -D output.dir="$out/run" >/dev/null
   end=$(date +%s.%N)
-  echo "minimr run configs/pi-two-digit.yaml (2 workers, with report): $(echo "$end - $start" | bc) s"
+  echo "minimr run configs/pi-two-digit.yaml (2 workers, with report): $(printf "%.2f" "$(echo "$end - $start" | bc)") s"
 done
 python3 - "$out/run/job.json" <<'PY'
 import collections, json, sys

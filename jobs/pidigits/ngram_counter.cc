@@ -12,6 +12,7 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace minimr::pidigits {
 namespace {
@@ -36,6 +37,12 @@ constexpr uint32_t kPow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 100000
 // are slower for n = 2.
 constexpr bool CountsTwoAtATime(int n) { return n == 2 || n == 3; }
 
+// For n >= 6 the table (4 MB and up) is not allocated at first: the window values are listed
+// (list_, 4 bytes a window) until there are 10^n / kListFraction of them, and only then
+// counted into the table. Small splits never pay for allocating and reading 10^n counters.
+constexpr int kFirstListed = 6;
+constexpr uint32_t kListFraction = 64;
+
 // Each kernel counts the windows of b[0,len) into narrow and returns how many it counted
 // (len - n + 1, or 0). REQUIRES: len <= kBlock + 7, and b has kBufferSize bytes.
 using CountFn = uint64_t (*)(const uint8_t* b, size_t len, uint32_t* narrow);
@@ -48,15 +55,24 @@ uint32_t WindowValue(const uint8_t* p) {
 }
 
 template <int N>
-uint64_t CountPortable(const uint8_t* b, size_t len, uint32_t* narrow) {
+uint64_t CountTwoAtATimePortable(const uint8_t* b, size_t len, uint32_t* narrow) {
   if (len < size_t{N}) return 0;
   const size_t windows = len - N + 1;
   size_t i = 0;
-  if constexpr (CountsTwoAtATime(N)) {
-    for (; i + 2 <= windows; i += 2) ++narrow[WindowValue<N + 1>(b + i)];
-    narrow += kPow10[N + 1];
-  }
-  for (; i < windows; ++i) ++narrow[WindowValue<N>(b + i)];
+  for (; i + 2 <= windows; i += 2) ++narrow[WindowValue<N + 1>(b + i)];
+  for (; i < windows; ++i) ++narrow[kPow10[N + 1] + WindowValue<N>(b + i)];
+  return windows;
+}
+
+// n >= 4: writes the values of the windows of b[0,len) to out and returns how many it wrote
+// (len - n + 1, or 0). REQUIRES: as for CountFn; out has room for len values.
+using ValuesFn = size_t (*)(const uint8_t* b, size_t len, uint32_t* out);
+
+template <int N>
+size_t WindowValuesPortable(const uint8_t* b, size_t len, uint32_t* out) {
+  if (len < size_t{N}) return 0;
+  const size_t windows = len - N + 1;
+  for (size_t i = 0; i < windows; ++i) out[i] = WindowValue<N>(b + i);
   return windows;
 }
 
@@ -113,15 +129,14 @@ __attribute__((target("avx2,popcnt"), always_inline)) inline __m256i ShortWindow
 }
 
 // n >= 4: window values 32 at a time (four loads one digit apart, each giving every fourth
-// window; the order does not matter for counting), then the increments.
+// window; the order does not matter for counting).
 template <int N>
-__attribute__((target("avx2,popcnt"))) uint64_t CountWindowsAvx2(const uint8_t* b, size_t len,
-                                                                 uint32_t* narrow) {
+__attribute__((target("avx2,popcnt"))) size_t WindowValuesAvx2(const uint8_t* b, size_t len,
+                                                               uint32_t* out) {
   static_assert(N >= 4);
   if (len < size_t{N}) return 0;
   const size_t windows = len - N + 1;
   const __m256i high_scale = _mm256_set1_epi32(int(kPow10[N - 4]));
-  alignas(32) uint32_t index[kBlock + 32];
   size_t i = 0;
   for (; i + 32 <= windows; i += 32) {
 #pragma GCC unroll 4
@@ -130,44 +145,40 @@ __attribute__((target("avx2,popcnt"))) uint64_t CountWindowsAvx2(const uint8_t* 
       if constexpr (N > 4) {
         v = _mm256_add_epi32(_mm256_mullo_epi32(v, high_scale), ShortWindows(b + i + o + 4, N - 4));
       }
-      _mm256_store_si256(reinterpret_cast<__m256i*>(index + i + 8 * o), v);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i + 8 * o), v);
     }
   }
-  if constexpr (N >= 6) {
-    // Tables beyond L2: fetch the counters a few increments ahead.
-    constexpr size_t kAhead = 16;
-    for (size_t k = 0; k < i; ++k) {
-      if (k + kAhead < i) __builtin_prefetch(narrow + index[k + kAhead], 1);
-      ++narrow[index[k]];
-    }
-  } else {
-    for (size_t k = 0; k < i; ++k) ++narrow[index[k]];
-  }
-  for (; i < windows; ++i) ++narrow[WindowValue<N>(b + i)];
+  for (; i < windows; ++i) out[i] = WindowValue<N>(b + i);
   return windows;
-}
-
-template <int N>
-CountFn CountAvx2() {
-  if constexpr (CountsTwoAtATime(N)) {
-    return CountTwoAtATimeAvx2<N>;
-  } else {
-    return CountWindowsAvx2<N>;
-  }
 }
 
 #endif  // __x86_64__
 
+// The kernel for n = 2, 3 and, for n >= 4, the window values (either may be null).
+struct Kernels {
+  CountFn count = nullptr;
+  ValuesFn values = nullptr;
+};
+
 template <int N>
-CountFn PickCount(int n, bool avx2) {
+Kernels PickKernels(int n, bool avx2) {
   if constexpr (N > 8) {
-    return nullptr;
+    return {};
   } else {
-    if (n != N) return PickCount<N + 1>(n, avx2);
+    if (n != N) return PickKernels<N + 1>(n, avx2);
+    if constexpr (N == 1) {
+      return {};  // no windows: DigitCompactor::Count counts the text
+    } else if constexpr (CountsTwoAtATime(N)) {
 #ifdef __x86_64__
-    if (avx2) return CountAvx2<N>();
+      if (avx2) return {CountTwoAtATimeAvx2<N>, nullptr};
 #endif
-    return CountPortable<N>;
+      return {CountTwoAtATimePortable<N>, nullptr};
+    } else {
+#ifdef __x86_64__
+      if (avx2) return {nullptr, WindowValuesAvx2<N>};
+#endif
+      return {nullptr, WindowValuesPortable<N>};
+    }
   }
 }
 
@@ -207,10 +218,13 @@ NGramCounter::NGramCounter(int n, const NGramCounterOptions& options)
       size_(kPow10[n]),
       fold_limit_(std::min<uint64_t>(options.fold_limit, UINT32_MAX)),
       compactor_(options.portable),
-      count_(n == 1 ? nullptr : PickCount<2>(n, compactor_.vectorized())),
+      count_(PickKernels<1>(n, compactor_.vectorized()).count),
+      window_values_(PickKernels<1>(n, compactor_.vectorized()).values),
       buf_(new uint8_t[kBufferSize]()),
-      narrow_size_(CountsTwoAtATime(n) ? kPow10[n + 1] + size_ : size_) {
-  narrow_ = NewTable<uint32_t>(narrow_size_);
+      narrow_size_(CountsTwoAtATime(n) ? kPow10[n + 1] + size_ : size_),
+      list_limit_(n >= kFirstListed ? size_ / kListFraction : 0) {
+  if (n < kFirstListed) narrow_ = NewTable<uint32_t>(narrow_size_);
+  if (n >= 4) values_.reset(new uint32_t[kBlock + 8]);
 }
 
 void NGramCounter::TableDeleter::operator()(void* table) const {
@@ -226,7 +240,7 @@ void NGramCounter::Add(const char* text, size_t len) {
   uint8_t* buf = buf_.get();
   while (len > 0) {
     const size_t take = std::min(len, kBlock);
-    if (narrow_windows_ + tail_len_ + take > fold_limit_) Fold();
+    if (narrow_ && narrow_windows_ + tail_len_ + take > fold_limit_) Fold();
     if (n_ == 1) {
       const size_t digits = compactor_.Count(text, take, narrow_.get(), &owned_invalid_);
       owned_digits_ += digits;
@@ -245,9 +259,8 @@ void NGramCounter::Add(const char* text, size_t len) {
     }
     owned_digits_ += digits;
     const size_t total = tail_len_ + digits;
-    const uint64_t counted = count_(buf, total, narrow_.get());
+    const uint64_t counted = CountBlock(buf, total);
     windows_ += counted;
-    narrow_windows_ += counted;
     const size_t keep = std::min<size_t>(n_ - 1, total);
     std::memmove(buf, buf + total - keep, keep);
     tail_len_ = static_cast<int>(keep);
@@ -271,14 +284,56 @@ void NGramCounter::AddLookahead(const char* text, size_t len) {
   }
 }
 
+uint64_t NGramCounter::CountBlock(const uint8_t* buf, size_t len) {
+  if (count_ != nullptr) {
+    const uint64_t counted = count_(buf, len, narrow_.get());
+    narrow_windows_ += counted;
+    return counted;
+  }
+  if (!narrow_) {
+    const size_t listed = list_.size();
+    list_.resize(listed + len);
+    const size_t windows = window_values_(buf, len, list_.data() + listed);
+    list_.resize(listed + windows);
+    if (list_.size() >= list_limit_) ListToTable();
+    return windows;
+  }
+  const size_t windows = window_values_(buf, len, values_.get());
+  uint32_t* narrow = narrow_.get();
+  const uint32_t* values = values_.get();
+  if (n_ >= kFirstListed) {
+    // A table beyond L2: fetch the counters a few increments ahead.
+    constexpr size_t kAhead = 16;
+    for (size_t k = 0; k < windows; ++k) {
+      if (k + kAhead < windows) __builtin_prefetch(narrow + values[k + kAhead], 1);
+      ++narrow[values[k]];
+    }
+  } else {
+    for (size_t k = 0; k < windows; ++k) ++narrow[values[k]];
+  }
+  narrow_windows_ += windows;
+  return windows;
+}
+
+void NGramCounter::ListToTable() {
+  narrow_ = NewTable<uint32_t>(narrow_size_);
+  for (uint32_t window : list_) ++narrow_[window];
+  narrow_windows_ = list_.size();
+  std::vector<uint32_t>().swap(list_);
+}
+
 int NGramCounter::lookahead_needed() const {
   return owned_digits_ > 0 ? n_ - 1 - lookahead_digits_ : 0;
 }
 
 void NGramCounter::CountOne(uint32_t window) {
+  ++windows_;
+  if (!narrow_) {
+    list_.push_back(window);
+    return;
+  }
   if (narrow_windows_ + 1 > fold_limit_) Fold();
   ++narrow_[(CountsTwoAtATime(n_) ? kPow10[n_ + 1] : 0) + window];
-  ++windows_;
   ++narrow_windows_;
 }
 
@@ -312,6 +367,17 @@ void NGramCounter::ForEach(const std::function<void(uint32_t index, uint64_t cou
     }
     return;
   }
+  if (!narrow_) {
+    std::vector<uint32_t> sorted = list_;
+    std::sort(sorted.begin(), sorted.end());
+    for (size_t i = 0; i < sorted.size();) {
+      size_t end = i + 1;
+      while (end < sorted.size() && sorted[end] == sorted[i]) ++end;
+      fn(sorted[i], end - i);
+      i = end;
+    }
+    return;
+  }
   const uint32_t* narrow = narrow_.get();
   const uint64_t* wide = wide_.get();
   for (uint32_t i = 0; i < size_; ++i) {
@@ -327,6 +393,8 @@ std::array<uint64_t, 10> NGramCounter::DigitCounts() const {
   const uint32_t per_digit = size_ / 10;  // windows with the same first digit
   if (n_ <= 3) {
     ForEach([&](uint32_t index, uint64_t count) { counts[index / per_digit] += count; });
+  } else if (!narrow_) {
+    for (uint32_t window : list_) ++counts[window / per_digit];
   } else {
     for (int d = 0; d < 10; ++d) {
       const uint32_t begin = d * per_digit;

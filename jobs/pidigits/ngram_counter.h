@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "jobs/pidigits/digit_compactor.h"
 
@@ -79,11 +80,15 @@ class NGramCounter {
   // A zeroed table of count Ts. Throws std::bad_alloc.
   template <typename T>
   static Table<T> NewTable(size_t count);
-  // Counts the windows of buf[0,len) into narrow_ (layout: see ngram_counter.cc) and returns
-  // how many it counted.
+  // Kernels (see ngram_counter.cc): count the windows of buf[0,len) into narrow_, or write
+  // their values to out; both return how many windows there were.
   using CountFn = uint64_t (*)(const uint8_t* buf, size_t len, uint32_t* narrow);
+  using ValuesFn = size_t (*)(const uint8_t* buf, size_t len, uint32_t* out);
 
+  // Counts the windows of buf[0,len) (digit values) and returns how many there were.
+  uint64_t CountBlock(const uint8_t* buf, size_t len);
   void CountOne(uint32_t window);  // a window completed by lookahead
+  void ListToTable();              // counts list_ into a new narrow_ and empties it
   void Fold();                     // adds narrow_ to wide_ and clears narrow_
   // Adds the counts held in narrow_ to table (10^n counters, index = window value).
   void AddNarrowTo(uint64_t* table) const;
@@ -92,7 +97,8 @@ class NGramCounter {
   const uint32_t size_;  // 10^n
   const uint64_t fold_limit_;
   const DigitCompactor compactor_;
-  const CountFn count_;
+  const CountFn count_;           // n = 2, 3
+  const ValuesFn window_values_;  // n >= 4
 
   uint64_t windows_ = 0;
   uint64_t owned_digits_ = 0;
@@ -110,11 +116,16 @@ class NGramCounter {
   uint32_t rolling_ = 0;
 
   // Counts: narrow_ in 32-bit counters (kernel layout), folded now and then into wide_
-  // (10^n 64-bit counters, index = window value; allocated at the first fold).
+  // (10^n 64-bit counters, index = window value; allocated at the first fold). For n >= 6,
+  // while narrow_ is null, the values of the windows so far are in list_ instead, until there
+  // are list_limit_ of them.
   Table<uint32_t> narrow_;
   size_t narrow_size_;
   uint64_t narrow_windows_ = 0;
   Table<uint64_t> wide_;
+  std::vector<uint32_t> list_;
+  size_t list_limit_;
+  std::unique_ptr<uint32_t[]> values_;  // n >= 4: the window values of a block
 };
 
 }  // namespace minimr::pidigits
