@@ -28,9 +28,10 @@ struct NGramCounterOptions {
 // of the splits of a stream add up to the counts of the whole stream, wherever it is cut.
 class NGramCounter {
  public:
-  // REQUIRES: 1 <= n <= 8 (throws std::invalid_argument otherwise). The table has 10^n
-  // 32-bit counters (400 MB for n = 8); from n = 6 on it is mapped on demand, so pages no
-  // window touches cost nothing, but ForEach and DigitCounts read all of it.
+  // REQUIRES: 1 <= n <= 8 (throws std::invalid_argument otherwise). Counts go to a table of
+  // 10^n 32-bit counters (400 MB for n = 8, mapped on demand). For n >= 6 the table comes
+  // only once 10^n / 64 windows are seen (before that their values are listed, 4 bytes each);
+  // from then on ForEach and DigitCounts read all of it.
   explicit NGramCounter(int n, const NGramCounterOptions& options = NGramCounterOptions());
 
   NGramCounter(const NGramCounter&) = delete;

@@ -27,8 +27,8 @@ std::vector<std::string> GeneratePiFiles(uint64_t digits, int files, const std::
   std::vector<std::string> paths =
       WriteKanadaFiles(text, files, dir, [&](double fraction) { show("writing files", fraction); });
   char done[160];
-  std::snprintf(done, sizeof done, "pi: %llu digits in %d files in %s, %.1f s",
-                static_cast<unsigned long long>(digits), files, dir.c_str(), elapsed());
+  std::snprintf(done, sizeof done, "pi: %llu digits in %d file%s, %.1f s",
+                static_cast<unsigned long long>(digits), files, files == 1 ? "" : "s", elapsed());
   progress.Finish(done);
   return paths;
 }

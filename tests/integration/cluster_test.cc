@@ -148,7 +148,18 @@ TEST_F(PiCluster, ABadJobFileIsRefusedWithItsLineAndKey) {
 TEST_F(PiCluster, AnUnknownParameterIsRefused) {
   Result r = RunJob("-D params.digitz=3");
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.output.find("params.digitz"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("-D params.digitz=3: params.digitz"), std::string::npos) << r.output;
+}
+
+TEST_F(PiCluster, AnOutOfRangeParameterIsRefusedWithItsLine) {
+  fs::path yaml = *dir_ / "n9.yaml";
+  std::ofstream(yaml) << "job: pidigits\nparams:\n  n: 9\ninput: {paths: " << (*dir_ / "pi").string()
+                      << "/pi*}\noutput: {dir: " << (*dir_ / "out-n9").string() << "}\n";
+  Result r = Shell(Minimr() + " run " + yaml.string());
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("n9.yaml:3:6: params.n: the sequence length must be 1 to 8"),
+            std::string::npos)
+      << r.output;
 }
 
 TEST_F(PiCluster, AFailedJobLeavesThePreviousOutputAlone) {

@@ -79,7 +79,18 @@ bool ParseJobArguments(int argc, char** argv, const char* command, std::string* 
 
 wire::JobSubmission PrepareSubmission(const config::JobConfig& config) {
   const JobDefinition& job = GetJob(config.job);
-  Params params = ResolveParams(config.job, job, config.params);
+  try {
+    ResolveParams(config.job, job, config.params);
+  } catch (const ParamError& e) {
+    // Name where the parameter was set: "job.yaml:4:6: params.n: ..." or "-D params.n=9: ...".
+    std::string message = e.what();
+    std::string where = config.source;
+    for (const auto& [name, place] : config.param_where) {
+      if (message.rfind("params." + name + ":", 0) == 0) where = place;
+    }
+    throw ParamError(where + ": " + message);
+  }
+  runtime::CheckOutputDir(config.output_dir);
 
   std::vector<std::string> inputs = config::ExpandInputPaths(config, /*allow_empty=*/true);
   if (inputs.empty() && !config.generate.empty()) {
@@ -93,7 +104,6 @@ wire::JobSubmission PrepareSubmission(const config::JobConfig& config) {
     job.generate_input(Params(config.generate), directory, std::cout);
   }
   inputs = config::ExpandInputPaths(config);
-  runtime::CheckOutputDir(config.output_dir);
 
   wire::JobSubmission submission;
   submission.job_name = config.job;

@@ -337,7 +337,9 @@ int Integer(const Node& node, const std::string& key, int low, int high) {
 }
 
 // Reads a mapping of names to scalars (`params`, `input.generate`): the job's, so any name goes.
-std::map<std::string, std::string> ScalarMap(const Node* node, const std::string& key) {
+// If `where` is given, it gets where each value was set.
+std::map<std::string, std::string> ScalarMap(const Node* node, const std::string& key,
+                                             std::map<std::string, std::string>* where = nullptr) {
   std::map<std::string, std::string> values;
   const Node* map = OptionalMap(node, key, "a mapping of names to values");
   if (map == nullptr) return values;
@@ -348,6 +350,7 @@ std::map<std::string, std::string> ScalarMap(const Node* node, const std::string
            "expected a value, got nothing (quote it, as '' or 'null', if you mean that text)");
     }
     values[entry.key] = Scalar(entry.value, child, "a single value (a number, word or string)");
+    if (where) (*where)[entry.key] = entry.value.where;
   }
   return values;
 }
@@ -483,7 +486,7 @@ JobConfig Validate(const Node& root, const std::string& path,
     if (!text.empty()) config.plugin = Absolute(text, plugin->where, "plugin");
   }
 
-  config.params = ScalarMap(Find(root, "params"), "params");
+  config.params = ScalarMap(Find(root, "params"), "params", &config.param_where);
 
   std::string split_size;
   ReadInput(root, config, split_size);

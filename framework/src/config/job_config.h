@@ -17,6 +17,7 @@ struct JobConfig {
   std::string job;                            // `job`: the registered job's name; non-empty
   std::string plugin;                         // `plugin`: a shared library, absolute; "" if absent
   std::map<std::string, std::string> params;  // `params.*`: scalars as written ("2", "true")
+  std::map<std::string, std::string> param_where;  // where each param was set, as below
   std::vector<std::string> input_patterns;    // `input.paths`: globs, absolute; at least one
   std::vector<std::string> input_pattern_where;  // where each pattern was set, for messages:
                                                  // "<file>:<line>:<col>" or "-D <override>"
