@@ -23,17 +23,15 @@ BlockingClient::BlockingClient(const std::string& host, uint16_t port, const Key
     tcp::resolver resolver(impl_->io);
     asio::connect(impl_->socket, resolver.resolve(host, std::to_string(port)));
     impl_->socket.set_option(tcp::no_delay(true));
-    std::array<uint8_t, kClientHelloBytes> buf;
-    asio::read(impl_->socket, asio::buffer(buf, kServerHelloBytes));
-    if (!std::equal(kMagic.begin(), kMagic.end(), buf.begin())) {
+    ServerHello server_hello;
+    asio::read(impl_->socket, asio::buffer(server_hello));
+    Nonce server_nonce, client_nonce = NewNonce();
+    if (!ParseServerHello(server_hello.data(), &server_nonce)) {
       throw std::runtime_error("not a minimr peer");
     }
-    Nonce server_nonce, client_nonce = NewNonce();
-    std::copy_n(buf.begin() + kMagic.size(), kNonceBytes, server_nonce.begin());
-    Proof proof = ClientProof(key, server_nonce, client_nonce);
-    std::copy(client_nonce.begin(), client_nonce.end(), buf.begin() + kMagic.size());
-    std::copy(proof.begin(), proof.end(), buf.begin() + kMagic.size() + kNonceBytes);
-    asio::write(impl_->socket, asio::buffer(buf, kClientHelloBytes));
+    ClientHello hello = MakeClientHello(key, server_nonce, client_nonce);
+    asio::write(impl_->socket, asio::buffer(hello));
+    Proof proof;
     asio::read(impl_->socket, asio::buffer(proof));
     if (!ProofsEqual(proof, ServerProof(key, client_nonce, server_nonce))) {
       throw std::runtime_error("the server does not hold this cluster's key");

@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace minimr::wire {
@@ -77,6 +78,40 @@ Proof ServerProof(const Key& key, const Nonce& client_nonce, const Nonce& server
 
 bool ProofsEqual(const Proof& a, const Proof& b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+ServerHello MakeServerHello(const Nonce& server_nonce) {
+  ServerHello hello;
+  std::copy(kMagic.begin(), kMagic.end(), hello.begin());
+  std::copy(server_nonce.begin(), server_nonce.end(), hello.begin() + kMagic.size());
+  return hello;
+}
+
+bool ParseServerHello(const uint8_t* hello, Nonce* server_nonce) {
+  if (!std::equal(kMagic.begin(), kMagic.end(), hello)) return false;
+  std::copy_n(hello + kMagic.size(), kNonceBytes, server_nonce->begin());
+  return true;
+}
+
+ClientHello MakeClientHello(const Key& key, const Nonce& server_nonce, const Nonce& client_nonce) {
+  ClientHello hello;
+  Proof proof = ClientProof(key, server_nonce, client_nonce);
+  std::copy(kMagic.begin(), kMagic.end(), hello.begin());
+  std::copy(client_nonce.begin(), client_nonce.end(), hello.begin() + kMagic.size());
+  std::copy(proof.begin(), proof.end(), hello.begin() + kMagic.size() + kNonceBytes);
+  return hello;
+}
+
+std::string CheckClientHello(const Key& key, const Nonce& server_nonce, const uint8_t* hello,
+                             Nonce* client_nonce) {
+  if (!std::equal(kMagic.begin(), kMagic.end(), hello)) return "not a minimr peer";
+  std::copy_n(hello + kMagic.size(), kNonceBytes, client_nonce->begin());
+  Proof proof;
+  std::copy_n(hello + kMagic.size() + kNonceBytes, kProofBytes, proof.begin());
+  if (!ProofsEqual(proof, ClientProof(key, server_nonce, *client_nonce))) {
+    return "the peer does not hold this cluster's key";
+  }
+  return "";
 }
 
 }  // namespace minimr::wire

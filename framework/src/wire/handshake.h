@@ -40,5 +40,16 @@ bool ProofsEqual(const Proof& a, const Proof& b);
 constexpr size_t kServerHelloBytes = kMagic.size() + kNonceBytes;
 constexpr size_t kClientHelloBytes = kMagic.size() + kNonceBytes + kProofBytes;
 constexpr size_t kServerProofBytes = kProofBytes;
+using ServerHello = std::array<uint8_t, kServerHelloBytes>;
+using ClientHello = std::array<uint8_t, kClientHelloBytes>;
+
+ServerHello MakeServerHello(const Nonce& server_nonce);
+// Reads the server's nonce from its hello; false if the bytes are not a minimr hello.
+bool ParseServerHello(const uint8_t* hello, Nonce* server_nonce);
+ClientHello MakeClientHello(const Key& key, const Nonce& server_nonce, const Nonce& client_nonce);
+// Checks a client's hello against the key and reads its nonce. Returns "" if it is good, else why
+// not, for the log.
+std::string CheckClientHello(const Key& key, const Nonce& server_nonce, const uint8_t* hello,
+                             Nonce* client_nonce);
 
 }  // namespace minimr::wire

@@ -27,16 +27,14 @@ void Session::Start(Role role, std::function<void()> on_ready, FrameHandler on_f
     if (!ec && !self->ready_) self->Fail("handshake timed out");
   });
   if (role == Role::kServer) {
-    ServerHello();
+    SendServerHello();
   } else {
     ClientReadHello();
   }
 }
 
-void Session::ServerHello() {
-  auto hello = std::make_shared<std::array<uint8_t, kServerHelloBytes>>();
-  std::copy(kMagic.begin(), kMagic.end(), hello->begin());
-  std::copy(my_nonce_.begin(), my_nonce_.end(), hello->begin() + kMagic.size());
+void Session::SendServerHello() {
+  auto hello = std::make_shared<ServerHello>(MakeServerHello(my_nonce_));
   asio::async_write(socket_, asio::buffer(*hello),
                     [self = shared_from_this(), hello](boost::system::error_code ec, size_t) {
                       if (ec) return self->Fail("handshake: " + ec.message());
@@ -49,16 +47,9 @@ void Session::ReadClientHello() {
       socket_, asio::buffer(hello_, kClientHelloBytes),
       [self = shared_from_this()](boost::system::error_code ec, size_t) {
         if (ec) return self->Fail("handshake: " + ec.message());
-        auto& h = self->hello_;
-        if (!std::equal(kMagic.begin(), kMagic.end(), h.begin())) {
-          return self->Fail("handshake: not a minimr peer");
-        }
-        std::copy_n(h.begin() + kMagic.size(), kNonceBytes, self->their_nonce_.begin());
-        Proof proof;
-        std::copy_n(h.begin() + kMagic.size() + kNonceBytes, kProofBytes, proof.begin());
-        if (!ProofsEqual(proof, ClientProof(self->key_, self->my_nonce_, self->their_nonce_))) {
-          return self->Fail("handshake: the peer does not hold this cluster's key");
-        }
+        std::string error =
+            CheckClientHello(self->key_, self->my_nonce_, self->hello_.data(), &self->their_nonce_);
+        if (!error.empty()) return self->Fail("handshake: " + error);
         auto reply = std::make_shared<Proof>(ServerProof(self->key_, self->their_nonce_,
                                                          self->my_nonce_));
         asio::async_write(self->socket_, asio::buffer(*reply),
@@ -74,16 +65,11 @@ void Session::ClientReadHello() {
       socket_, asio::buffer(hello_, kServerHelloBytes),
       [self = shared_from_this()](boost::system::error_code ec, size_t) {
         if (ec) return self->Fail("handshake: " + ec.message());
-        auto& h = self->hello_;
-        if (!std::equal(kMagic.begin(), kMagic.end(), h.begin())) {
+        if (!ParseServerHello(self->hello_.data(), &self->their_nonce_)) {
           return self->Fail("handshake: not a minimr peer");
         }
-        std::copy_n(h.begin() + kMagic.size(), kNonceBytes, self->their_nonce_.begin());
-        auto hello = std::make_shared<std::array<uint8_t, kClientHelloBytes>>();
-        Proof proof = ClientProof(self->key_, self->their_nonce_, self->my_nonce_);
-        std::copy(kMagic.begin(), kMagic.end(), hello->begin());
-        std::copy(self->my_nonce_.begin(), self->my_nonce_.end(), hello->begin() + kMagic.size());
-        std::copy(proof.begin(), proof.end(), hello->begin() + kMagic.size() + kNonceBytes);
+        auto hello = std::make_shared<ClientHello>(
+            MakeClientHello(self->key_, self->their_nonce_, self->my_nonce_));
         asio::async_write(self->socket_, asio::buffer(*hello),
                           [self, hello](boost::system::error_code ec, size_t) {
                             if (ec) return self->Fail("handshake: " + ec.message());

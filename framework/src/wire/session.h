@@ -49,7 +49,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const std::string& peer() const { return peer_; }
 
  private:
-  void ServerHello();
+  void SendServerHello();
   void ReadClientHello();
   void ClientReadHello();
   void ClientReadProof();
