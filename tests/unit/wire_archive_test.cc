@@ -38,8 +38,6 @@ TEST(WireArchive, RefusesAStringLongerThanTheMessage) {
 }
 
 TEST(WireArchive, RefusesACollectionLargerThanTheMessage) {
-  Heartbeat unused;
-  (void)unused;
   TaskSpec task = SampleTask();
   std::string bytes = Encode(task);
   // Find the input_sizes count (2, as 8 bytes) followed by 10 and 20, and forge it.

@@ -105,7 +105,10 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   void OnReport(int worker, const wire::TaskReport& report);
   void CheckJob();
   void FinishJob(bool ok, const std::string& error);
+  void FinishJob(wire::JobStatus result);
+  // Progress, for the client twice a second; Result() adds the totals of the counters.
   wire::JobStatus Status(const ActiveJob& job) const;
+  wire::JobStatus Result(const ActiveJob& job, bool ok, const std::string& error) const;
   std::string JobJson(const ActiveJob& job, const wire::JobStatus& status) const;
   void Tick();
 
@@ -328,9 +331,9 @@ void Master::Impl::CheckJob() {
   if (scheduler.failed()) return FinishJob(false, scheduler.error());
   if (scheduler.done()) {
     try {
-      wire::JobStatus status = Status(job);
-      CommitOutput(scheduler.spec().staging_dir, job.submission.output_dir, JobJson(job, status));
-      return FinishJob(true, "");
+      wire::JobStatus result = Result(job, true, "");
+      CommitOutput(scheduler.spec().staging_dir, job.submission.output_dir, JobJson(job, result));
+      return FinishJob(std::move(result));
     } catch (const std::exception& e) {
       return FinishJob(false, e.what());
     }
@@ -339,12 +342,14 @@ void Master::Impl::CheckJob() {
 }
 
 void Master::Impl::FinishJob(bool ok, const std::string& error) {
+  FinishJob(Result(*jobs_.front(), ok, error));
+}
+
+void Master::Impl::FinishJob(wire::JobStatus result) {
   std::unique_ptr<ActiveJob> job = std::move(jobs_.front());
   jobs_.pop_front();
-  wire::JobStatus result = Status(*job);
-  result.finished = true;
-  result.ok = ok;
-  result.error = error;
+  bool ok = result.ok;
+  const std::string& error = result.error;
   if (job->scheduler) {
     if (!ok) RemoveStagingDir(job->scheduler->spec().staging_dir);
     for (auto& [id, worker] : workers_) {
@@ -378,9 +383,20 @@ wire::JobStatus Master::Impl::Status(const ActiveJob& job) const {
   }
   status.bytes_done = std::min(status.bytes_done, status.bytes_total);
   status.seconds = SecondsBetween(job.started, Clock::now());
-  Counters counters = job.scheduler->counters();
-  status.counters.insert(counters.values().begin(), counters.values().end());
   return status;
+}
+
+wire::JobStatus Master::Impl::Result(const ActiveJob& job, bool ok,
+                                     const std::string& error) const {
+  wire::JobStatus result = Status(job);
+  result.finished = true;
+  result.ok = ok;
+  result.error = error;
+  if (job.scheduler) {
+    Counters counters = job.scheduler->counters();
+    result.counters.insert(counters.values().begin(), counters.values().end());
+  }
+  return result;
 }
 
 std::string Master::Impl::JobJson(const ActiveJob& job, const wire::JobStatus& status) const {
