@@ -48,27 +48,28 @@ std::string PartFileName(int index) {
   return name;
 }
 
-void FetchPartition(const wire::MapOutputLocation& from, uint64_t job_id, int partition,
-                    const wire::Key& key, std::string* out) {
+uint64_t FetchPartition(const wire::MapOutputLocation& from, uint64_t job_id, int partition,
+                        const wire::Key& key, const std::function<void(std::string_view)>& sink) {
   std::string where = "map task " + std::to_string(from.map_task) + "'s output on " + from.host +
                       ":" + std::to_string(from.port);
   try {
     wire::BlockingClient client(from.host, from.port, key);
     wire::FetchRequest request{job_id, from.map_task, from.attempt, partition};
     client.Send(wire::MessageType::kFetchRequest, wire::Encode(request));
-    size_t start = out->size();
+    uint64_t received = 0;
     for (;;) {
       wire::MessageType type;
       std::string body;
       client.Receive(&type, &body);
       if (type == wire::MessageType::kFetchData) {
-        out->append(body);
+        received += body.size();
+        sink(body);
       } else if (type == wire::MessageType::kFetchEnd) {
         wire::FetchEnd end;
         wire::Decode(body, end);
         if (!end.ok) throw std::runtime_error(end.error);
-        if (end.bytes != out->size() - start) throw std::runtime_error("incomplete transfer");
-        return;
+        if (end.bytes != received) throw std::runtime_error("incomplete transfer");
+        return received;
       } else {
         throw std::runtime_error("unexpected message");
       }
@@ -82,11 +83,10 @@ Counters RunReduceTask(const wire::TaskSpec& task, const JobDefinition& job, con
                        const std::string& scratch_dir) {
   TaskContextImpl context(Params(task.params), "reduce", task.index);
 
-  // Fetch every map output's partition: small ones into memory, large ones onto local disk.
-  std::vector<std::string> in_memory;
+  // Fetch every map output's partition: into memory while it is small, streamed onto local disk
+  // once it grows past kInMemoryFetch.
+  std::vector<std::string> in_memory(task.map_outputs.size());
   std::vector<std::string> scratch_files;
-  in_memory.reserve(task.map_outputs.size());
-  int64_t fetched = 0;
   struct ScratchCleanup {
     std::vector<std::string>& files;
     ~ScratchCleanup() {
@@ -94,21 +94,32 @@ Counters RunReduceTask(const wire::TaskSpec& task, const JobDefinition& job, con
     }
   } cleanup{scratch_files};
   std::vector<std::unique_ptr<shuffle::RecordSource>> runs;
-  for (const auto& location : task.map_outputs) {
-    std::string bytes;
-    FetchPartition(location, task.job_id, task.index, key, &bytes);
-    fetched += static_cast<int64_t>(bytes.size());
-    if (bytes.size() <= kInMemoryFetch) {
-      in_memory.push_back(std::move(bytes));
-      runs.push_back(shuffle::OpenMemoryRun(in_memory.back()));
+  int64_t fetched = 0;
+  for (size_t m = 0; m < task.map_outputs.size(); ++m) {
+    const wire::MapOutputLocation& location = task.map_outputs[m];
+    std::string& bytes = in_memory[m];
+    std::unique_ptr<AtomicFile> file;
+    uint64_t size = FetchPartition(location, task.job_id, task.index, key, [&](std::string_view piece) {
+      if (!file && bytes.size() + piece.size() > kInMemoryFetch) {
+        file = std::make_unique<AtomicFile>(scratch_dir + "/reduce" + std::to_string(task.index) +
+                                            "-map" + std::to_string(location.map_task));
+        file->Write(bytes);
+        bytes.clear();
+        bytes.shrink_to_fit();
+      }
+      if (file) {
+        file->Write(piece);
+      } else {
+        bytes.append(piece);
+      }
+    });
+    fetched += static_cast<int64_t>(size);
+    if (file) {
+      file->Commit(/*durable=*/false);
+      scratch_files.push_back(file->path());
+      runs.push_back(shuffle::OpenFileRun(file->path(), 0, size));
     } else {
-      std::string path = scratch_dir + "/reduce" + std::to_string(task.index) + "-map" +
-                         std::to_string(location.map_task);
-      AtomicFile file(path);
-      file.Write(bytes);
-      file.Commit(/*durable=*/false);
-      scratch_files.push_back(path);
-      runs.push_back(shuffle::OpenFileRun(path, 0, bytes.size()));
+      runs.push_back(shuffle::OpenMemoryRun(bytes));
     }
   }
   context.counters().Add("reduce.shuffle.bytes", fetched);

@@ -2,7 +2,9 @@
 // merge them, reduce, and commit part-r-NNNNN into the job's staging directory.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "framework/src/wire/handshake.h"
 #include "framework/src/wire/messages.h"
@@ -19,9 +21,10 @@ std::string PartFileName(int index);
 Counters RunReduceTask(const wire::TaskSpec& task, const JobDefinition& job, const wire::Key& key,
                        const std::string& scratch_dir);
 
-// Fetches partition `partition` of a map output from its worker; appends the bytes to *out.
-// Throws std::runtime_error naming the worker and map task on failure.
-void FetchPartition(const wire::MapOutputLocation& from, uint64_t job_id, int partition,
-                    const wire::Key& key, std::string* out);
+// Fetches partition `partition` of a map output from its worker, handing each piece to `sink`
+// as it arrives. Returns the partition's size. Throws std::runtime_error naming the worker and
+// map task on failure.
+uint64_t FetchPartition(const wire::MapOutputLocation& from, uint64_t job_id, int partition,
+                        const wire::Key& key, const std::function<void(std::string_view)>& sink);
 
 }  // namespace minimr::runtime
