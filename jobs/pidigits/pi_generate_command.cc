@@ -1,6 +1,6 @@
 #include "jobs/pidigits/pi_generate_command.h"
+#include "framework/src/util/command_line.h"
 
-#include <boost/program_options.hpp>
 #include <iostream>
 
 #include "jobs/pidigits/pi_files.h"
@@ -19,17 +19,8 @@ int PiGenerateCommand(int argc, char** argv) {
       "files", po::value<int>()->default_value(1), "how many files to split them into")(
       "out", po::value<std::string>()->required(), "the directory to write (created if missing)");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, options), vm);
-    if (vm.count("help")) {
-      std::cout << options;
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    std::cerr << "minimr pi generate: " << e.what() << "\n" << options;
-    return 2;
-  }
+  if (auto status = ParseCommandLine(argc, argv, options, "minimr pi generate", &vm))
+    return *status;
   uint64_t digits = vm["digits"].as<uint64_t>();
   int files = vm["files"].as<int>();
   if (digits < 1 || files < 1 || static_cast<uint64_t>(files) > digits || files > 9999) {

@@ -1,11 +1,11 @@
 #include <unistd.h>
 
-#include <boost/program_options.hpp>
 #include <filesystem>
 #include <iostream>
 
 #include "framework/src/cli/commands.h"
 #include "framework/src/runtime/master.h"
+#include "framework/src/util/command_line.h"
 #include "framework/src/wire/connection_file.h"
 
 namespace minimr::cli {
@@ -26,17 +26,7 @@ int MasterCommand(int argc, char** argv) {
       "advertise", po::value<std::string>(),
       "the host name workers should use (default: --host, or this host's name for 0.0.0.0)");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, options), vm);
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    std::cerr << "minimr master: " << e.what() << "\n" << options;
-    return 2;
-  }
-  if (vm.count("help")) {
-    std::cout << options;
-    return 0;
-  }
+  if (auto status = ParseCommandLine(argc, argv, options, "minimr master", &vm)) return *status;
   std::string path = vm.count("connection-file") ? vm["connection-file"].as<std::string>()
                                                  : wire::DefaultConnectionFilePath();
   try {

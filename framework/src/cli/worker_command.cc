@@ -1,8 +1,8 @@
-#include <boost/program_options.hpp>
 #include <iostream>
 
 #include "framework/src/cli/commands.h"
 #include "framework/src/runtime/worker.h"
+#include "framework/src/util/command_line.h"
 #include "framework/src/wire/connection_file.h"
 
 namespace minimr::cli {
@@ -19,20 +19,11 @@ int WorkerCommand(int argc, char** argv) {
       "HOST:PORT of the master (default: the address in the connection file)")(
       "connection-file", po::value<std::string>(),
       "the cluster's connection file (default ~/.minimr/connection.json)")(
-      "work-dir", po::value<std::string>(), "scratch directory for map output (default: in $TMPDIR)")(
-      "name", po::value<std::string>(), "how the worker is named in logs");
+      "work-dir", po::value<std::string>(),
+      "scratch directory for map output (default: in $TMPDIR)")("name", po::value<std::string>(),
+                                                                "how the worker is named in logs");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, options), vm);
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    std::cerr << "minimr worker: " << e.what() << "\n" << options;
-    return 2;
-  }
-  if (vm.count("help")) {
-    std::cout << options;
-    return 0;
-  }
+  if (auto status = ParseCommandLine(argc, argv, options, "minimr worker", &vm)) return *status;
   try {
     std::string path = vm.count("connection-file") ? vm["connection-file"].as<std::string>()
                                                    : wire::DefaultConnectionFilePath();
