@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace minimr::launcher {
 
@@ -14,6 +15,8 @@ struct WorkerLaunch {
   std::string connection_file;  // the master's address and the cluster's key
   int workers = 1;
   std::string log_dir;          // one log file per worker goes here
+  std::string work_dir;         // where workers make their scratch directories ("": $TMPDIR)
+  int max_replacements = 0;     // how many dead workers may be replaced over the cluster's life
 };
 
 class Launcher {
@@ -25,6 +28,10 @@ class Launcher {
   virtual int Running() = 0;
   // A line on each worker that has exited, for error messages.
   virtual std::string Endings() = 0;
+  // Starts a new worker in place of each one that died (not those that exited cleanly, told to
+  // by the master), while the replacement budget lasts, so that the cluster keeps its size.
+  // Returns a line for the user on each replacement.
+  virtual std::vector<std::string> ReplaceDead() = 0;
   // Waits up to `grace` for the workers to exit (after the master told them to), then kills them.
   virtual void Stop(std::chrono::milliseconds grace) = 0;
 };

@@ -13,11 +13,20 @@ class LocalLauncher : public Launcher {
   void Start(const WorkerLaunch& launch) override;
   int Running() override;
   std::string Endings() override;
+  std::vector<std::string> ReplaceDead() override;
   void Stop(std::chrono::milliseconds grace) override;
 
  private:
-  std::vector<ChildProcess> workers_;
-  std::vector<std::string> logs_;
+  struct Worker {
+    ChildProcess process;
+    std::string name, log;
+    bool replaced = false;
+  };
+  void StartOne();
+
+  WorkerLaunch launch_;
+  std::vector<Worker> workers_;
+  int replacements_ = 0;
 };
 
 }  // namespace minimr::launcher

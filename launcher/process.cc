@@ -2,7 +2,8 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,29 +17,69 @@ extern char** environ;
 
 namespace minimr::launcher {
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& log_path) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (!log_path.empty()) {
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  }
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  // Its own process group: a Ctrl-C at the terminal reaches this process, which stops the
-  // children in order, rather than killing every one of them mid-write.
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attributes, 0);
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& log_path,
+                           const std::vector<std::string>& env) {
+  // Everything the child needs is made before fork(): after it, only async-signal-safe calls.
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  int err = posix_spawn(&pid_, argv.at(0).c_str(), &actions, &attributes, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (err != 0) {
+  std::vector<char*> environment;
+  for (char** e = environ; *e; ++e) environment.push_back(*e);
+  for (const auto& e : env) environment.push_back(const_cast<char*>(e.c_str()));
+  environment.push_back(nullptr);
+  int report[2];  // the child writes errno here if exec fails; closes on exec
+  if (::pipe2(report, O_CLOEXEC) != 0) {
+    throw std::runtime_error("cannot start " + argv.at(0) + ": " + std::strerror(errno));
+  }
+  pid_t parent = ::getpid();
+  pid_ = ::fork();
+  if (pid_ < 0) {
+    int err = errno;
+    ::close(report[0]);
+    ::close(report[1]);
     throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(err));
+  }
+  if (pid_ == 0) {
+    // Its own process group: a Ctrl-C at the terminal reaches the parent only, which stops the
+    // children in order rather than having them all die mid-write.
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(127);  // the parent is already gone
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    int in = ::open("/dev/null", O_RDONLY);
+    if (in >= 0) ::dup2(in, STDIN_FILENO);
+    if (!log_path.empty()) {
+      int out = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+      if (out < 0) {
+        int err = errno;
+        ssize_t ignored = ::write(report[1], &err, sizeof err);
+        (void)ignored;
+        ::_exit(127);
+      }
+      ::dup2(out, STDOUT_FILENO);
+      ::dup2(out, STDERR_FILENO);
+    }
+    ::execve(args[0], args.data(), environment.data());
+    int err = errno;
+    ssize_t ignored = ::write(report[1], &err, sizeof err);
+    (void)ignored;
+    ::_exit(127);
+  }
+  ::close(report[1]);
+  int err = 0;
+  ssize_t n;
+  do {
+    n = ::read(report[0], &err, sizeof err);
+  } while (n < 0 && errno == EINTR);
+  ::close(report[0]);
+  if (n == sizeof err) {
+    ::waitpid(pid_, &status_, 0);
+    pid_ = -1;
+    throw std::runtime_error("cannot start " + argv[0] +
+                             (log_path.empty() ? "" : " (log " + log_path + ")") + ": " +
+                             std::strerror(err));
   }
 }
 
@@ -65,7 +106,7 @@ bool ChildProcess::WaitFor(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (Running()) {
     if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return true;
 }
@@ -77,8 +118,16 @@ void ChildProcess::Signal(int signal) {
 std::string ChildProcess::Ending() const {
   if (!exited_) return "still running";
   if (WIFEXITED(status_)) return "exited with status " + std::to_string(WEXITSTATUS(status_));
-  if (WIFSIGNALED(status_)) return "killed by signal " + std::to_string(WTERMSIG(status_));
+  if (WIFSIGNALED(status_)) {
+    int signal = WTERMSIG(status_);
+    const char* name = ::sigdescr_np(signal);
+    return "killed by signal " + std::to_string(signal) + (name ? std::string(" (") + name + ")" : "");
+  }
   return "ended";
+}
+
+bool ChildProcess::ExitedCleanly() const {
+  return exited_ && WIFEXITED(status_) && WEXITSTATUS(status_) == 0;
 }
 
 std::string SelfExecutable() {

@@ -13,7 +13,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr char kKnownTopKeys[] = "(known: job, plugin, params, input, reduce, output, cluster)";
+constexpr char kKnownTopKeys[] = "(known: job, plugin, params, input, reduce, output, cluster, tasks)";
 
 // The smallest valid file: the three required keys. Tests append to it, under `input` when
 // they indent, and from line 6.
@@ -244,6 +244,38 @@ TEST_F(JobConfigTest, EffectiveYamlReadsBackToTheSameConfig) {
   EXPECT_EQ(second.output_dir, first.output_dir);
   EXPECT_EQ(second.launcher, first.launcher);
   EXPECT_EQ(second.workers, first.workers);
+  EXPECT_EQ(second.worker_timeout, first.worker_timeout);
+  EXPECT_EQ(second.max_attempts, first.max_attempts);
+  EXPECT_EQ(second.speculation, first.speculation);
+}
+
+TEST_F(JobConfigTest, ReadsTheFailureSettings) {
+  const JobConfig config = LoadJobConfig(
+      Write("job.yaml", std::string(kMinimal) +
+                            "cluster: {heartbeat_interval: 200ms, worker_timeout: 2s, "
+                            "fetch_timeout: 1m}\n"
+                            "tasks: {max_attempts: 2, max_failures_per_worker: 5, "
+                            "speculation: false}\n"));
+  EXPECT_EQ(config.heartbeat_interval, std::chrono::milliseconds(200));
+  EXPECT_EQ(config.worker_timeout, std::chrono::seconds(2));
+  EXPECT_EQ(config.fetch_timeout, std::chrono::minutes(1));
+  EXPECT_EQ(config.max_attempts, 2);
+  EXPECT_EQ(config.max_failures_per_worker, 5);
+  EXPECT_FALSE(config.speculation);
+}
+
+TEST_F(JobConfigTest, RefusesBadFailureSettings) {
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "cluster: {worker_timeout: 10}\n"),
+            "job.yaml:6:27: cluster.worker_timeout: expected a duration such as 500ms, 10s or "
+            "2m, got '10'");
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) +
+                        "cluster: {heartbeat_interval: 5s, worker_timeout: 5s}\n"),
+            "job.yaml:6:10: cluster.worker_timeout: must be longer than "
+            "cluster.heartbeat_interval (5s)");
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "tasks: {speculation: maybe}\n"),
+            "job.yaml:6:22: tasks.speculation: expected true or false, got 'maybe'");
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "tasks: {max_attempts: 0}\n"),
+            "job.yaml:6:23: tasks.max_attempts: expected an integer from 1 to 100, got '0'");
 }
 
 TEST_F(JobConfigTest, EffectiveYamlNamesTheFileAndOverridesAndShowsTheirValues) {
@@ -268,7 +300,14 @@ TEST_F(JobConfigTest, EffectiveYamlNamesTheFileAndOverridesAndShowsTheirValues) 
                 "/out/wc\n"
                 "cluster:\n"
                 "  launcher: local\n"
-                "  workers: 2\n");
+                "  workers: 2\n"
+                "  heartbeat_interval: 1s\n"
+                "  worker_timeout: 10s\n"
+                "  fetch_timeout: 10s\n"
+                "tasks:\n"
+                "  max_attempts: 4\n"
+                "  max_failures_per_worker: 3\n"
+                "  speculation: true\n");
 }
 
 // --- Errors in the file ------------------------------------------------------------------------
@@ -303,7 +342,8 @@ TEST_F(JobConfigTest, UnknownNestedKeyListsItsSectionsKeys) {
                         "output: {dir: out}\n"),
             "job.yaml:3:3: input.pahts: unknown key 'pahts' (known: paths, split_size, generate)");
   EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "cluster: {launcher: local, nodes: 3}\n"),
-            "job.yaml:6:28: cluster.nodes: unknown key 'nodes' (known: launcher, workers)");
+            "job.yaml:6:28: cluster.nodes: unknown key 'nodes' (known: launcher, workers, "
+            "heartbeat_interval, worker_timeout, fetch_timeout)");
 }
 
 TEST_F(JobConfigTest, AnyNameGoesUnderParamsAndGenerate) {

@@ -1,20 +1,27 @@
-#include <gtest/gtest.h>
-
+// The scheduler with made-up time: retries, lost workers, speculation, exclusion.
 #include "framework/src/runtime/scheduler.h"
+
+#include <gtest/gtest.h>
 
 namespace minimr::runtime {
 namespace {
 
-JobSpec TwoMapsOneReduce() {
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+JobSpec Spec(int maps, int reduces, SchedulerOptions options = {}) {
   JobSpec spec;
   spec.id = 1;
   spec.job_name = "test";
-  spec.plan.files.paths = {"/in/a", "/in/b"};
-  spec.plan.files.sizes = {100, 50};
-  spec.plan.splits = {{0, 0, 100}, {1, 0, 50}};
-  spec.plan.input_bytes = 150;
-  spec.reduce_tasks = 1;
+  for (int i = 0; i < maps; ++i) {
+    spec.plan.files.paths.push_back("/in/f" + std::to_string(i));
+    spec.plan.files.sizes.push_back(100);
+    spec.plan.splits.push_back({static_cast<int>(i), 0, 100});
+  }
+  spec.plan.input_bytes = 100u * maps;
+  spec.reduce_tasks = reduces;
   spec.staging_dir = "/out/.staging";
+  spec.options = options;
   return spec;
 }
 
@@ -32,107 +39,262 @@ wire::TaskReport Report(const wire::TaskSpec& task, bool ok, const std::string& 
 
 class SchedulerTest : public ::testing::Test {
  protected:
-  SchedulerTest() : scheduler(TwoMapsOneReduce()) {
-    scheduler.AddWorker(1, "10.0.0.1", 7001);
-    scheduler.AddWorker(2, "10.0.0.2", 7002);
+  void Make(int maps, int reduces, SchedulerOptions options = {}, int workers = 2) {
+    scheduler = std::make_unique<JobScheduler>(Spec(maps, reduces, options));
+    for (int w = 1; w <= workers; ++w) {
+      scheduler->AddWorker(w, "worker " + std::to_string(w), "10.0.0." + std::to_string(w),
+                           static_cast<uint16_t>(7000 + w));
+    }
   }
-  JobScheduler scheduler;
+  bool Assign(int worker, wire::TaskSpec* task) {
+    return scheduler->Assign(worker, clock.Now(), task);
+  }
+  Completion Complete(int worker, const wire::TaskReport& report) {
+    return scheduler->Complete(worker, report, clock.Now());
+  }
+  void Lost(int worker) { scheduler->WorkerLost(worker, "connection closed", clock.Now()); }
+
+  ManualClock clock;
+  std::unique_ptr<JobScheduler> scheduler;
 };
 
 TEST_F(SchedulerTest, HandsOutMapsBeforeReduces) {
+  Make(2, 1);
   wire::TaskSpec a, b, c;
-  ASSERT_TRUE(scheduler.Assign(1, &a));
-  ASSERT_TRUE(scheduler.Assign(2, &b));
+  ASSERT_TRUE(Assign(1, &a));
+  ASSERT_TRUE(Assign(2, &b));
   EXPECT_TRUE(a.is_map && b.is_map);
   EXPECT_EQ(a.index, 0);
   EXPECT_EQ(b.index, 1);
   EXPECT_EQ(b.file_index, 1);
-  EXPECT_FALSE(scheduler.Assign(1, &c)) << "the reduce must wait for every map";
+  EXPECT_FALSE(Assign(1, &c)) << "the reduce must wait for every map";
 }
 
 TEST_F(SchedulerTest, ReduceGetsEveryMapOutputLocation) {
+  Make(2, 1);
   wire::TaskSpec a, b, r;
-  scheduler.Assign(1, &a);
-  scheduler.Assign(2, &b);
-  scheduler.Complete(1, Report(a, true));
-  EXPECT_FALSE(scheduler.Assign(1, &r));
-  scheduler.Complete(2, Report(b, true));
-  ASSERT_TRUE(scheduler.Assign(1, &r));
+  Assign(1, &a);
+  Assign(2, &b);
+  Complete(1, Report(a, true));
+  EXPECT_FALSE(Assign(1, &r));
+  Complete(2, Report(b, true));
+  ASSERT_TRUE(Assign(1, &r));
   EXPECT_FALSE(r.is_map);
   ASSERT_EQ(r.map_outputs.size(), 2u);
   EXPECT_EQ(r.map_outputs[0].host, "10.0.0.1");
   EXPECT_EQ(r.map_outputs[1].port, 7002);
   EXPECT_EQ(r.output_dir, "/out/.staging");
-  scheduler.Complete(1, Report(r, true));
-  EXPECT_TRUE(scheduler.done());
-  EXPECT_EQ(scheduler.counters().Get("records"), 30);
+  EXPECT_TRUE(Complete(1, Report(r, true)).accepted);
+  EXPECT_TRUE(scheduler->done());
+  EXPECT_EQ(scheduler->counters().Get("records"), 30);
 }
 
 TEST_F(SchedulerTest, RetriesAFailedTaskWithANewAttempt) {
+  Make(2, 1);
   wire::TaskSpec a, again;
-  scheduler.Assign(1, &a);
-  scheduler.Complete(1, Report(a, false, "disk full"));
-  ASSERT_TRUE(scheduler.Assign(2, &again));
+  Assign(1, &a);
+  Complete(1, Report(a, false, "disk full"));
+  ASSERT_TRUE(Assign(2, &again));
   EXPECT_EQ(again.index, a.index);
   EXPECT_EQ(again.attempt, a.attempt + 1);
-  EXPECT_FALSE(scheduler.failed());
+  EXPECT_FALSE(scheduler->failed());
 }
 
-TEST(Scheduler, FailsTheJobAfterMaxAttempts) {
-  JobScheduler scheduler(TwoMapsOneReduce(), /*max_attempts=*/2);
-  scheduler.AddWorker(1, "h", 1);
+TEST_F(SchedulerTest, FailsTheJobAfterMaxAttemptsWithEveryAttemptsError) {
+  SchedulerOptions options;
+  options.max_attempts = 2;
+  Make(2, 1, options, 1);
   wire::TaskSpec t;
-  ASSERT_TRUE(scheduler.Assign(1, &t));
-  scheduler.Complete(1, Report(t, false, "boom"));
-  ASSERT_TRUE(scheduler.Assign(1, &t));
+  ASSERT_TRUE(Assign(1, &t));
+  Complete(1, Report(t, false, "boom"));
+  ASSERT_TRUE(Assign(1, &t));
   ASSERT_EQ(t.index, 0);  // a failed task waits in its place, ahead of later ones
   ASSERT_EQ(t.attempt, 1);
-  scheduler.Complete(1, Report(t, false, "boom again"));
-  EXPECT_TRUE(scheduler.failed());
-  EXPECT_EQ(scheduler.error(),
-            "map task 0 (a, bytes 0-100) failed 2 times; the last error: boom again");
-  EXPECT_FALSE(scheduler.Assign(1, &t));
+  Complete(1, Report(t, false, "boom again"));
+  EXPECT_TRUE(scheduler->failed());
+  EXPECT_EQ(scheduler->error(),
+            "map task 0 (f0, bytes 0-100) failed 2 times; its attempts:\n"
+            "  attempt 0 on worker 1: failed: boom\n"
+            "  attempt 1 on worker 1: failed: boom again");
+  EXPECT_FALSE(Assign(1, &t));
+}
+
+TEST_F(SchedulerTest, AWorkerLostUnderATaskCountsAgainstItsAttempts) {
+  SchedulerOptions options;
+  options.max_attempts = 2;
+  Make(1, 1, options, 3);
+  wire::TaskSpec t;
+  ASSERT_TRUE(Assign(1, &t));
+  Lost(1);
+  EXPECT_FALSE(scheduler->failed());
+  ASSERT_TRUE(Assign(2, &t));
+  EXPECT_EQ(t.attempt, 1);
+  Lost(2);
+  ASSERT_TRUE(scheduler->failed()) << "a task that kills every worker it runs on must end the job";
+  EXPECT_NE(scheduler->error().find("attempt 1 on worker 2: lost: worker 2 was lost: connection "
+                                    "closed"),
+            std::string::npos)
+      << scheduler->error();
 }
 
 TEST_F(SchedulerTest, IgnoresReportsOfStaleAttempts) {
+  Make(2, 1);
   wire::TaskSpec a, again;
-  scheduler.Assign(1, &a);
-  scheduler.WorkerLost(1);
-  ASSERT_TRUE(scheduler.Assign(2, &again));
-  scheduler.Complete(1, Report(a, true));  // the lost worker's late report
-  EXPECT_EQ(scheduler.progress().maps_done, 0);
-  scheduler.Complete(2, Report(again, true));
-  EXPECT_EQ(scheduler.progress().maps_done, 1);
+  Assign(1, &a);
+  Lost(1);
+  ASSERT_TRUE(Assign(2, &again));
+  Complete(1, Report(a, true));  // the lost worker's late report
+  EXPECT_EQ(scheduler->progress().maps_done, 0);
+  Complete(2, Report(again, true));
+  EXPECT_EQ(scheduler->progress().maps_done, 1);
 }
 
 TEST_F(SchedulerTest, RerunsFinishedMapsWhoseOutputWasLost) {
+  Make(2, 1);
   wire::TaskSpec a, b, r;
-  scheduler.Assign(1, &a);
-  scheduler.Assign(2, &b);
-  scheduler.Complete(1, Report(a, true));
-  scheduler.Complete(2, Report(b, true));
-  scheduler.WorkerLost(1);  // held map 0's output, the reduce has not run
-  EXPECT_FALSE(scheduler.maps_done());
-  ASSERT_TRUE(scheduler.Assign(2, &r));
+  Assign(1, &a);
+  Assign(2, &b);
+  Complete(1, Report(a, true));
+  Complete(2, Report(b, true));
+  Lost(1);  // held map 0's output, the reduce has not run
+  EXPECT_FALSE(scheduler->maps_done());
+  ASSERT_TRUE(Assign(2, &r));
   EXPECT_TRUE(r.is_map);
   EXPECT_EQ(r.index, 0);
   EXPECT_EQ(r.attempt, 1);
-  scheduler.Complete(2, Report(r, true));
-  ASSERT_TRUE(scheduler.Assign(2, &r));
+  Complete(2, Report(r, true));
+  ASSERT_TRUE(Assign(2, &r));
   EXPECT_FALSE(r.is_map);
   EXPECT_EQ(r.map_outputs[0].host, "10.0.0.2");
   EXPECT_EQ(r.map_outputs[0].attempt, 1);
 }
 
+TEST_F(SchedulerTest, AFetchFailureRerunsTheMapNotTheReducesAttempts) {
+  SchedulerOptions options;
+  options.max_attempts = 2;  // two counted failures of the reduce would end the job
+  Make(2, 1, options);
+  wire::TaskSpec a, b;
+  Assign(1, &a);
+  Assign(2, &b);
+  Complete(1, Report(a, true));
+  Complete(2, Report(b, true));
+  for (int lost : {1, 0}) {
+    wire::TaskSpec r, rerun;
+    ASSERT_TRUE(Assign(1, &r));
+    ASSERT_FALSE(r.is_map);
+    wire::TaskReport failed = Report(r, false, "nothing from the peer for 10 s");
+    failed.lost_maps = {r.map_outputs[lost]};
+    Complete(1, failed);
+    ASSERT_FALSE(scheduler->failed()) << scheduler->error();
+    EXPECT_FALSE(scheduler->maps_done());
+    ASSERT_TRUE(Assign(2, &rerun));
+    EXPECT_TRUE(rerun.is_map);
+    EXPECT_EQ(rerun.index, lost);
+    Complete(2, Report(rerun, true));
+  }
+  wire::TaskSpec r;
+  ASSERT_TRUE(Assign(1, &r));
+  EXPECT_EQ(r.attempt, 2);
+  EXPECT_TRUE(Complete(1, Report(r, true)).accepted);
+  EXPECT_TRUE(scheduler->done());
+}
+
+TEST_F(SchedulerTest, RepeatedFetchFailuresOfOneMapFailTheJob) {
+  SchedulerOptions options;
+  options.max_attempts = 2;
+  Make(1, 1, options);
+  for (int round = 0; round < 2; ++round) {
+    wire::TaskSpec m, r;
+    ASSERT_TRUE(Assign(2, &m));
+    Complete(2, Report(m, true));
+    ASSERT_TRUE(Assign(1, &r));
+    wire::TaskReport failed = Report(r, false, "unreachable");
+    failed.lost_maps = {r.map_outputs[0]};
+    Complete(1, failed);
+  }
+  EXPECT_TRUE(scheduler->failed());
+}
+
+TEST_F(SchedulerTest, BacksUpAStragglerAndKillsTheLoser) {
+  Make(3, 1);
+  wire::TaskSpec a, b, c, backup;
+  Assign(1, &a);
+  Assign(2, &b);
+  clock.Advance(milliseconds(100));
+  Complete(2, Report(b, true));  // the median map takes 0.1 s
+  Assign(2, &c);
+  clock.Advance(milliseconds(100));
+  Complete(2, Report(c, true));
+  EXPECT_FALSE(Assign(2, &backup)) << "map 0 has run 0.2 s: not yet a straggler (min 1 s)";
+  clock.Advance(milliseconds(900));
+  ASSERT_TRUE(Assign(2, &backup));
+  EXPECT_TRUE(backup.is_map);
+  EXPECT_EQ(backup.index, 0);
+  EXPECT_EQ(backup.attempt, 1);
+  wire::TaskSpec none;
+  EXPECT_FALSE(Assign(3, &none)) << "one backup per task";
+
+  Completion won = Complete(2, Report(backup, true));
+  EXPECT_TRUE(won.accepted);
+  ASSERT_EQ(won.to_kill.size(), 1u);
+  EXPECT_EQ(won.to_kill[0].worker, 1);
+  EXPECT_EQ(won.to_kill[0].kill.attempt, 0);
+  EXPECT_FALSE(Complete(1, Report(a, true)).accepted) << "the loser's late report is ignored";
+  EXPECT_EQ(scheduler->progress().maps_done, 3);
+  EXPECT_EQ(scheduler->counters().Get("records"), 30);
+  const auto& attempts = scheduler->attempts();
+  EXPECT_EQ(attempts[0].outcome, AttemptRecord::Outcome::kKilled);
+  EXPECT_TRUE(attempts.back().speculative);
+}
+
+TEST_F(SchedulerTest, NoBackupsWhenSpeculationIsOff) {
+  SchedulerOptions options;
+  options.speculation = false;
+  Make(2, 1, options);
+  wire::TaskSpec a, b, backup;
+  Assign(1, &a);
+  Assign(2, &b);
+  Complete(2, Report(b, true));
+  clock.Advance(seconds(3600));
+  EXPECT_FALSE(Assign(2, &backup));
+}
+
+TEST_F(SchedulerTest, ExcludesAWorkerWhereTasksKeepFailing) {
+  SchedulerOptions options;
+  options.max_attempts = 10;
+  options.max_failures_per_worker = 2;
+  Make(4, 1, options);
+  wire::TaskSpec t;
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(Assign(1, &t));
+    Complete(1, Report(t, false, "bad disk"));
+  }
+  EXPECT_FALSE(Assign(1, &t)) << "worker 1 failed twice: excluded";
+  EXPECT_TRUE(Assign(2, &t));
+  EXPECT_EQ(scheduler->ExcludedWorkers(), std::vector<std::string>{"worker 1"});
+}
+
+TEST_F(SchedulerTest, ExclusionNeverLeavesTheJobWithoutWorkers) {
+  SchedulerOptions options;
+  options.max_attempts = 10;
+  options.max_failures_per_worker = 1;
+  Make(4, 1, options, 1);
+  wire::TaskSpec t;
+  ASSERT_TRUE(Assign(1, &t));
+  Complete(1, Report(t, false, "bad disk"));
+  EXPECT_TRUE(Assign(1, &t)) << "the only worker stays in use";
+}
+
 TEST_F(SchedulerTest, CountsProgressInInputBytes) {
+  Make(2, 1);
   wire::TaskSpec a;
-  scheduler.Assign(1, &a);
-  scheduler.Complete(1, Report(a, true));
-  JobProgress p = scheduler.progress();
+  Assign(1, &a);
+  Complete(1, Report(a, true));
+  JobProgress p = scheduler->progress();
   EXPECT_EQ(p.maps_done, 1);
   EXPECT_EQ(p.maps_total, 2);
   EXPECT_EQ(p.bytes_done, 100u);
-  EXPECT_EQ(p.bytes_total, 150u);
+  EXPECT_EQ(p.bytes_total, 200u);
 }
 
 }  // namespace

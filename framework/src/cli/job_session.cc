@@ -28,6 +28,10 @@ std::string Plural(int count, const char* noun) {
 }
 
 std::string ProgressText(const wire::JobStatus& s) {
+  if (s.jobs_ahead > 0) {
+    return "waiting for " + Plural(s.jobs_ahead, "job") + " ahead of this one to finish, " +
+           Plural(s.workers, "worker");
+  }
   char text[256];
   std::snprintf(text, sizeof text, "map %d/%d  reduce %d/%d  %s of %s  %s  %s  %.2f s",
                 s.maps_done, s.maps_total, s.reduces_done, s.reduces_total,
@@ -78,6 +82,15 @@ bool ParseJobArguments(int argc, char** argv, const char* command, std::string* 
 }
 
 wire::JobSubmission PrepareSubmission(const config::JobConfig& config) {
+  // Refused until they are built, rather than accepted and ignored.
+  if (!config.plugin.empty()) {
+    throw config::ConfigError(config.source + ": plugin: loading jobs from shared libraries is "
+                              "not built yet; use a built-in job (pidigits, wordcount)");
+  }
+  if (config.launcher != "local") {
+    throw config::ConfigError(config.source + ": cluster.launcher: '" + config.launcher +
+                              "' is not built yet; use 'local'");
+  }
   const JobDefinition& job = GetJob(config.job);
   try {
     ResolveParams(config.job, job, config.params);
@@ -113,6 +126,9 @@ wire::JobSubmission PrepareSubmission(const config::JobConfig& config) {
   submission.reduce_tasks = config.reduce_tasks;
   submission.output_dir = config.output_dir;
   submission.config_yaml = config.effective_yaml;
+  submission.max_attempts = config.max_attempts;
+  submission.max_failures_per_worker = config.max_failures_per_worker;
+  submission.speculation = config.speculation;
   return submission;
 }
 
@@ -120,10 +136,13 @@ int FollowJob(const std::string& host, uint16_t port, const wire::Key& key,
               const wire::JobSubmission& submission, const std::function<void()>& check) {
   ProgressLine progress(std::cout, ProgressLine::StdoutIsTerminal());
   wire::JobStatus result =
-      runtime::SubmitJob(host, port, key, submission, [&](const wire::JobStatus& status) {
-        progress.Update(ProgressText(status));
-        if (check) check();
-      });
+      runtime::SubmitJob(
+          host, port, key, submission,
+          [&](const wire::JobStatus& status) {
+            progress.Update(ProgressText(status));
+            if (check) check();
+          },
+          check);
   progress.Finish(ProgressText(result));
   if (!result.ok) {
     std::cerr << "minimr: job " << submission.job_name << " failed: " << result.error << std::endl;

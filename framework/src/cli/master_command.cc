@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "framework/src/cli/commands.h"
+#include "framework/src/config/duration.h"
 #include "framework/src/runtime/master.h"
 #include "framework/src/util/command_line.h"
 #include "framework/src/wire/connection_file.h"
@@ -11,6 +12,7 @@
 namespace minimr::cli {
 
 namespace po = boost::program_options;
+using runtime::Duration;
 
 int MasterCommand(int argc, char** argv) {
   po::options_description options(
@@ -24,7 +26,15 @@ int MasterCommand(int argc, char** argv) {
       "connection-file", po::value<std::string>(),
       "where to write the connection file (default ~/.minimr/connection.json)")(
       "advertise", po::value<std::string>(),
-      "the host name workers should use (default: --host, or this host's name for 0.0.0.0)");
+      "the host name workers should use (default: --host, or this host's name for 0.0.0.0)")(
+      "heartbeat", po::value<std::string>()->default_value("1s"),
+      "how often workers send a heartbeat (500ms, 1s, ...)")(
+      "worker-timeout", po::value<std::string>()->default_value("10s"),
+      "a worker silent this long is taken for dead, its work run again elsewhere")(
+      "fetch-timeout", po::value<std::string>()->default_value("10s"),
+      "a fetch of map output that receives nothing this long fails; the output is run again")(
+      "no-worker-timeout", po::value<std::string>()->default_value("60s"),
+      "a running job fails once the cluster has had no worker for this long");
   po::variables_map vm;
   if (auto status = ParseCommandLine(argc, argv, options, "minimr master", &vm)) return *status;
   std::string path = vm.count("connection-file") ? vm["connection-file"].as<std::string>()
@@ -35,6 +45,27 @@ int MasterCommand(int argc, char** argv) {
     master_options.host = vm["host"].as<std::string>();
     master_options.port = vm["port"].as<uint16_t>();
     master_options.key = wire::NewKey();
+    struct {
+      const char* option;
+      Duration* value;
+    } durations[] = {{"heartbeat", &master_options.heartbeat},
+                     {"worker-timeout", &master_options.worker_timeout},
+                     {"fetch-timeout", &master_options.fetch_timeout},
+                     {"no-worker-timeout", &master_options.no_worker_timeout}};
+    for (const auto& [option, value] : durations) {
+      std::string text = vm[option].as<std::string>();
+      auto parsed = config::ParseDuration(text);
+      if (!parsed || parsed->count() == 0) {
+        std::cerr << "minimr master: --" << option << " wants a duration such as 500ms, 10s or 2m, got '"
+                  << text << "'\n";
+        return 2;
+      }
+      *value = *parsed;
+    }
+    if (master_options.worker_timeout <= master_options.heartbeat) {
+      std::cerr << "minimr master: --worker-timeout must be longer than --heartbeat\n";
+      return 2;
+    }
     runtime::Master master(io, master_options);
 
     wire::ConnectionInfo info;

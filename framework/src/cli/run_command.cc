@@ -1,5 +1,6 @@
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <atomic>
 #include <filesystem>
@@ -9,6 +10,9 @@
 
 #include "framework/src/cli/commands.h"
 #include "framework/src/cli/job_session.h"
+#include "framework/src/config/duration.h"
+#include "framework/src/runtime/job_output.h"
+#include "framework/src/runtime/scratch_dir.h"
 #include "framework/src/wire/connection_file.h"
 #include "launcher/launcher.h"
 #include "launcher/process.h"
@@ -81,10 +85,11 @@ int RunCommand(int argc, char** argv) {
     return SetupFailure("run", e);
   }
 
+  // A closed terminal (SIGHUP) or a kill stops the cluster as cleanly as Ctrl-C does. Children
+  // get SIGTERM from the kernel if this process dies without a chance to (SIGKILL).
   struct sigaction action {};
   action.sa_handler = OnSignal;
-  ::sigaction(SIGINT, &action, nullptr);
-  ::sigaction(SIGTERM, &action, nullptr);
+  for (int signal : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(signal, &action, nullptr);
 
   int status = 1;
   try {
@@ -93,9 +98,12 @@ int RunCommand(int argc, char** argv) {
     std::string self = launcher::SelfExecutable();
     auto workers = launcher::MakeLauncher(config.launcher);
 
-    launcher::ChildProcess master({self, "master", "--host", "127.0.0.1", "--connection-file",
-                                   connection_file},
-                                  run_dir.path + "/master.log");
+    launcher::ChildProcess master(
+        {self, "master", "--host", "127.0.0.1", "--connection-file", connection_file,
+         "--heartbeat", config::FormatDuration(config.heartbeat_interval), "--worker-timeout",
+         config::FormatDuration(config.worker_timeout), "--fetch-timeout",
+         config::FormatDuration(config.fetch_timeout)},
+        run_dir.path + "/master.log");
     // The master writes the connection file once it listens.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (!fs::exists(connection_file)) {
@@ -104,14 +112,28 @@ int RunCommand(int argc, char** argv) {
         throw std::runtime_error("the master did not start (" + master.Ending() + "):\n" +
                                  TailOf(run_dir.path + "/master.log", 20));
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (g_signal) throw std::runtime_error(std::string("interrupted by SIG") + ::sigabbrev_np(g_signal));
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     wire::ConnectionInfo info = wire::ReadConnectionFile(connection_file);
-    workers->Start({self, connection_file, config.workers, run_dir.path});
+    launcher::WorkerLaunch launch;
+    launch.minimr = self;
+    launch.connection_file = connection_file;
+    launch.workers = config.workers;
+    launch.log_dir = run_dir.path;
+    launch.work_dir = run_dir.path;
+    launch.max_replacements = 2 * config.workers + config.max_attempts;
+    workers->Start(launch);
 
     try {
       status = FollowJob(info.host, info.port, info.key, submission, [&] {
-        if (g_signal) throw std::runtime_error("interrupted; the job is abandoned");
+        if (g_signal) {
+          throw std::runtime_error(std::string("interrupted by SIG") + ::sigabbrev_np(g_signal) +
+                                   "; stopping the cluster");
+        }
+        for (const std::string& line : workers->ReplaceDead()) {
+          std::cerr << "\nminimr run: " << line << std::endl;
+        }
         if (workers->Running() == 0) {
           throw std::runtime_error("every worker has exited:\n" + workers->Endings());
         }
@@ -123,14 +145,22 @@ int RunCommand(int argc, char** argv) {
     }
     master.Signal(SIGTERM);
     if (!master.WaitFor(std::chrono::seconds(10))) master.Signal(SIGKILL);
+    master.WaitFor(std::chrono::seconds(2));
     workers->Stop(std::chrono::seconds(10));
+    runtime::RemoveAbandonedScratchDirs(run_dir.path);  // of workers that were killed
+    // A master that was killed could not remove its staging directory.
+    runtime::RemoveAbandonedStagingDirs(config.output_dir, master.pid());
+    if (g_signal) {
+      std::cerr << "minimr run: the cluster is stopped; " << config.output_dir
+                << " was left as it was" << std::endl;
+    }
     if (status != 0) {
       run_dir.keep = true;
       std::cerr << "minimr run: the cluster's logs are in " << run_dir.path << std::endl;
     }
   } catch (const std::exception& e) {
     std::cerr << "minimr run: " << e.what() << std::endl;
-    return 1;
+    return g_signal ? 128 + g_signal : 1;
   }
   return status;
 }

@@ -20,8 +20,10 @@ int WorkerCommand(int argc, char** argv) {
       "connection-file", po::value<std::string>(),
       "the cluster's connection file (default ~/.minimr/connection.json)")(
       "work-dir", po::value<std::string>(),
-      "scratch directory for map output (default: in $TMPDIR)")("name", po::value<std::string>(),
-                                                                "how the worker is named in logs");
+      "where to make the worker's private scratch directory for map output (default: $TMPDIR)")(
+      "name", po::value<std::string>(), "how the worker is named in logs")(
+      "faults", po::value<std::string>(),
+      "faults to inject, for tests (default: $MINIMR_FAULTS; see runtime/fault_injection.h)");
   po::variables_map vm;
   if (auto status = ParseCommandLine(argc, argv, options, "minimr worker", &vm)) return *status;
   try {
@@ -49,8 +51,16 @@ int WorkerCommand(int argc, char** argv) {
     worker_options.key = info.key;
     if (vm.count("work-dir")) worker_options.work_dir = vm["work-dir"].as<std::string>();
     if (vm.count("name")) worker_options.name = vm["name"].as<std::string>();
+    if (vm.count("faults")) {
+      worker_options.faults = vm["faults"].as<std::string>();
+    } else if (const char* faults = std::getenv("MINIMR_FAULTS")) {
+      worker_options.faults = faults;
+    }
     runtime::Worker worker(worker_options);
     return worker.Run();
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "minimr worker: " << e.what() << std::endl;
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "minimr worker: " << e.what() << std::endl;
     return 1;

@@ -18,6 +18,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "framework/src/config/byte_size.h"
+#include "framework/src/config/duration.h"
 
 namespace minimr::config {
 
@@ -28,12 +29,15 @@ constexpr int kMaxDepth = 64;         // deeper nesting is a mistake (or an alia
 constexpr size_t kMaxNodes = 100000;  // guards against aliases that expand exponentially
 constexpr size_t kMaxFileBytes = 16 << 20;
 
-constexpr std::string_view kTopKeys[] = {"job",    "plugin", "params", "input",
-                                         "reduce", "output", "cluster"};
+constexpr std::string_view kTopKeys[] = {"job",    "plugin", "params",  "input",
+                                         "reduce", "output", "cluster", "tasks"};
 constexpr std::string_view kInputKeys[] = {"paths", "split_size", "generate"};
 constexpr std::string_view kReduceKeys[] = {"tasks"};
 constexpr std::string_view kOutputKeys[] = {"dir"};
-constexpr std::string_view kClusterKeys[] = {"launcher", "workers"};
+constexpr std::string_view kClusterKeys[] = {"launcher", "workers", "heartbeat_interval",
+                                             "worker_timeout", "fetch_timeout"};
+constexpr std::string_view kTasksKeys[] = {"max_attempts", "max_failures_per_worker",
+                                           "speculation"};
 
 // A YAML node copied out of yaml-cpp together with where it was written, so that errors about
 // values (not only syntax errors) name the file and line, or the override that set them.
@@ -336,6 +340,23 @@ int Integer(const Node& node, const std::string& key, int low, int high) {
   return value;
 }
 
+std::chrono::milliseconds Duration(const Node& node, const std::string& key) {
+  constexpr std::string_view kExpected = "a duration such as 500ms, 10s or 2m";
+  const std::string& text = Scalar(node, key, kExpected);
+  const auto value = ParseDuration(text);
+  if (!value || value->count() == 0) {
+    Fail(node.where, key, "expected " + std::string(kExpected) + ", got '" + text + "'");
+  }
+  return *value;
+}
+
+bool Boolean(const Node& node, const std::string& key) {
+  const std::string& text = Scalar(node, key, "true or false");
+  if (text == "true") return true;
+  if (text == "false") return false;
+  Fail(node.where, key, "expected true or false, got '" + text + "'");
+}
+
 // Reads a mapping of names to scalars (`params`, `input.generate`): the job's, so any name goes.
 // If `where` is given, it gets where each value was set.
 std::map<std::string, std::string> ScalarMap(const Node* node, const std::string& key,
@@ -413,7 +434,16 @@ std::string EffectiveYaml(const JobConfig& config, const std::string& split_size
   out << YAML::Key << "dir" << YAML::Value << config.output_dir << YAML::EndMap;
   out << YAML::Key << "cluster" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "launcher" << YAML::Value << config.launcher;
-  out << YAML::Key << "workers" << YAML::Value << config.workers << YAML::EndMap;
+  out << YAML::Key << "workers" << YAML::Value << config.workers;
+  out << YAML::Key << "heartbeat_interval" << YAML::Value << FormatDuration(config.heartbeat_interval);
+  out << YAML::Key << "worker_timeout" << YAML::Value << FormatDuration(config.worker_timeout);
+  out << YAML::Key << "fetch_timeout" << YAML::Value << FormatDuration(config.fetch_timeout);
+  out << YAML::EndMap;
+  out << YAML::Key << "tasks" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "max_attempts" << YAML::Value << config.max_attempts;
+  out << YAML::Key << "max_failures_per_worker" << YAML::Value << config.max_failures_per_worker;
+  out << YAML::Key << "speculation" << YAML::Value << (config.speculation ? "true" : "false");
+  out << YAML::EndMap;
   out << YAML::EndMap;
   return header + out.c_str() + "\n";
 }
@@ -525,6 +555,35 @@ JobConfig Validate(const Node& root, const std::string& path,
     }
     if (const Node* workers = Find(*cluster, "workers")) {
       config.workers = Integer(*workers, "cluster.workers", 1, kMaxCount);
+    }
+    if (const Node* node = Find(*cluster, "heartbeat_interval")) {
+      config.heartbeat_interval = Duration(*node, "cluster.heartbeat_interval");
+    }
+    if (const Node* node = Find(*cluster, "worker_timeout")) {
+      config.worker_timeout = Duration(*node, "cluster.worker_timeout");
+    }
+    if (const Node* node = Find(*cluster, "fetch_timeout")) {
+      config.fetch_timeout = Duration(*node, "cluster.fetch_timeout");
+    }
+    if (config.worker_timeout <= config.heartbeat_interval) {
+      Fail(cluster->where, "cluster.worker_timeout",
+           "must be longer than cluster.heartbeat_interval (" +
+               FormatDuration(config.heartbeat_interval) + ")");
+    }
+  }
+
+  if (const Node* tasks = OptionalMap(Find(root, "tasks"), "tasks",
+                                      "a mapping with max_attempts, max_failures_per_worker, "
+                                      "speculation")) {
+    CheckKeys(*tasks, "tasks", kTasksKeys);
+    if (const Node* node = Find(*tasks, "max_attempts")) {
+      config.max_attempts = Integer(*node, "tasks.max_attempts", 1, 100);
+    }
+    if (const Node* node = Find(*tasks, "max_failures_per_worker")) {
+      config.max_failures_per_worker = Integer(*node, "tasks.max_failures_per_worker", 1, kMaxCount);
+    }
+    if (const Node* node = Find(*tasks, "speculation")) {
+      config.speculation = Boolean(*node, "tasks.speculation");
     }
   }
 

@@ -2,6 +2,7 @@
 // overrides applied on top.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <stdexcept>
@@ -27,6 +28,14 @@ struct JobConfig {
   std::string output_dir;                       // `output.dir`: absolute; required
   std::string launcher = "local";               // `cluster.launcher`: "local" or "sge"
   int workers = 2;                              // `cluster.workers`: 1..10000
+  // `cluster.heartbeat_interval`, `cluster.worker_timeout`, `cluster.fetch_timeout`: the failure
+  // detector of the cluster `minimr run` starts (a running cluster has its own).
+  std::chrono::milliseconds heartbeat_interval{1000};
+  std::chrono::milliseconds worker_timeout{10000};
+  std::chrono::milliseconds fetch_timeout{10000};
+  int max_attempts = 4;             // `tasks.max_attempts`: 1..100
+  int max_failures_per_worker = 3;  // `tasks.max_failures_per_worker`: 1..10000
+  bool speculation = true;          // `tasks.speculation`
   std::string effective_yaml;  // the configuration after overrides and defaults, as YAML that
                                // LoadJobConfig reads back to the same values (the job's record)
 };

@@ -5,17 +5,30 @@
 
 namespace minimr::runtime {
 
+namespace {
+// The master sends progress several times a second; this much silence means it is stuck.
+constexpr auto kMasterSilence = std::chrono::seconds(30);
+}  // namespace
+
 wire::JobStatus SubmitJob(const std::string& host, uint16_t port, const wire::Key& key,
                           const wire::JobSubmission& job,
-                          const std::function<void(const wire::JobStatus&)>& on_progress) {
-  wire::BlockingClient client(host, port, key);
+                          const std::function<void(const wire::JobStatus&)>& on_progress,
+                          const std::function<void()>& check) {
+  wire::BlockingClient client(host, port, key, kMasterSilence);
   client.Send(wire::MessageType::kSubmitJob, wire::Encode(job));
   for (;;) {
     wire::MessageType type;
     std::string body;
+    bool gave_up = false;  // `check` threw: pass that on as it is
     try {
-      client.Receive(&type, &body);
+      client.Receive(&type, &body, [&] {
+        if (!check) return;
+        gave_up = true;
+        check();
+        gave_up = false;
+      });
     } catch (const std::exception& e) {
+      if (gave_up) throw;
       throw std::runtime_error(std::string("lost the master while the job ran: ") + e.what());
     }
     wire::JobStatus status;

@@ -10,11 +10,12 @@
 namespace minimr::runtime {
 
 // Sends `job` to the master at host:port and blocks until it ends, calling on_progress with each
-// status the master sends (about twice a second; on_progress may throw to give up waiting).
-// Returns the final status: ok, or the error. Throws std::runtime_error if the master cannot be
-// reached or goes away.
+// status the master sends (several times a second), and `check` about every 200 ms while it
+// waits; either may throw to give up waiting. Returns the final status: ok, or the error. Throws
+// std::runtime_error if the master cannot be reached, goes away, or is silent for 30 s.
 wire::JobStatus SubmitJob(const std::string& host, uint16_t port, const wire::Key& key,
                           const wire::JobSubmission& job,
-                          const std::function<void(const wire::JobStatus&)>& on_progress);
+                          const std::function<void(const wire::JobStatus&)>& on_progress,
+                          const std::function<void()>& check);
 
 }  // namespace minimr::runtime

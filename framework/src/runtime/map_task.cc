@@ -5,7 +5,7 @@
 namespace minimr::runtime {
 
 MapTaskOutput RunMapTask(const wire::TaskSpec& task, const JobDefinition& job,
-                         const std::string& output_path, std::atomic<uint64_t>* bytes_read) {
+                         const std::string& output_path, const TaskControl& control) {
   TaskContextImpl context(Params(task.params), "map", task.index);
   InputFiles files{task.input_paths, task.input_sizes};
   InputSplit split{task.file_index, task.offset, task.length};
@@ -25,10 +25,16 @@ MapTaskOutput RunMapTask(const wire::TaskSpec& task, const JobDefinition& job,
   while (reader->Next(&key, &value)) {
     mapper->Map(key, value, output);
     ++records;
-    if ((records & 255) == 0) bytes_read->store(reader->bytes_read(), std::memory_order_relaxed);
+    if ((records & 255) == 0) {
+      control.bytes_read->store(reader->bytes_read(), std::memory_order_relaxed);
+      control.CheckCancel();
+      if (control.faults) control.faults->OnRecords(256);
+    }
   }
   mapper->Finish(output);
-  bytes_read->store(reader->bytes_read(), std::memory_order_relaxed);
+  control.bytes_read->store(reader->bytes_read(), std::memory_order_relaxed);
+  if (control.faults) control.faults->OnRecords(records & 255);
+  control.CheckCancel();
   context.counters().Add("map.input.records", records);
   context.counters().Add("map.input.bytes", int64_t(reader->bytes_read()));
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "framework/src/runtime/task_control.h"
 #include "framework/src/shuffle/map_output.h"
 #include "framework/src/wire/messages.h"
 #include "minimr/counters.h"
@@ -19,9 +20,9 @@ struct MapTaskOutput {
   Counters counters;
 };
 
-// Writes the output to `output_path`. `bytes_read` follows the input read so far. Throws
-// std::runtime_error (from the job's code or I/O) on failure.
+// Writes the output to `output_path`, reporting progress through `control` and stopping with
+// TaskKilled when it says so. Throws std::runtime_error (from the job's code or I/O) on failure.
 MapTaskOutput RunMapTask(const wire::TaskSpec& task, const JobDefinition& job,
-                         const std::string& output_path, std::atomic<uint64_t>* bytes_read);
+                         const std::string& output_path, const TaskControl& control);
 
 }  // namespace minimr::runtime

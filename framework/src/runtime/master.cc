@@ -1,34 +1,28 @@
 #include "framework/src/runtime/master.h"
 
-#include <chrono>
 #include <deque>
 #include <iostream>
 #include <map>
-#include <nlohmann/json.hpp>
 
 #include "framework/src/api/job_params.h"
 #include "framework/src/runtime/job_output.h"
+#include "framework/src/runtime/job_record.h"
 #include "framework/src/runtime/scheduler.h"
+#include "framework/src/runtime/worker_registry.h"
 #include "framework/src/wire/session.h"
 
 namespace minimr::runtime {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
 using wire::MessageType;
 
 namespace {
 
-double SecondsBetween(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
+const SteadyClock kSteadyClock;
 
-std::string Now() {
-  std::time_t t = std::time(nullptr);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S%z", std::localtime(&t));
-  return text;
+int Milliseconds(Duration d) {
+  return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
 }
 
 }  // namespace
@@ -36,7 +30,11 @@ std::string Now() {
 class Master::Impl : public std::enable_shared_from_this<Impl> {
  public:
   Impl(asio::io_context& io, MasterOptions options)
-      : io_(io), options_(std::move(options)), acceptor_(io), tick_(io) {
+      : options_(std::move(options)),
+        clock_(options_.clock ? *options_.clock : kSteadyClock),
+        acceptor_(io),
+        tick_(io),
+        registry_(options_.worker_timeout, clock_.Now()) {
     auto address = asio::ip::make_address(options_.host);
     tcp::endpoint endpoint(address, options_.port);
     acceptor_.open(endpoint.protocol());
@@ -58,33 +56,13 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   void Stop();
 
  private:
-  struct WorkerState {
-    std::shared_ptr<wire::Session> session;
-    std::string name;
-    std::string host;
-    uint16_t data_port = 0;
-    bool idle = false;  // asked for a task and got none yet
-    Clock::time_point last_seen;
-    uint64_t progress_bytes = 0;
-  };
-  struct TaskRecord {
-    bool is_map;
-    int index, attempt;
-    std::string worker;
-    double seconds;
-    int64_t input_bytes;
-    bool ok;
-    std::string error;
-  };
   struct ActiveJob {
     uint64_t id = 0;
     wire::JobSubmission submission;
     std::unique_ptr<JobScheduler> scheduler;
     std::weak_ptr<wire::Session> client;
-    std::string submitted_at;
-    Clock::time_point started, maps_finished;
+    JobTimes times;
     bool maps_finished_noted = false;
-    std::vector<TaskRecord> tasks;
   };
   // What a connection turned out to be, from its first frame.
   struct Peer {
@@ -106,22 +84,22 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   void CheckJob();
   void FinishJob(bool ok, const std::string& error);
   void FinishJob(wire::JobStatus result);
-  // Progress, for the client twice a second; Result() adds the totals of the counters.
+  ActiveJob* Running() { return jobs_.empty() || !jobs_.front()->scheduler ? nullptr : jobs_.front().get(); }
+  // Progress, for the client; Result() adds the totals of the counters.
   wire::JobStatus Status(const ActiveJob& job) const;
   wire::JobStatus Result(const ActiveJob& job, bool ok, const std::string& error) const;
-  std::string JobJson(const ActiveJob& job, const wire::JobStatus& status) const;
   void Tick();
 
-  asio::io_context& io_;
   MasterOptions options_;
+  const Clock& clock_;
   tcp::acceptor acceptor_;
   asio::steady_timer tick_;
   bool stopped_ = false;
-  int next_worker_id_ = 1;
   uint64_t next_job_id_ = 1;
-  std::map<int, WorkerState> workers_;
+  WorkerRegistry registry_;
+  std::map<int, std::shared_ptr<wire::Session>> sessions_;  // of the registered workers
   std::deque<std::unique_ptr<ActiveJob>> jobs_;  // front() runs; the rest wait
-  std::vector<std::weak_ptr<wire::Session>> clients_;  // every connection, to close at Stop()
+  std::vector<std::weak_ptr<wire::Session>> connections_;  // every connection, to close at Stop()
 };
 
 Master::Master(asio::io_context& io, MasterOptions options)
@@ -151,8 +129,8 @@ void Master::Impl::Accept() {
             self->Log("refused a connection from " + (s ? s->peer() : "?") + ": " + reason);
           }
         });
-    std::erase_if(self->clients_, [](const auto& weak) { return weak.expired(); });
-    self->clients_.push_back(session);
+    std::erase_if(self->connections_, [](const auto& weak) { return weak.expired(); });
+    self->connections_.push_back(session);
     self->Accept();
   });
 }
@@ -169,24 +147,28 @@ void Master::Impl::OnFrame(const std::shared_ptr<wire::Session>& session, Peer& 
   }
   if (peer.kind == Peer::Kind::kClient) throw wire::DecodeError("a client sends one job");
 
-  WorkerState& worker = workers_.at(peer.worker_id);
-  worker.last_seen = Clock::now();
+  WorkerEntry* worker = registry_.Find(peer.worker_id);
+  if (!worker) throw wire::DecodeError("this worker was taken for dead");
+  registry_.Heard(peer.worker_id, clock_.Now());
   switch (type) {
     case MessageType::kHeartbeat: {
       wire::Heartbeat beat;
       wire::Decode(body, beat);
-      worker.progress_bytes = beat.bytes_done;
+      worker->progress_bytes = beat.bytes_done;
+      session->SendMessage(MessageType::kHeartbeat, wire::Heartbeat{});
       break;
     }
     case MessageType::kTaskRequest:
-      worker.idle = true;
-      worker.progress_bytes = 0;
+      worker->idle = true;
+      worker->progress_bytes = 0;
       Dispatch();
       break;
     case MessageType::kTaskReport: {
       wire::TaskReport report;
       wire::Decode(body, report);
       OnReport(peer.worker_id, report);
+      // A worker that crashed says so last, and dies once the connection is closed.
+      if (report.worker_dying) session->Close();
       break;
     }
     default:
@@ -199,39 +181,42 @@ void Master::Impl::RegisterWorker(const std::shared_ptr<wire::Session>& session,
   wire::RegisterWorker hello;
   wire::Decode(body, hello);
   peer.kind = Peer::Kind::kWorker;
-  peer.worker_id = next_worker_id_++;
-  WorkerState& worker = workers_[peer.worker_id];
-  worker.session = session;
-  worker.name = hello.name;
-  worker.host = hello.host;
-  worker.data_port = hello.data_port;
-  worker.last_seen = Clock::now();
+  WorkerEntry entry;
+  entry.name = hello.name;
+  entry.host = hello.host;
+  entry.data_port = hello.data_port;
+  peer.worker_id = registry_.Add(entry, clock_.Now());
+  sessions_[peer.worker_id] = session;
   Log("worker " + std::to_string(peer.worker_id) + " (" + hello.name + ") registered from " +
       session->peer() + ", serving map output on " + hello.host + ":" +
       std::to_string(hello.data_port));
   session->SendMessage(MessageType::kRegistered,
-                       wire::Registered{peer.worker_id, options_.heartbeat_ms});
+                       wire::Registered{peer.worker_id, Milliseconds(options_.heartbeat),
+                                        Milliseconds(options_.worker_timeout),
+                                        Milliseconds(options_.fetch_timeout)});
   if (stopped_) {
     session->SendMessage(MessageType::kTaskAssignment, wire::TaskAssignment{true, {}});
     return;
   }
-  if (!jobs_.empty() && jobs_.front()->scheduler) {
-    jobs_.front()->scheduler->AddWorker(peer.worker_id, hello.host, hello.data_port);
+  if (ActiveJob* job = Running()) {
+    job->scheduler->AddWorker(peer.worker_id, hello.name, hello.host, hello.data_port);
   }
 }
 
 void Master::Impl::OnClose(Peer& peer, const std::string& reason) {
   if (peer.kind != Peer::Kind::kWorker) return;
-  auto it = workers_.find(peer.worker_id);
-  if (it == workers_.end()) return;
+  WorkerEntry* worker = registry_.Find(peer.worker_id);
+  if (!worker) return;
   if (!stopped_) {
-    Log("lost worker " + std::to_string(peer.worker_id) + " (" + it->second.name + ")" +
+    Log("lost worker " + std::to_string(peer.worker_id) + " (" + worker->name + ")" +
         (reason.empty() ? "" : ": " + reason));
   }
-  workers_.erase(it);
-  if (!jobs_.empty() && jobs_.front()->scheduler) {
-    jobs_.front()->scheduler->WorkerLost(peer.worker_id);
-    Dispatch();
+  registry_.Remove(peer.worker_id, clock_.Now());
+  sessions_.erase(peer.worker_id);
+  if (ActiveJob* job = Running()) {
+    job->scheduler->WorkerLost(peer.worker_id, reason.empty() ? "taken for dead" : reason,
+                               clock_.Now());
+    CheckJob();
   }
 }
 
@@ -240,12 +225,13 @@ void Master::Impl::Submit(const std::shared_ptr<wire::Session>& session, std::st
   wire::Decode(body, job->submission);
   job->id = next_job_id_++;
   job->client = session;
-  job->submitted_at = Now();
+  job->times.submitted_at = WallClockNow();
   const wire::JobSubmission& s = job->submission;
   try {
     const JobDefinition& definition = GetJob(s.job_name);
     ResolveParams(s.job_name, definition, s.params);
     if (s.reduce_tasks < 1) throw std::runtime_error("reduce.tasks must be at least 1");
+    if (s.max_attempts < 1) throw std::runtime_error("tasks.max_attempts must be at least 1");
     CheckOutputDir(s.output_dir);
   } catch (const std::exception& e) {
     wire::JobStatus result;
@@ -273,6 +259,9 @@ void Master::Impl::StartNextJob() {
       spec.params = ResolveParams(s.job_name, GetJob(s.job_name), s.params).values();
       spec.plan = PlanJob(s.input_paths, s.split_size);
       spec.reduce_tasks = s.reduce_tasks;
+      spec.options.max_attempts = s.max_attempts;
+      spec.options.max_failures_per_worker = s.max_failures_per_worker;
+      spec.options.speculation = s.speculation;
       CheckOutputDir(s.output_dir);
       spec.staging_dir = CreateStagingDir(s.output_dir, job.id);
       job.scheduler = std::make_unique<JobScheduler>(std::move(spec));
@@ -280,9 +269,9 @@ void Master::Impl::StartNextJob() {
       FinishJob(false, e.what());
       continue;
     }
-    job.started = Clock::now();
-    for (const auto& [id, worker] : workers_) {
-      job.scheduler->AddWorker(id, worker.host, worker.data_port);
+    job.times.started = clock_.Now();
+    for (const auto& [id, worker] : registry_.workers()) {
+      job.scheduler->AddWorker(id, worker.name, worker.host, worker.data_port);
     }
     Log("job " + std::to_string(job.id) + " started: " +
         std::to_string(job.scheduler->progress().maps_total) + " map tasks, " +
@@ -293,46 +282,59 @@ void Master::Impl::StartNextJob() {
 }
 
 void Master::Impl::Dispatch() {
-  if (jobs_.empty() || !jobs_.front()->scheduler) return;
-  JobScheduler& scheduler = *jobs_.front()->scheduler;
-  for (auto& [id, worker] : workers_) {
+  ActiveJob* job = Running();
+  if (!job) return;
+  TimePoint now = clock_.Now();
+  for (auto& [id, worker] : registry_.workers()) {
     if (!worker.idle) continue;
     wire::TaskAssignment assignment;
-    if (!scheduler.Assign(id, &assignment.task)) break;
+    if (!job->scheduler->Assign(id, now, &assignment.task)) continue;
     worker.idle = false;
-    worker.session->SendMessage(MessageType::kTaskAssignment, assignment);
+    sessions_.at(id)->SendMessage(MessageType::kTaskAssignment, assignment);
   }
 }
 
 void Master::Impl::OnReport(int worker, const wire::TaskReport& report) {
-  if (jobs_.empty() || !jobs_.front()->scheduler || jobs_.front()->id != report.job_id) return;
-  ActiveJob& job = *jobs_.front();
-  std::string worker_name = workers_.count(worker) ? workers_[worker].name : "?";
-  auto input = report.counters.find("map.input.bytes");
-  job.tasks.push_back({report.is_map, report.index, report.attempt, worker_name, report.seconds,
-                       input == report.counters.end() ? 0 : input->second, report.ok,
-                       report.error});
+  ActiveJob* job = Running();
+  if (!job || job->id != report.job_id) return;
+  JobScheduler& scheduler = *job->scheduler;
+  WorkerEntry* entry = registry_.Find(worker);
+  std::string worker_name = entry ? entry->name : "?";
   if (!report.ok) {
-    Log(job.scheduler->Describe(report.is_map, report.index) + " attempt " +
+    Log(scheduler.Describe(report.is_map, report.index) + " attempt " +
         std::to_string(report.attempt) + " failed on " + worker_name + ": " + report.error);
   }
-  job.scheduler->Complete(worker, report);
+  Completion completion = scheduler.Complete(worker, report, clock_.Now());
+  for (const AttemptToKill& loser : completion.to_kill) {
+    auto session = sessions_.find(loser.worker);
+    if (session != sessions_.end()) session->second->SendMessage(MessageType::kKillTask, loser.kill);
+  }
+  if (completion.accepted && !report.is_map) {
+    try {
+      CommitTaskOutput(scheduler.spec().staging_dir, report.index, report.attempt);
+    } catch (const std::exception& e) {
+      return FinishJob(false, e.what());
+    }
+  }
   CheckJob();
 }
 
 void Master::Impl::CheckJob() {
-  if (jobs_.empty() || !jobs_.front()->scheduler) return;
-  ActiveJob& job = *jobs_.front();
-  JobScheduler& scheduler = *job.scheduler;
-  if (scheduler.maps_done() && !job.maps_finished_noted) {
-    job.maps_finished = Clock::now();
-    job.maps_finished_noted = true;
+  ActiveJob* job = Running();
+  if (!job) return;
+  JobScheduler& scheduler = *job->scheduler;
+  if (scheduler.maps_done() && !job->maps_finished_noted) {
+    job->times.maps_finished = clock_.Now();
+    job->maps_finished_noted = true;
+    Log("job " + std::to_string(job->id) + ": every map task is done; reducing");
   }
   if (scheduler.failed()) return FinishJob(false, scheduler.error());
   if (scheduler.done()) {
     try {
-      wire::JobStatus result = Result(job, true, "");
-      CommitOutput(scheduler.spec().staging_dir, job.submission.output_dir, JobJson(job, result));
+      wire::JobStatus result = Result(*job, true, "");
+      job->times.finished = clock_.Now();
+      CommitOutput(scheduler.spec().staging_dir, job->submission.output_dir,
+                   JobJson(job->submission, scheduler, result, job->times));
       return FinishJob(std::move(result));
     } catch (const std::exception& e) {
       return FinishJob(false, e.what());
@@ -348,15 +350,13 @@ void Master::Impl::FinishJob(bool ok, const std::string& error) {
 void Master::Impl::FinishJob(wire::JobStatus result) {
   std::unique_ptr<ActiveJob> job = std::move(jobs_.front());
   jobs_.pop_front();
-  bool ok = result.ok;
-  const std::string& error = result.error;
   if (job->scheduler) {
-    if (!ok) RemoveStagingDir(job->scheduler->spec().staging_dir);
-    for (auto& [id, worker] : workers_) {
-      worker.session->SendMessage(MessageType::kJobDone, wire::JobDone{job->id});
+    if (!result.ok) RemoveStagingDir(job->scheduler->spec().staging_dir);
+    for (auto& [id, session] : sessions_) {
+      session->SendMessage(MessageType::kJobDone, wire::JobDone{job->id});
     }
   }
-  Log("job " + std::to_string(job->id) + (ok ? " succeeded" : " failed: " + error));
+  Log("job " + std::to_string(job->id) + (result.ok ? " succeeded" : " failed: " + result.error));
   if (auto client = job->client.lock()) {
     client->SendMessage(MessageType::kJobResult, result);
     client->CloseAfterSending();
@@ -368,7 +368,7 @@ void Master::Impl::FinishJob(wire::JobStatus result) {
 wire::JobStatus Master::Impl::Status(const ActiveJob& job) const {
   wire::JobStatus status;
   status.job_id = job.id;
-  status.workers = static_cast<int32_t>(workers_.size());
+  status.workers = static_cast<int32_t>(registry_.workers().size());
   if (!job.scheduler) return status;
   JobProgress p = job.scheduler->progress();
   status.maps_done = p.maps_done;
@@ -378,11 +378,13 @@ wire::JobStatus Master::Impl::Status(const ActiveJob& job) const {
   status.bytes_total = p.bytes_total;
   status.bytes_done = p.bytes_done;
   for (const auto& [task, worker] : job.scheduler->Running()) {
-    auto it = workers_.find(worker);
-    if (task.first && it != workers_.end()) status.bytes_done += it->second.progress_bytes;
+    auto it = registry_.workers().find(worker);
+    if (task.first && it != registry_.workers().end()) {
+      status.bytes_done += it->second.progress_bytes;
+    }
   }
   status.bytes_done = std::min(status.bytes_done, status.bytes_total);
-  status.seconds = SecondsBetween(job.started, Clock::now());
+  status.seconds = Seconds(clock_.Now() - job.times.started);
   return status;
 }
 
@@ -399,60 +401,40 @@ wire::JobStatus Master::Impl::Result(const ActiveJob& job, bool ok,
   return result;
 }
 
-std::string Master::Impl::JobJson(const ActiveJob& job, const wire::JobStatus& status) const {
-  const JobSpec& spec = job.scheduler->spec();
-  auto now = Clock::now();
-  nlohmann::json json;
-  json["job"] = spec.job_name;
-  json["job_id"] = job.id;
-  json["params"] = spec.params;
-  json["configuration"] = job.submission.config_yaml;
-  json["input"] = {{"files", spec.plan.files.paths},
-                   {"bytes", spec.plan.input_bytes},
-                   {"split_size", job.submission.split_size},
-                   {"splits", spec.plan.splits.size()}};
-  json["output"] = {{"dir", job.submission.output_dir}, {"reduce_tasks", spec.reduce_tasks}};
-  json["counters"] = status.counters;
-  json["timings"] = {{"submitted", job.submitted_at},
-                     {"finished", Now()},
-                     {"seconds", SecondsBetween(job.started, now)},
-                     {"map_seconds", SecondsBetween(job.started, job.maps_finished)},
-                     {"reduce_seconds", SecondsBetween(job.maps_finished, now)}};
-  json["workers"] = status.workers;
-  nlohmann::json tasks = nlohmann::json::array();
-  for (const TaskRecord& t : job.tasks) {
-    nlohmann::json task = {{"phase", t.is_map ? "map" : "reduce"},
-                           {"index", t.index},
-                           {"attempt", t.attempt},
-                           {"worker", t.worker},
-                           {"seconds", t.seconds},
-                           {"ok", t.ok}};
-    if (t.is_map) task["input_bytes"] = t.input_bytes;
-    if (!t.ok) task["error"] = t.error;
-    tasks.push_back(task);
-  }
-  json["tasks"] = tasks;
-  return json.dump(2) + "\n";
-}
-
 void Master::Impl::Tick() {
   if (stopped_) return;
-  // Progress to the client of the running job, and the failure detector.
-  if (!jobs_.empty() && jobs_.front()->scheduler) {
-    if (auto client = jobs_.front()->client.lock()) {
-      client->SendMessage(MessageType::kJobProgress, Status(*jobs_.front()));
+  TimePoint now = clock_.Now();
+  // The failure detector: a silent worker's connection is closed, and OnClose runs its work again.
+  for (int id : registry_.Silent(now)) {
+    WorkerEntry* worker = registry_.Find(id);
+    if (!worker) continue;
+    Log("worker " + std::to_string(id) + " (" + worker->name + ") has been silent for " +
+        std::to_string(Seconds(now - worker->last_seen)).substr(0, 4) + " s");
+    auto session = sessions_.at(id);
+    session->Close();
+  }
+  for (size_t i = 1; i < jobs_.size(); ++i) {
+    if (auto client = jobs_[i]->client.lock()) {
+      wire::JobStatus waiting;
+      waiting.job_id = jobs_[i]->id;
+      waiting.jobs_ahead = static_cast<int32_t>(i);
+      waiting.workers = static_cast<int32_t>(registry_.workers().size());
+      client->SendMessage(MessageType::kJobProgress, waiting);
     }
   }
-  auto now = Clock::now();
-  for (auto& [id, worker] : workers_) {
-    if (now - worker.last_seen > std::chrono::milliseconds(options_.worker_timeout_ms)) {
-      Log("worker " + std::to_string(id) + " (" + worker.name + ") has been silent for " +
-          std::to_string(options_.worker_timeout_ms / 1000) + " s");
-      worker.session->Close();  // OnClose reschedules its work
-      break;                    // workers_ changed
+  if (ActiveJob* job = Running()) {
+    if (auto empty = registry_.EmptySince(); empty && now - *empty > options_.no_worker_timeout) {
+      FinishJob(false, "no worker has been connected for " +
+                           std::to_string(Milliseconds(now - *empty) / 1000) +
+                           " s; start workers (minimr worker) or check their logs");
+    } else {
+      if (auto client = job->client.lock()) {
+        client->SendMessage(MessageType::kJobProgress, Status(*job));
+      }
+      Dispatch();  // a straggler may be worth a backup by now
     }
   }
-  tick_.expires_after(std::chrono::milliseconds(500));
+  tick_.expires_after(options_.tick);
   tick_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (!ec) self->Tick();
   });
@@ -464,11 +446,11 @@ void Master::Impl::Stop() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   tick_.cancel();
-  for (auto& [id, worker] : workers_) {
-    worker.session->SendMessage(MessageType::kTaskAssignment, wire::TaskAssignment{true, {}});
-    worker.session->CloseAfterSending();
+  for (auto& [id, session] : sessions_) {
+    session->SendMessage(MessageType::kTaskAssignment, wire::TaskAssignment{true, {}});
+    session->CloseAfterSending();
   }
-  for (auto& weak : clients_) {
+  for (auto& weak : connections_) {
     if (auto session = weak.lock()) session->CloseAfterSending();
   }
   while (!jobs_.empty()) {

@@ -1,12 +1,15 @@
 // The master: accepts workers and clients on one TCP port, runs submitted jobs one after another,
 // hands tasks to workers that ask for them, notices workers that die or fall silent and runs
-// their work again, and commits each job's output.
+// their work again, and commits each job's output. The bookkeeping lives in WorkerRegistry
+// (failure detection), JobScheduler (dispatch, retries, speculation) and job_record/job_output;
+// this class joins them to the network and to a Clock.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
 
+#include "framework/src/runtime/clock.h"
 #include "framework/src/wire/asio.h"
 #include "framework/src/wire/handshake.h"
 
@@ -16,9 +19,18 @@ struct MasterOptions {
   std::string host = "127.0.0.1";  // address to listen on
   uint16_t port = 0;               // 0: any free port
   wire::Key key{};
-  int heartbeat_ms = 1000;
-  // A worker that sends nothing for this long is taken for dead.
-  int worker_timeout_ms = 10000;
+  // How often workers send a heartbeat; a worker that sends nothing for `worker_timeout` is
+  // taken for dead (and a worker that hears nothing from the master for as long exits).
+  Duration heartbeat = std::chrono::seconds(1);
+  Duration worker_timeout = std::chrono::seconds(10);
+  // A reduce's fetch of map output that receives nothing for this long fails, and the map
+  // output is taken for lost.
+  Duration fetch_timeout = std::chrono::seconds(10);
+  // A running job fails once the cluster has had no worker at all for this long.
+  Duration no_worker_timeout = std::chrono::seconds(60);
+  // How often the master checks for silent workers, stragglers and sends progress.
+  Duration tick = std::chrono::milliseconds(200);
+  const Clock* clock = nullptr;  // nullptr: the real steady clock
 };
 
 class Master {
@@ -28,8 +40,9 @@ class Master {
   ~Master();
 
   uint16_t port() const;
-  // Tells every worker to exit, ends client connections, stops listening. The io_context then
-  // runs out of work once the last connection has closed.
+  // Tells every worker to exit, ends client connections, abandons the jobs (removing their
+  // staging directories), stops listening. The io_context then runs out of work once the last
+  // connection has closed.
   void Stop();
 
  private:

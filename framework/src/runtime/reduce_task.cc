@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "framework/src/runtime/job_output.h"
 #include "framework/src/runtime/task_context_impl.h"
 #include "framework/src/shuffle/merger.h"
 #include "framework/src/util/atomic_file.h"
@@ -49,11 +50,12 @@ std::string PartFileName(int index) {
 }
 
 uint64_t FetchPartition(const wire::MapOutputLocation& from, uint64_t job_id, int partition,
-                        const wire::Key& key, const std::function<void(std::string_view)>& sink) {
+                        const wire::Key& key, std::chrono::milliseconds timeout,
+                        const std::function<void(std::string_view)>& sink) {
   std::string where = "map task " + std::to_string(from.map_task) + "'s output on " + from.host +
                       ":" + std::to_string(from.port);
   try {
-    wire::BlockingClient client(from.host, from.port, key);
+    wire::BlockingClient client(from.host, from.port, key, timeout);
     wire::FetchRequest request{job_id, from.map_task, from.attempt, partition};
     client.Send(wire::MessageType::kFetchRequest, wire::Encode(request));
     uint64_t received = 0;
@@ -80,7 +82,8 @@ uint64_t FetchPartition(const wire::MapOutputLocation& from, uint64_t job_id, in
 }
 
 Counters RunReduceTask(const wire::TaskSpec& task, const JobDefinition& job, const wire::Key& key,
-                       const std::string& scratch_dir) {
+                       const std::string& scratch_dir, std::chrono::milliseconds fetch_timeout,
+                       const TaskControl& control) {
   TaskContextImpl context(Params(task.params), "reduce", task.index);
 
   // Fetch every map output's partition: into memory while it is small, streamed onto local disk
@@ -99,7 +102,12 @@ Counters RunReduceTask(const wire::TaskSpec& task, const JobDefinition& job, con
     const wire::MapOutputLocation& location = task.map_outputs[m];
     std::string& bytes = in_memory[m];
     std::unique_ptr<AtomicFile> file;
-    uint64_t size = FetchPartition(location, task.job_id, task.index, key, [&](std::string_view piece) {
+    control.CheckCancel();
+    uint64_t size = 0;
+    try {
+      size = FetchPartition(location, task.job_id, task.index, key, fetch_timeout,
+                            [&](std::string_view piece) {
+      control.CheckCancel();
       if (!file && bytes.size() + piece.size() > kInMemoryFetch) {
         file = std::make_unique<AtomicFile>(scratch_dir + "/reduce" + std::to_string(task.index) +
                                             "-map" + std::to_string(location.map_task));
@@ -113,6 +121,16 @@ Counters RunReduceTask(const wire::TaskSpec& task, const JobDefinition& job, con
         bytes.append(piece);
       }
     });
+    } catch (const TaskKilled&) {
+      throw;
+    } catch (const std::exception& e) {
+      // Every output on that worker is as unreachable as this one.
+      std::vector<wire::MapOutputLocation> lost;
+      for (const wire::MapOutputLocation& other : task.map_outputs) {
+        if (other.host == location.host && other.port == location.port) lost.push_back(other);
+      }
+      throw FetchFailure(e.what(), std::move(lost));
+    }
     fetched += static_cast<int64_t>(size);
     if (file) {
       file->Commit(/*durable=*/false);
@@ -126,11 +144,11 @@ Counters RunReduceTask(const wire::TaskSpec& task, const JobDefinition& job, con
 
   std::unique_ptr<Reducer> reducer = job.reducer();
   reducer->Setup(context);
-  AtomicFile part(task.output_dir + "/" + PartFileName(task.index));
+  AtomicFile part(AttemptPartPath(task.output_dir, task.index, task.attempt));
   TextOutput output(part);
   int64_t groups = 0;
   shuffle::MergeGroups(std::move(runs), [&](std::string_view k, ValueIterator& values) {
-    ++groups;
+    if ((++groups & 1023) == 0) control.CheckCancel();
     reducer->Reduce(k, values, output);
   });
   reducer->Finish(output);

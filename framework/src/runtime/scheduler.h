@@ -1,17 +1,37 @@
-// The state of one job's tasks: which wait, which run where, which are done and where their map
-// output lives. Pure bookkeeping: no I/O and no clock, so every path is testable in isolation.
+// The state of one job's tasks: which wait, which run where (one attempt, or two when a straggler
+// has a backup), which are done and where their map output lives, and every attempt's history.
+// Pure bookkeeping: no I/O, and the time comes in as an argument, so every path (retries, lost
+// workers, speculation, exclusion) is testable in isolation with made-up time.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "framework/src/runtime/clock.h"
 #include "framework/src/runtime/job_plan.h"
 #include "framework/src/wire/messages.h"
 #include "minimr/counters.h"
 
 namespace minimr::runtime {
+
+// How a job's tasks are retried and doubled; from the job file's `tasks` section.
+struct SchedulerOptions {
+  // A task whose attempts fail (or whose worker is lost under it) this often fails the job.
+  int max_attempts = 4;
+  // A worker on which this many attempts of the job failed gets no more of its tasks (unless
+  // every worker has been excluded).
+  int max_failures_per_worker = 3;
+  // Speculative execution: a running task gets one backup attempt on another worker once it has
+  // run `speculation_slowdown` times the median time of the finished tasks of its phase, and at
+  // least `speculation_min`; before any task of its phase has finished, after 10x that minimum.
+  bool speculation = true;
+  double speculation_slowdown = 2.0;
+  Duration speculation_min = std::chrono::seconds(1);
+};
 
 struct JobSpec {
   uint64_t id = 0;
@@ -19,7 +39,8 @@ struct JobSpec {
   std::map<std::string, std::string> params;  // with the job's defaults filled in
   JobPlan plan;
   int reduce_tasks = 1;
-  std::string staging_dir;  // reduce tasks commit their part files here
+  std::string staging_dir;  // reduce attempts write their part files under it
+  SchedulerOptions options;
 };
 
 struct JobProgress {
@@ -29,22 +50,52 @@ struct JobProgress {
   uint64_t bytes_total = 0;
 };
 
+// One attempt of one task, as job.json and error messages tell it.
+struct AttemptRecord {
+  enum class Outcome { kRunning, kSucceeded, kFailed, kLost, kKilled };
+  bool is_map = true;
+  int index = 0;
+  int attempt = 0;
+  int worker = -1;
+  std::string worker_name;
+  bool speculative = false;  // a backup of a straggler
+  TimePoint started{};
+  double seconds = 0;
+  int64_t input_bytes = 0;
+  Outcome outcome = Outcome::kRunning;
+  std::string error;
+};
+const char* OutcomeName(AttemptRecord::Outcome outcome);
+
+// An attempt the master should tell its worker to abandon.
+struct AttemptToKill {
+  int worker;
+  wire::KillTask kill;
+};
+
+// What Complete() made of a report.
+struct Completion {
+  bool accepted = false;  // the attempt won its task (for a reduce: commit its part file now)
+  std::vector<AttemptToKill> to_kill;  // the task's other attempts, now useless
+};
+
 class JobScheduler {
  public:
-  // A task that fails `max_attempts` times fails the job.
-  JobScheduler(JobSpec spec, int max_attempts = 4);
+  explicit JobScheduler(JobSpec spec);
 
-  // Where a worker's map-output server listens. REQUIRES: before the worker is given tasks.
-  void AddWorker(int worker, const std::string& host, uint16_t port);
+  // A worker that may run tasks, its name for messages, and where its map-output server listens.
+  void AddWorker(int worker, const std::string& name, const std::string& host, uint16_t port);
 
-  // Picks the next task for `worker` into *task. False if none can run now (all running or done,
-  // or reduces waiting for maps, or the job is over).
-  bool Assign(int worker, wire::TaskSpec* task);
-  // Records a finished attempt; reports of attempts that are no longer current are ignored.
-  void Complete(int worker, const wire::TaskReport& report);
-  // The worker is gone: its running tasks wait again, and so do the finished map tasks whose
-  // output it held while reduces may still need it.
-  void WorkerLost(int worker);
+  // Picks the next task for `worker` into *task: a waiting map, else (once every map is done) a
+  // waiting reduce, else a backup attempt of a straggler. False if none can run there now.
+  bool Assign(int worker, TimePoint now, wire::TaskSpec* task);
+  // Records a finished attempt. Reports of attempts that are no longer running (killed, lost,
+  // or of a job that is over) are ignored. A failed reduce that names map outputs it could not
+  // fetch sends those map tasks to run again and is not counted against the reduce.
+  Completion Complete(int worker, const wire::TaskReport& report, TimePoint now);
+  // The worker is gone: each attempt it ran counts as failed, and the finished map tasks whose
+  // output it held run again while some reduce still needs them.
+  void WorkerLost(int worker, const std::string& reason, TimePoint now);
 
   bool done() const { return reduces_done_ == spec_.reduce_tasks && !failed(); }
   bool failed() const { return !error_.empty(); }
@@ -56,27 +107,50 @@ class JobScheduler {
   const JobSpec& spec() const { return spec_; }
   // A description of a task for messages: "map task 3 (pi.04of15, bytes 0-11000000)".
   std::string Describe(bool is_map, int index) const;
-  // The worker each running task is on, as (is_map, index) -> worker.
+  // The worker each running task is on (its first attempt), as (is_map, index) -> worker.
   std::map<std::pair<bool, int>, int> Running() const;
+  const std::vector<AttemptRecord>& attempts() const { return records_; }
+  // Names of the workers excluded for failing too many of this job's attempts.
+  std::vector<std::string> ExcludedWorkers() const;
 
  private:
   enum class State { kWaiting, kRunning, kDone };
+  struct LiveAttempt {
+    int worker;
+    int attempt;
+    size_t record;  // index into records_
+  };
   struct Task {
     State state = State::kWaiting;
-    int attempts = 0;   // attempts started so far; the current one is attempts - 1
+    int next_attempt = 0;
     int failures = 0;
-    int worker = -1;    // running on, or (maps) output held by
-    Counters counters;  // of the successful attempt
+    std::vector<LiveAttempt> running;
+    int winner_worker = -1, winner_attempt = -1;  // when done (maps: where the output is)
+    Counters counters;                            // of the winning attempt
+  };
+  struct WorkerInfo {
+    std::string name, host;
+    uint16_t port = 0;
   };
 
-  Task* Find(bool is_map, int index);
-  void MarkWaiting(bool is_map, int index, Task& task);
+  Task& TaskOf(bool is_map, int index) { return (is_map ? maps_ : reduces_)[index]; }
+  bool Excluded(int worker) const;
+  std::optional<std::pair<bool, int>> FindStraggler(int worker, TimePoint now) const;
+  void StartAttempt(bool is_map, int index, int worker, TimePoint now, bool speculative,
+                    wire::TaskSpec* spec);
+  // Ends a running attempt that failed (or whose worker was lost): counts it, and fails the job
+  // or puts the task back in the queue.
+  void AttemptFailed(bool is_map, int index, int worker);
+  void MarkWaiting(bool is_map, int index);
+  std::string History(bool is_map, int index) const;
 
   JobSpec spec_;
-  int max_attempts_;
   std::vector<Task> maps_, reduces_;
-  std::vector<int> waiting_maps_, waiting_reduces_;  // FIFO by index order of becoming ready
-  std::map<int, std::pair<std::string, uint16_t>> workers_;
+  std::set<int> waiting_maps_, waiting_reduces_;  // by index
+  std::map<int, WorkerInfo> workers_;
+  std::map<int, int> failures_on_worker_;
+  std::vector<double> finished_seconds_[2];  // [is_map]
+  std::vector<AttemptRecord> records_;
   int maps_done_ = 0, reduces_done_ = 0;
   std::string error_;
 };

@@ -1,10 +1,12 @@
 #include "framework/src/runtime/worker.h"
 
+#include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
-#include <filesystem>
+#include <csignal>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -12,8 +14,11 @@
 #include <thread>
 #include <tuple>
 
+#include "framework/src/runtime/crash_reporter.h"
+#include "framework/src/runtime/fault_injection.h"
 #include "framework/src/runtime/map_task.h"
 #include "framework/src/runtime/reduce_task.h"
+#include "framework/src/runtime/scratch_dir.h"
 #include "framework/src/wire/session.h"
 #include "minimr/input.h"
 
@@ -21,12 +26,28 @@ namespace minimr::runtime {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
-namespace fs = std::filesystem;
+using SteadyTime = std::chrono::steady_clock;
+
+namespace {
+
+// How long a worker keeps trying to reach its master, and waits for it to answer the registration.
+constexpr auto kConnectPatience = std::chrono::seconds(30);
+
+std::string DescribeTask(const wire::TaskSpec& task) {
+  return std::string(task.is_map ? "map" : "reduce") + " task " + std::to_string(task.index) +
+         " attempt " + std::to_string(task.attempt);
+}
+
+}  // namespace
 
 class Worker::Impl {
  public:
   explicit Impl(WorkerOptions options)
-      : options_(std::move(options)), heartbeat_timer_(io_), acceptor_(io_) {}
+      : options_(std::move(options)),
+        heartbeat_timer_(io_),
+        acceptor_(io_),
+        signals_(io_, SIGINT, SIGTERM, SIGHUP),
+        crash_pipe_(io_) {}
 
   int Run();
 
@@ -45,26 +66,40 @@ class Worker::Impl {
   void ServeFetch(std::shared_ptr<wire::Session> session, std::string_view body);
   void RunTasks();
   wire::TaskReport RunTask(const wire::TaskSpec& task);
+  void WatchForCrash();
   void Stop(int exit_code);
 
   WorkerOptions options_;
+  FaultPlan faults_;
   std::string name_;
+  std::unique_ptr<ScratchDir> scratch_;
   asio::io_context io_;
   asio::steady_timer heartbeat_timer_;
   tcp::acceptor acceptor_;
+  asio::signal_set signals_;
+  asio::posix::stream_descriptor crash_pipe_;
+  int crash_signal_ = 0;
   std::shared_ptr<wire::Session> master_;
+  std::string master_address_;
   std::string data_host_;
   int heartbeat_ms_ = 1000;
+  int master_timeout_ms_ = 10000;
+  int fetch_timeout_ms_ = 10000;
+  bool registered_ = false;
+  SteadyTime::time_point last_heard_;
   int exit_code_ = 1;
-  bool stopping_ = false;
+  bool stopping_ = false;  // an ordinary end: losing the master is no news
+  bool stopped_ = false;
 
   // Shared with the task thread.
   std::thread runner_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::optional<wire::TaskSpec> next_task_;
+  std::optional<wire::TaskSpec> current_task_;
   bool runner_stop_ = false;
   std::atomic<bool> runner_busy_{false};
+  std::atomic<bool> cancel_{false};
   std::atomic<uint64_t> progress_bytes_{0};
   std::map<OutputKey, StoredOutput> outputs_;
 };
@@ -74,27 +109,32 @@ Worker::~Worker() = default;
 int Worker::Run() { return impl_->Run(); }
 
 int Worker::Impl::Run() {
+  faults_ = FaultPlan::Parse(options_.faults);
   char host[256] = "localhost";
-  ::gethostname(host, sizeof host);
+  ::gethostname(host, sizeof host - 1);
   name_ = options_.name.empty() ? std::string(host) + ":" + std::to_string(::getpid())
                                 : options_.name;
   if (options_.work_dir.empty()) {
     const char* tmp = std::getenv("TMPDIR");
-    options_.work_dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/minimr-worker-" +
-                        std::string(host) + "-" + std::to_string(::getpid());
-  }
-  std::error_code ec;
-  fs::create_directories(options_.work_dir, ec);
-  if (ec) {
-    Log("cannot create the work directory " + options_.work_dir + ": " + ec.message());
-    return 1;
+    options_.work_dir = tmp && *tmp ? tmp : "/tmp";
   }
   try {
+    scratch_ = std::make_unique<ScratchDir>(options_.work_dir);
     Connect();
   } catch (const std::exception& e) {
     Log(e.what());
-    fs::remove_all(options_.work_dir, ec);
     return 1;
+  }
+  signals_.async_wait([this](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    Log(std::string("stopping on ") + ::sigabbrev_np(signal));
+    Stop(128 + signal);
+  });
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) == 0) {
+    crash_pipe_.assign(pipe_fds[0]);
+    CrashReporter::Install(pipe_fds[1], ::pthread_self());
+    WatchForCrash();
   }
   runner_ = std::thread([this] { RunTasks(); });
   io_.run();
@@ -104,33 +144,57 @@ int Worker::Impl::Run() {
     runner_stop_ = true;
   }
   cv_.notify_all();
-  fs::remove_all(options_.work_dir, ec);
   if (runner_busy_) {
     // A task is still running and nobody wants its result: do not wait for it.
     Log("exiting with a task unfinished");
+    scratch_.reset();
     std::cerr.flush();
     std::_Exit(exit_code_);
   }
   runner_.join();
+  scratch_.reset();
   return exit_code_;
 }
 
 void Worker::Impl::Connect() {
-  // The master may still be starting: try for a while.
+  // The master may still be starting: try for a while, each try with its own deadline.
   tcp::socket socket(io_);
   tcp::resolver resolver(io_);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  std::string where = options_.master_host + ":" + std::to_string(options_.master_port);
+  auto deadline = SteadyTime::now() + kConnectPatience;
+  master_address_ = options_.master_host + ":" + std::to_string(options_.master_port);
   for (;;) {
-    boost::system::error_code error;
-    auto endpoints = resolver.resolve(options_.master_host, std::to_string(options_.master_port), error);
-    if (!error) asio::connect(socket, endpoints, error);
-    if (!error) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      throw std::runtime_error("cannot reach the master at " + where + ": " + error.message());
+    boost::system::error_code error = asio::error::timed_out;
+    bool done = false;
+    resolver.async_resolve(options_.master_host, std::to_string(options_.master_port),
+                           [&](boost::system::error_code ec, tcp::resolver::results_type results) {
+                             if (ec) {
+                               error = ec;
+                               done = true;
+                               return;
+                             }
+                             asio::async_connect(socket, results,
+                                                 [&](boost::system::error_code ec, const tcp::endpoint&) {
+                                                   error = ec;
+                                                   done = true;
+                                                 });
+                           });
+    io_.restart();
+    io_.run_for(std::max<SteadyTime::duration>(deadline - SteadyTime::now(), std::chrono::milliseconds(1)));
+    if (!done) {
+      resolver.cancel();
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      io_.restart();
+      io_.run();
+    }
+    if (done && !error) break;
+    if (SteadyTime::now() > deadline) {
+      throw std::runtime_error("cannot reach the master at " + master_address_ + ": " +
+                               error.message());
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
+  io_.restart();
   // Serve map output on the address this host reaches the master from.
   auto local = socket.local_endpoint().address();
   data_host_ = local.to_string();
@@ -148,29 +212,46 @@ void Worker::Impl::Connect() {
         master_->SendMessage(wire::MessageType::kRegisterWorker, hello);
       },
       [this](wire::MessageType type, std::string_view body) { OnMasterFrame(type, body); },
-      [this, where](const std::string& reason) {
-        if (!stopping_) Log("lost the master at " + where + (reason.empty() ? "" : ": " + reason));
+      [this](const std::string& reason) {
+        if (crash_signal_) CrashReporter::Die(crash_signal_);
+        if (!stopping_) {
+          Log("lost the master at " + master_address_ + (reason.empty() ? "" : ": " + reason));
+        }
         Stop(exit_code_);
       });
+  // Registration has a deadline too.
+  heartbeat_timer_.expires_after(kConnectPatience);
+  heartbeat_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || registered_) return;
+    Log("the master at " + master_address_ + " did not answer the registration within " +
+        std::to_string(kConnectPatience.count()) + " s");
+    Stop(1);
+  });
 }
 
 void Worker::Impl::OnMasterFrame(wire::MessageType type, std::string_view body) {
+  last_heard_ = SteadyTime::now();
   switch (type) {
     case wire::MessageType::kRegistered: {
       wire::Registered registered;
       wire::Decode(body, registered);
+      registered_ = true;
       heartbeat_ms_ = std::max(50, registered.heartbeat_ms);
+      master_timeout_ms_ = std::max(heartbeat_ms_ * 2, registered.master_timeout_ms);
+      fetch_timeout_ms_ = std::max(100, registered.fetch_timeout_ms);
       Log("registered with the master as worker " + std::to_string(registered.worker_id));
+      heartbeat_timer_.cancel();
       Heartbeat();
       master_->Send(wire::MessageType::kTaskRequest);
       break;
     }
+    case wire::MessageType::kHeartbeat:
+      break;
     case wire::MessageType::kTaskAssignment: {
       wire::TaskAssignment assignment;
       wire::Decode(body, assignment);
       if (assignment.shutdown) {
         stopping_ = true;
-        exit_code_ = 0;
         Stop(0);
         return;
       }
@@ -179,6 +260,17 @@ void Worker::Impl::OnMasterFrame(wire::MessageType type, std::string_view body) 
         next_task_ = std::move(assignment.task);
       }
       cv_.notify_all();
+      break;
+    }
+    case wire::MessageType::kKillTask: {
+      wire::KillTask kill;
+      wire::Decode(body, kill);
+      std::lock_guard lock(mu_);
+      if (current_task_ && current_task_->job_id == kill.job_id &&
+          current_task_->is_map == kill.is_map && current_task_->index == kill.index &&
+          current_task_->attempt == kill.attempt) {
+        cancel_ = true;
+      }
       break;
     }
     case wire::MessageType::kJobDone: {
@@ -202,6 +294,13 @@ void Worker::Impl::OnMasterFrame(wire::MessageType type, std::string_view body) 
 
 void Worker::Impl::Heartbeat() {
   if (stopping_) return;
+  auto silent = SteadyTime::now() - last_heard_;
+  if (silent > std::chrono::milliseconds(master_timeout_ms_)) {
+    Log("the master at " + master_address_ + " has been silent for " +
+        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(silent).count()) +
+        " s; exiting");
+    return Stop(1);
+  }
   wire::Heartbeat beat{progress_bytes_.load(std::memory_order_relaxed)};
   master_->SendMessage(wire::MessageType::kHeartbeat, beat);
   heartbeat_timer_.expires_after(std::chrono::milliseconds(heartbeat_ms_));
@@ -210,12 +309,43 @@ void Worker::Impl::Heartbeat() {
   });
 }
 
+void Worker::Impl::WatchForCrash() {
+  asio::async_read(crash_pipe_, asio::buffer(&crash_signal_, sizeof crash_signal_),
+                   [this](boost::system::error_code ec, size_t) {
+                     if (ec) return;
+                     // The task thread crashed: tell the master, which then closes the
+                     // connection; the close handler ends this process with the same signal.
+                     std::optional<wire::TaskSpec> task;
+                     {
+                       std::lock_guard lock(mu_);
+                       task = current_task_;
+                     }
+                     std::string what = std::string("the worker died of signal ") +
+                                        std::to_string(crash_signal_) + " (" +
+                                        ::sigdescr_np(crash_signal_) + ")";
+                     Log(what + (task ? " in " + DescribeTask(*task) : ""));
+                     if (!task || !master_ || master_->closed()) CrashReporter::Die(crash_signal_);
+                     wire::TaskReport report;
+                     report.job_id = task->job_id;
+                     report.is_map = task->is_map;
+                     report.index = task->index;
+                     report.attempt = task->attempt;
+                     report.ok = false;
+                     report.error = what;
+                     report.worker_dying = true;
+                     master_->SendMessage(wire::MessageType::kTaskReport, report);
+                   });
+}
+
 void Worker::Impl::Stop(int exit_code) {
+  if (stopped_) return;
+  stopped_ = true;
   stopping_ = true;
   exit_code_ = exit_code;
   boost::system::error_code ignored;
   heartbeat_timer_.cancel();
   acceptor_.close(ignored);
+  signals_.cancel(ignored);
   if (master_) master_->Close();
   io_.stop();
 }
@@ -231,6 +361,7 @@ void Worker::Impl::Accept() {
           if (type != wire::MessageType::kFetchRequest) {
             throw wire::DecodeError("unexpected message on the map-output port");
           }
+          if (faults_.hang_fetch()) return;  // injected: never answer
           if (auto s = weak.lock()) ServeFetch(s, body);
         },
         [](const std::string&) {});
@@ -311,13 +442,24 @@ void Worker::Impl::RunTasks() {
       if (runner_stop_) return;
       task = std::move(*next_task_);
       next_task_.reset();
+      current_task_ = task;
+      cancel_ = false;
       runner_busy_ = true;
     }
     wire::TaskReport report = RunTask(task);
+    {
+      std::lock_guard lock(mu_);
+      current_task_.reset();
+    }
     runner_busy_ = false;
     asio::post(io_, [this, report] {
       if (stopping_) return;
       master_->SendMessage(wire::MessageType::kTaskReport, report);
+      if (report.is_map && report.ok && faults_.StallAfterMapDone()) {
+        Log("injected fault: stopping (SIGSTOP) with the output of map task " +
+            std::to_string(report.index));
+        master_->WhenSent([] { ::raise(SIGSTOP); });
+      }
       master_->Send(wire::MessageType::kTaskRequest);
     });
   }
@@ -329,32 +471,38 @@ wire::TaskReport Worker::Impl::RunTask(const wire::TaskSpec& task) {
   report.is_map = task.is_map;
   report.index = task.index;
   report.attempt = task.attempt;
-  auto started = std::chrono::steady_clock::now();
+  auto started = SteadyTime::now();
   progress_bytes_ = 0;
+  TaskControl control{&progress_bytes_, &cancel_, &faults_};
   try {
+    faults_.OnTaskStart(task.is_map, task.index, task.attempt);
     const JobDefinition* job = FindJob(task.job_name);
     if (!job) throw std::runtime_error("this worker has no job named '" + task.job_name + "'");
     Counters counters;
     if (task.is_map) {
-      std::string path = options_.work_dir + "/job" + std::to_string(task.job_id) + "-map" +
+      std::string path = scratch_->path() + "/job" + std::to_string(task.job_id) + "-map" +
                          std::to_string(task.index) + "-attempt" + std::to_string(task.attempt);
-      MapTaskOutput output = RunMapTask(task, *job, path, &progress_bytes_);
+      MapTaskOutput output = RunMapTask(task, *job, path, control);
       counters = std::move(output.counters);
       std::lock_guard lock(mu_);
       outputs_[{task.job_id, task.index, task.attempt}] = {output.path, output.index};
     } else {
-      counters = RunReduceTask(task, *job, options_.key, options_.work_dir);
+      counters = RunReduceTask(task, *job, options_.key, scratch_->path(),
+                               std::chrono::milliseconds(fetch_timeout_ms_), control);
     }
     report.counters.insert(counters.values().begin(), counters.values().end());
     report.ok = true;
+  } catch (const FetchFailure& e) {
+    report.ok = false;
+    report.error = e.what();
+    report.lost_maps = e.lost();
+    Log(DescribeTask(task) + " could not fetch its input: " + e.what());
   } catch (const std::exception& e) {
     report.ok = false;
     report.error = e.what();
-    Log(std::string(task.is_map ? "map" : "reduce") + " task " + std::to_string(task.index) +
-        " failed: " + e.what());
+    Log(DescribeTask(task) + (cancel_ ? " was killed: " : " failed: ") + e.what());
   }
-  report.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  report.seconds = std::chrono::duration<double>(SteadyTime::now() - started).count();
   return report;
 }
 

@@ -1,5 +1,7 @@
 // A worker process: registers with the master, pulls tasks and runs them one at a time, and
-// serves its map output to the reduce tasks that fetch it.
+// serves its map output to the reduce tasks that fetch it. It exits when the master tells it to,
+// when the master is gone or silent, or on SIGINT, SIGTERM or SIGHUP, and removes its scratch
+// directory on the way out.
 #pragma once
 
 #include <cstdint>
@@ -14,18 +16,22 @@ struct WorkerOptions {
   std::string master_host;
   uint16_t master_port = 0;
   wire::Key key{};
-  // Scratch space for map output; created, and removed when the worker exits. Empty: a fresh
-  // directory under $TMPDIR.
+  // Where the worker makes its private scratch directory (mkdtemp, mode 0700) for map output;
+  // only that directory is removed at exit. Empty: $TMPDIR, or /tmp. Scratch directories that
+  // earlier workers left there when they were killed are removed at start.
   std::string work_dir;
   // How the worker names itself in the master's logs (e.g. "sge task 3"); empty: host:pid.
   std::string name;
+  // Faults to inject, for tests (see fault_injection.h); empty: none.
+  std::string faults;
 };
 
 class Worker {
  public:
   explicit Worker(WorkerOptions options);
   ~Worker();
-  // Serves until the master says to stop (returns 0) or the master is lost (returns 1).
+  // Serves until the master says to stop (returns 0), a signal asks it to (128 + signal), or the
+  // master is lost (returns 1). Throws std::invalid_argument for a malformed fault plan.
   int Run();
 
  private:

@@ -1,7 +1,11 @@
 // A client connection with blocking calls, for code that runs on its own thread (a reduce task
-// fetching map output). Does the same handshake and framing as Session.
+// fetching map output, a client following its job). Does the same handshake and framing as
+// Session. Every wait has a deadline: no call blocks for longer than the client's timeout
+// without something arriving from the peer.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -12,13 +16,18 @@ namespace minimr::wire {
 
 class BlockingClient {
  public:
-  // Connects to host:port and runs the handshake. Throws std::runtime_error naming the peer.
-  BlockingClient(const std::string& host, uint16_t port, const Key& key);
+  // Connects to host:port and runs the handshake, each step within `timeout`. Throws
+  // std::runtime_error naming the peer.
+  BlockingClient(const std::string& host, uint16_t port, const Key& key,
+                 std::chrono::milliseconds timeout = std::chrono::seconds(10));
   ~BlockingClient();
 
   void Send(MessageType type, const std::string& body);
-  // Reads one frame into *type and *body. Throws std::runtime_error if the connection ends.
-  void Receive(MessageType* type, std::string* body);
+  // Reads one frame into *type and *body. Throws std::runtime_error if the connection ends or
+  // nothing arrives for the timeout. While it waits it calls `on_wait` about every 200 ms; an
+  // exception from on_wait abandons the connection and propagates.
+  void Receive(MessageType* type, std::string* body,
+               const std::function<void()>& on_wait = nullptr);
 
  private:
   struct Impl;

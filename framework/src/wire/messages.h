@@ -28,6 +28,7 @@ enum class MessageType : uint8_t {
   kSubmitJob,           // client -> master (JobSubmission)
   kJobProgress,         // master -> client (JobStatus, from time to time)
   kJobResult,           // master -> client (JobStatus, once, at the end)
+  kKillTask,            // master -> worker: abandon this attempt, another one won (KillTask)
 };
 
 struct RegisterWorker {
@@ -45,10 +46,15 @@ struct RegisterWorker {
 struct Registered {
   int32_t worker_id = 0;
   int32_t heartbeat_ms = 1000;
+  // The master answers every heartbeat; a worker that hears nothing from it for this long takes
+  // it for dead and exits.
+  int32_t master_timeout_ms = 10000;
+  // A fetch of map output that receives nothing for this long fails.
+  int32_t fetch_timeout_ms = 10000;
 
   template <class A>
   void serialize(A& ar, unsigned) {
-    ar & worker_id & heartbeat_ms;
+    ar & worker_id & heartbeat_ms & master_timeout_ms & fetch_timeout_ms;
   }
 };
 
@@ -110,10 +116,28 @@ struct TaskReport {
   std::string error;  // what went wrong, for the user, when !ok
   std::map<std::string, int64_t> counters;
   double seconds = 0;
+  // A reduce that failed because it could not fetch these map outputs (their worker vanished or
+  // froze): the master runs those map tasks again.
+  std::vector<MapOutputLocation> lost_maps;
+  // The task crashed its worker, which dies once the master has this report and hangs up.
+  bool worker_dying = false;
 
   template <class A>
   void serialize(A& ar, unsigned) {
-    ar & job_id & is_map & index & attempt & ok & error & counters & seconds;
+    ar & job_id & is_map & index & attempt & ok & error & counters & seconds & lost_maps;
+    ar & worker_dying;
+  }
+};
+
+struct KillTask {
+  uint64_t job_id = 0;
+  bool is_map = true;
+  int32_t index = 0;
+  int32_t attempt = 0;
+
+  template <class A>
+  void serialize(A& ar, unsigned) {
+    ar & job_id & is_map & index & attempt;
   }
 };
 
@@ -167,10 +191,15 @@ struct JobSubmission {
   int32_t reduce_tasks = 1;
   std::string output_dir;                // absolute
   std::string config_yaml;               // the effective configuration, for job.json
+  // The job file's `tasks` section: retries, exclusion of failing workers, speculation.
+  int32_t max_attempts = 4;
+  int32_t max_failures_per_worker = 3;
+  bool speculation = true;
 
   template <class A>
   void serialize(A& ar, unsigned) {
     ar & job_name & params & input_paths & split_size & reduce_tasks & output_dir & config_yaml;
+    ar & max_attempts & max_failures_per_worker & speculation;
   }
 };
 
@@ -180,6 +209,7 @@ struct JobStatus {
   int32_t reduces_done = 0, reduces_total = 0;
   uint64_t bytes_done = 0, bytes_total = 0;  // input bytes read, of all
   int32_t workers = 0;
+  int32_t jobs_ahead = 0;                    // jobs that run before this one starts
   double seconds = 0;                        // since the job started
   // Set in the final JobResult:
   bool finished = false;
@@ -190,7 +220,7 @@ struct JobStatus {
   template <class A>
   void serialize(A& ar, unsigned) {
     ar & job_id & maps_done & maps_total & reduces_done & reduces_total & bytes_done &
-        bytes_total & workers & seconds & finished & ok & error & counters;
+        bytes_total & workers & jobs_ahead & seconds & finished & ok & error & counters;
   }
 };
 

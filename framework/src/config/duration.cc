@@ -1,0 +1,33 @@
+#include "framework/src/config/duration.h"
+
+#include <charconv>
+#include <cstdint>
+#include <limits>
+
+namespace minimr::config {
+
+std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
+  uint64_t count = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), count);
+  if (error != std::errc() || end == text.data()) return std::nullopt;
+  std::string_view unit(end, static_cast<size_t>(text.data() + text.size() - end));
+  uint64_t factor = 0;
+  if (unit == "ms") factor = 1;
+  if (unit == "s") factor = 1000;
+  if (unit == "m") factor = 60 * 1000;
+  if (unit == "h") factor = 3600 * 1000;
+  if (factor == 0) return std::nullopt;
+  constexpr uint64_t kMax = std::numeric_limits<int64_t>::max() / 2;
+  if (count > kMax / factor) return std::nullopt;
+  return std::chrono::milliseconds(static_cast<int64_t>(count * factor));
+}
+
+std::string FormatDuration(std::chrono::milliseconds duration) {
+  int64_t ms = duration.count();
+  if (ms % 3600000 == 0 && ms != 0) return std::to_string(ms / 3600000) + "h";
+  if (ms % 60000 == 0 && ms != 0) return std::to_string(ms / 60000) + "m";
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+}  // namespace minimr::config

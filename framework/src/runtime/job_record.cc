@@ -1,0 +1,55 @@
+#include "framework/src/runtime/job_record.h"
+
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+namespace minimr::runtime {
+
+std::string WallClockNow() {
+  std::time_t t = std::time(nullptr);
+  std::tm local{};
+  ::localtime_r(&t, &local);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S%z", &local);
+  return text;
+}
+
+std::string JobJson(const wire::JobSubmission& submission, const JobScheduler& scheduler,
+                    const wire::JobStatus& result, const JobTimes& times) {
+  const JobSpec& spec = scheduler.spec();
+  nlohmann::json json;
+  json["job"] = spec.job_name;
+  json["job_id"] = spec.id;
+  json["params"] = spec.params;
+  json["configuration"] = submission.config_yaml;
+  json["input"] = {{"files", spec.plan.files.paths},
+                   {"bytes", spec.plan.input_bytes},
+                   {"split_size", submission.split_size},
+                   {"splits", spec.plan.splits.size()}};
+  json["output"] = {{"dir", submission.output_dir}, {"reduce_tasks", spec.reduce_tasks}};
+  json["counters"] = result.counters;
+  json["timings"] = {{"submitted", times.submitted_at},
+                     {"finished", WallClockNow()},
+                     {"seconds", Seconds(times.finished - times.started)},
+                     {"map_seconds", Seconds(times.maps_finished - times.started)},
+                     {"reduce_seconds", Seconds(times.finished - times.maps_finished)}};
+  json["workers"] = result.workers;
+  json["excluded_workers"] = scheduler.ExcludedWorkers();
+  nlohmann::json tasks = nlohmann::json::array();
+  for (const AttemptRecord& r : scheduler.attempts()) {
+    nlohmann::json task = {{"phase", r.is_map ? "map" : "reduce"},
+                           {"index", r.index},
+                           {"attempt", r.attempt},
+                           {"worker", r.worker_name},
+                           {"seconds", r.seconds},
+                           {"outcome", OutcomeName(r.outcome)}};
+    if (r.speculative) task["speculative"] = true;
+    if (r.is_map) task["input_bytes"] = r.input_bytes;
+    if (!r.error.empty()) task["error"] = r.error;
+    tasks.push_back(task);
+  }
+  json["tasks"] = tasks;
+  return json.dump(2) + "\n";
+}
+
+}  // namespace minimr::runtime

@@ -1,0 +1,24 @@
+// job.json: the record of a finished job (its configuration, input, counters, timings and every
+// task attempt), written into the output beside the part files.
+#pragma once
+
+#include <string>
+
+#include "framework/src/runtime/clock.h"
+#include "framework/src/runtime/scheduler.h"
+#include "framework/src/wire/messages.h"
+
+namespace minimr::runtime {
+
+struct JobTimes {
+  std::string submitted_at;  // wall-clock, ISO 8601
+  TimePoint started{}, maps_finished{}, finished{};
+};
+
+std::string JobJson(const wire::JobSubmission& submission, const JobScheduler& scheduler,
+                    const wire::JobStatus& result, const JobTimes& times);
+
+// The local time now as ISO 8601 ("2026-11-25T20:15:00+0000").
+std::string WallClockNow();
+
+}  // namespace minimr::runtime

@@ -1,0 +1,69 @@
+#include "framework/src/runtime/scratch_dir.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+namespace minimr::runtime {
+
+namespace fs = std::filesystem;
+
+namespace {
+constexpr const char* kPrefix = "minimr-worker-";
+constexpr const char* kLock = ".lock";
+}  // namespace
+
+ScratchDir::ScratchDir(const std::string& parent) {
+  RemoveAbandonedScratchDirs(parent);
+  std::string pattern = parent + "/" + kPrefix + "XXXXXX";
+  if (!::mkdtemp(pattern.data())) {
+    throw std::runtime_error("cannot create a scratch directory in " + parent + ": " +
+                             std::strerror(errno));
+  }
+  path_ = pattern;
+  lock_fd_ = ::open((path_ + "/" + kLock).c_str(), O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (lock_fd_ < 0 || ::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+    throw std::runtime_error("cannot lock the scratch directory " + path_ + ": " +
+                             std::strerror(err));
+  }
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ignored;
+  fs::remove_all(path_, ignored);
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+int RemoveAbandonedScratchDirs(const std::string& parent) {
+  int removed = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (name.rfind(kPrefix, 0) != 0) continue;
+    struct stat info;
+    if (::lstat(it->path().c_str(), &info) != 0 || !S_ISDIR(info.st_mode) ||
+        info.st_uid != ::getuid()) {
+      continue;
+    }
+    int fd = ::open((it->path() / kLock).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) continue;  // being made right now, or not ours to judge
+    bool abandoned = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+    ::close(fd);
+    if (!abandoned) continue;
+    std::error_code ignored;
+    fs::remove_all(it->path(), ignored);
+    ++removed;
+  }
+  return removed;
+}
+
+}  // namespace minimr::runtime

@@ -1,0 +1,31 @@
+// A worker's private scratch directory: made fresh with mkdtemp (mode 0700, a name nobody could
+// have created first) and locked with flock while its worker lives. The worker removes it when it
+// exits; one that was killed cannot, so every new worker first removes the unlocked scratch
+// directories of this user beside its own.
+#pragma once
+
+#include <string>
+
+namespace minimr::runtime {
+
+class ScratchDir {
+ public:
+  // Creates <parent>/minimr-worker-XXXXXX. Throws std::runtime_error naming the path.
+  explicit ScratchDir(const std::string& parent);
+  // Removes the directory and everything in it.
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  int lock_fd_ = -1;
+};
+
+// Removes the scratch directories in `parent` that belong to this user and whose worker is gone
+// (their lock is free). Returns how many. Never throws.
+int RemoveAbandonedScratchDirs(const std::string& parent);
+
+}  // namespace minimr::runtime
