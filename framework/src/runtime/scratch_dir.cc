@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <ctime>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
@@ -17,6 +18,8 @@ namespace fs = std::filesystem;
 namespace {
 constexpr const char* kPrefix = "minimr-worker-";
 constexpr const char* kLock = ".lock";
+// A scratch directory without its lock file this many seconds after it was made is abandoned.
+constexpr time_t kUnlockedPatience = 3600;
 }  // namespace
 
 ScratchDir::ScratchDir(const std::string& parent) {
@@ -27,8 +30,12 @@ ScratchDir::ScratchDir(const std::string& parent) {
                              std::strerror(errno));
   }
   path_ = pattern;
-  lock_fd_ = ::open((path_ + "/" + kLock).c_str(), O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (lock_fd_ < 0 || ::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+  // The lock file appears under its name already locked, so that no other worker's sweep can
+  // take a directory whose worker is alive for an abandoned one.
+  std::string unnamed = path_ + "/" + kLock + ".new";
+  lock_fd_ = ::open(unnamed.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (lock_fd_ < 0 || ::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0 ||
+      ::rename(unnamed.c_str(), (path_ + "/" + kLock).c_str()) != 0) {
     int err = errno;
     std::error_code ignored;
     fs::remove_all(path_, ignored);
@@ -55,7 +62,15 @@ int RemoveAbandonedScratchDirs(const std::string& parent) {
       continue;
     }
     int fd = ::open((it->path() / kLock).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) continue;  // being made right now, or not ours to judge
+    if (fd < 0) {
+      // Being made right now; or its worker died while making it, long ago.
+      if (::time(nullptr) - info.st_mtime > kUnlockedPatience) {
+        std::error_code ignored;
+        fs::remove_all(it->path(), ignored);
+        ++removed;
+      }
+      continue;
+    }
     bool abandoned = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
     ::close(fd);
     if (!abandoned) continue;

@@ -25,7 +25,8 @@ class ScratchDir {
 };
 
 // Removes the scratch directories in `parent` that belong to this user and whose worker is gone
-// (their lock is free). Returns how many. Never throws.
+// (their lock is free, or they never got their lock file and are an hour old). Returns how many.
+// Never throws.
 int RemoveAbandonedScratchDirs(const std::string& parent);
 
 }  // namespace minimr::runtime

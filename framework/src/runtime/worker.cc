@@ -79,6 +79,7 @@ class Worker::Impl {
   asio::signal_set signals_;
   asio::posix::stream_descriptor crash_pipe_;
   int crash_signal_ = 0;
+  int signalled_ = 0;  // SIGINT, SIGTERM or SIGHUP arrived
   std::shared_ptr<wire::Session> master_;
   std::string master_address_;
   std::string data_host_;
@@ -118,18 +119,21 @@ int Worker::Impl::Run() {
     const char* tmp = std::getenv("TMPDIR");
     options_.work_dir = tmp && *tmp ? tmp : "/tmp";
   }
+  // A signal stops the worker whenever it comes, while it still connects too.
+  signals_.async_wait([this](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    Log(std::string("stopping on SIG") + ::sigabbrev_np(signal));
+    signalled_ = signal;
+    if (master_) Stop(128 + signal);
+  });
   try {
     scratch_ = std::make_unique<ScratchDir>(options_.work_dir);
     Connect();
   } catch (const std::exception& e) {
     Log(e.what());
-    return 1;
+    scratch_.reset();
+    return signalled_ ? 128 + signalled_ : 1;
   }
-  signals_.async_wait([this](boost::system::error_code ec, int signal) {
-    if (ec) return;
-    Log(std::string("stopping on ") + ::sigabbrev_np(signal));
-    Stop(128 + signal);
-  });
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) == 0) {
     crash_pipe_.assign(pipe_fds[0]);
@@ -179,20 +183,24 @@ void Worker::Impl::Connect() {
                                                  });
                            });
     io_.restart();
-    io_.run_for(std::max<SteadyTime::duration>(deadline - SteadyTime::now(), std::chrono::milliseconds(1)));
+    while (!done && !signalled_ && SteadyTime::now() < deadline) {
+      io_.run_one_for(std::chrono::milliseconds(100));
+    }
     if (!done) {
       resolver.cancel();
       boost::system::error_code ignored;
       socket.close(ignored);
-      io_.restart();
-      io_.run();
+      while (!done) io_.run_one();
     }
+    if (signalled_) throw std::runtime_error("stopped while connecting to the master");
     if (done && !error) break;
     if (SteadyTime::now() > deadline) {
       throw std::runtime_error("cannot reach the master at " + master_address_ + ": " +
                                error.message());
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    io_.restart();
+    io_.run_for(std::chrono::milliseconds(200));  // a pause that still hears signals
+    if (signalled_) throw std::runtime_error("stopped while connecting to the master");
   }
   io_.restart();
   // Serve map output on the address this host reaches the master from.

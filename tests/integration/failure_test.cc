@@ -1,0 +1,241 @@
+// Jobs under fire: tasks that throw or crash, stalled and frozen workers, a master that dies,
+// and `minimr run` interrupted or killed. Real processes on loopback, faults injected on cue.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <thread>
+
+#include "tests/integration/harness.h"
+
+namespace minimr::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::seconds;
+
+// 200,000 digits of pi in two files, made once by the real command, and the pairs they hold.
+class Failures : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    data_ = new TempDir("failures-data");
+    Result r = Shell(Minimr() + " pi generate --digits 200000 --files 2 --out " +
+                     (data_->path() / "pi").string());
+    ASSERT_EQ(r.status, 0) << r.output;
+    std::string digits;
+    for (const char* name : {"pi200k.ascii.01of02", "pi200k.ascii.02of02"}) {
+      for (char c : ReadFile(data_->path() / "pi" / name)) {
+        if (c >= '0' && c <= '9') digits += c;
+      }
+    }
+    ASSERT_EQ(digits.size(), 200000u);
+    expected_ = new std::map<std::string, uint64_t>;
+    for (size_t i = 0; i + 2 <= digits.size(); ++i) (*expected_)[digits.substr(i, 2)]++;
+  }
+  static void TearDownTestSuite() {
+    delete data_;
+    delete expected_;
+  }
+
+  // A job file for the pairs in 16 KiB splits (14 map tasks), output in `out`.
+  std::string JobFile(const fs::path& dir, const fs::path& out, const std::string& extra = "") {
+    fs::path yaml = dir / "pi.yaml";
+    std::ofstream(yaml) << "job: pidigits\nparams: {n: 2}\ninput:\n  paths: "
+                        << (data_->path() / "pi").string()
+                        << "/pi*\n  split_size: 16KiB\nreduce: {tasks: 2}\noutput: {dir: "
+                        << out.string() << "}\n"
+                        << extra;
+    return yaml.string();
+  }
+
+  // `minimr run` with the environment's MINIMR_FAULTS and TMPDIR set for it.
+  Result Run(const std::string& yaml, const std::string& faults, const fs::path& tmp,
+             const std::string& overrides = "") {
+    return Shell("MINIMR_FAULTS='" + faults + "' TMPDIR=" + tmp.string() + " " + Minimr() +
+                 " run " + yaml + " " + overrides);
+  }
+
+  static TempDir* data_;
+  static std::map<std::string, uint64_t>* expected_;
+};
+TempDir* Failures::data_;
+std::map<std::string, uint64_t>* Failures::expected_;
+
+TEST_F(Failures, ATaskThatAlwaysThrowsFailsTheJobAfterItsAttemptsAndKeepsTheOldOutput) {
+  TempDir dir("throws");
+  fs::path out = dir.path() / "out";
+  std::string yaml = JobFile(dir.path(), out, "tasks: {max_attempts: 3}\n");
+  ASSERT_EQ(Run(yaml, "", dir.path()).status, 0);
+  auto before = ReadPartFiles(out.string());
+  std::string job_json = ReadFile(out / "job.json");
+
+  Result r = Run(yaml, "throw@reduce:1", dir.path());
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("reduce task 1 failed 3 times; its attempts:"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("attempt 2 on local worker"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("injected fault: this task always throws"), std::string::npos);
+  // The job had run every map and reduce 0 before it failed: the old output is untouched.
+  EXPECT_EQ(ReadPartFiles(out.string()), before);
+  EXPECT_EQ(ReadFile(out / "job.json"), job_json);
+  {
+    auto left = WaitForNoProcessesMentioning(dir.path().string(), seconds(10));
+    EXPECT_TRUE(left.empty()) << "left running:\n" << DescribeProcesses(left);
+  }
+  for (const auto& entry : fs::directory_iterator(dir.path())) {
+    EXPECT_EQ(entry.path().filename().string().find(".out.minimr-"), std::string::npos)
+        << "a staging directory was left behind: " << entry.path();
+  }
+}
+
+TEST_F(Failures, ATaskThatCrashesItsWorkerFailsTheJobWithTheSignal) {
+  TempDir dir("crashes");
+  Result r = Run(JobFile(dir.path(), dir.path() / "out"), "crash@map:3", dir.path());
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("map task 3 (pi200k.ascii.01of02, bytes 49152-65536) failed 4 times"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("the worker died of signal 11 (Segmentation fault)"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("started local worker 3 in its place"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir.path() / "out"));
+  {
+    auto left = WaitForNoProcessesMentioning(dir.path().string(), seconds(10));
+    EXPECT_TRUE(left.empty()) << "left running:\n" << DescribeProcesses(left);
+  }
+}
+
+TEST_F(Failures, AStalledWorkerDoesNotHoldTheJob) {
+  TempDir dir("stalled");
+  // Failure detection is too slow to help here: only speculation can finish the job soon.
+  TestCluster cluster(dir.path(), {"--worker-timeout", "10m"});
+  size_t stalling = cluster.AddWorker("stalling worker", "stall@map:*");
+  ASSERT_TRUE(cluster.WaitForRegistrations(1, seconds(30))) << cluster.MasterLog();
+  cluster.AddWorker("worker 2");
+  cluster.AddWorker("worker 3");
+  ASSERT_TRUE(cluster.WaitForRegistrations(3, seconds(30))) << cluster.MasterLog();
+  fs::path out = dir.path() / "out";
+  Result r = cluster.Submit(JobFile(dir.path(), out));
+  ASSERT_EQ(r.status, 0) << r.output << cluster.MasterLog();
+  EXPECT_EQ(ReadCounts(out.string()), *expected_);
+  std::string record = ReadFile(out / "job.json");
+  EXPECT_NE(record.find("\"speculative\": true"), std::string::npos) << record;
+  EXPECT_NE(record.find("\"outcome\": \"killed\""), std::string::npos) << record;
+  cluster.worker(stalling).Signal(SIGKILL);
+}
+
+TEST_F(Failures, AFrozenWorkerHoldingMapOutputDoesNotHangTheReduce) {
+  TempDir dir("frozen");
+  TestCluster cluster(dir.path(), {"--worker-timeout", "10m", "--fetch-timeout", "1s"});
+  size_t frozen = cluster.AddWorker("freezing worker", "stall-after-maps=1");
+  ASSERT_TRUE(cluster.WaitForRegistrations(1, seconds(30))) << cluster.MasterLog();
+  cluster.AddWorker("worker 2");
+  ASSERT_TRUE(cluster.WaitForRegistrations(2, seconds(30))) << cluster.MasterLog();
+  fs::path out = dir.path() / "out";
+  Result r = cluster.Submit(JobFile(dir.path(), out));
+  ASSERT_EQ(r.status, 0) << r.output << cluster.MasterLog();
+  EXPECT_EQ(ReadCounts(out.string()), *expected_);
+  std::string record = ReadFile(out / "job.json");
+  EXPECT_NE(record.find("its output could not be fetched"), std::string::npos) << record;
+  cluster.worker(frozen).Signal(SIGKILL);
+}
+
+TEST_F(Failures, WorkersExitWhenTheirMasterIsKilled) {
+  TempDir dir("master-killed");
+  TestCluster cluster(dir.path());
+  cluster.AddWorker("worker 1");
+  cluster.AddWorker("worker 2");
+  ASSERT_TRUE(cluster.WaitForRegistrations(2, seconds(30)));
+  cluster.master().Signal(SIGKILL);
+  EXPECT_TRUE(cluster.worker(0).WaitFor(seconds(30)));
+  EXPECT_TRUE(cluster.worker(1).WaitFor(seconds(30)));
+  {
+    auto left = WaitForNoProcessesMentioning(dir.path().string(), seconds(5));
+    EXPECT_TRUE(left.empty()) << "left running:\n" << DescribeProcesses(left);
+  }
+}
+
+TEST_F(Failures, WorkersExitWhenTheirMasterFallsSilent) {
+  TempDir dir("master-stopped");
+  TestCluster cluster(dir.path(), {"--heartbeat", "100ms", "--worker-timeout", "1s"});
+  cluster.AddWorker("worker 1");
+  ASSERT_TRUE(cluster.WaitForRegistrations(1, seconds(30)));
+  cluster.master().Signal(SIGSTOP);
+  EXPECT_TRUE(cluster.worker(0).WaitFor(seconds(30)));
+  EXPECT_NE(ReadFile(dir.path() / "worker-0.log").find("has been silent for"), std::string::npos);
+  cluster.master().Signal(SIGCONT);
+}
+
+TEST_F(Failures, AWorkerLeavesItsWorkDirectoryAndOnlyRemovesWhatItMade) {
+  TempDir dir("work-dir");
+  fs::path work = dir.path() / "work";
+  fs::create_directories(work / "src");
+  std::ofstream(work / "notes.txt") << "mine";
+  TestCluster cluster(dir.path());
+  launcher::ChildProcess worker({Minimr(), "worker", "--connection-file",
+                                 cluster.connection_file(), "--work-dir", work.string()},
+                                (dir.path() / "w.log").string());
+  ASSERT_TRUE(cluster.WaitForRegistrations(1, seconds(30)));
+  size_t entries = 0;
+  for (const auto& entry : fs::directory_iterator(work)) entries += entry.exists() ? 1 : 0;
+  EXPECT_EQ(entries, 3u) << "notes.txt, src/ and the worker's own scratch directory";
+  cluster.Stop();
+  ASSERT_TRUE(worker.WaitFor(seconds(20)));
+  EXPECT_EQ(ReadFile(work / "notes.txt"), "mine");
+  EXPECT_TRUE(fs::is_directory(work / "src"));
+  entries = 0;
+  for (const auto& entry : fs::directory_iterator(work)) entries += entry.exists() ? 1 : 0;
+  EXPECT_EQ(entries, 2u);
+}
+
+
+class InterruptedRun : public Failures, public ::testing::WithParamInterface<int> {};
+
+TEST_P(InterruptedRun, StopsTheClusterAndCommitsNothing) {
+  int signal = GetParam();
+  TempDir dir("interrupted");
+  fs::path out = dir.path() / "out";
+  std::string yaml = JobFile(dir.path(), out);
+  launcher::ChildProcess run({Minimr(), "run", yaml}, (dir.path() / "run.log").string(),
+                             {"TMPDIR=" + dir.path().string(), "MINIMR_FAULTS=delay=300ms@map:*"});
+  // The run directory is the only minimr-run-* in our TMPDIR; wait for the job to start.
+  fs::path master_log;
+  for (int i = 0; i < 3000 && master_log.empty(); ++i) {
+    for (const auto& entry : fs::directory_iterator(dir.path())) {
+      if (entry.path().filename().string().rfind("minimr-run-", 0) == 0) {
+        master_log = entry.path() / "master.log";
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_FALSE(master_log.empty());
+  ASSERT_TRUE(WaitForText(master_log, "job 1 started", seconds(30)));
+  run.Signal(signal);
+  ASSERT_TRUE(run.WaitFor(seconds(30)));
+  std::string log = ReadFile(dir.path() / "run.log");
+  if (signal != SIGKILL) {
+    EXPECT_EQ(run.Ending(), "exited with status " + std::to_string(128 + signal));
+    EXPECT_NE(log.find("interrupted by SIG"), std::string::npos) << log;
+    EXPECT_NE(log.find("the cluster is stopped"), std::string::npos) << log;
+    EXPECT_EQ(log.find("Interrupted system call"), std::string::npos) << log;
+  }
+  // Its master and workers go with it, the job commits nothing, and nothing is left beside it.
+  {
+    auto left = WaitForNoProcessesMentioning(dir.path().string(), seconds(30));
+    EXPECT_TRUE(left.empty()) << "left running:\n" << DescribeProcesses(left);
+  }
+  EXPECT_FALSE(fs::exists(out));
+  for (const auto& entry : fs::directory_iterator(dir.path())) {
+    EXPECT_EQ(entry.path().filename().string().find(".out.minimr-"), std::string::npos)
+        << "a staging directory was left behind: " << entry.path();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(BySignal, InterruptedRun,
+                         ::testing::Values(SIGINT, SIGTERM, SIGHUP, SIGKILL),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return std::string("SIG") + ::sigabbrev_np(info.param);
+                         });
+
+}  // namespace
+}  // namespace minimr::testing
