@@ -2,6 +2,7 @@
 // that tests can move time by hand instead of sleeping.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 
 namespace minimr::runtime {
@@ -21,14 +22,14 @@ class SteadyClock : public Clock {
   TimePoint Now() const override { return std::chrono::steady_clock::now(); }
 };
 
-// A clock that moves only when told: for tests.
+// A clock that moves only when told: for tests. Safe to advance from another thread.
 class ManualClock : public Clock {
  public:
-  TimePoint Now() const override { return now_; }
-  void Advance(Duration by) { now_ += by; }
+  TimePoint Now() const override { return TimePoint(Duration(ticks_.load())); }
+  void Advance(Duration by) { ticks_ += by.count(); }
 
  private:
-  TimePoint now_{};
+  std::atomic<Duration::rep> ticks_{0};
 };
 
 inline double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }

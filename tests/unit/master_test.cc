@@ -1,0 +1,85 @@
+// The master in this process, on loopback, with a clock the test moves: failure detection and
+// the no-worker rule decided by the Clock seam, without waiting for real time to pass.
+#include "framework/src/runtime/master.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "framework/src/wire/archive.h"
+#include "framework/src/wire/blocking_client.h"
+
+namespace minimr::runtime {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class MasterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    options_.key = wire::NewKey();
+    options_.clock = &clock_;
+    options_.worker_timeout = seconds(10);
+    options_.tick = milliseconds(10);
+    master_ = std::make_unique<Master>(io_, options_);
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  void TearDown() override {
+    boost::asio::post(io_, [this] { master_->Stop(); });
+    thread_.join();
+  }
+
+  // A fake worker: registers, then stays silent unless told otherwise.
+  std::unique_ptr<wire::BlockingClient> Register() {
+    auto client = std::make_unique<wire::BlockingClient>("127.0.0.1", master_->port(),
+                                                         options_.key, seconds(30));
+    client->Send(wire::MessageType::kRegisterWorker,
+                 wire::Encode(wire::RegisterWorker{"127.0.0.1", 1, 1, "fake worker"}));
+    wire::MessageType type;
+    std::string body;
+    client->Receive(&type, &body);
+    EXPECT_EQ(type, wire::MessageType::kRegistered);
+    return client;
+  }
+
+  ManualClock clock_;
+  MasterOptions options_;
+  boost::asio::io_context io_;
+  std::unique_ptr<Master> master_;
+  std::thread thread_;
+};
+
+TEST_F(MasterTest, ASilentWorkerIsDroppedOnceTheClockPassesTheTimeout) {
+  auto worker = Register();
+  clock_.Advance(seconds(9));
+  // Still there: a heartbeat is answered.
+  worker->Send(wire::MessageType::kHeartbeat, wire::Encode(wire::Heartbeat{0}));
+  wire::MessageType type;
+  std::string body;
+  worker->Receive(&type, &body);
+  EXPECT_EQ(type, wire::MessageType::kHeartbeat);
+  clock_.Advance(seconds(10) + milliseconds(1));
+  // Taken for dead: the master hangs up (rather than the client's own 30 s deadline passing).
+  try {
+    worker->Receive(&type, &body);
+    ADD_FAILURE() << "the master kept a worker silent past its timeout";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("connection closed by peer"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST_F(MasterTest, AHeartbeatKeepsAWorkerAlive) {
+  auto worker = Register();
+  for (int i = 0; i < 5; ++i) {
+    clock_.Advance(seconds(6));
+    worker->Send(wire::MessageType::kHeartbeat, wire::Encode(wire::Heartbeat{0}));
+    wire::MessageType type;
+    std::string body;
+    ASSERT_NO_THROW(worker->Receive(&type, &body)) << "after " << 6 * (i + 1) << " s";
+  }
+}
+
+}  // namespace
+}  // namespace minimr::runtime
