@@ -17,6 +17,9 @@ struct WorkerLaunch {
   std::string log_dir;          // one log file per worker goes here
   std::string work_dir;         // where workers make their scratch directories ("": $TMPDIR)
   int max_replacements = 0;     // how many dead workers may be replaced over the cluster's life
+  // A local worker stopped (SIGSTOP) this long is killed and replaced: the master has given up
+  // on it by then (its worker timeout).
+  std::chrono::milliseconds stall_timeout{std::chrono::seconds(10)};
 };
 
 class Launcher {
@@ -34,9 +37,15 @@ class Launcher {
   virtual std::vector<std::string> ReplaceDead() = 0;
   // Waits up to `grace` for the workers to exit (after the master told them to), then kills them.
   virtual void Stop(std::chrono::milliseconds grace) = 0;
+  // A reason the workers will never serve (queued too long, deleted from outside, refused), for
+  // the user; "" while all is well.
+  virtual std::string Problem() { return ""; }
+  // Where the workers are, for messages: "sge job 12 (tasks 1-4), logs in DIR".
+  virtual std::string Describe() { return ""; }
 };
 
-// "local"; throws std::runtime_error naming the known launchers for any other name.
-std::unique_ptr<Launcher> MakeLauncher(const std::string& name);
+struct ClusterProfile;
+// The profile's launcher ("local" or "sge").
+std::unique_ptr<Launcher> MakeLauncher(const ClusterProfile& profile);
 
 }  // namespace minimr::launcher

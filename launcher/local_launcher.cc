@@ -2,6 +2,9 @@
 
 #include <signal.h>
 
+#include <fstream>
+#include <iterator>
+
 namespace minimr::launcher {
 
 void LocalLauncher::Start(const WorkerLaunch& launch) {
@@ -37,8 +40,36 @@ std::string LocalLauncher::Endings() {
   return text;
 }
 
+namespace {
+
+// Whether the process is stopped (SIGSTOP, or a debugger): state T in /proc/PID/stat.
+bool Stopped(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  size_t paren = text.rfind(')');
+  return paren != std::string::npos && paren + 2 < text.size() &&
+         (text[paren + 2] == 'T' || text[paren + 2] == 't');
+}
+
+}  // namespace
+
 std::vector<std::string> LocalLauncher::ReplaceDead() {
   std::vector<std::string> lines;
+  // A frozen worker is dead to the master after its timeout; end it, so it can be replaced.
+  auto now = std::chrono::steady_clock::now();
+  for (auto& worker : workers_) {
+    if (!worker.process.Running() || !Stopped(worker.process.pid())) {
+      worker.stopped_since = {};
+      continue;
+    }
+    if (worker.stopped_since == std::chrono::steady_clock::time_point{}) worker.stopped_since = now;
+    if (now - worker.stopped_since > launch_.stall_timeout) {
+      lines.push_back(worker.name + " has been stopped for " +
+                      std::to_string(launch_.stall_timeout.count() / 1000) + " s; killing it");
+      worker.process.Signal(SIGKILL);
+      worker.process.WaitFor(std::chrono::seconds(5));
+    }
+  }
   for (size_t i = 0; i < workers_.size(); ++i) {
     if (workers_[i].replaced || workers_[i].process.Running() ||
         workers_[i].process.ExitedCleanly()) {
@@ -62,12 +93,21 @@ void LocalLauncher::Stop(std::chrono::milliseconds grace) {
         deadline - std::chrono::steady_clock::now());
     if (!worker.process.WaitFor(std::max(left, std::chrono::milliseconds(0)))) {
       worker.process.Signal(SIGTERM);
+      worker.process.Signal(SIGCONT);  // a stopped worker must run to hear it
     }
   }
   for (auto& worker : workers_) {
     if (!worker.process.WaitFor(std::chrono::seconds(2))) worker.process.Signal(SIGKILL);
     worker.process.WaitFor(std::chrono::seconds(2));
   }
+}
+
+}  // namespace minimr::launcher
+
+namespace minimr::launcher {
+
+std::string LocalLauncher::Describe() {
+  return std::to_string(launch_.workers) + " local worker processes, logs in " + launch_.log_dir;
 }
 
 }  // namespace minimr::launcher

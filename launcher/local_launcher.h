@@ -15,12 +15,14 @@ class LocalLauncher : public Launcher {
   std::string Endings() override;
   std::vector<std::string> ReplaceDead() override;
   void Stop(std::chrono::milliseconds grace) override;
+  std::string Describe() override;
 
  private:
   struct Worker {
     ChildProcess process;
     std::string name, log;
     bool replaced = false;
+    std::chrono::steady_clock::time_point stopped_since{};  // while stopped (state T)
   };
   void StartOne();
 

@@ -9,7 +9,9 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
+#include <cstdio>
 #include <stdexcept>
 #include <thread>
 
@@ -19,6 +21,19 @@ namespace minimr::launcher {
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& log_path,
                            const std::vector<std::string>& env) {
+  Spawn(argv, log_path, env, /*detached=*/false);
+}
+
+ChildProcess ChildProcess::Detached(const std::vector<std::string>& argv,
+                                    const std::string& log_path) {
+  ChildProcess child;
+  child.Spawn(argv, log_path, {}, /*detached=*/true);
+  return child;
+}
+
+void ChildProcess::Spawn(const std::vector<std::string>& argv, const std::string& log_path,
+                         const std::vector<std::string>& env, bool detached) {
+  detached_ = detached;
   // Everything the child needs is made before fork(): after it, only async-signal-safe calls.
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -42,9 +57,13 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::stri
   if (pid_ == 0) {
     // Its own process group: a Ctrl-C at the terminal reaches the parent only, which stops the
     // children in order rather than having them all die mid-write.
-    ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) ::_exit(127);  // the parent is already gone
+    if (detached) {
+      ::setsid();
+    } else {
+      ::setpgid(0, 0);
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (::getppid() != parent) ::_exit(127);  // the parent is already gone
+    }
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -84,12 +103,12 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::stri
 }
 
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept
-    : pid_(other.pid_), exited_(other.exited_), status_(other.status_) {
+    : pid_(other.pid_), exited_(other.exited_), detached_(other.detached_), status_(other.status_) {
   other.pid_ = -1;
 }
 
 ChildProcess::~ChildProcess() {
-  if (pid_ > 0 && Running()) {
+  if (pid_ > 0 && !detached_ && Running()) {
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, &status_, 0);
   }
@@ -128,6 +147,70 @@ std::string ChildProcess::Ending() const {
 
 bool ChildProcess::ExitedCleanly() const {
   return exited_ && WIFEXITED(status_) && WEXITSTATUS(status_) == 0;
+}
+
+std::string FindInPath(const std::string& name) {
+  if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0 ? name : "";
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  for (size_t begin = 0; begin <= dirs.size();) {
+    size_t colon = dirs.find(':', begin);
+    std::string dir = dirs.substr(begin, colon == std::string::npos ? colon : colon - begin);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    if (colon == std::string::npos) break;
+    begin = colon + 1;
+  }
+  return "";
+}
+
+CommandResult RunCommand(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+  CommandResult result;
+  std::string program = argv.empty() ? "" : FindInPath(argv[0]);
+  if (program.empty()) {
+    result.output = (argv.empty() ? std::string("(nothing)") : argv[0]) + ": command not found";
+    return result;
+  }
+  char log[] = "/tmp/minimr-command-XXXXXX";
+  int fd = ::mkstemp(log);
+  if (fd < 0) {
+    result.output = std::string("cannot make a temporary file: ") + std::strerror(errno);
+    return result;
+  }
+  ::close(fd);
+  std::vector<std::string> args = argv;
+  args[0] = program;
+  try {
+    ChildProcess child(args, log);
+    bool ended = child.WaitFor(timeout);
+    if (!ended) {
+      child.Signal(SIGKILL);
+      child.WaitFor(std::chrono::seconds(5));
+    }
+    std::string ending = child.Ending();
+    FILE* in = std::fopen(log, "r");
+    if (in) {
+      char buf[4096];
+      size_t n;
+      while ((n = std::fread(buf, 1, sizeof buf, in)) > 0) result.output.append(buf, n);
+      std::fclose(in);
+    }
+    if (!ended) {
+      result.output += "\n(" + argv[0] + " did not finish within " +
+                       std::to_string(timeout.count() / 1000) + " s)";
+    } else if (child.ExitedCleanly()) {
+      result.status = 0;
+    } else if (ending.rfind("exited with status ", 0) == 0) {
+      result.status = std::stoi(ending.substr(19));
+    } else {
+      result.status = 128;
+      result.output += "\n(" + argv[0] + " " + ending + ")";
+    }
+  } catch (const std::exception& e) {
+    result.output = e.what();
+  }
+  ::unlink(log);
+  return result;
 }
 
 std::string SelfExecutable() {

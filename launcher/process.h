@@ -19,6 +19,9 @@ class ChildProcess {
   // std::runtime_error naming the program if it cannot be started.
   ChildProcess(const std::vector<std::string>& argv, const std::string& log_path,
                const std::vector<std::string>& env = {});
+  // A process that outlives this one (a cluster's supervisor): a session of its own, no
+  // PR_SET_PDEATHSIG, and not killed when the object goes.
+  static ChildProcess Detached(const std::vector<std::string>& argv, const std::string& log_path);
   ChildProcess(ChildProcess&& other) noexcept;
   ChildProcess& operator=(ChildProcess&&) = delete;
   // Kills and reaps the process if it still runs.
@@ -36,10 +39,27 @@ class ChildProcess {
   bool ExitedCleanly() const;
 
  private:
+  ChildProcess() = default;
+  void Spawn(const std::vector<std::string>& argv, const std::string& log_path,
+             const std::vector<std::string>& env, bool detached);
+
   pid_t pid_ = -1;
   bool exited_ = false;
+  bool detached_ = false;
   int status_ = 0;
 };
+
+// A command run to its end, its stdout and stderr together.
+struct CommandResult {
+  int status = -1;  // exit status, or 128 + signal; -1 if it could not start or timed out
+  std::string output;
+};
+// Runs argv (argv[0] a path, or a name looked up in PATH) with stdin from /dev/null, waiting up
+// to `timeout`; kills it after that. Never throws: a command that cannot start gives status -1
+// and says why in `output`.
+CommandResult RunCommand(const std::vector<std::string>& argv, std::chrono::milliseconds timeout);
+// The full path of `name` found in PATH, or "" if it is not there.
+std::string FindInPath(const std::string& name);
 
 // The path of the running executable (so it can start more of itself).
 std::string SelfExecutable();

@@ -105,6 +105,32 @@ TEST_F(Failures, ATaskThatCrashesItsWorkerFailsTheJobWithTheSignal) {
   }
 }
 
+TEST_F(Failures, AMasterOutlivesAJobWhoseTaskCrashesEveryWorker) {
+  TempDir dir("crash-storm");
+  TestCluster cluster(dir.path());
+  for (int i = 0; i < 5; ++i) cluster.AddWorker("crashing " + std::to_string(i), "crash@map:0");
+  ASSERT_TRUE(cluster.WaitForRegistrations(5, seconds(30)));
+  Result bad = cluster.Submit(JobFile(dir.path(), dir.path() / "bad"));
+  EXPECT_EQ(bad.status, 1) << bad.output;
+  EXPECT_NE(bad.output.find("failed 4 times"), std::string::npos) << bad.output;
+  // The master serves the next job as if nothing had happened.
+  cluster.AddWorker("healthy");
+  Result good = cluster.Submit(JobFile(dir.path(), dir.path() / "good"));
+  ASSERT_EQ(good.status, 0) << good.output << cluster.MasterLog();
+  EXPECT_EQ(ReadCounts((dir.path() / "good").string()), *expected_);
+  EXPECT_TRUE(cluster.master().Running()) << cluster.MasterLog();
+}
+
+TEST_F(Failures, ASecondMasterDoesNotTakeOverALiveConnectionFile) {
+  TempDir dir("two-masters");
+  TestCluster cluster(dir.path());
+  Result second = Shell(Minimr() + " master --connection-file " + cluster.connection_file());
+  EXPECT_EQ(second.status, 1) << second.output;
+  EXPECT_NE(second.output.find("belongs to a master that is running"), std::string::npos);
+  cluster.AddWorker("worker");
+  EXPECT_TRUE(cluster.WaitForRegistrations(1, seconds(30))) << "the first master's file is intact";
+}
+
 TEST_F(Failures, AStalledWorkerDoesNotHoldTheJob) {
   TempDir dir("stalled");
   // Failure detection is too slow to help here: only speculation can finish the job soon.
@@ -138,6 +164,19 @@ TEST_F(Failures, AFrozenWorkerHoldingMapOutputDoesNotHangTheReduce) {
   std::string record = ReadFile(out / "job.json");
   EXPECT_NE(record.find("its output could not be fetched"), std::string::npos) << record;
   cluster.worker(frozen).Signal(SIGKILL);
+}
+
+TEST_F(Failures, RunReplacesAFrozenWorker) {
+  TempDir dir("frozen-run");
+  // One worker, which stops itself (SIGSTOP) at the first task: only a replacement can finish.
+  Result r = Run(JobFile(dir.path(), dir.path() / "out",
+                         "cluster: {workers: 1, heartbeat_interval: 200ms, worker_timeout: 1s}\n"),
+                 "stall@map:0#0", dir.path());
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("has been stopped for 1 s; killing it"), std::string::npos) << r.output;
+  EXPECT_EQ(ReadCounts((dir.path() / "out").string()), *expected_);
+  auto left = WaitForNoProcessesMentioning(dir.path().string(), seconds(10));
+  EXPECT_TRUE(left.empty()) << DescribeProcesses(left);
 }
 
 TEST_F(Failures, WorkersExitWhenTheirMasterIsKilled) {

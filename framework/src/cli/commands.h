@@ -9,5 +9,6 @@ int SubmitCommand(int argc, char** argv);
 int MasterCommand(int argc, char** argv);
 int WorkerCommand(int argc, char** argv);
 int ReportCommand(int argc, char** argv);
+int ClusterCommand(int argc, char** argv);
 
 }  // namespace minimr::cli

@@ -87,10 +87,6 @@ wire::JobSubmission PrepareSubmission(const config::JobConfig& config) {
     throw config::ConfigError(config.source + ": plugin: loading jobs from shared libraries is "
                               "not built yet; use a built-in job (pidigits, wordcount)");
   }
-  if (config.launcher != "local") {
-    throw config::ConfigError(config.source + ": cluster.launcher: '" + config.launcher +
-                              "' is not built yet; use 'local'");
-  }
   const JobDefinition& job = GetJob(config.job);
   try {
     ResolveParams(config.job, job, config.params);

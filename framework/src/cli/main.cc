@@ -11,9 +11,11 @@ namespace {
 constexpr const char* kUsage = R"(usage: minimr <command> [options]
 
   run JOB.yaml [-D key=value]...     run a job on an embedded local cluster (master + workers)
-  submit JOB.yaml [-D key=value]...  run a job on a running cluster (see master, worker)
+  submit JOB.yaml [-D key=value]...  run a job on a running cluster (--profile P, or see master)
   master [--host H] [--port P]       start a master; writes the cluster's connection file
   worker [--master HOST:PORT]        start a worker for a running master
+  cluster start|status|stop --profile P
+                                     a cluster that lives across jobs (local, or Grid Engine)
   report OUTDIR                      render a finished job's report again
   pi generate --digits N --files K --out DIR
                                      compute digits of pi into Kanada-layout files
@@ -38,6 +40,7 @@ int main(int argc, char** argv) {
   if (command == "master") return MasterCommand(sub_argc, sub_argv);
   if (command == "worker") return WorkerCommand(sub_argc, sub_argv);
   if (command == "report") return ReportCommand(sub_argc, sub_argv);
+  if (command == "cluster") return ClusterCommand(sub_argc, sub_argv);
   if (command == "pi" && argc >= 3 && std::string(argv[2]) == "generate") {
     return minimr::pidigits::PiGenerateCommand(argc - 2, argv + 2);
   }

@@ -7,6 +7,7 @@
 #include "framework/src/config/duration.h"
 #include "framework/src/runtime/master.h"
 #include "framework/src/util/command_line.h"
+#include "framework/src/wire/blocking_client.h"
 #include "framework/src/wire/connection_file.h"
 
 namespace minimr::cli {
@@ -66,6 +67,22 @@ int MasterCommand(int argc, char** argv) {
       std::cerr << "minimr master: --worker-timeout must be longer than --heartbeat\n";
       return 2;
     }
+    // One connection file per cluster: never take over the file of a master that still answers.
+    if (std::filesystem::exists(path)) {
+      bool live = false;
+      try {
+        wire::ConnectionInfo other = wire::ReadConnectionFile(path);
+        wire::BlockingClient probe(other.host, other.port, other.key, std::chrono::seconds(3));
+        live = true;
+      } catch (const std::exception&) {
+      }
+      if (live) {
+        std::cerr << "minimr master: " << path
+                  << " belongs to a master that is running; stop it first, or give this one "
+                     "its own --connection-file\n";
+        return 1;
+      }
+    }
     runtime::Master master(io, master_options);
 
     wire::ConnectionInfo info;
@@ -91,7 +108,12 @@ int MasterCommand(int argc, char** argv) {
       master.Stop();
     });
     io.run();
-    std::remove(path.c_str());
+    // Remove the connection file only if it is still ours.
+    try {
+      wire::ConnectionInfo now = wire::ReadConnectionFile(path);
+      if (now.port == info.port && now.key == info.key) std::remove(path.c_str());
+    } catch (const std::exception&) {
+    }
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "minimr master: " << e.what() << std::endl;

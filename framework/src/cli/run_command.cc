@@ -14,6 +14,7 @@
 #include "framework/src/runtime/job_output.h"
 #include "framework/src/runtime/scratch_dir.h"
 #include "framework/src/wire/connection_file.h"
+#include "launcher/cluster_profile.h"
 #include "launcher/launcher.h"
 #include "launcher/process.h"
 
@@ -47,13 +48,15 @@ std::string TailOf(const std::string& path, size_t max_lines) {
   return text;
 }
 
-// A directory for the cluster's connection file and logs, removed unless kept.
+// A directory for the cluster's connection file and logs (in `parent`, or $TMPDIR), removed
+// unless kept.
 struct RunDir {
   std::string path;
   bool keep = false;
-  RunDir() {
+  explicit RunDir(const std::string& parent) {
     const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/minimr-run-XXXXXX";
+    std::string pattern = (!parent.empty() ? parent : std::string(tmp && *tmp ? tmp : "/tmp")) +
+                          "/minimr-run-XXXXXX";
     if (!::mkdtemp(pattern.data())) throw std::runtime_error("cannot create " + pattern);
     path = pattern;
   }
@@ -93,17 +96,28 @@ int RunCommand(int argc, char** argv) {
 
   int status = 1;
   try {
-    RunDir run_dir;
+    // Grid Engine's workers read the connection file and write their logs in the profile's
+    // shared directory; this run gets a directory of its own there.
+    launcher::ClusterProfile profile = launcher::DefaultClusterProfile(config.launcher);
+    profile.workers = config.workers;
+    std::string parent;
+    if (profile.launcher == "sge") {
+      std::filesystem::create_directories(profile.shared_dir);
+      parent = profile.shared_dir;
+    }
+    RunDir run_dir(parent);
+    profile.shared_dir = run_dir.path;
     std::string connection_file = run_dir.path + "/connection.json";
     std::string self = launcher::SelfExecutable();
-    auto workers = launcher::MakeLauncher(config.launcher);
-
-    launcher::ChildProcess master(
-        {self, "master", "--host", "127.0.0.1", "--connection-file", connection_file,
-         "--heartbeat", config::FormatDuration(config.heartbeat_interval), "--worker-timeout",
-         config::FormatDuration(config.worker_timeout), "--fetch-timeout",
-         config::FormatDuration(config.fetch_timeout)},
-        run_dir.path + "/master.log");
+    auto workers = launcher::MakeLauncher(profile);
+    std::vector<std::string> master_args = {
+        self, "master", "--connection-file", connection_file, "--heartbeat",
+        config::FormatDuration(config.heartbeat_interval), "--worker-timeout",
+        config::FormatDuration(config.worker_timeout), "--fetch-timeout",
+        config::FormatDuration(config.fetch_timeout)};
+    // Local workers reach the master on loopback; Grid Engine's, on any host, by its name.
+    master_args.insert(master_args.end(), {"--host", profile.launcher == "sge" ? "0.0.0.0" : "127.0.0.1"});
+    launcher::ChildProcess master(master_args, run_dir.path + "/master.log");
     // The master writes the connection file once it listens.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (!fs::exists(connection_file)) {
@@ -123,6 +137,7 @@ int RunCommand(int argc, char** argv) {
     launch.log_dir = run_dir.path;
     launch.work_dir = run_dir.path;
     launch.max_replacements = 2 * config.workers + config.max_attempts;
+    launch.stall_timeout = config.worker_timeout;
     workers->Start(launch);
 
     try {
@@ -134,6 +149,9 @@ int RunCommand(int argc, char** argv) {
         for (const std::string& line : workers->ReplaceDead()) {
           std::cerr << "\nminimr run: " << line << std::endl;
         }
+        if (std::string problem = workers->Problem(); !problem.empty()) {
+          throw std::runtime_error(problem);
+        }
         if (workers->Running() == 0) {
           throw std::runtime_error("every worker has exited:\n" + workers->Endings());
         }
@@ -144,6 +162,7 @@ int RunCommand(int argc, char** argv) {
       status = g_signal ? 128 + g_signal : 1;
     }
     master.Signal(SIGTERM);
+    master.Signal(SIGCONT);  // a stopped master must run to hear it
     if (!master.WaitFor(std::chrono::seconds(10))) master.Signal(SIGKILL);
     master.WaitFor(std::chrono::seconds(2));
     workers->Stop(std::chrono::seconds(10));
@@ -151,8 +170,12 @@ int RunCommand(int argc, char** argv) {
     // A master that was killed could not remove its staging directory.
     runtime::RemoveAbandonedStagingDirs(config.output_dir, master.pid());
     if (g_signal) {
-      std::cerr << "minimr run: the cluster is stopped; " << config.output_dir
-                << " was left as it was" << std::endl;
+      std::cerr << "minimr run: the cluster is stopped; "
+                << (status == 0 ? "the job had finished before the interrupt, its output is "
+                                  "complete in " + config.output_dir
+                                : config.output_dir + " was left as it was")
+                << std::endl;
+      status = 128 + g_signal;
     }
     if (status != 0) {
       run_dir.keep = true;

@@ -3,6 +3,7 @@
 #include "framework/src/cli/commands.h"
 #include "framework/src/cli/job_session.h"
 #include "framework/src/wire/connection_file.h"
+#include "launcher/cluster_profile.h"
 
 namespace minimr::cli {
 
@@ -12,13 +13,22 @@ int SubmitCommand(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
-      std::cout << "usage: minimr submit [--connection-file F] JOB.yaml [-D key=value]...\n\n"
-                   "Runs a job on the running cluster whose connection file is F (default "
+      std::cout << "usage: minimr submit [--connection-file F | --profile P] JOB.yaml "
+                   "[-D key=value]...\n\n"
+                   "Runs a job on a running cluster: the one started with `minimr cluster start "
+                   "--profile P`,\nor the one whose connection file is F (default "
                 << connection_file << ").\n";
       return 0;
     }
     if (arg == "--connection-file" && i + 1 < argc) {
       connection_file = argv[++i];
+    } else if (arg == "--profile" && i + 1 < argc) {
+      try {
+        connection_file = launcher::LoadClusterProfile(argv[++i]).shared_dir + "/connection.json";
+      } catch (const std::exception& e) {
+        std::cerr << "minimr submit: " << e.what() << "\n";
+        return 2;
+      }
     } else {
       rest.push_back(argv[i]);
     }

@@ -23,7 +23,10 @@ int WorkerCommand(int argc, char** argv) {
       "where to make the worker's private scratch directory for map output (default: $TMPDIR)")(
       "name", po::value<std::string>(), "how the worker is named in logs")(
       "faults", po::value<std::string>(),
-      "faults to inject, for tests (default: $MINIMR_FAULTS; see runtime/fault_injection.h)");
+      "faults to inject, for tests (default: $MINIMR_FAULTS; see runtime/fault_injection.h)")(
+      "run-time-limit", po::value<int64_t>()->default_value(0),
+      "seconds this worker may run (its batch job's limit); it takes no task it cannot finish "
+      "in time, then leaves in good order (0: no limit)");
   po::variables_map vm;
   if (auto status = ParseCommandLine(argc, argv, options, "minimr worker", &vm)) return *status;
   try {
@@ -51,6 +54,11 @@ int WorkerCommand(int argc, char** argv) {
     worker_options.key = info.key;
     if (vm.count("work-dir")) worker_options.work_dir = vm["work-dir"].as<std::string>();
     if (vm.count("name")) worker_options.name = vm["name"].as<std::string>();
+    worker_options.run_time_limit = vm["run-time-limit"].as<int64_t>();
+    if (worker_options.run_time_limit < 0) {
+      std::cerr << "minimr worker: --run-time-limit must be 0 or more seconds\n";
+      return 2;
+    }
     if (vm.count("faults")) {
       worker_options.faults = vm["faults"].as<std::string>();
     } else if (const char* faults = std::getenv("MINIMR_FAULTS")) {

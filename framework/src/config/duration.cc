@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <cstdint>
-#include <limits>
 
 namespace minimr::config {
 
@@ -17,7 +16,8 @@ std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   if (unit == "m") factor = 60 * 1000;
   if (unit == "h") factor = 3600 * 1000;
   if (factor == 0) return std::nullopt;
-  constexpr uint64_t kMax = std::numeric_limits<int64_t>::max() / 2;
+  // Nothing minimr waits for is longer than a year; more is a mistake (and would overflow).
+  constexpr uint64_t kMax = uint64_t{366} * 24 * 3600 * 1000;
   if (count > kMax / factor) return std::nullopt;
   return std::chrono::milliseconds(static_cast<int64_t>(count * factor));
 }

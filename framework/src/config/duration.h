@@ -9,7 +9,7 @@
 namespace minimr::config {
 
 // A whole number followed by a unit: ms, s, m or h. Returns std::nullopt for anything else
-// ("10", "1.5s", "-1s", "10 s") and for values that do not fit in milliseconds.
+// ("10", "1.5s", "-1s", "10 s") and for more than a year.
 std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text);
 
 // "250ms", "10s", "2m" (the largest unit that keeps the figure whole).

@@ -28,7 +28,7 @@ FaultPlan FaultPlan::Parse(const std::string& spec) {
   FaultPlan plan;
   size_t begin = 0;
   while (begin <= spec.size()) {
-    size_t comma = spec.find(',', begin);
+    size_t comma = spec.find_first_of(",;", begin);
     std::string item = spec.substr(begin, comma == std::string::npos ? comma : comma - begin);
     begin = comma == std::string::npos ? spec.size() + 1 : comma + 1;
     if (item.empty()) continue;

@@ -1,5 +1,6 @@
 // Faults a worker injects into itself on cue, for tests of failure handling. A worker reads its
-// plan from MINIMR_FAULTS (or `minimr worker --faults`): a comma-separated list of
+// plan from MINIMR_FAULTS (or `minimr worker --faults`): a list of these, separated by commas or
+// semicolons (qsub -v splits its argument at commas):
 //   throw@map:3          map task 3 throws on every attempt ('*': every task; '#0': attempt 0 only)
 //   crash@reduce:*       the task crashes its worker (SIGSEGV in the task's code)
 //   stall@map:*#0        the worker stops itself (SIGSTOP) as the task starts

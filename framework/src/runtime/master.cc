@@ -88,6 +88,7 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   // Progress, for the client; Result() adds the totals of the counters.
   wire::JobStatus Status(const ActiveJob& job) const;
   wire::JobStatus Result(const ActiveJob& job, bool ok, const std::string& error) const;
+  wire::ClusterInfo Info() const;
   void Tick();
 
   MasterOptions options_;
@@ -139,6 +140,10 @@ void Master::Impl::OnFrame(const std::shared_ptr<wire::Session>& session, Peer& 
                            MessageType type, std::string_view body) {
   if (peer.kind == Peer::Kind::kUnknown) {
     if (type == MessageType::kRegisterWorker) return RegisterWorker(session, peer, body);
+    if (type == MessageType::kClusterStatus) {
+      session->SendMessage(MessageType::kClusterInfo, Info());
+      return session->CloseAfterSending();
+    }
     if (type == MessageType::kSubmitJob) {
       peer.kind = Peer::Kind::kClient;
       return Submit(session, body);
@@ -169,6 +174,21 @@ void Master::Impl::OnFrame(const std::shared_ptr<wire::Session>& session, Peer& 
       OnReport(peer.worker_id, report);
       // A worker that crashed says so last, and dies once the connection is closed.
       if (report.worker_dying) session->Close();
+      break;
+    }
+    case MessageType::kWorkerLeaving: {
+      wire::WorkerLeaving leaving;
+      wire::Decode(body, leaving);
+      Log("worker " + std::to_string(peer.worker_id) + " (" + worker->name + ") is leaving: " +
+          leaving.reason + "; its work runs again elsewhere");
+      registry_.Remove(peer.worker_id, clock_.Now());
+      sessions_.erase(peer.worker_id);
+      if (ActiveJob* job = Running()) {
+        job->scheduler->WorkerLost(peer.worker_id, leaving.reason, clock_.Now(),
+                                   /*handed_back=*/true);
+        CheckJob();
+      }
+      session->CloseAfterSending();
       break;
     }
     default:
@@ -399,6 +419,25 @@ wire::JobStatus Master::Impl::Result(const ActiveJob& job, bool ok,
     result.counters.insert(counters.values().begin(), counters.values().end());
   }
   return result;
+}
+
+wire::ClusterInfo Master::Impl::Info() const {
+  wire::ClusterInfo info;
+  info.jobs_queued = static_cast<int32_t>(jobs_.size());
+  std::map<int, std::string> doing;
+  if (!jobs_.empty() && jobs_.front()->scheduler) {
+    for (const auto& [task, worker] : jobs_.front()->scheduler->Running()) {
+      doing[worker] = "job " + std::to_string(jobs_.front()->id) + " " +
+                      (task.first ? "map" : "reduce") + " task " + std::to_string(task.second);
+    }
+  }
+  TimePoint now = clock_.Now();
+  for (const auto& [id, worker] : registry_.workers()) {
+    info.workers.push_back({id, worker.name, worker.host,
+                            doing.count(id) ? doing[id] : std::string("idle"),
+                            Seconds(now - worker.last_seen)});
+  }
+  return info;
 }
 
 void Master::Impl::Tick() {

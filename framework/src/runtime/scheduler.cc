@@ -4,6 +4,10 @@
 
 namespace minimr::runtime {
 
+namespace {
+std::string Times(int n) { return std::to_string(n) + (n == 1 ? " time" : " times"); }
+}  // namespace
+
 const char* OutcomeName(AttemptRecord::Outcome outcome) {
   switch (outcome) {
     case AttemptRecord::Outcome::kRunning:
@@ -203,8 +207,8 @@ Completion JobScheduler::Complete(int worker, const wire::TaskReport& report, Ti
       }
       MarkWaiting(true, lost.map_task);
       if (++map.failures >= spec_.options.max_attempts) {
-        error_ = Describe(true, lost.map_task) + " failed " + std::to_string(map.failures) +
-                 " times; its attempts:\n" + History(true, lost.map_task);
+        error_ = Describe(true, lost.map_task) + " failed " + Times(map.failures) +
+                 "; its attempts:\n" + History(true, lost.map_task);
         return completion;
       }
     }
@@ -219,8 +223,8 @@ void JobScheduler::AttemptFailed(bool is_map, int index, int worker) {
   Task& t = TaskOf(is_map, index);
   ++failures_on_worker_[worker];
   if (++t.failures >= spec_.options.max_attempts) {
-    error_ = Describe(is_map, index) + " failed " + std::to_string(t.failures) +
-             " times; its attempts:\n" + History(is_map, index);
+    error_ = Describe(is_map, index) + " failed " + Times(t.failures) + "; its attempts:\n" +
+             History(is_map, index);
     return;
   }
   if (t.running.empty()) MarkWaiting(is_map, index);
@@ -248,7 +252,8 @@ void JobScheduler::MarkWaiting(bool is_map, int index) {
   if (task.state == State::kWaiting) (is_map ? waiting_maps_ : waiting_reduces_).insert(index);
 }
 
-void JobScheduler::WorkerLost(int worker, const std::string& reason, TimePoint now) {
+void JobScheduler::WorkerLost(int worker, const std::string& reason, TimePoint now,
+                              bool handed_back) {
   std::string name = workers_.count(worker) ? workers_[worker].name : "a worker";
   workers_.erase(worker);
   if (failed() || done()) return;
@@ -263,8 +268,13 @@ void JobScheduler::WorkerLost(int worker, const std::string& reason, TimePoint n
         AttemptRecord& record = records_[it->record];
         record.outcome = AttemptRecord::Outcome::kLost;
         record.seconds = Seconds(now - record.started);
-        record.error = name + " was lost" + (reason.empty() ? "" : ": " + reason);
+        record.error = name + (handed_back ? " handed it back" : " was lost") +
+                       (reason.empty() ? "" : ": " + reason);
         t.running.erase(it);
+        if (handed_back) {
+          if (t.running.empty()) MarkWaiting(is_map, static_cast<int>(i));
+          continue;
+        }
         AttemptFailed(is_map, static_cast<int>(i), worker);
         if (failed()) return;
       } else if (is_map && t.state == State::kDone && t.winner_worker == worker) {

@@ -93,9 +93,10 @@ class JobScheduler {
   // or of a job that is over) are ignored. A failed reduce that names map outputs it could not
   // fetch sends those map tasks to run again and is not counted against the reduce.
   Completion Complete(int worker, const wire::TaskReport& report, TimePoint now);
-  // The worker is gone: each attempt it ran counts as failed, and the finished map tasks whose
-  // output it held run again while some reduce still needs them.
-  void WorkerLost(int worker, const std::string& reason, TimePoint now);
+  // The worker is gone: each attempt it ran counts as failed (unless the worker left in good
+  // order, `handed_back`: at the end of its run-time), and the finished map tasks whose output
+  // it held run again while some reduce still needs them.
+  void WorkerLost(int worker, const std::string& reason, TimePoint now, bool handed_back = false);
 
   bool done() const { return reduces_done_ == spec_.reduce_tasks && !failed(); }
   bool failed() const { return !error_.empty(); }

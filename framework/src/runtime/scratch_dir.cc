@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <ctime>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
@@ -18,8 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 constexpr const char* kPrefix = "minimr-worker-";
 constexpr const char* kLock = ".lock";
-// A scratch directory without its lock file this many seconds after it was made is abandoned.
-constexpr time_t kUnlockedPatience = 3600;
+
 }  // namespace
 
 ScratchDir::ScratchDir(const std::string& parent) {
@@ -55,22 +53,15 @@ int RemoveAbandonedScratchDirs(const std::string& parent) {
   std::error_code ec;
   for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec)) {
     std::string name = it->path().filename().string();
-    if (name.rfind(kPrefix, 0) != 0) continue;
+    // Only what mkdtemp makes: the prefix and six characters, a private directory of ours.
+    if (name.rfind(kPrefix, 0) != 0 || name.size() != std::strlen(kPrefix) + 6) continue;
     struct stat info;
     if (::lstat(it->path().c_str(), &info) != 0 || !S_ISDIR(info.st_mode) ||
-        info.st_uid != ::getuid()) {
+        info.st_uid != ::getuid() || (info.st_mode & 0777) != 0700) {
       continue;
     }
     int fd = ::open((it->path() / kLock).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-      // Being made right now; or its worker died while making it, long ago.
-      if (::time(nullptr) - info.st_mtime > kUnlockedPatience) {
-        std::error_code ignored;
-        fs::remove_all(it->path(), ignored);
-        ++removed;
-      }
-      continue;
-    }
+    if (fd < 0) continue;  // being made right now, or not a worker's
     bool abandoned = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
     ::close(fd);
     if (!abandoned) continue;

@@ -24,9 +24,9 @@ class ScratchDir {
   int lock_fd_ = -1;
 };
 
-// Removes the scratch directories in `parent` that belong to this user and whose worker is gone
-// (their lock is free, or they never got their lock file and are an hour old). Returns how many.
-// Never throws.
+// Removes the scratch directories in `parent` whose worker is gone: named as mkdtemp names them,
+// this user's, mode 0700, with a lock file that nobody holds. Returns how many. Never throws.
+// (A worker killed between mkdtemp and its lock leaves an empty directory that stays.)
 int RemoveAbandonedScratchDirs(const std::string& parent);
 
 }  // namespace minimr::runtime

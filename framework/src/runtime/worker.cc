@@ -47,6 +47,7 @@ class Worker::Impl {
         heartbeat_timer_(io_),
         acceptor_(io_),
         signals_(io_, SIGINT, SIGTERM, SIGHUP),
+        warnings_(io_, SIGUSR1, SIGUSR2),
         crash_pipe_(io_) {}
 
   int Run();
@@ -68,6 +69,9 @@ class Worker::Impl {
   wire::TaskReport RunTask(const wire::TaskSpec& task);
   void WatchForCrash();
   void Stop(int exit_code);
+  // Leaves in good order: abandons the running task, hands the work back, exits with 0.
+  void Leave(const std::string& reason);
+  bool TimeForAnotherTask() const;
 
   WorkerOptions options_;
   FaultPlan faults_;
@@ -77,6 +81,10 @@ class Worker::Impl {
   asio::steady_timer heartbeat_timer_;
   tcp::acceptor acceptor_;
   asio::signal_set signals_;
+  asio::signal_set warnings_;  // Grid Engine's: the run-time is nearly up
+  bool leaving_ = false;
+  SteadyTime::time_point started_ = SteadyTime::now();
+  double slowest_task_seconds_ = 0;
   asio::posix::stream_descriptor crash_pipe_;
   int crash_signal_ = 0;
   int signalled_ = 0;  // SIGINT, SIGTERM or SIGHUP arrived
@@ -125,6 +133,9 @@ int Worker::Impl::Run() {
     Log(std::string("stopping on SIG") + ::sigabbrev_np(signal));
     signalled_ = signal;
     if (master_) Stop(128 + signal);
+  });
+  warnings_.async_wait([this](boost::system::error_code ec, int signal) {
+    if (!ec) Leave(std::string("Grid Engine's warning signal SIG") + ::sigabbrev_np(signal));
   });
   try {
     scratch_ = std::make_unique<ScratchDir>(options_.work_dir);
@@ -222,7 +233,7 @@ void Worker::Impl::Connect() {
       [this](wire::MessageType type, std::string_view body) { OnMasterFrame(type, body); },
       [this](const std::string& reason) {
         if (crash_signal_) CrashReporter::Die(crash_signal_);
-        if (!stopping_) {
+        if (!stopping_ && !leaving_) {
           Log("lost the master at " + master_address_ + (reason.empty() ? "" : ": " + reason));
         }
         Stop(exit_code_);
@@ -301,7 +312,7 @@ void Worker::Impl::OnMasterFrame(wire::MessageType type, std::string_view body) 
 }
 
 void Worker::Impl::Heartbeat() {
-  if (stopping_) return;
+  if (stopping_ || leaving_) return;
   auto silent = SteadyTime::now() - last_heard_;
   if (silent > std::chrono::milliseconds(master_timeout_ms_)) {
     Log("the master at " + master_address_ + " has been silent for " +
@@ -345,6 +356,26 @@ void Worker::Impl::WatchForCrash() {
                    });
 }
 
+bool Worker::Impl::TimeForAnotherTask() const {
+  if (options_.run_time_limit <= 0) return true;
+  double used = std::chrono::duration<double>(SteadyTime::now() - started_).count();
+  return used + 1.2 * slowest_task_seconds_ < static_cast<double>(options_.run_time_limit);
+}
+
+void Worker::Impl::Leave(const std::string& reason) {
+  if (leaving_ || stopping_ || !master_) return;
+  leaving_ = true;
+  exit_code_ = 0;
+  Log("leaving: " + reason);
+  cancel_ = true;  // the task in hand (if any) stops; the master runs it elsewhere
+  master_->SendMessage(wire::MessageType::kWorkerLeaving, wire::WorkerLeaving{reason});
+  // The master hangs up once it has taken the work back; do not wait for ever.
+  heartbeat_timer_.expires_after(std::chrono::seconds(10));
+  heartbeat_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) Stop(0);
+  });
+}
+
 void Worker::Impl::Stop(int exit_code) {
   if (stopped_) return;
   stopped_ = true;
@@ -354,6 +385,7 @@ void Worker::Impl::Stop(int exit_code) {
   heartbeat_timer_.cancel();
   acceptor_.close(ignored);
   signals_.cancel(ignored);
+  warnings_.cancel(ignored);
   if (master_) master_->Close();
   io_.stop();
 }
@@ -460,9 +492,14 @@ void Worker::Impl::RunTasks() {
       current_task_.reset();
     }
     runner_busy_ = false;
+    slowest_task_seconds_ = std::max(slowest_task_seconds_, report.seconds);
     asio::post(io_, [this, report] {
-      if (stopping_) return;
+      if (stopping_ || leaving_) return;
       master_->SendMessage(wire::MessageType::kTaskReport, report);
+      if (!TimeForAnotherTask()) {
+        return Leave("its run-time limit of " + std::to_string(options_.run_time_limit) +
+                     " s leaves too little time for another task");
+      }
       if (report.is_map && report.ok && faults_.StallAfterMapDone()) {
         Log("injected fault: stopping (SIGSTOP) with the output of map task " +
             std::to_string(report.index));

@@ -1,7 +1,9 @@
 // A worker process: registers with the master, pulls tasks and runs them one at a time, and
 // serves its map output to the reduce tasks that fetch it. It exits when the master tells it to,
 // when the master is gone or silent, or on SIGINT, SIGTERM or SIGHUP, and removes its scratch
-// directory on the way out.
+// directory on the way out. On SIGUSR1 or SIGUSR2 (Grid Engine's warning before a run-time limit
+// or a kill), or when its own run-time limit is too near, it leaves in good order: it abandons
+// its task, tells the master to run its work elsewhere, and exits with status 0.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +26,9 @@ struct WorkerOptions {
   std::string name;
   // Faults to inject, for tests (see fault_injection.h); empty: none.
   std::string faults;
+  // Seconds the worker may run (its batch job's run-time limit; 0: none). It takes no task it
+  // cannot finish in what is left (judged by its slowest task so far), and then leaves.
+  int64_t run_time_limit = 0;
 };
 
 class Worker {

@@ -29,6 +29,9 @@ enum class MessageType : uint8_t {
   kJobProgress,         // master -> client (JobStatus, from time to time)
   kJobResult,           // master -> client (JobStatus, once, at the end)
   kKillTask,            // master -> worker: abandon this attempt, another one won (KillTask)
+  kWorkerLeaving,       // worker -> master: it stops (its run-time is up); its work goes back
+  kClusterStatus,       // client -> master: which workers are there (no body)
+  kClusterInfo,         // master -> client (ClusterInfo)
 };
 
 struct RegisterWorker {
@@ -126,6 +129,39 @@ struct TaskReport {
   void serialize(A& ar, unsigned) {
     ar & job_id & is_map & index & attempt & ok & error & counters & seconds & lost_maps;
     ar & worker_dying;
+  }
+};
+
+struct WorkerLeaving {
+  std::string reason;
+
+  template <class A>
+  void serialize(A& ar, unsigned) {
+    ar & reason;
+  }
+};
+
+// The workers a master knows, for `minimr cluster status`.
+struct WorkerInfo {
+  int32_t id = 0;
+  std::string name;   // "sge task 3 (job 12)"
+  std::string host;   // where it serves map output
+  std::string doing;  // "idle", or the task it runs: "job 2 map task 5"
+  double silent_seconds = 0;
+
+  template <class A>
+  void serialize(A& ar, unsigned) {
+    ar & id & name & host & doing & silent_seconds;
+  }
+};
+
+struct ClusterInfo {
+  std::vector<WorkerInfo> workers;
+  int32_t jobs_queued = 0;  // running and waiting
+
+  template <class A>
+  void serialize(A& ar, unsigned) {
+    ar & workers & jobs_queued;
   }
 };
 

@@ -162,8 +162,10 @@ void Session::WriteNext() {
   asio::async_write(socket_, asio::buffer(outbox_.front()),
                     [self = shared_from_this()](boost::system::error_code ec, size_t) {
                       self->writing_ = false;
-                      if (ec) return self->Fail(ec.message());
+                      // The frame in flight stayed in outbox_ until now: drop it only here.
                       self->outbox_.pop_front();
+                      if (self->closed_) return self->outbox_.clear();
+                      if (ec) return self->Fail(ec.message());
                       self->WriteNext();
                     });
 }
@@ -189,7 +191,8 @@ void Session::Fail(const std::string& reason) {
   handshake_timer_.cancel();
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
-  outbox_.clear();
+  // A write in flight still reads its frame; its handler clears the rest.
+  if (!writing_) outbox_.clear();
   if (on_close_) {
     auto on_close = std::move(on_close_);
     on_close(reason);

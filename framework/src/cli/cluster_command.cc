@@ -1,0 +1,350 @@
+// minimr cluster start|status|stop: a cluster that lives across jobs. `start` launches a
+// supervisor (`minimr cluster serve`, detached) that runs the master, starts the workers through
+// the profile's launcher and keeps the cluster at its size; `stop` ends it and everything it
+// started; `status` shows the master and every worker.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "framework/src/cli/commands.h"
+#include "framework/src/runtime/master.h"
+#include "framework/src/util/atomic_file.h"
+#include "framework/src/util/command_line.h"
+#include "framework/src/wire/archive.h"
+#include "framework/src/wire/blocking_client.h"
+#include "framework/src/wire/connection_file.h"
+#include "launcher/cluster_profile.h"
+#include "launcher/grid_engine.h"
+#include "launcher/launcher.h"
+#include "launcher/process.h"
+#include "launcher/sge_launcher.h"
+
+namespace minimr::cli {
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: minimr cluster start|status|stop [options]
+
+  start --profile P [-n N] [--dry-run]   start a master and N workers (profile P: local, sge,
+                                         or a profile file), and wait until they are registered
+  status --profile P                     the master and each worker, with its SGE task and host
+  stop --profile P                       stop the workers (qdel) and the master
+Jobs run on it with: minimr submit JOB.yaml --profile P
+)";
+
+std::string StatePath(const launcher::ClusterProfile& p) { return p.shared_dir + "/cluster.json"; }
+std::string ConnectionPath(const launcher::ClusterProfile& p) {
+  return p.shared_dir + "/connection.json";
+}
+
+nlohmann::json ReadState(const launcher::ClusterProfile& profile) {
+  std::ifstream in(StatePath(profile));
+  if (!in) return nullptr;
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+bool Alive(const nlohmann::json& state) {
+  if (!state.is_object() || !state.contains("pid")) return false;
+  int pid = state["pid"].get<int>();
+  return pid > 0 && ::kill(pid, 0) == 0;
+}
+
+// Asks the master which workers it has; throws if it cannot be reached.
+wire::ClusterInfo AskMaster(const launcher::ClusterProfile& profile) {
+  wire::ConnectionInfo info = wire::ReadConnectionFile(ConnectionPath(profile));
+  wire::BlockingClient client(info.host, info.port, info.key, std::chrono::seconds(10));
+  client.Send(wire::MessageType::kClusterStatus, "");
+  wire::MessageType type;
+  std::string body;
+  client.Receive(&type, &body);
+  wire::ClusterInfo cluster;
+  wire::Decode(body, cluster);
+  return cluster;
+}
+
+struct Options {
+  std::string profile;
+  int workers = 0;  // 0: the profile's
+  bool dry_run = false;
+};
+
+std::optional<int> Parse(int argc, char** argv, const char* command, Options* options) {
+  po::options_description description(std::string("usage: minimr cluster ") + command +
+                                      " [options]\n\noptions");
+  description.add_options()("help,h", "this help")(
+      "profile", po::value<std::string>()->required(),
+      "the cluster profile: local, sge (configs/clusters/NAME.yaml) or a file")(
+      "workers,n", po::value<int>()->default_value(0), "how many workers (default: the profile's)")(
+      "dry-run", "print the job script and qsub command; submit nothing");
+  po::variables_map vm;
+  std::string name = std::string("minimr cluster ") + command;
+  if (auto status = ParseCommandLine(argc, argv, description, name.c_str(), &vm)) return status;
+  options->profile = vm["profile"].as<std::string>();
+  options->workers = vm["workers"].as<int>();
+  options->dry_run = vm.count("dry-run") > 0;
+  if (options->workers < 0 || options->workers > 10000) {
+    std::cerr << name << ": -n must be 1 to 10000\n";
+    return 2;
+  }
+  return std::nullopt;
+}
+
+launcher::ClusterProfile Profile(const Options& options) {
+  launcher::ClusterProfile profile = launcher::LoadClusterProfile(options.profile);
+  if (options.workers > 0) profile.workers = options.workers;
+  return profile;
+}
+
+launcher::WorkerLaunch LaunchOf(const launcher::ClusterProfile& profile) {
+  launcher::WorkerLaunch launch;
+  launch.minimr = launcher::SelfExecutable();
+  launch.connection_file = ConnectionPath(profile);
+  launch.workers = profile.workers;
+  launch.log_dir = profile.shared_dir + "/logs";
+  launch.work_dir = "";
+  launch.max_replacements = profile.max_resubmits;
+  return launch;
+}
+
+void WriteState(const launcher::ClusterProfile& profile, const nlohmann::json& state) {
+  WriteFileAtomically(StatePath(profile), state.dump(2) + "\n");
+}
+
+// The supervisor: master in this process, workers through the launcher, the cluster kept at its
+// size, until SIGTERM or SIGINT.
+int Serve(const Options& options) {
+  launcher::ClusterProfile profile = Profile(options);
+  boost::asio::io_context io;
+  runtime::MasterOptions master_options;
+  bool sge = profile.launcher == "sge";
+  master_options.host = sge ? "0.0.0.0" : "127.0.0.1";
+  master_options.key = wire::NewKey();
+  runtime::Master master(io, master_options);
+  char host[256] = "localhost";
+  ::gethostname(host, sizeof host - 1);
+  wire::ConnectionInfo info{sge ? host : "127.0.0.1", master.port(), master_options.key};
+  wire::WriteConnectionFile(ConnectionPath(profile), info);
+  std::cerr << "[cluster] master listening on " << master_options.host << ":" << info.port
+            << " (workers connect to " << info.host << ":" << info.port << ")" << std::endl;
+
+  auto workers = launcher::MakeLauncher(profile);
+  nlohmann::json state = {{"pid", ::getpid()},          {"host", host},
+                          {"port", info.port},          {"launcher", profile.launcher},
+                          {"workers", profile.workers}, {"profile", profile.source},
+                          {"problem", ""}};
+  try {
+    workers->Start(LaunchOf(profile));
+  } catch (const std::exception& e) {
+    state["problem"] = e.what();
+    WriteState(profile, state);
+    std::cerr << "[cluster] " << e.what() << std::endl;
+    std::remove(ConnectionPath(profile).c_str());
+    return 1;
+  }
+  state["where"] = workers->Describe();
+  WriteState(profile, state);
+  std::cerr << "[cluster] workers: " << workers->Describe() << std::endl;
+
+  boost::asio::steady_timer keeper(io);
+  std::function<void()> keep = [&] {
+    for (const std::string& line : workers->ReplaceDead()) std::cerr << "[cluster] " << line << std::endl;
+    std::string problem = workers->Problem();
+    if (problem != state["problem"].get<std::string>()) {
+      state["problem"] = problem;
+      state["where"] = workers->Describe();
+      WriteState(profile, state);
+      if (!problem.empty()) std::cerr << "[cluster] " << problem << std::endl;
+    }
+    keeper.expires_after(std::chrono::seconds(1));
+    keeper.async_wait([&](boost::system::error_code ec) {
+      if (!ec) keep();
+    });
+  };
+  keep();
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  signals.async_wait([&](boost::system::error_code ec, int) {
+    if (ec) return;
+    std::cerr << "[cluster] stopping" << std::endl;
+    keeper.cancel();
+    master.Stop();
+  });
+  io.run();
+  workers->Stop(std::chrono::seconds(10));
+  std::remove(ConnectionPath(profile).c_str());
+  std::remove(StatePath(profile).c_str());
+  std::cerr << "[cluster] stopped" << std::endl;
+  return 0;
+}
+
+int Start(const Options& options) {
+  launcher::ClusterProfile profile = Profile(options);
+  if (options.dry_run) {
+    if (profile.launcher != "sge") {
+      std::cout << "# " << profile.workers << " x: " << launcher::SelfExecutable()
+                << " worker --connection-file " << ConnectionPath(profile) << "\n";
+      return 0;
+    }
+    launcher::SgeLauncher sge(profile);
+    std::cout << sge.DryRun(LaunchOf(profile));
+    return 0;
+  }
+  if (profile.launcher == "sge" && !launcher::GridEngine::Available() &&
+      !launcher::SgeLauncher::InParallelEnvironment()) {
+    std::cerr << "minimr cluster start: qsub is not on the PATH: is this a Grid Engine submit "
+                 "host? (source the cell's settings.sh)\n";
+    return 1;
+  }
+  fs::create_directories(profile.shared_dir + "/logs");
+  ::chmod(profile.shared_dir.c_str(), 0700);
+  if (Alive(ReadState(profile))) {
+    std::cerr << "minimr cluster start: a cluster is already running from " << profile.shared_dir
+              << " (minimr cluster status --profile " << options.profile << ")\n";
+    return 1;
+  }
+  std::remove(StatePath(profile).c_str());
+  std::remove(ConnectionPath(profile).c_str());
+  auto started = Clock::now();
+  std::string log = profile.shared_dir + "/cluster.log";
+  std::vector<std::string> argv = {launcher::SelfExecutable(), "cluster", "serve", "--profile",
+                                   profile.source, "-n", std::to_string(profile.workers)};
+  launcher::ChildProcess serve = launcher::ChildProcess::Detached(argv, log);
+  auto deadline = started + profile.pending_timeout + profile.register_timeout;
+  size_t registered = 0;
+  for (;;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    nlohmann::json state = ReadState(profile);
+    bool running = serve.Running();
+    if (state.is_object() && !state["problem"].get<std::string>().empty()) {
+      std::cerr << "minimr cluster start: " << state["problem"].get<std::string>()
+                << "\n(the supervisor's log: " << log << ")\n";
+      if (running) serve.Signal(SIGTERM);
+      serve.WaitFor(std::chrono::seconds(120));
+      return 1;
+    }
+    if (!running) {
+      std::cerr << "minimr cluster start: the cluster's supervisor " << serve.Ending()
+                << "; its log, " << log << ":\n" << launcher::RunCommand({"tail", "-20", log}, std::chrono::seconds(5)).output;
+      return 1;
+    }
+    if (fs::exists(ConnectionPath(profile))) {
+      try {
+        registered = AskMaster(profile).workers.size();
+      } catch (const std::exception&) {
+      }
+    }
+    if (registered >= static_cast<size_t>(profile.workers)) break;
+    if (Clock::now() > deadline) {
+      std::cerr << "minimr cluster start: only " << registered << " of " << profile.workers
+                << " workers reached the master within "
+                << std::chrono::duration_cast<std::chrono::seconds>(deadline - started).count()
+                << " s; the cluster keeps running (minimr cluster status/stop --profile "
+                << options.profile << "). Worker logs: " << profile.shared_dir << "/logs/\n";
+      return 1;
+    }
+  }
+  double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  nlohmann::json state = ReadState(profile);
+  std::cout << "Cluster '" << profile.name << "' started in " << std::fixed << std::setprecision(2)
+            << seconds << " s: master " << state.value("host", "?") << ":"
+            << state.value("port", 0) << ", " << registered << " workers registered ("
+            << state.value("where", std::string()) << ").\n"
+            << "Run jobs with: minimr submit JOB.yaml --profile " << options.profile << "\n";
+  return 0;
+}
+
+int Status(const Options& options) {
+  launcher::ClusterProfile profile = Profile(options);
+  nlohmann::json state = ReadState(profile);
+  if (!Alive(state)) {
+    std::cout << "No cluster is running from " << profile.shared_dir << ".\n";
+    return 3;
+  }
+  std::cout << "master: " << state.value("host", "?") << ":" << state.value("port", 0)
+            << " (supervisor pid " << state["pid"] << "), " << state.value("where", std::string())
+            << "\n";
+  if (!state.value("problem", std::string()).empty()) {
+    std::cout << "problem: " << state["problem"].get<std::string>() << "\n";
+  }
+  wire::ClusterInfo info;
+  try {
+    info = AskMaster(profile);
+  } catch (const std::exception& e) {
+    std::cout << "the master does not answer: " << e.what() << "\n";
+    return 1;
+  }
+  std::cout << info.workers.size() << " workers registered, " << info.jobs_queued
+            << " jobs running or queued\n";
+  std::cout << std::left << std::setw(30) << "  worker" << std::setw(18) << "host"
+            << "doing\n";
+  for (const auto& w : info.workers) {
+    std::cout << "  " << std::setw(28) << w.name << std::setw(18) << w.host << w.doing << "\n";
+  }
+  if (profile.launcher == "sge") {
+    std::cout << "Grid Engine:\n"
+              << launcher::RunCommand({"qstat", "-g", "d"}, std::chrono::seconds(30)).output;
+  }
+  std::cout << "logs: " << profile.shared_dir << "/logs/, " << profile.shared_dir << "/cluster.log\n";
+  return 0;
+}
+
+int Stop(const Options& options) {
+  launcher::ClusterProfile profile = Profile(options);
+  nlohmann::json state = ReadState(profile);
+  if (!Alive(state)) {
+    std::cout << "No cluster is running from " << profile.shared_dir << ".\n";
+    return 0;
+  }
+  int pid = state["pid"].get<int>();
+  ::kill(pid, SIGTERM);
+  auto deadline = Clock::now() + std::chrono::seconds(120);
+  while (::kill(pid, 0) == 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (::kill(pid, 0) == 0) {
+    std::cerr << "minimr cluster stop: the supervisor (pid " << pid
+              << ") did not stop within 120 s; see " << profile.shared_dir << "/cluster.log\n";
+    return 1;
+  }
+  std::cout << "Cluster '" << profile.name << "' stopped.\n";
+  return 0;
+}
+
+}  // namespace
+
+int ClusterCommand(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  std::string command = argv[1];
+  Options options;
+  if (auto status = Parse(argc - 1, argv + 1, command.c_str(), &options)) return *status;
+  try {
+    if (command == "start") return Start(options);
+    if (command == "status") return Status(options);
+    if (command == "stop") return Stop(options);
+    if (command == "serve") return Serve(options);
+  } catch (const std::exception& e) {
+    std::cerr << "minimr cluster " << command << ": " << e.what() << std::endl;
+    return 1;
+  }
+  std::cerr << "minimr cluster: unknown command '" << command << "'\n\n" << kUsage;
+  return 2;
+}
+
+}  // namespace minimr::cli

@@ -1,0 +1,179 @@
+// minimr through a real Grid Engine (started by tests/sge/start_gridengine.sh): workers as an
+// array job and through qrsh -inherit in a parallel environment, a task deleted mid-job, a soft
+// run-time limit that makes workers leave, and a cluster that leaves nothing behind when stopped.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include <fstream>
+#include <thread>
+
+#include "tests/integration/harness.h"
+
+namespace minimr::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::seconds;
+
+std::string SourceDir() { return MINIMR_SOURCE_DIR; }
+
+class GridEngineTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    data_ = new TempDir("sge-data");
+    // Exec hosts read the inputs and write the output: one host here, the same paths.
+    Result r = Shell(Minimr() + " pi generate --digits 200000 --files 2 --out " +
+                     (data_->path() / "pi").string());
+    ASSERT_EQ(r.status, 0) << r.output;
+    std::ofstream(data_->path() / "pi.yaml")
+        << "job: pidigits\nparams: {n: 2}\ninput:\n  paths: " << (data_->path() / "pi").string()
+        << "/pi*\n  split_size: 16KiB\nreduce: {tasks: 2}\noutput: {dir: "
+        << (data_->path() / "out-local").string() << "}\n";
+    r = Shell(Minimr() + " run " + Yaml());
+    ASSERT_EQ(r.status, 0) << r.output;
+    local_ = new std::map<std::string, std::string>(
+        ReadPartFiles((data_->path() / "out-local").string()));
+  }
+  static void TearDownTestSuite() {
+    delete local_;
+    delete data_;
+  }
+  void SetUp() override {
+    if (Shell("command -v qsub").status != 0) {
+      if (std::getenv("CI")) FAIL() << "CI must run the Grid Engine tests: qsub is not on the PATH";
+      GTEST_SKIP() << "no Grid Engine here: run tests/sge/start_gridengine.sh to have one";
+    }
+  }
+  static std::string Yaml() { return (data_->path() / "pi.yaml").string(); }
+
+  // A profile of our own: its shared directory in `dir`, plus `extra` lines.
+  static std::string Profile(const fs::path& dir, const std::string& extra = "") {
+    fs::path path = dir / "test-sge.yaml";
+    std::ofstream(path) << "launcher: sge\nworkers: 3\nqueue: all.q\nshared_dir: "
+                        << (dir / "shared").string()
+                        << "\npending_timeout: 2m\nregister_timeout: 2m\n"
+                        << extra;
+    return path.string();
+  }
+  static std::string Qstat() { return Shell("qstat").output; }
+
+  static TempDir* data_;
+  static std::map<std::string, std::string>* local_;
+};
+TempDir* GridEngineTest::data_;
+std::map<std::string, std::string>* GridEngineTest::local_;
+
+TEST_F(GridEngineTest, PiThroughAnArrayJobEqualsTheLocalLaunchers) {
+  TempDir dir("sge-array");
+  // `minimr run` with the sge launcher takes configs/clusters/sge.yaml; HOME keeps its shared
+  // directory (~/.minimr/clusters/sge) in this test's own place.
+  fs::path out = dir.path() / "out";
+  Result r = Shell("cd " + SourceDir() + " && HOME=" + dir.path().string() + " " + Minimr() +
+                   " run " + Yaml() + " -D cluster.launcher=sge -D cluster.workers=3 -D output.dir=" +
+                   out.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(ReadPartFiles(out.string()), *local_);
+  EXPECT_EQ(Qstat(), "") << "the workers' array job must be gone";
+}
+
+TEST_F(GridEngineTest, TheExampleScriptsRunAsWritten) {
+  TempDir dir("sge-examples");
+  for (std::string how : {"examples/sge/pi-array.sh", "-pe smp 3 examples/sge/pi-pe.sh"}) {
+    SCOPED_TRACE(how);
+    fs::path out = dir.path() / ("out-" + std::to_string(how.size()));
+    // As a user would, from the top of the tree; -v passes the variables qsub's job needs here.
+    Result r = Shell("cd " + SourceDir() + " && qsub -sync y -v HOME=" + dir.path().string() +
+                     ",MINIMR_WORKERS=2,PATH=" + fs::path(Minimr()).parent_path().string() +
+                     ":/usr/bin:/bin -o " + dir.path().string() + "/job.log " + how + " " +
+                     Yaml() + " -D output.dir=" + out.string());
+    EXPECT_EQ(r.status, 0) << r.output << ReadFile(dir.path() / "job.log");
+    EXPECT_EQ(ReadPartFiles(out.string()), *local_) << ReadFile(dir.path() / "job.log");
+    fs::remove(dir.path() / "job.log");
+  }
+  EXPECT_EQ(Qstat(), "");
+}
+
+TEST_F(GridEngineTest, AClusterSurvivesADeletedTaskAndStopsWithoutATrace) {
+  TempDir dir("sge-cluster");
+  // Slow tasks, so that the job is still running when a worker's task is deleted.
+  std::string profile = Profile(dir.path(), "qsub_options: [-v, 'MINIMR_FAULTS=delay=150ms@map:*']\n");
+  Result start = Shell(Minimr() + " cluster start --profile " + profile);
+  ASSERT_EQ(start.status, 0) << start.output;
+  EXPECT_NE(start.output.find("3 workers registered"), std::string::npos) << start.output;
+  RecordProperty("cluster_start", start.output);
+
+  fs::path out = dir.path() / "out";
+  launcher::ChildProcess submit({Minimr(), "submit", "--profile", profile, Yaml(), "-D",
+                                 "output.dir=" + out.string()},
+                                (dir.path() / "submit.log").string());
+  // Once tasks run, delete one worker's array task: its work runs again elsewhere, and the
+  // cluster resubmits it by index.
+  std::string job;
+  for (int i = 0; i < 600 && job.empty(); ++i) {
+    std::string log = ReadFile(dir.path() / "shared" / "cluster.log");
+    size_t at = log.find("sge job ");
+    if (at != std::string::npos) job = log.substr(at + 8, log.find_first_of(",\n", at) - at - 8);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_FALSE(job.empty());
+  ASSERT_TRUE(WaitForText(dir.path() / "submit.log", "map ", seconds(60)));
+  Result qdel = Shell("qdel " + job + ".2");
+  EXPECT_EQ(qdel.status, 0) << qdel.output;
+  ASSERT_TRUE(submit.WaitFor(seconds(300)));
+  EXPECT_TRUE(submit.ExitedCleanly()) << ReadFile(dir.path() / "submit.log");
+  EXPECT_EQ(ReadPartFiles(out.string()), *local_);
+
+  // Back to its size: three workers registered again.
+  std::string status;
+  for (int i = 0; i < 600; ++i) {
+    status = Shell(Minimr() + " cluster status --profile " + profile).output;
+    if (status.find("3 workers registered") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(status.find("3 workers registered"), std::string::npos) << status;
+  EXPECT_NE(ReadFile(dir.path() / "shared" / "cluster.log").find("resubmitted as"),
+            std::string::npos);
+
+  Result stop = Shell(Minimr() + " cluster stop --profile " + profile);
+  EXPECT_EQ(stop.status, 0) << stop.output;
+  EXPECT_EQ(Qstat(), "") << "qstat must list nothing after cluster stop";
+  auto left = WaitForNoProcessesMentioning(dir.path().string(), seconds(30));
+  EXPECT_TRUE(left.empty()) << DescribeProcesses(left);
+}
+
+TEST_F(GridEngineTest, WorkersPastTheirSoftRunTimeLimitLeaveAndTheResultStaysExact) {
+  TempDir dir("sge-walltime");
+  // Workers get a soft run-time limit of 8 s: Grid Engine warns each with SIGUSR1 then, and a
+  // worker leaves earlier by itself when its next task would not fit. The job is submitted 4 s
+  // after they start and its reduces take 3 s: they leave mid-job, in good order, and the rest
+  // of the cluster (or their replacements, a fresh 8 s each) finish it.
+  std::string profile = Profile(dir.path(),
+                                "soft_runtime_limit: '0:0:8'\n"
+                                "qsub_options: [-v, 'MINIMR_FAULTS=delay=200ms@map:*;delay=3s@reduce:*']\n");
+  Result start = Shell(Minimr() + " cluster start --profile " + profile);
+  ASSERT_EQ(start.status, 0) << start.output;
+  std::this_thread::sleep_for(seconds(4));
+  fs::path out = dir.path() / "out";
+  Result r = Shell("timeout 300 " + Minimr() + " submit --profile " + profile + " " + Yaml() +
+                   " -D output.dir=" + out.string());
+  std::string cluster_log = ReadFile(dir.path() / "shared" / "cluster.log");
+  EXPECT_EQ(r.status, 0) << r.output << cluster_log;
+  EXPECT_EQ(ReadPartFiles(out.string()), *local_);
+  // A worker left (warned by SIGUSR1, or seeing that its next task would not fit) while the job
+  // ran, and its work was done elsewhere.
+  size_t left = cluster_log.find("is leaving: ");
+  EXPECT_NE(left, std::string::npos) << cluster_log;
+  EXPECT_LT(left, cluster_log.find("job 1 succeeded")) << cluster_log;
+  std::string logs;
+  for (const auto& entry : fs::directory_iterator(dir.path() / "shared" / "logs")) {
+    logs += ReadFile(entry.path());
+  }
+  EXPECT_EQ(logs.find("lost the master"), std::string::npos) << logs;
+  Result stop = Shell(Minimr() + " cluster stop --profile " + profile);
+  EXPECT_EQ(stop.status, 0) << stop.output;
+  EXPECT_EQ(Qstat(), "");
+}
+
+}  // namespace
+}  // namespace minimr::testing
