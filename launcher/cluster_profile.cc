@@ -20,7 +20,7 @@ namespace {
 const std::set<std::string> kKeys = {
     "launcher", "workers", "shared_dir", "queue", "parallel_environment", "runtime_limit",
     "soft_runtime_limit", "memory", "project", "qsub_options", "max_resubmits",
-    "pending_timeout", "register_timeout"};
+    "pending_timeout", "register_timeout", "master"};
 
 std::string HomeDir() {
   const char* home = std::getenv("HOME");
@@ -132,12 +132,22 @@ ClusterProfile LoadClusterProfile(const std::string& name_or_path) {
         profile.shared_dir = ExpandHome(text);
       }
       if (key == "queue") profile.queue = text;
+      if (key == "master") {
+        if (text != "submit-host" && text != "job") {
+          throw std::runtime_error(where(value, key) + "expected 'submit-host' or 'job', got '" +
+                                   text + "'");
+        }
+        profile.master = text;
+      }
       if (key == "parallel_environment") profile.parallel_environment = text;
       if (key == "runtime_limit") profile.runtime_limit = text;
       if (key == "soft_runtime_limit") profile.soft_runtime_limit = text;
       if (key == "memory") profile.memory = text;
       if (key == "project") profile.project = text;
     }
+  }
+  if (profile.master == "job" && profile.parallel_environment.empty()) {
+    throw std::runtime_error(path + ": master: job needs a parallel_environment to run in");
   }
   if (!fs::path(profile.shared_dir).is_absolute()) {
     profile.shared_dir = fs::absolute(profile.shared_dir).string();

@@ -17,6 +17,10 @@ struct ClusterProfile {
   // every exec host sees at the same path.
   std::string shared_dir;
   // SGE only:
+  // Where `minimr cluster start` runs the master: "submit-host" (here), or "job": as a
+  // parallel-environment job of its own (qsub -pe PE N) that starts the workers in its slots
+  // with qrsh -inherit.
+  std::string master = "submit-host";
   std::string queue;                 // qsub -q
   std::string parallel_environment;  // the PE for tight integration (qsub -pe NAME SLOTS)
   std::string runtime_limit;         // -l h_rt=...

@@ -72,26 +72,35 @@ std::string SgeLauncher::ScriptText(const WorkerLaunch& launch) const {
   std::string text =
       "#!/bin/bash\n"
       "# minimr workers of the cluster '" + profile_.name + "', written by minimr for qsub:\n"
-      "# one worker per array task (or per slot, through qrsh -inherit, with the slot as $1).\n"
+      "# one worker per array task (or per PE slot, through qrsh -inherit, the slot as $1).\n"
       "# The cluster's key is read from the connection file, never passed here.\n"
-      "name=\"sge task ${SGE_TASK_ID:-${1:-0}} (job ${JOB_ID:-?})\"\n"
+      "task=${SGE_TASK_ID:-undefined}\n"
+      "case $task in undefined) task=\"slot ${1:-?}\" ;; *) task=\"task $task\" ;; esac\n"
+      "name=\"sge $task (job ${JOB_ID:-?})\"\n"
       "exec " + Quote(launch.minimr) + " worker --connection-file " +
       Quote(launch.connection_file) + " --name \"$name\" --work-dir \"${TMPDIR:-/tmp}\"";
   if (!limit.empty()) text += " --run-time-limit " + std::to_string(RuntimeSeconds(limit));
   return text + "\n";
 }
 
+std::vector<std::string> SgeLauncher::ResourceArgs(const ClusterProfile& profile) {
+  std::vector<std::string> args;
+  if (!profile.queue.empty()) args.insert(args.end(), {"-q", profile.queue});
+  if (!profile.runtime_limit.empty()) args.insert(args.end(), {"-l", "h_rt=" + profile.runtime_limit});
+  if (!profile.soft_runtime_limit.empty()) {
+    args.insert(args.end(), {"-l", "s_rt=" + profile.soft_runtime_limit});
+  }
+  if (!profile.memory.empty()) args.insert(args.end(), {"-l", profile.memory});
+  if (!profile.project.empty()) args.insert(args.end(), {"-P", profile.project});
+  args.insert(args.end(), profile.qsub_options.begin(), profile.qsub_options.end());
+  return args;
+}
+
 std::vector<std::string> SgeLauncher::QsubArgs(const std::string& tasks) const {
   std::vector<std::string> args = {"-N", "minimr-" + profile_.name, "-t", tasks, "-o",
                                    LogPattern(), "-j", "y", "-S", "/bin/bash", "-notify"};
-  if (!profile_.queue.empty()) args.insert(args.end(), {"-q", profile_.queue});
-  if (!profile_.runtime_limit.empty()) args.insert(args.end(), {"-l", "h_rt=" + profile_.runtime_limit});
-  if (!profile_.soft_runtime_limit.empty()) {
-    args.insert(args.end(), {"-l", "s_rt=" + profile_.soft_runtime_limit});
-  }
-  if (!profile_.memory.empty()) args.insert(args.end(), {"-l", profile_.memory});
-  if (!profile_.project.empty()) args.insert(args.end(), {"-P", profile_.project});
-  args.insert(args.end(), profile_.qsub_options.begin(), profile_.qsub_options.end());
+  std::vector<std::string> resources = ResourceArgs(profile_);
+  args.insert(args.end(), resources.begin(), resources.end());
   args.push_back(script_.empty() ? profile_.shared_dir + "/workers.sh" : script_);
   return args;
 }

@@ -36,6 +36,9 @@ class SgeLauncher : public Launcher {
 
   // Inside a parallel-environment job: the hosts and slots SGE granted (from PE_HOSTFILE).
   static bool InParallelEnvironment();
+  // The profile's resource requests (queue, limits, memory, project, extra options) as qsub
+  // arguments, for the workers' job and for a master job.
+  static std::vector<std::string> ResourceArgs(const ClusterProfile& profile);
 
  private:
   std::string WriteScript(const WorkerLaunch& launch);

@@ -142,27 +142,45 @@ TEST_F(GridEngineTest, AClusterSurvivesADeletedTaskAndStopsWithoutATrace) {
   EXPECT_TRUE(left.empty()) << DescribeProcesses(left);
 }
 
+TEST_F(GridEngineTest, AClusterWhoseMasterIsAParallelEnvironmentJob) {
+  TempDir dir("sge-master-job");
+  std::string profile = Profile(dir.path(), "master: job\nparallel_environment: smp\n");
+  Result start = Shell(Minimr() + " cluster start --profile " + profile + " -n 2");
+  ASSERT_EQ(start.status, 0) << start.output << ReadFile(dir.path() / "shared" / "cluster.log");
+  EXPECT_NE(start.output.find("2 workers through qrsh -inherit"), std::string::npos) << start.output;
+  Result status = Shell(Minimr() + " cluster status --profile " + profile);
+  EXPECT_NE(status.output.find("(Grid Engine job "), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find("sge slot 2 (job "), std::string::npos) << status.output;
+  fs::path out = dir.path() / "out";
+  Result r = Shell("timeout 300 " + Minimr() + " submit --profile " + profile + " " + Yaml() +
+                   " -D output.dir=" + out.string());
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(ReadPartFiles(out.string()), *local_);
+  Result stop = Shell(Minimr() + " cluster stop --profile " + profile);
+  EXPECT_EQ(stop.status, 0) << stop.output;
+  EXPECT_EQ(Qstat(), "");
+  auto left = WaitForNoProcessesMentioning(dir.path().string(), seconds(30));
+  EXPECT_TRUE(left.empty()) << DescribeProcesses(left);
+}
+
 TEST_F(GridEngineTest, WorkersPastTheirSoftRunTimeLimitLeaveAndTheResultStaysExact) {
   TempDir dir("sge-walltime");
-  // Workers get a soft run-time limit of 8 s: Grid Engine warns each with SIGUSR1 then, and a
-  // worker leaves earlier by itself when its next task would not fit. The job is submitted 4 s
-  // after they start and its reduces take 3 s: they leave mid-job, in good order, and the rest
-  // of the cluster (or their replacements, a fresh 8 s each) finish it.
+  // Workers get a soft run-time limit of 6 s, when Grid Engine warns each with SIGUSR1. The first
+  // attempt of each reduce task takes 20 s, so the warning always comes mid-job: the workers
+  // leave in good order, handing their reduces back, and their replacements (resubmitted by
+  // index, with a fresh 6 s) run the second attempts, which are quick.
   std::string profile = Profile(dir.path(),
-                                "soft_runtime_limit: '0:0:8'\n"
-                                "qsub_options: [-v, 'MINIMR_FAULTS=delay=200ms@map:*;delay=3s@reduce:*']\n");
+                                "soft_runtime_limit: '0:0:6'\n"
+                                "qsub_options: [-v, 'MINIMR_FAULTS=delay=100ms@map:*;delay=20s@reduce:*#0']\n");
   Result start = Shell(Minimr() + " cluster start --profile " + profile);
   ASSERT_EQ(start.status, 0) << start.output;
-  std::this_thread::sleep_for(seconds(4));
   fs::path out = dir.path() / "out";
   Result r = Shell("timeout 300 " + Minimr() + " submit --profile " + profile + " " + Yaml() +
                    " -D output.dir=" + out.string());
   std::string cluster_log = ReadFile(dir.path() / "shared" / "cluster.log");
   EXPECT_EQ(r.status, 0) << r.output << cluster_log;
   EXPECT_EQ(ReadPartFiles(out.string()), *local_);
-  // A worker left (warned by SIGUSR1, or seeing that its next task would not fit) while the job
-  // ran, and its work was done elsewhere.
-  size_t left = cluster_log.find("is leaving: ");
+  size_t left = cluster_log.find("is leaving: Grid Engine's warning signal SIGUSR1");
   EXPECT_NE(left, std::string::npos) << cluster_log;
   EXPECT_LT(left, cluster_log.find("job 1 succeeded")) << cluster_log;
   std::string logs;

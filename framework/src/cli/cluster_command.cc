@@ -11,6 +11,7 @@
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "framework/src/cli/commands.h"
@@ -58,9 +59,18 @@ nlohmann::json ReadState(const launcher::ClusterProfile& profile) {
   }
 }
 
+// Whether the supervisor still runs: its process here, or its Grid Engine job.
 bool Alive(const nlohmann::json& state) {
-  if (!state.is_object() || !state.contains("pid")) return false;
-  int pid = state["pid"].get<int>();
+  if (!state.is_object()) return false;
+  std::string job = state.value("sge_job", std::string());
+  if (!job.empty()) {
+    try {
+      return !launcher::GridEngine::Tasks({job}).empty();
+    } catch (const std::exception&) {
+      return true;  // qstat cannot say: assume it still runs
+    }
+  }
+  int pid = state.value("pid", 0);
   return pid > 0 && ::kill(pid, 0) == 0;
 }
 
@@ -143,7 +153,9 @@ int Serve(const Options& options) {
             << " (workers connect to " << info.host << ":" << info.port << ")" << std::endl;
 
   auto workers = launcher::MakeLauncher(profile);
+  const char* job_id = std::getenv("JOB_ID");
   nlohmann::json state = {{"pid", ::getpid()},          {"host", host},
+                          {"sge_job", profile.master == "job" && job_id ? job_id : ""},
                           {"port", info.port},          {"launcher", profile.launcher},
                           {"workers", profile.workers}, {"profile", profile.source},
                           {"problem", ""}};
@@ -161,7 +173,12 @@ int Serve(const Options& options) {
   std::cerr << "[cluster] workers: " << workers->Describe() << std::endl;
 
   boost::asio::steady_timer keeper(io);
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::function<void()> keep = [&] {
+    if (master.stopped()) {  // by `minimr cluster stop`'s request
+      signals.cancel();
+      return;
+    }
     for (const std::string& line : workers->ReplaceDead()) std::cerr << "[cluster] " << line << std::endl;
     std::string problem = workers->Problem();
     if (problem != state["problem"].get<std::string>()) {
@@ -176,7 +193,6 @@ int Serve(const Options& options) {
     });
   };
   keep();
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   signals.async_wait([&](boost::system::error_code ec, int) {
     if (ec) return;
     std::cerr << "[cluster] stopping" << std::endl;
@@ -222,23 +238,59 @@ int Start(const Options& options) {
   std::string log = profile.shared_dir + "/cluster.log";
   std::vector<std::string> argv = {launcher::SelfExecutable(), "cluster", "serve", "--profile",
                                    profile.source, "-n", std::to_string(profile.workers)};
-  launcher::ChildProcess serve = launcher::ChildProcess::Detached(argv, log);
+  std::optional<launcher::ChildProcess> local;
+  std::string master_job;
+  if (profile.master == "job") {
+    // The supervisor as a parallel-environment job: its workers in its own slots.
+    std::string script = profile.shared_dir + "/master.sh";
+    std::string text = "#!/bin/bash\n# minimr's master for the cluster '" + profile.name +
+                       "', written by minimr cluster start.\nexec";
+    for (const auto& word : argv) text += " '" + word + "'";
+    WriteFileAtomically(script, text + "\n");
+    ::chmod(script.c_str(), 0700);
+    std::vector<std::string> qsub = {"-N", "minimr-master-" + profile.name, "-pe",
+                                     profile.parallel_environment, std::to_string(profile.workers),
+                                     "-o", log, "-j", "y", "-S", "/bin/bash"};
+    std::vector<std::string> resources = launcher::SgeLauncher::ResourceArgs(profile);
+    qsub.insert(qsub.end(), resources.begin(), resources.end());
+    qsub.push_back(script);
+    master_job = launcher::GridEngine::Submit(qsub);
+  } else {
+    local.emplace(launcher::ChildProcess::Detached(argv, log));
+  }
+  auto supervisor_running = [&] {
+    if (local) return local->Running();
+    try {
+      return !launcher::GridEngine::Tasks({master_job}).empty();
+    } catch (const std::exception&) {
+      return true;
+    }
+  };
+  auto supervisor_end = [&] {
+    if (local) {
+      local->Signal(SIGTERM);
+      local->WaitFor(std::chrono::seconds(120));
+    } else {
+      launcher::GridEngine::Delete(master_job);
+    }
+  };
   auto deadline = started + profile.pending_timeout + profile.register_timeout;
   size_t registered = 0;
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     nlohmann::json state = ReadState(profile);
-    bool running = serve.Running();
+    bool running = supervisor_running();
     if (state.is_object() && !state["problem"].get<std::string>().empty()) {
       std::cerr << "minimr cluster start: " << state["problem"].get<std::string>()
                 << "\n(the supervisor's log: " << log << ")\n";
-      if (running) serve.Signal(SIGTERM);
-      serve.WaitFor(std::chrono::seconds(120));
+      supervisor_end();
       return 1;
     }
     if (!running) {
-      std::cerr << "minimr cluster start: the cluster's supervisor " << serve.Ending()
-                << "; its log, " << log << ":\n" << launcher::RunCommand({"tail", "-20", log}, std::chrono::seconds(5)).output;
+      std::cerr << "minimr cluster start: the cluster's supervisor "
+                << (local ? local->Ending() : "job " + master_job + " ended")
+                << "; its log, " << log << ":\n"
+                << launcher::RunCommand({"tail", "-20", log}, std::chrono::seconds(5)).output;
       return 1;
     }
     if (fs::exists(ConnectionPath(profile))) {
@@ -274,9 +326,11 @@ int Status(const Options& options) {
     std::cout << "No cluster is running from " << profile.shared_dir << ".\n";
     return 3;
   }
+  std::string job = state.value("sge_job", std::string());
   std::cout << "master: " << state.value("host", "?") << ":" << state.value("port", 0)
-            << " (supervisor pid " << state["pid"] << "), " << state.value("where", std::string())
-            << "\n";
+            << (job.empty() ? " (supervisor pid " + std::to_string(state.value("pid", 0)) + ")"
+                            : " (Grid Engine job " + job + ")")
+            << ", " << state.value("where", std::string()) << "\n";
   if (!state.value("problem", std::string()).empty()) {
     std::cout << "problem: " << state["problem"].get<std::string>() << "\n";
   }
@@ -309,17 +363,31 @@ int Stop(const Options& options) {
     std::cout << "No cluster is running from " << profile.shared_dir << ".\n";
     return 0;
   }
-  int pid = state["pid"].get<int>();
-  ::kill(pid, SIGTERM);
-  auto deadline = Clock::now() + std::chrono::seconds(120);
-  while (::kill(pid, 0) == 0 && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // The master stops on request (the supervisor then stops its workers and ends); a supervisor
+  // on this host also hears SIGTERM.
+  try {
+    wire::ConnectionInfo info = wire::ReadConnectionFile(ConnectionPath(profile));
+    wire::BlockingClient client(info.host, info.port, info.key, std::chrono::seconds(10));
+    client.Send(wire::MessageType::kShutdown, "");
+  } catch (const std::exception& e) {
+    if (state.value("sge_job", std::string()).empty()) ::kill(state.value("pid", 0), SIGTERM);
   }
-  if (::kill(pid, 0) == 0) {
-    std::cerr << "minimr cluster stop: the supervisor (pid " << pid
-              << ") did not stop within 120 s; see " << profile.shared_dir << "/cluster.log\n";
+  auto deadline = Clock::now() + std::chrono::seconds(120);
+  while (Alive(state) && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  std::string job = state.value("sge_job", std::string());
+  if (Alive(state) && !job.empty()) launcher::GridEngine::Delete(job);
+  while (Alive(state) && Clock::now() < deadline + std::chrono::seconds(60)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  if (Alive(state)) {
+    std::cerr << "minimr cluster stop: the cluster did not stop; see " << profile.shared_dir
+              << "/cluster.log\n";
     return 1;
   }
+  std::remove(ConnectionPath(profile).c_str());
+  std::remove(StatePath(profile).c_str());
   std::cout << "Cluster '" << profile.name << "' stopped.\n";
   return 0;
 }

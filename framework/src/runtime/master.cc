@@ -53,6 +53,7 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
     Tick();
   }
   uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  bool stopped() const { return stopped_; }
   void Stop();
 
  private:
@@ -109,6 +110,7 @@ Master::Master(asio::io_context& io, MasterOptions options)
 }
 Master::~Master() = default;
 uint16_t Master::port() const { return impl_->port(); }
+bool Master::stopped() const { return impl_->stopped(); }
 void Master::Stop() { impl_->Stop(); }
 
 void Master::Impl::Accept() {
@@ -143,6 +145,10 @@ void Master::Impl::OnFrame(const std::shared_ptr<wire::Session>& session, Peer& 
     if (type == MessageType::kClusterStatus) {
       session->SendMessage(MessageType::kClusterInfo, Info());
       return session->CloseAfterSending();
+    }
+    if (type == MessageType::kShutdown) {
+      Log("stopping at the request of " + session->peer());
+      return Stop();
     }
     if (type == MessageType::kSubmitJob) {
       peer.kind = Peer::Kind::kClient;
@@ -465,7 +471,7 @@ void Master::Impl::Tick() {
     if (auto empty = registry_.EmptySince(); empty && now - *empty > options_.no_worker_timeout) {
       FinishJob(false, "no worker has been connected for " +
                            std::to_string(Milliseconds(now - *empty) / 1000) +
-                           " s; start workers (minimr worker) or check their logs");
+                           " s; are workers starting? check their logs");
     } else {
       if (auto client = job->client.lock()) {
         client->SendMessage(MessageType::kJobProgress, Status(*job));

@@ -40,6 +40,8 @@ class Master {
   ~Master();
 
   uint16_t port() const;
+  // Whether Stop() has run (asked for by a signal's handler, or by a client's kShutdown).
+  bool stopped() const;
   // Tells every worker to exit, ends client connections, abandons the jobs (removing their
   // staging directories), stops listening. The io_context then runs out of work once the last
   // connection has closed.

@@ -32,6 +32,7 @@ enum class MessageType : uint8_t {
   kWorkerLeaving,       // worker -> master: it stops (its run-time is up); its work goes back
   kClusterStatus,       // client -> master: which workers are there (no body)
   kClusterInfo,         // master -> client (ClusterInfo)
+  kShutdown,            // client -> master: stop the cluster (no body)
 };
 
 struct RegisterWorker {
