@@ -50,10 +50,12 @@ class GridEngineTest : public ::testing::Test {
   // A profile of our own: its shared directory in `dir`, plus `extra` lines.
   static std::string Profile(const fs::path& dir, const std::string& extra = "") {
     fs::path path = dir / "test-sge.yaml";
-    std::ofstream(path) << "launcher: sge\nworkers: 3\nqueue: all.q\nshared_dir: "
-                        << (dir / "shared").string()
-                        << "\npending_timeout: 2m\nregister_timeout: 2m\n"
-                        << extra;
+    auto unless_given = [&](const std::string& line) {
+      return extra.find(line.substr(0, line.find(':') + 1)) == std::string::npos ? line : "";
+    };
+    std::ofstream(path) << "launcher: sge\nworkers: 3\nshared_dir: " << (dir / "shared").string()
+                        << "\nregister_timeout: 2m\n" << unless_given("queue: all.q\n")
+                        << unless_given("pending_timeout: 2m\n") << extra;
     return path.string();
   }
   static std::string Qstat() { return Shell("qstat").output; }
@@ -138,6 +140,29 @@ TEST_F(GridEngineTest, AClusterSurvivesADeletedTaskAndStopsWithoutATrace) {
   Result stop = Shell(Minimr() + " cluster stop --profile " + profile);
   EXPECT_EQ(stop.status, 0) << stop.output;
   EXPECT_EQ(Qstat(), "") << "qstat must list nothing after cluster stop";
+  auto left = WaitForNoProcessesMentioning(dir.path().string(), seconds(30));
+  EXPECT_TRUE(left.empty()) << DescribeProcesses(left);
+}
+
+TEST_F(GridEngineTest, ARefusedSubmissionEndsWithQsubsOwnWords) {
+  TempDir dir("sge-refused");
+  Result start = Shell(Minimr() + " cluster start --profile " +
+                       Profile(dir.path(), "queue: no_such_queue.q\n"));
+  EXPECT_EQ(start.status, 1) << start.output;
+  EXPECT_NE(start.output.find("qsub refused the workers' job"), std::string::npos) << start.output;
+  EXPECT_NE(start.output.find("no_such_queue.q"), std::string::npos) << start.output;
+  EXPECT_EQ(Qstat(), "");
+}
+
+TEST_F(GridEngineTest, WorkersStuckInTheQueueEndWithTheReasonNotAHang) {
+  TempDir dir("sge-pending");
+  // -h: the workers' job is held, so it waits in the queue for ever.
+  Result start = Shell(Minimr() + " cluster start --profile " +
+                       Profile(dir.path(), "qsub_options: [-h]\npending_timeout: 3s\n"));
+  EXPECT_EQ(start.status, 1) << start.output;
+  EXPECT_NE(start.output.find("is still waiting in the queue after 3 s"), std::string::npos)
+      << start.output;
+  EXPECT_EQ(Qstat(), "") << "the held job must be deleted";
   auto left = WaitForNoProcessesMentioning(dir.path().string(), seconds(30));
   EXPECT_TRUE(left.empty()) << DescribeProcesses(left);
 }
