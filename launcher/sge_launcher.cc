@@ -170,15 +170,23 @@ void SgeLauncher::StartInParallelEnvironment(const WorkerLaunch& launch) {
   if (inherited_.empty()) throw std::runtime_error("PE_HOSTFILE grants no slot");
 }
 
+const std::vector<SgeTask>& SgeLauncher::Tasks() {
+  auto now = std::chrono::steady_clock::now();
+  if (now - tasks_at_ >= std::chrono::seconds(1)) {
+    tasks_ = GridEngine::Tasks({jobs_.begin(), jobs_.end()});  // throws: the cache stays as it was
+    tasks_at_ = now;
+  }
+  return tasks_;
+}
+
 int SgeLauncher::Running() {
   if (!inherited_.empty()) {
     int running = 0;
     for (auto& worker : inherited_) running += worker.process->Running() ? 1 : 0;
     return running;
   }
-  std::vector<std::string> jobs(jobs_.begin(), jobs_.end());
   try {
-    return static_cast<int>(GridEngine::Tasks(jobs).size());
+    return static_cast<int>(Tasks().size());
   } catch (const std::exception&) {
     return static_cast<int>(task_job_.size());  // qstat hiccup: assume nothing changed
   }
@@ -228,12 +236,14 @@ std::vector<std::string> SgeLauncher::ReplaceDead() {
     }
     return lines;
   }
+  auto checked = tasks_at_;
   std::vector<SgeTask> tasks;
   try {
-    tasks = GridEngine::Tasks({jobs_.begin(), jobs_.end()});
+    tasks = Tasks();
   } catch (const std::exception& e) {
     return lines;  // try again next time
   }
+  if (checked == tasks_at_) return lines;  // nothing new since the last look
   std::map<int, const SgeTask*> listed;
   for (const SgeTask& t : tasks) {
     auto it = task_job_.find(t.task);
@@ -290,6 +300,7 @@ std::vector<std::string> SgeLauncher::ReplaceDead() {
                       ".log)");
       job = fresh;
       jobs_.insert(fresh);
+      tasks_at_ = {};  // look again, with the new job
     } catch (const std::exception& e) {
       problem_ = e.what();
       return lines;

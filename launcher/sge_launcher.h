@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "launcher/cluster_profile.h"
+#include "launcher/grid_engine.h"
 #include "launcher/launcher.h"
 #include "launcher/process.h"
 
@@ -46,6 +47,8 @@ class SgeLauncher : public Launcher {
   std::vector<std::string> QsubArgs(const std::string& tasks) const;
   std::string LogPattern() const;
   void StartInParallelEnvironment(const WorkerLaunch& launch);
+  // qstat's view of our jobs, asked at most once a second (callers poll several times a second).
+  const std::vector<SgeTask>& Tasks();
 
   ClusterProfile profile_;
   WorkerLaunch launch_;
@@ -56,6 +59,8 @@ class SgeLauncher : public Launcher {
   std::set<std::string> jobs_;  // every job id submitted
   int resubmits_ = 0;
   std::chrono::steady_clock::time_point started_at_;
+  std::vector<SgeTask> tasks_;
+  std::chrono::steady_clock::time_point tasks_at_{};
   std::string problem_;
   std::vector<std::string> notes_;  // what happened to tasks, for Endings()
   // Parallel-environment mode: the qrsh -inherit processes.

@@ -75,6 +75,7 @@ TEST_F(GridEngineTest, PiThroughAnArrayJobEqualsTheLocalLaunchers) {
                    " run " + Yaml() + " -D cluster.launcher=sge -D cluster.workers=3 -D output.dir=" +
                    out.string());
   ASSERT_EQ(r.status, 0) << r.output;
+  RecordProperty("run", r.output);
   EXPECT_EQ(ReadPartFiles(out.string()), *local_);
   EXPECT_EQ(Qstat(), "") << "the workers' array job must be gone";
 }
