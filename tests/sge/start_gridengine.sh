@@ -154,11 +154,15 @@ configure_global() {
   fi
 }
 
-# The default 15 s scheduling interval would make every test job wait.
+# The default 15 s scheduling interval would make every test job wait. Nor may the scheduler
+# count each started job as load for minutes (job_load_adjustments): on 2 cores, a handful of
+# workers started together would leave the rest pending as "overloaded".
 configure_scheduler() {
   run_show qconf -ssconf | sed -e 's/^\(schedule_interval[[:space:]]*\).*/\10:0:1/' \
     -e 's/^\(flush_submit_sec[[:space:]]*\).*/\11/' \
-    -e 's/^\(flush_finish_sec[[:space:]]*\).*/\11/' >"$work/sconf"
+    -e 's/^\(flush_finish_sec[[:space:]]*\).*/\11/' \
+    -e 's/^\(job_load_adjustments[[:space:]]*\).*/\1NONE/' \
+    -e 's/^\(load_adjustment_decay_time[[:space:]]*\).*/\10:0:0/' >"$work/sconf"
   same sconf || apply sconf
 }
 
@@ -192,7 +196,7 @@ add_queue() {
 qname                 all.q
 hostlist              @allhosts
 seq_no                0
-load_thresholds       np_load_avg=1.75
+load_thresholds       NONE
 suspend_thresholds    NONE
 nsuspend              1
 suspend_interval      00:05:00
