@@ -84,7 +84,7 @@ class Worker::Impl {
   asio::signal_set warnings_;  // Grid Engine's: the run-time is nearly up
   bool leaving_ = false;
   SteadyTime::time_point started_ = SteadyTime::now();
-  double slowest_task_seconds_ = 0;
+  double slowest_task_seconds_ = 0;  // on the io thread
   asio::posix::stream_descriptor crash_pipe_;
   int crash_signal_ = 0;
   int signalled_ = 0;  // SIGINT, SIGTERM or SIGHUP arrived
@@ -492,8 +492,8 @@ void Worker::Impl::RunTasks() {
       current_task_.reset();
     }
     runner_busy_ = false;
-    slowest_task_seconds_ = std::max(slowest_task_seconds_, report.seconds);
     asio::post(io_, [this, report] {
+      slowest_task_seconds_ = std::max(slowest_task_seconds_, report.seconds);
       if (stopping_ || leaving_) return;
       master_->SendMessage(wire::MessageType::kTaskReport, report);
       if (!TimeForAnotherTask()) {
