@@ -18,6 +18,13 @@ using std::chrono::seconds;
 
 std::string SourceDir() { return MINIMR_SOURCE_DIR; }
 
+// Stops the cluster of a profile when the test ends, however it ends: its supervisor is detached
+// and would outlive a failed test.
+struct StopsCluster {
+  std::string profile;
+  ~StopsCluster() { Shell(Minimr() + " cluster stop --profile " + profile); }
+};
+
 class GridEngineTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -101,6 +108,7 @@ TEST_F(GridEngineTest, AClusterSurvivesADeletedTaskAndStopsWithoutATrace) {
   TempDir dir("sge-cluster");
   // Slow tasks, so that the job is still running when a worker's task is deleted.
   std::string profile = Profile(dir.path(), "qsub_options: [-v, 'MINIMR_FAULTS=delay=150ms@map:*']\n");
+  StopsCluster stops{profile};
   Result start = Shell(Minimr() + " cluster start --profile " + profile);
   ASSERT_EQ(start.status, 0) << start.output;
   EXPECT_NE(start.output.find("3 workers registered"), std::string::npos) << start.output;
@@ -171,6 +179,7 @@ TEST_F(GridEngineTest, WorkersStuckInTheQueueEndWithTheReasonNotAHang) {
 TEST_F(GridEngineTest, AClusterWhoseMasterIsAParallelEnvironmentJob) {
   TempDir dir("sge-master-job");
   std::string profile = Profile(dir.path(), "master: job\nparallel_environment: smp\n");
+  StopsCluster stops{profile};
   Result start = Shell(Minimr() + " cluster start --profile " + profile + " -n 2");
   ASSERT_EQ(start.status, 0) << start.output << ReadFile(dir.path() / "shared" / "cluster.log");
   EXPECT_NE(start.output.find("2 workers through qrsh -inherit"), std::string::npos) << start.output;
@@ -198,6 +207,7 @@ TEST_F(GridEngineTest, WorkersPastTheirSoftRunTimeLimitLeaveAndTheResultStaysExa
   std::string profile = Profile(dir.path(),
                                 "soft_runtime_limit: '0:0:6'\n"
                                 "qsub_options: [-v, 'MINIMR_FAULTS=delay=100ms@map:*;delay=20s@reduce:*#0']\n");
+  StopsCluster stops{profile};
   Result start = Shell(Minimr() + " cluster start --profile " + profile);
   ASSERT_EQ(start.status, 0) << start.output;
   fs::path out = dir.path() / "out";
