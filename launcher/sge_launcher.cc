@@ -331,22 +331,19 @@ void SgeLauncher::Stop(std::chrono::milliseconds grace) {
   std::vector<std::string> jobs(jobs_.begin(), jobs_.end());
   // The master told the workers to exit; give them the grace, then qdel what is left, and wait
   // until qstat lists none of it.
-  while (std::chrono::steady_clock::now() < deadline) {
-    try {
-      if (GridEngine::Tasks(jobs).empty()) return;
-    } catch (const std::exception&) {
+  auto gone_by = [&](std::chrono::steady_clock::time_point until) {
+    while (std::chrono::steady_clock::now() < until) {
+      try {
+        if (GridEngine::Tasks(jobs).empty()) return true;
+      } catch (const std::exception&) {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
+    return false;
+  };
+  if (gone_by(deadline)) return;
   for (const auto& job : jobs) GridEngine::Delete(job);
-  auto qdel_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < qdel_deadline) {
-    try {
-      if (GridEngine::Tasks(jobs).empty()) return;
-    } catch (const std::exception&) {
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
+  gone_by(std::chrono::steady_clock::now() + std::chrono::seconds(60));
 }
 
 }  // namespace minimr::launcher

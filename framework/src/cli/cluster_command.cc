@@ -372,16 +372,19 @@ int Stop(const Options& options) {
   } catch (const std::exception& e) {
     if (state.value("sge_job", std::string()).empty()) ::kill(state.value("pid", 0), SIGTERM);
   }
-  auto deadline = Clock::now() + std::chrono::seconds(120);
-  while (Alive(state) && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
+  auto stopped_within = [&](std::chrono::seconds patience) {
+    for (auto until = Clock::now() + patience; Alive(state) && Clock::now() < until;) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    return !Alive(state);
+  };
   std::string job = state.value("sge_job", std::string());
-  if (Alive(state) && !job.empty()) launcher::GridEngine::Delete(job);
-  while (Alive(state) && Clock::now() < deadline + std::chrono::seconds(60)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  bool stopped = stopped_within(std::chrono::seconds(120));
+  if (!stopped && !job.empty()) {  // a master job that did not end: qdel it
+    launcher::GridEngine::Delete(job);
+    stopped = stopped_within(std::chrono::seconds(60));
   }
-  if (Alive(state)) {
+  if (!stopped) {
     std::cerr << "minimr cluster stop: the cluster did not stop; see " << profile.shared_dir
               << "/cluster.log\n";
     return 1;
