@@ -35,6 +35,11 @@ class RecordReader {
   virtual bool Next(std::string_view* key, std::string_view* value) = 0;
   // Input bytes consumed so far (for progress reports).
   virtual uint64_t bytes_read() const = 0;
+  // The index in InputFiles of the file the last record came from. A reader that reads into
+  // the files after its split's overrides this; the default is the split's own file.
+  virtual int current_file() const { return -1; }
+  // Whether the last record lies past the end of the split (see TaskContext::past_split_end).
+  virtual bool past_split_end() const { return false; }
 };
 
 class InputFormat {

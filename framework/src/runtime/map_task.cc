@@ -9,6 +9,7 @@ MapTaskOutput RunMapTask(const wire::TaskSpec& task, const JobDefinition& job,
   TaskContextImpl context(Params(task.params), "map", task.index);
   InputFiles files{task.input_paths, task.input_sizes};
   InputSplit split{task.file_index, task.offset, task.length};
+  context.SetInput(&files, split);
 
   std::unique_ptr<InputFormat> input =
       job.input_format ? job.input_format() : std::make_unique<LineInputFormat>();
@@ -17,6 +18,7 @@ MapTaskOutput RunMapTask(const wire::TaskSpec& task, const JobDefinition& job,
   std::unique_ptr<Mapper> mapper = job.mapper();
 
   std::unique_ptr<RecordReader> reader = input->Open(files, split, context);
+  context.SetReader(reader.get());
   shuffle::MapOutputWriter output(output_path, task.reduce_tasks, *partitioner, job.combiner,
                                   context);
   mapper->Setup(context);
