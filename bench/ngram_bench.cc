@@ -8,7 +8,7 @@
 #include <random>
 #include <string>
 
-#include "jobs/pidigits/ngram_counter.h"
+#include "pidigits/ngram_counter.h"
 
 namespace minimr::pidigits {
 namespace {

@@ -9,7 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "framework/src/config/duration.h"
-#include "launcher/process.h"
+#include "framework/src/util/process.h"
 
 namespace minimr::launcher {
 

@@ -4,7 +4,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "launcher/process.h"
+#include "framework/src/util/process.h"
 
 namespace minimr::launcher {
 

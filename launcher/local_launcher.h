@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "launcher/launcher.h"
-#include "launcher/process.h"
+#include "framework/src/util/process.h"
 
 namespace minimr::launcher {
 

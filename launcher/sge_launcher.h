@@ -15,7 +15,7 @@
 #include "launcher/cluster_profile.h"
 #include "launcher/grid_engine.h"
 #include "launcher/launcher.h"
-#include "launcher/process.h"
+#include "framework/src/util/process.h"
 
 namespace minimr::launcher {
 

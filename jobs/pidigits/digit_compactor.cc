@@ -1,4 +1,4 @@
-#include "jobs/pidigits/digit_compactor.h"
+#include "pidigits/digit_compactor.h"
 
 #ifdef __x86_64__
 #include <immintrin.h>

@@ -1,4 +1,4 @@
-#include "jobs/pidigits/digit_input_format.h"
+#include "pidigits/digit_input_format.h"
 
 #include <memory>
 #include <vector>

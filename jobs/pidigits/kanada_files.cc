@@ -1,4 +1,4 @@
-#include "jobs/pidigits/kanada_files.h"
+#include "pidigits/kanada_files.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "jobs/pidigits/ngram_counter.h"
+#include "pidigits/ngram_counter.h"
 
 #include <sys/mman.h>
 #ifdef __x86_64__

@@ -8,7 +8,7 @@
 #include <memory>
 #include <vector>
 
-#include "jobs/pidigits/digit_compactor.h"
+#include "pidigits/digit_compactor.h"
 
 namespace minimr::pidigits {
 

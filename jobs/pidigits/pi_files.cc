@@ -1,12 +1,12 @@
-#include "jobs/pidigits/pi_files.h"
+#include "pidigits/pi_files.h"
 
 #include <chrono>
 #include <cstdio>
 #include <ostream>
 
-#include "framework/src/util/progress_line.h"
-#include "jobs/pidigits/kanada_files.h"
-#include "jobs/pidigits/pi_generator.h"
+#include "minimr/progress_line.h"
+#include "pidigits/kanada_files.h"
+#include "pidigits/pi_generator.h"
 
 namespace minimr::pidigits {
 

@@ -1,9 +1,9 @@
-#include "jobs/pidigits/pi_generate_command.h"
-#include "framework/src/util/command_line.h"
+#include "pidigits/pi_generate_command.h"
+#include "minimr/command_line.h"
 
 #include <iostream>
 
-#include "jobs/pidigits/pi_files.h"
+#include "pidigits/pi_files.h"
 
 namespace minimr::pidigits {
 

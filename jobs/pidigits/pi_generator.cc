@@ -1,4 +1,4 @@
-#include "jobs/pidigits/pi_generator.h"
+#include "pidigits/pi_generator.h"
 
 #include <gmp.h>
 #include <gmpxx.h>

@@ -1,4 +1,4 @@
-#include "jobs/pidigits/pi_report.h"
+#include "pidigits/pi_report.h"
 
 #include <algorithm>
 #include <charconv>
@@ -14,8 +14,8 @@
 #include <string_view>
 #include <system_error>
 
-#include "framework/src/report/plot.h"
-#include "framework/src/util/number_format.h"
+#include "minimr/plot.h"
+#include "minimr/number_format.h"
 
 namespace minimr::pidigits {
 namespace {

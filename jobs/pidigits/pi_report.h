@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "framework/src/report/chi_square.h"
+#include "minimr/chi_square.h"
 
 namespace minimr::pidigits {
 

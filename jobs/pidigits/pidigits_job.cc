@@ -9,10 +9,11 @@
 #include <memory>
 #include <ostream>
 
-#include "jobs/pidigits/digit_input_format.h"
-#include "jobs/pidigits/ngram_counter.h"
-#include "jobs/pidigits/pi_files.h"
-#include "jobs/pidigits/pi_report.h"
+#include "pidigits/digit_input_format.h"
+#include "pidigits/ngram_counter.h"
+#include "pidigits/pi_files.h"
+#include "pidigits/pi_generate_command.h"
+#include "pidigits/pi_report.h"
 #include "minimr/job.h"
 #include "minimr/sum_reducer.h"
 
@@ -122,6 +123,9 @@ JobDefinition Definition() {
   job.validate = Validate;
   job.report = Report;
   job.generate_input = Generate;
+  job.Command("pi generate", "--digits N --files K --out DIR\n"
+              "                                     compute digits of pi into Kanada-layout files",
+              PiGenerateCommand);
   return job;
 }
 

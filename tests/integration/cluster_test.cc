@@ -15,7 +15,7 @@
 #include "framework/src/wire/asio.h"
 #include "framework/src/wire/blocking_client.h"
 #include "framework/src/wire/connection_file.h"
-#include "launcher/process.h"
+#include "framework/src/util/process.h"
 #include "tests/integration/harness.h"
 
 namespace minimr {
@@ -146,7 +146,7 @@ TEST(StandaloneCluster, MasterRefusesStrangersAndServesItsOwn) {
   fs::path dir = fs::temp_directory_path() / ("minimr-standalone-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   std::string connection = (dir / "connection.json").string();
-  launcher::ChildProcess master({Minimr(), "master", "--connection-file", connection},
+  minimr::ChildProcess master({Minimr(), "master", "--connection-file", connection},
                                 (dir / "master.log").string());
   for (int i = 0; i < 500 && !fs::exists(connection); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -177,7 +177,7 @@ TEST(StandaloneCluster, MasterRefusesStrangersAndServesItsOwn) {
                          info.host + "/" + std::to_string(info.port) + "'");
   (void)garbage;
 
-  launcher::ChildProcess worker({Minimr(), "worker", "--connection-file", connection,
+  minimr::ChildProcess worker({Minimr(), "worker", "--connection-file", connection,
                                  "--master", info.host + ":" + std::to_string(info.port)},
                                 (dir / "worker.log").string());
   std::ofstream(dir / "words.txt") << "the cat and the hat\nThe end\n";

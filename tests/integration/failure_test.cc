@@ -211,7 +211,7 @@ TEST_F(Failures, AWorkerLeavesItsWorkDirectoryAndOnlyRemovesWhatItMade) {
   fs::create_directories(work / "src");
   std::ofstream(work / "notes.txt") << "mine";
   TestCluster cluster(dir.path());
-  launcher::ChildProcess worker({Minimr(), "worker", "--connection-file",
+  minimr::ChildProcess worker({Minimr(), "worker", "--connection-file",
                                  cluster.connection_file(), "--work-dir", work.string()},
                                 (dir.path() / "w.log").string());
   ASSERT_TRUE(cluster.WaitForRegistrations(1, seconds(30)));
@@ -235,7 +235,7 @@ TEST_P(InterruptedRun, StopsTheClusterAndCommitsNothing) {
   TempDir dir("interrupted");
   fs::path out = dir.path() / "out";
   std::string yaml = JobFile(dir.path(), out);
-  launcher::ChildProcess run({Minimr(), "run", yaml}, (dir.path() / "run.log").string(),
+  minimr::ChildProcess run({Minimr(), "run", yaml}, (dir.path() / "run.log").string(),
                              {"TMPDIR=" + dir.path().string(), "MINIMR_FAULTS=delay=300ms@map:*"});
   // The run directory is the only minimr-run-* in our TMPDIR; wait for the job to start.
   fs::path master_log;

@@ -122,7 +122,7 @@ TestCluster::TestCluster(const fs::path& dir, const std::vector<std::string>& ma
     : dir_(dir) {
   std::vector<std::string> argv = {Minimr(), "master", "--connection-file", connection_file()};
   argv.insert(argv.end(), master_args.begin(), master_args.end());
-  master_ = std::make_unique<launcher::ChildProcess>(argv, (dir_ / "master.log").string());
+  master_ = std::make_unique<minimr::ChildProcess>(argv, (dir_ / "master.log").string());
   for (int i = 0; i < 1000 && !fs::exists(connection_file()); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -136,7 +136,7 @@ TestCluster::~TestCluster() { Stop(); }
 size_t TestCluster::AddWorker(const std::string& name, const std::string& faults) {
   size_t index = workers_.size();
   std::string log = (dir_ / ("worker-" + std::to_string(index) + ".log")).string();
-  workers_.push_back(std::make_unique<launcher::ChildProcess>(
+  workers_.push_back(std::make_unique<minimr::ChildProcess>(
       std::vector<std::string>{Minimr(), "worker", "--connection-file", connection_file(),
                                "--work-dir", dir_.string(), "--name", name},
       log, std::vector<std::string>{"MINIMR_FAULTS=" + faults}));
@@ -158,7 +158,7 @@ bool TestCluster::WaitForRegistrations(int count, std::chrono::milliseconds time
   }
 }
 
-std::unique_ptr<launcher::ChildProcess> TestCluster::StartSubmit(
+std::unique_ptr<minimr::ChildProcess> TestCluster::StartSubmit(
     const std::string& yaml, const std::vector<std::string>& overrides) {
   std::vector<std::string> argv = {Minimr(), "submit", "--connection-file", connection_file(),
                                    yaml};
@@ -167,7 +167,7 @@ std::unique_ptr<launcher::ChildProcess> TestCluster::StartSubmit(
     argv.push_back(o);
   }
   std::string log = (dir_ / ("submit-" + std::to_string(submits_++) + ".log")).string();
-  return std::make_unique<launcher::ChildProcess>(argv, log);
+  return std::make_unique<minimr::ChildProcess>(argv, log);
 }
 
 Result TestCluster::Submit(const std::string& yaml, const std::vector<std::string>& overrides) {

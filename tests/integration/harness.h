@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "launcher/process.h"
+#include "framework/src/util/process.h"
 
 namespace minimr::testing {
 
@@ -61,23 +61,23 @@ class TestCluster {
   size_t AddWorker(const std::string& name, const std::string& faults = "");
   // Waits until the master's log says `count` workers have registered in total.
   bool WaitForRegistrations(int count, std::chrono::milliseconds timeout);
-  launcher::ChildProcess& worker(size_t i) { return *workers_[i]; }
+  minimr::ChildProcess& worker(size_t i) { return *workers_[i]; }
   size_t workers() const { return workers_.size(); }
   // Starts `minimr submit` for the job file (with -D overrides) as a child process.
-  std::unique_ptr<launcher::ChildProcess> StartSubmit(const std::string& yaml,
+  std::unique_ptr<minimr::ChildProcess> StartSubmit(const std::string& yaml,
                                                       const std::vector<std::string>& overrides);
   Result Submit(const std::string& yaml, const std::vector<std::string>& overrides = {});
   std::string MasterLog() const;
   const std::filesystem::path& dir() const { return dir_; }
   std::string connection_file() const { return (dir_ / "connection.json").string(); }
-  launcher::ChildProcess& master() { return *master_; }
+  minimr::ChildProcess& master() { return *master_; }
   // SIGTERM to the master; waits for every process of the cluster to exit.
   void Stop();
 
  private:
   std::filesystem::path dir_;
-  std::unique_ptr<launcher::ChildProcess> master_;
-  std::vector<std::unique_ptr<launcher::ChildProcess>> workers_;
+  std::unique_ptr<minimr::ChildProcess> master_;
+  std::vector<std::unique_ptr<minimr::ChildProcess>> workers_;
   int submits_ = 0;
 };
 

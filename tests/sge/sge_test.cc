@@ -115,7 +115,7 @@ TEST_F(GridEngineTest, AClusterSurvivesADeletedTaskAndStopsWithoutATrace) {
   RecordProperty("cluster_start", start.output);
 
   fs::path out = dir.path() / "out";
-  launcher::ChildProcess submit({Minimr(), "submit", "--profile", profile, Yaml(), "-D",
+  minimr::ChildProcess submit({Minimr(), "submit", "--profile", profile, Yaml(), "-D",
                                  "output.dir=" + out.string()},
                                 (dir.path() / "submit.log").string());
   // Once tasks run, delete one worker's array task: its work runs again elsewhere, and the

@@ -1,4 +1,4 @@
-#include "framework/src/report/chi_square.h"
+#include "minimr/chi_square.h"
 
 #include <cmath>
 #include <cstdint>

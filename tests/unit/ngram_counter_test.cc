@@ -1,4 +1,4 @@
-#include "jobs/pidigits/ngram_counter.h"
+#include "pidigits/ngram_counter.h"
 
 #include <gtest/gtest.h>
 

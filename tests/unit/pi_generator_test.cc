@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "jobs/pidigits/kanada_files.h"
-#include "jobs/pidigits/pi_generator.h"
+#include "pidigits/kanada_files.h"
+#include "pidigits/pi_generator.h"
 
 namespace minimr::pidigits {
 namespace {

@@ -1,4 +1,4 @@
-#include "jobs/pidigits/pi_report.h"
+#include "pidigits/pi_report.h"
 
 #include <stdlib.h>
 

@@ -5,6 +5,9 @@
 //   class SumReducer : public minimr::Reducer { ... };
 //   MINIMR_REGISTER_JOB(wordcount, minimr::MakeJob<WordMapper, SumReducer>());
 //
+// The same line registers a built-in job (linked into minimr) and a plugin's job (a shared
+// library named by `plugin:` in the job file, loaded at run time; see docs/writing-a-job.md).
+//
 // Keys and values are byte strings. Map output is sorted by key within each partition; a reducer
 // sees each key once, with all its values, and keys in increasing byte order.
 #pragma once
@@ -20,6 +23,7 @@
 #include "minimr/input.h"
 #include "minimr/params.h"
 #include "minimr/task_context.h"
+#include "minimr/version.h"
 
 namespace minimr {
 
@@ -86,6 +90,14 @@ struct ReportContext {
   std::ostream* out = nullptr;
 };
 
+// A subcommand a job adds to the minimr binary, run as `minimr WORDS... [options]`.
+struct JobCommand {
+  std::string words;    // "pi generate"
+  std::string summary;  // one line for `minimr --help`, options first: "--digits N --out DIR  ..."
+  // argv[0] is the last of `words`; returns the exit status (0 done, 1 failed, 2 bad usage).
+  std::function<int(int argc, char** argv)> run;
+};
+
 // Everything the framework needs to run a job. Only mapper and reducer are required.
 struct JobDefinition {
   std::string description;
@@ -105,6 +117,8 @@ struct JobDefinition {
   // `input.generate:` (whose scalars are `spec`). Progress goes to `progress`.
   std::function<void(const Params& spec, const std::string& directory, std::ostream& progress)>
       generate_input;
+  // Subcommands the job adds to the minimr binary (built-in jobs only).
+  std::vector<JobCommand> commands;
 
   template <class C>
   JobDefinition& Combiner() {
@@ -124,6 +138,11 @@ struct JobDefinition {
     params.push_back({std::move(name), std::move(default_value), std::move(help)});
     return *this;
   }
+  JobDefinition& Command(std::string words, std::string summary,
+                         std::function<int(int, char**)> run) {
+    commands.push_back({std::move(words), std::move(summary), std::move(run)});
+    return *this;
+  }
 };
 
 template <class M, class R>
@@ -134,14 +153,28 @@ JobDefinition MakeJob() {
   return job;
 }
 
-// Adds `job` under `name`; returns true. Throws std::logic_error if the name is taken.
-bool RegisterJob(const std::string& name, JobDefinition job);
-// Returns the job registered as `name`, or nullptr.
+// Adds a job under `name`: `define` is called once, when the job is first looked up, so that a
+// definition that throws is reported by whoever asked for the job instead of aborting the
+// program that loads it. Returns true. A name registered twice is reported when looked up.
+bool RegisterJob(const std::string& name, std::function<JobDefinition()> define);
+// Returns the built-in job registered as `name`, or nullptr. Throws std::runtime_error naming
+// the job if its definition threw or lacks a mapper or reducer.
 const JobDefinition* FindJob(const std::string& name);
-// The names of all registered jobs, sorted.
+// The names of all built-in jobs, sorted.
 std::vector<std::string> RegisteredJobs();
 
 }  // namespace minimr
 
-#define MINIMR_REGISTER_JOB(name, ...) \
-  static const bool minimr_job_registered_##name = ::minimr::RegisterJob(#name, __VA_ARGS__)
+// Registers the job `name`, defined by the expression after it (a JobDefinition).
+#define MINIMR_REGISTER_JOB(name, ...)                                   \
+  static const bool minimr_job_registered_##name = ::minimr::RegisterJob( \
+      #name, [] { return ::minimr::JobDefinition(__VA_ARGS__); })
+
+// Every file that includes this header carries the API version it was built against, as the
+// name of an exported symbol; minimr reads it from a plugin before running any of its code.
+#define MINIMR_API_SYMBOL_(version) minimr_plugin_api_v##version
+#define MINIMR_API_SYMBOL(version) MINIMR_API_SYMBOL_(version)
+extern "C" {
+[[gnu::weak, gnu::used, gnu::visibility("default")]] int MINIMR_API_SYMBOL(MINIMR_API_VERSION) =
+    MINIMR_API_VERSION;
+}

@@ -22,11 +22,4 @@ Params ResolveParams(const std::string& job_name, const JobDefinition& job,
   return params;
 }
 
-const JobDefinition& GetJob(const std::string& name) {
-  if (const JobDefinition* job = FindJob(name)) return *job;
-  std::string known;
-  for (const auto& n : RegisteredJobs()) known += (known.empty() ? "" : ", ") + n;
-  throw std::runtime_error("there is no job named '" + name + "' (built-in jobs: " + known + ")");
-}
-
 }  // namespace minimr

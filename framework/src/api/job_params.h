@@ -14,7 +14,4 @@ namespace minimr {
 Params ResolveParams(const std::string& job_name, const JobDefinition& job,
                      const std::map<std::string, std::string>& given);
 
-// Returns the job registered as `name`; throws std::runtime_error listing the known jobs if none.
-const JobDefinition& GetJob(const std::string& name);
-
 }  // namespace minimr

@@ -17,14 +17,14 @@
 #include "framework/src/cli/commands.h"
 #include "framework/src/runtime/master.h"
 #include "framework/src/util/atomic_file.h"
-#include "framework/src/util/command_line.h"
+#include "minimr/command_line.h"
 #include "framework/src/wire/archive.h"
 #include "framework/src/wire/blocking_client.h"
 #include "framework/src/wire/connection_file.h"
 #include "launcher/cluster_profile.h"
 #include "launcher/grid_engine.h"
 #include "launcher/launcher.h"
-#include "launcher/process.h"
+#include "framework/src/util/process.h"
 #include "launcher/sge_launcher.h"
 
 namespace minimr::cli {
@@ -122,7 +122,7 @@ launcher::ClusterProfile Profile(const Options& options) {
 
 launcher::WorkerLaunch LaunchOf(const launcher::ClusterProfile& profile) {
   launcher::WorkerLaunch launch;
-  launch.minimr = launcher::SelfExecutable();
+  launch.minimr = minimr::SelfExecutable();
   launch.connection_file = ConnectionPath(profile);
   launch.workers = profile.workers;
   launch.log_dir = profile.shared_dir + "/logs";
@@ -211,7 +211,7 @@ int Start(const Options& options) {
   launcher::ClusterProfile profile = Profile(options);
   if (options.dry_run) {
     if (profile.launcher != "sge") {
-      std::cout << "# " << profile.workers << " x: " << launcher::SelfExecutable()
+      std::cout << "# " << profile.workers << " x: " << minimr::SelfExecutable()
                 << " worker --connection-file " << ConnectionPath(profile) << "\n";
       return 0;
     }
@@ -236,9 +236,9 @@ int Start(const Options& options) {
   std::remove(ConnectionPath(profile).c_str());
   auto started = Clock::now();
   std::string log = profile.shared_dir + "/cluster.log";
-  std::vector<std::string> argv = {launcher::SelfExecutable(), "cluster", "serve", "--profile",
+  std::vector<std::string> argv = {minimr::SelfExecutable(), "cluster", "serve", "--profile",
                                    profile.source, "-n", std::to_string(profile.workers)};
-  std::optional<launcher::ChildProcess> local;
+  std::optional<minimr::ChildProcess> local;
   std::string master_job;
   if (profile.master == "job") {
     // The supervisor as a parallel-environment job: its workers in its own slots.
@@ -256,7 +256,7 @@ int Start(const Options& options) {
     qsub.push_back(script);
     master_job = launcher::GridEngine::Submit(qsub);
   } else {
-    local.emplace(launcher::ChildProcess::Detached(argv, log));
+    local.emplace(minimr::ChildProcess::Detached(argv, log));
   }
   auto supervisor_running = [&] {
     if (local) return local->Running();
@@ -290,7 +290,7 @@ int Start(const Options& options) {
       std::cerr << "minimr cluster start: the cluster's supervisor "
                 << (local ? local->Ending() : "job " + master_job + " ended")
                 << "; its log, " << log << ":\n"
-                << launcher::RunCommand({"tail", "-20", log}, std::chrono::seconds(5)).output;
+                << minimr::RunCommand({"tail", "-20", log}, std::chrono::seconds(5)).output;
       return 1;
     }
     if (fs::exists(ConnectionPath(profile))) {
@@ -350,7 +350,7 @@ int Status(const Options& options) {
   }
   if (profile.launcher == "sge") {
     std::cout << "Grid Engine:\n"
-              << launcher::RunCommand({"qstat", "-g", "d"}, std::chrono::seconds(30)).output;
+              << minimr::RunCommand({"qstat", "-g", "d"}, std::chrono::seconds(30)).output;
   }
   std::cout << "logs: " << profile.shared_dir << "/logs/, " << profile.shared_dir << "/cluster.log\n";
   return 0;

@@ -10,5 +10,6 @@ int MasterCommand(int argc, char** argv);
 int WorkerCommand(int argc, char** argv);
 int ReportCommand(int argc, char** argv);
 int ClusterCommand(int argc, char** argv);
+int PluginCommand(int argc, char** argv);
 
 }  // namespace minimr::cli

@@ -8,9 +8,12 @@
 
 #include "framework/src/api/job_params.h"
 #include "framework/src/config/byte_size.h"
+#include "framework/src/plugin/plugin.h"
 #include "framework/src/runtime/job_client.h"
 #include "framework/src/runtime/job_output.h"
-#include "framework/src/util/progress_line.h"
+#include "framework/src/util/process.h"
+#include "framework/src/wire/frame.h"
+#include "minimr/progress_line.h"
 #include "minimr/job.h"
 
 namespace minimr::cli {
@@ -82,12 +85,28 @@ bool ParseJobArguments(int argc, char** argv, const char* command, std::string* 
 }
 
 wire::JobSubmission PrepareSubmission(const config::JobConfig& config) {
-  // Refused until they are built, rather than accepted and ignored.
+  wire::JobSubmission submission;
   if (!config.plugin.empty()) {
-    throw config::ConfigError(config.source + ": plugin: loading jobs from shared libraries is "
-                              "not built yet; use a built-in job (pidigits, wordcount)");
+    // Checked here, where the user is, before anything is sent: loaded in a child process
+    // first, so that a plugin that crashes while loading cannot take this one with it.
+    try {
+      plugin::PluginFile file = plugin::ReadPluginFile(config.plugin, wire::kMaxFrameBytes - (1 << 20));
+      plugin::Inspect(config.plugin);
+      plugin::Probe(config.plugin, SelfExecutable());
+      submission.plugin_path = file.path;
+      submission.plugin_sha256 = file.sha256;
+      submission.plugin_bytes = std::move(file.bytes);
+    } catch (const plugin::PluginError& e) {
+      throw config::ConfigError(config.plugin_where + ": " + e.what());
+    }
   }
-  const JobDefinition& job = GetJob(config.job);
+  const JobDefinition* found = nullptr;
+  try {
+    found = &plugin::ResolveJob(config.job, config.plugin);
+  } catch (const std::exception& e) {
+    throw config::ConfigError(config.job_where + ": job: " + e.what());
+  }
+  const JobDefinition& job = *found;
   try {
     ResolveParams(config.job, job, config.params);
   } catch (const ParamError& e) {
@@ -114,7 +133,6 @@ wire::JobSubmission PrepareSubmission(const config::JobConfig& config) {
   }
   inputs = config::ExpandInputPaths(config);
 
-  wire::JobSubmission submission;
   submission.job_name = config.job;
   submission.params = config.params;
   submission.input_paths = inputs;
@@ -153,7 +171,7 @@ int FollowJob(const std::string& host, uint16_t port, const wire::Key& key,
             << Rate(double(result.bytes_total), result.seconds) << ".\n"
             << "Output: " << submission.output_dir << std::endl;
 
-  const JobDefinition& job = GetJob(submission.job_name);
+  const JobDefinition& job = plugin::ResolveJob(submission.job_name, submission.plugin_path);
   if (!job.report) return 0;
   ReportContext context;
   context.output_dir = submission.output_dir;

@@ -6,7 +6,7 @@
 #include "framework/src/cli/commands.h"
 #include "framework/src/config/duration.h"
 #include "framework/src/runtime/master.h"
-#include "framework/src/util/command_line.h"
+#include "minimr/command_line.h"
 #include "framework/src/wire/blocking_client.h"
 #include "framework/src/wire/connection_file.h"
 

@@ -5,6 +5,8 @@
 
 #include "framework/src/api/job_params.h"
 #include "framework/src/cli/commands.h"
+#include "framework/src/plugin/plugin.h"
+#include "framework/src/util/process.h"
 #include "minimr/job.h"
 
 namespace minimr::cli {
@@ -30,7 +32,9 @@ int ReportCommand(int argc, char** argv) {
       throw std::runtime_error(json_path + ": malformed: " + e.what());
     }
     std::string name = json.at("job").get<std::string>();
-    const JobDefinition& job = GetJob(name);
+    std::string plugin_path = json.value("plugin", "");
+    if (!plugin_path.empty()) plugin::Probe(plugin_path, SelfExecutable());
+    const JobDefinition& job = plugin::ResolveJob(name, plugin_path);
     if (!job.report) {
       std::cout << "Job " << name << " has no report.\n";
       return 0;

@@ -16,7 +16,7 @@
 #include "framework/src/wire/connection_file.h"
 #include "launcher/cluster_profile.h"
 #include "launcher/launcher.h"
-#include "launcher/process.h"
+#include "framework/src/util/process.h"
 
 namespace minimr::cli {
 
@@ -108,7 +108,7 @@ int RunCommand(int argc, char** argv) {
     RunDir run_dir(parent);
     profile.shared_dir = run_dir.path;
     std::string connection_file = run_dir.path + "/connection.json";
-    std::string self = launcher::SelfExecutable();
+    std::string self = minimr::SelfExecutable();
     auto workers = launcher::MakeLauncher(profile);
     std::vector<std::string> master_args = {
         self, "master", "--connection-file", connection_file, "--heartbeat",
@@ -117,7 +117,7 @@ int RunCommand(int argc, char** argv) {
         config::FormatDuration(config.fetch_timeout)};
     // Local workers reach the master on loopback; Grid Engine's, on any host, by its name.
     master_args.insert(master_args.end(), {"--host", profile.launcher == "sge" ? "0.0.0.0" : "127.0.0.1"});
-    launcher::ChildProcess master(master_args, run_dir.path + "/master.log");
+    minimr::ChildProcess master(master_args, run_dir.path + "/master.log");
     // The master writes the connection file once it listens.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (!fs::exists(connection_file)) {

@@ -2,7 +2,7 @@
 
 #include "framework/src/cli/commands.h"
 #include "framework/src/runtime/worker.h"
-#include "framework/src/util/command_line.h"
+#include "minimr/command_line.h"
 #include "framework/src/wire/connection_file.h"
 
 namespace minimr::cli {

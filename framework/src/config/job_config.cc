@@ -510,10 +510,12 @@ JobConfig Validate(const Node& root, const std::string& path,
   const Node* job = Find(root, "job");
   if (job == nullptr) Fail(root.where, "job", "required key is missing (the job's name)");
   config.job = NonEmptyScalar(*job, "job", "the job's name");
+  config.job_where = job->where;
 
   if (const Node* plugin = Find(root, "plugin")) {
     const std::string& text = Scalar(*plugin, "plugin", "the path of a shared library");
     if (!text.empty()) config.plugin = Absolute(text, plugin->where, "plugin");
+    config.plugin_where = plugin->where;
   }
 
   config.params = ScalarMap(Find(root, "params"), "params", &config.param_where);

@@ -17,6 +17,7 @@ struct JobConfig {
   std::string source;                         // the YAML file's path, as given
   std::string job;                            // `job`: the registered job's name; non-empty
   std::string plugin;                         // `plugin`: a shared library, absolute; "" if absent
+  std::string job_where, plugin_where;        // where `job` and `plugin` were set, as below
   std::map<std::string, std::string> params;  // `params.*`: scalars as written ("2", "true")
   std::map<std::string, std::string> param_where;  // where each param was set, as below
   std::vector<std::string> input_patterns;    // `input.paths`: globs, absolute; at least one

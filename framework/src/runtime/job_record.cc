@@ -20,6 +20,10 @@ std::string JobJson(const wire::JobSubmission& submission, const JobScheduler& s
   nlohmann::json json;
   json["job"] = spec.job_name;
   json["job_id"] = spec.id;
+  if (!submission.plugin_path.empty()) {
+    json["plugin"] = submission.plugin_path;
+    json["plugin_sha256"] = submission.plugin_sha256;
+  }
   json["params"] = spec.params;
   json["configuration"] = submission.config_yaml;
   json["input"] = {{"files", spec.plan.files.paths},

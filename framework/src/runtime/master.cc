@@ -1,13 +1,18 @@
 #include "framework/src/runtime/master.h"
 
 #include <deque>
+#include <filesystem>
 #include <iostream>
 #include <map>
+#include <thread>
 
 #include "framework/src/api/job_params.h"
+#include "framework/src/plugin/plugin.h"
 #include "framework/src/runtime/job_output.h"
 #include "framework/src/runtime/job_record.h"
 #include "framework/src/runtime/scheduler.h"
+#include "framework/src/runtime/scratch_dir.h"
+#include "framework/src/util/process.h"
 #include "framework/src/runtime/worker_registry.h"
 #include "framework/src/wire/session.h"
 
@@ -64,6 +69,7 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
     std::weak_ptr<wire::Session> client;
     JobTimes times;
     bool maps_finished_noted = false;
+    std::string plugin_copy;  // a job from a plugin: the master's own copy of it
   };
   // What a connection turned out to be, from its first frame.
   struct Peer {
@@ -79,6 +85,11 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   void RegisterWorker(const std::shared_ptr<wire::Session>& session, Peer& peer,
                       std::string_view body);
   void Submit(const std::shared_ptr<wire::Session>& session, std::string_view body);
+  // Queues a submitted job, or refuses it with `error` (or with what its checks find).
+  void Admit(std::unique_ptr<ActiveJob> job, std::string error);
+  void SendPlugin(const std::shared_ptr<wire::Session>& session, std::string_view body);
+  // Where the master keeps its copies of plugins; made on first use.
+  const std::string& PluginDir();
   void StartNextJob();
   void Dispatch();
   void OnReport(int worker, const wire::TaskReport& report);
@@ -102,6 +113,7 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   std::map<int, std::shared_ptr<wire::Session>> sessions_;  // of the registered workers
   std::deque<std::unique_ptr<ActiveJob>> jobs_;  // front() runs; the rest wait
   std::vector<std::weak_ptr<wire::Session>> connections_;  // every connection, to close at Stop()
+  std::unique_ptr<ScratchDir> plugin_dir_;
 };
 
 Master::Master(asio::io_context& io, MasterOptions options)
@@ -154,6 +166,7 @@ void Master::Impl::OnFrame(const std::shared_ptr<wire::Session>& session, Peer& 
       peer.kind = Peer::Kind::kClient;
       return Submit(session, body);
     }
+    if (type == MessageType::kFetchPlugin) return SendPlugin(session, body);
     throw wire::DecodeError("expected a worker's registration or a job");
   }
   if (peer.kind == Peer::Kind::kClient) throw wire::DecodeError("a client sends one job");
@@ -253,25 +266,88 @@ void Master::Impl::Submit(const std::shared_ptr<wire::Session>& session, std::st
   job->client = session;
   job->times.submitted_at = WallClockNow();
   const wire::JobSubmission& s = job->submission;
+  if (s.plugin_sha256.empty()) return Admit(std::move(job), "");
+  std::string path;
   try {
-    const JobDefinition& definition = GetJob(s.job_name);
-    ResolveParams(s.job_name, definition, s.params);
-    if (s.reduce_tasks < 1) throw std::runtime_error("reduce.tasks must be at least 1");
-    if (s.max_attempts < 1) throw std::runtime_error("tasks.max_attempts must be at least 1");
-    CheckOutputDir(s.output_dir);
+    if (plugin::Sha256Hex(s.plugin_bytes) != s.plugin_sha256) {
+      throw std::runtime_error("plugin " + s.plugin_path + ": its bytes do not have its SHA-256");
+    }
+    path = plugin::StagePlugin("", s.plugin_sha256, PluginDir(),
+                               [&] { return s.plugin_bytes; });
   } catch (const std::exception& e) {
+    return Admit(std::move(job), e.what());
+  }
+  job->plugin_copy = path;
+  // Loaded in a child process first, away from the io thread: a plugin that crashes or hangs
+  // while loading must neither kill the master nor keep it from answering its workers.
+  std::thread([self = shared_from_this(), job = std::shared_ptr<ActiveJob>(std::move(job))] {
+    std::string error;
+    try {
+      plugin::Probe(job->plugin_copy, SelfExecutable());
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    asio::post(self->acceptor_.get_executor(), [self, job, error] {
+      self->Admit(std::make_unique<ActiveJob>(std::move(*job)), error);
+    });
+  }).detach();
+}
+
+void Master::Impl::Admit(std::unique_ptr<ActiveJob> job, std::string error) {
+  const wire::JobSubmission& s = job->submission;
+  if (error.empty()) {
+    try {
+      const JobDefinition& definition = plugin::ResolveJob(s.job_name, job->plugin_copy);
+      ResolveParams(s.job_name, definition, s.params);
+      if (s.reduce_tasks < 1) throw std::runtime_error("reduce.tasks must be at least 1");
+      if (s.max_attempts < 1) throw std::runtime_error("tasks.max_attempts must be at least 1");
+      CheckOutputDir(s.output_dir);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  std::shared_ptr<wire::Session> session = job->client.lock();
+  if (!error.empty()) {
+    // Messages name the user's plugin file, not the master's copy of it.
+    for (size_t at; !job->plugin_copy.empty() &&
+                    (at = error.find(job->plugin_copy)) != std::string::npos;) {
+      error.replace(at, job->plugin_copy.size(), s.plugin_path);
+    }
+    Log("job " + std::to_string(job->id) + " (" + s.job_name + ") refused: " + error);
+    if (!session) return;
     wire::JobStatus result;
     result.job_id = job->id;
     result.finished = true;
-    result.error = e.what();
+    result.error = error;
     session->SendMessage(MessageType::kJobResult, result);
     session->CloseAfterSending();
     return;
   }
+  if (!session || stopped_) return;  // the client left while its plugin was checked
   Log("job " + std::to_string(job->id) + " (" + s.job_name + ") submitted from " +
-      session->peer() + " with " + std::to_string(s.input_paths.size()) + " input files");
+      session->peer() + " with " + std::to_string(s.input_paths.size()) + " input files" +
+      (s.plugin_path.empty() ? "" : ", from plugin " + s.plugin_path));
   jobs_.push_back(std::move(job));
   if (jobs_.size() == 1) StartNextJob();
+}
+
+void Master::Impl::SendPlugin(const std::shared_ptr<wire::Session>& session,
+                              std::string_view body) {
+  wire::FetchPlugin request;
+  wire::Decode(body, request);
+  wire::PluginData data;
+  for (const auto& job : jobs_) {
+    if (job->id == request.job_id) data.bytes = job->submission.plugin_bytes;
+  }
+  session->SendMessage(MessageType::kPluginData, data);
+  session->CloseAfterSending();
+}
+
+const std::string& Master::Impl::PluginDir() {
+  if (!plugin_dir_) {
+    plugin_dir_ = std::make_unique<ScratchDir>(std::filesystem::temp_directory_path().string());
+  }
+  return plugin_dir_->path();
 }
 
 void Master::Impl::StartNextJob() {
@@ -282,7 +358,11 @@ void Master::Impl::StartNextJob() {
       JobSpec spec;
       spec.id = job.id;
       spec.job_name = s.job_name;
-      spec.params = ResolveParams(s.job_name, GetJob(s.job_name), s.params).values();
+      spec.plugin_path = s.plugin_path;
+      spec.plugin_sha256 = s.plugin_sha256;
+      spec.params =
+          ResolveParams(s.job_name, plugin::ResolveJob(s.job_name, job.plugin_copy), s.params)
+              .values();
       spec.plan = PlanJob(s.input_paths, s.split_size);
       spec.reduce_tasks = s.reduce_tasks;
       spec.options.max_attempts = s.max_attempts;

@@ -131,6 +131,8 @@ void JobScheduler::StartAttempt(bool is_map, int index, int worker, TimePoint no
   *task = wire::TaskSpec();
   task->job_id = spec_.id;
   task->job_name = spec_.job_name;
+  task->plugin_path = spec_.plugin_path;
+  task->plugin_sha256 = spec_.plugin_sha256;
   task->params = spec_.params;
   task->is_map = is_map;
   task->index = index;

@@ -36,6 +36,7 @@ struct SchedulerOptions {
 struct JobSpec {
   uint64_t id = 0;
   std::string job_name;
+  std::string plugin_path, plugin_sha256;  // a job from a plugin: see TaskSpec
   std::map<std::string, std::string> params;  // with the job's defaults filled in
   JobPlan plan;
   int reduce_tasks = 1;

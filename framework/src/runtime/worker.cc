@@ -11,14 +11,18 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <tuple>
 
+#include "framework/src/plugin/plugin.h"
 #include "framework/src/runtime/crash_reporter.h"
 #include "framework/src/runtime/fault_injection.h"
 #include "framework/src/runtime/map_task.h"
 #include "framework/src/runtime/reduce_task.h"
 #include "framework/src/runtime/scratch_dir.h"
+#include "framework/src/util/process.h"
+#include "framework/src/wire/blocking_client.h"
 #include "framework/src/wire/session.h"
 #include "minimr/input.h"
 
@@ -67,6 +71,10 @@ class Worker::Impl {
   void ServeFetch(std::shared_ptr<wire::Session> session, std::string_view body);
   void RunTasks();
   wire::TaskReport RunTask(const wire::TaskSpec& task);
+  // The job a task belongs to: built in, or from its plugin (fetched from the master if this
+  // machine cannot read the plugin's path). Throws std::runtime_error naming the plugin.
+  const JobDefinition* FindTaskJob(const wire::TaskSpec& task);
+  std::string FetchPlugin(uint64_t job_id);
   void WatchForCrash();
   void Stop(int exit_code);
   // Leaves in good order: abandons the running task, hands the work back, exits with 0.
@@ -77,6 +85,7 @@ class Worker::Impl {
   FaultPlan faults_;
   std::string name_;
   std::unique_ptr<ScratchDir> scratch_;
+  std::set<std::string> probed_plugins_;  // by SHA-256; touched by the task thread only
   asio::io_context io_;
   asio::steady_timer heartbeat_timer_;
   tcp::acceptor acceptor_;
@@ -510,6 +519,52 @@ void Worker::Impl::RunTasks() {
   }
 }
 
+const JobDefinition* Worker::Impl::FindTaskJob(const wire::TaskSpec& task) {
+  if (task.plugin_sha256.empty()) {
+    const JobDefinition* job = FindJob(task.job_name);
+    if (!job) throw std::runtime_error("this worker has no job named '" + task.job_name + "'");
+    return job;
+  }
+  // The plugin is loaded from a copy named by its hash, so that a plugin rebuilt at the same path
+  // between two jobs is loaded again rather than taken for the one already loaded.
+  std::string local;
+  try {
+    local = plugin::StagePlugin(task.plugin_path, task.plugin_sha256,
+                                scratch_->path() + "/plugins",
+                                [&] { return FetchPlugin(task.job_id); });
+    if (probed_plugins_.insert(task.plugin_sha256).second) {
+      try {
+        plugin::Probe(local, SelfExecutable());
+      } catch (...) {
+        probed_plugins_.erase(task.plugin_sha256);
+        throw;
+      }
+    }
+    return &plugin::ResolveJob(task.job_name, local);
+  } catch (const std::exception& e) {
+    // Messages name the user's file, not this worker's copy of it.
+    std::string message = e.what();
+    for (size_t at; !local.empty() && (at = message.find(local)) != std::string::npos;) {
+      message.replace(at, local.size(), task.plugin_path);
+    }
+    throw std::runtime_error(message);
+  }
+}
+
+std::string Worker::Impl::FetchPlugin(uint64_t job_id) {
+  wire::BlockingClient client(options_.master_host, options_.master_port, options_.key);
+  client.Send(wire::MessageType::kFetchPlugin, wire::Encode(wire::FetchPlugin{job_id}));
+  wire::MessageType type;
+  std::string body;
+  client.Receive(&type, &body);
+  wire::PluginData data;
+  if (type == wire::MessageType::kPluginData) wire::Decode(body, data);
+  if (data.bytes.empty()) {
+    throw std::runtime_error("the master has no plugin for job " + std::to_string(job_id));
+  }
+  return std::move(data.bytes);
+}
+
 wire::TaskReport Worker::Impl::RunTask(const wire::TaskSpec& task) {
   wire::TaskReport report;
   report.job_id = task.job_id;
@@ -521,8 +576,7 @@ wire::TaskReport Worker::Impl::RunTask(const wire::TaskSpec& task) {
   TaskControl control{&progress_bytes_, &cancel_, &faults_};
   try {
     faults_.OnTaskStart(task.is_map, task.index, task.attempt);
-    const JobDefinition* job = FindJob(task.job_name);
-    if (!job) throw std::runtime_error("this worker has no job named '" + task.job_name + "'");
+    const JobDefinition* job = FindTaskJob(task);
     Counters counters;
     if (task.is_map) {
       std::string path = scratch_->path() + "/job" + std::to_string(task.job_id) + "-map" +

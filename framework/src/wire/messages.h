@@ -33,6 +33,8 @@ enum class MessageType : uint8_t {
   kClusterStatus,       // client -> master: which workers are there (no body)
   kClusterInfo,         // master -> client (ClusterInfo)
   kShutdown,            // client -> master: stop the cluster (no body)
+  kFetchPlugin,         // worker -> master: the plugin of a job (FetchPlugin)
+  kPluginData,          // master -> worker (PluginData)
 };
 
 struct RegisterWorker {
@@ -92,12 +94,15 @@ struct TaskSpec {
   // Reduce tasks: every map task's output, and the directory part files are committed to.
   std::vector<MapOutputLocation> map_outputs;
   std::string output_dir;
+  // A job from a plugin: its path where the job was submitted, and the SHA-256 of its bytes.
+  std::string plugin_path;
+  std::string plugin_sha256;
 
   template <class A>
   void serialize(A& ar, unsigned) {
     ar & job_id & job_name & params & is_map & index & attempt & reduce_tasks;
     ar & input_paths & input_sizes & file_index & offset & length;
-    ar & map_outputs & output_dir;
+    ar & map_outputs & output_dir & plugin_path & plugin_sha256;
   }
 };
 
@@ -232,11 +237,35 @@ struct JobSubmission {
   int32_t max_attempts = 4;
   int32_t max_failures_per_worker = 3;
   bool speculation = true;
+  // A job from a plugin: the file's path on the submitting machine, its SHA-256 and its bytes
+  // (workers that cannot read the path get the bytes from the master).
+  std::string plugin_path;
+  std::string plugin_sha256;
+  std::string plugin_bytes;
 
   template <class A>
   void serialize(A& ar, unsigned) {
     ar & job_name & params & input_paths & split_size & reduce_tasks & output_dir & config_yaml;
     ar & max_attempts & max_failures_per_worker & speculation;
+    ar & plugin_path & plugin_sha256 & plugin_bytes;
+  }
+};
+
+struct FetchPlugin {
+  uint64_t job_id = 0;
+
+  template <class A>
+  void serialize(A& ar, unsigned) {
+    ar & job_id;
+  }
+};
+
+struct PluginData {
+  std::string bytes;  // empty: the master has no such job (any more)
+
+  template <class A>
+  void serialize(A& ar, unsigned) {
+    ar & bytes;
   }
 };
 

@@ -1,4 +1,4 @@
-#include "framework/src/util/command_line.h"
+#include "minimr/command_line.h"
 
 #include <iostream>
 

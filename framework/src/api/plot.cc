@@ -1,4 +1,4 @@
-#include "framework/src/report/plot.h"
+#include "minimr/plot.h"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -22,7 +22,7 @@
 
 #include <gnuplot-iostream.h>
 
-#include "framework/src/util/number_format.h"
+#include "minimr/number_format.h"
 
 extern char** environ;
 

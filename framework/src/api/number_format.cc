@@ -1,4 +1,4 @@
-#include "framework/src/util/number_format.h"
+#include "minimr/number_format.h"
 
 #include <algorithm>
 #include <cstdio>

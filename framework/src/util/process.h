@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace minimr::launcher {
+namespace minimr {
 
 class ChildProcess {
  public:
@@ -64,4 +64,4 @@ std::string FindInPath(const std::string& name);
 // The path of the running executable (so it can start more of itself).
 std::string SelfExecutable();
 
-}  // namespace minimr::launcher
+}  // namespace minimr

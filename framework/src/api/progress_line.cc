@@ -1,4 +1,4 @@
-#include "framework/src/util/progress_line.h"
+#include "minimr/progress_line.h"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "launcher/process.h"
+#include "framework/src/util/process.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -17,7 +17,7 @@
 
 extern char** environ;
 
-namespace minimr::launcher {
+namespace minimr {
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& log_path,
                            const std::vector<std::string>& env) {
@@ -220,4 +220,4 @@ std::string SelfExecutable() {
   return std::string(path, static_cast<size_t>(n));
 }
 
-}  // namespace minimr::launcher
+}  // namespace minimr

@@ -1,0 +1,5 @@
+// The version of the job API in these headers. A plugin records the version it was built
+// against (see job.h); minimr refuses a plugin built against another one.
+#pragma once
+
+#define MINIMR_API_VERSION 1
