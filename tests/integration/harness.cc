@@ -120,6 +120,7 @@ TempDir::~TempDir() {
 
 TestCluster::TestCluster(const fs::path& dir, const std::vector<std::string>& master_args)
     : dir_(dir) {
+  fs::create_directories(dir_);
   std::vector<std::string> argv = {Minimr(), "master", "--connection-file", connection_file()};
   argv.insert(argv.end(), master_args.begin(), master_args.end());
   master_ = std::make_unique<minimr::ChildProcess>(argv, (dir_ / "master.log").string());

@@ -159,7 +159,10 @@ int FollowJob(const std::string& host, uint16_t port, const wire::Key& key,
           check);
   progress.Finish(ProgressText(result));
   if (!result.ok) {
-    std::cerr << "minimr: job " << submission.job_name << " failed: " << result.error << std::endl;
+    std::cerr << "minimr: job " << submission.job_name
+              << (submission.plugin_path.empty() ? ""
+                                                 : " (plugin " + submission.plugin_path + ")")
+              << " failed: " << result.error << std::endl;
     return 1;
   }
   std::cout << "Job " << submission.job_name << " done in " << std::fixed

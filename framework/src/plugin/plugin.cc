@@ -142,8 +142,8 @@ std::vector<std::string> Probe(const std::string& path, const std::string& minim
   if (result.status == 1 && other.rfind("plugin ", 0) == 0) throw PluginError(other);
   std::string how = result.status == -1 ? "did not finish loading within 60 s"
                     : result.status > 128
-                        ? std::string("crashed while loading (signal ") +
-                              strsignal(result.status - 128) + ")"
+                        ? std::string("crashed while loading (") +
+                              ::sigdescr_np(result.status - 128) + ")"
                         : "failed to load (exit status " + std::to_string(result.status) + ")";
   throw PluginError(Prefix(path) + how + (other.empty() ? "" : ": " + other));
 }
@@ -155,10 +155,16 @@ const JobTable& Load(const std::string& path) {
   Inspect(path);
   Loaded loaded;
   loaded.jobs = std::make_unique<JobTable>();
-  {
+  try {
     RegistrationCapture capture(loaded.jobs.get());
     ::dlerror();
     loaded.handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  } catch (const std::exception& e) {
+    // Thrown by a static constructor through dlopen: this process may be left unsafe to load
+    // more libraries, which is why plugins are probed in a child process first.
+    throw PluginError(Prefix(path) + "threw while loading: " + e.what());
+  } catch (...) {
+    throw PluginError(Prefix(path) + "threw something unknown while loading");
   }
   if (!loaded.handle) {
     const char* error = ::dlerror();

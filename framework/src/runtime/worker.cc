@@ -531,7 +531,12 @@ const JobDefinition* Worker::Impl::FindTaskJob(const wire::TaskSpec& task) {
   try {
     local = plugin::StagePlugin(task.plugin_path, task.plugin_sha256,
                                 scratch_->path() + "/plugins",
-                                [&] { return FetchPlugin(task.job_id); });
+                                [&] {
+                                  std::string bytes = FetchPlugin(task.job_id);
+                                  Log("fetched plugin " + task.plugin_path + " from the master "
+                                      "(it cannot be read here)");
+                                  return bytes;
+                                });
     if (probed_plugins_.insert(task.plugin_sha256).second) {
       try {
         plugin::Probe(local, SelfExecutable());

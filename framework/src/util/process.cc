@@ -145,6 +145,12 @@ std::string ChildProcess::Ending() const {
   return "ended";
 }
 
+int ChildProcess::ExitCode() const {
+  if (!exited_) return -1;
+  if (WIFEXITED(status_)) return WEXITSTATUS(status_);
+  return WIFSIGNALED(status_) ? 128 + WTERMSIG(status_) : -1;
+}
+
 bool ChildProcess::ExitedCleanly() const {
   return exited_ && WIFEXITED(status_) && WEXITSTATUS(status_) == 0;
 }
@@ -200,11 +206,9 @@ CommandResult RunCommand(const std::vector<std::string>& argv, std::chrono::mill
                        std::to_string(timeout.count() / 1000) + " s)";
     } else if (child.ExitedCleanly()) {
       result.status = 0;
-    } else if (ending.rfind("exited with status ", 0) == 0) {
-      result.status = std::stoi(ending.substr(19));
     } else {
-      result.status = 128;
-      result.output += "\n(" + argv[0] + " " + ending + ")";
+      result.status = child.ExitCode();
+      if (result.status > 128) result.output += "\n(" + argv[0] + " " + ending + ")";
     }
   } catch (const std::exception& e) {
     result.output = e.what();

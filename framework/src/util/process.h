@@ -35,6 +35,8 @@ class ChildProcess {
   void Signal(int signal);
   // How it ended, for messages: "exited with status 1", "killed by signal 9 (Killed)".
   std::string Ending() const;
+  // Its exit status, 128 + the signal that killed it, or -1 while it runs.
+  int ExitCode() const;
   // Whether it ended by exiting with status 0.
   bool ExitedCleanly() const;
 
