@@ -28,8 +28,8 @@ class PiDigitsMapper : public Mapper {
     counter_ = std::make_unique<NGramCounter>(static_cast<int>(context.params().GetInt("n", 2)));
   }
 
-  void Map(std::string_view key, std::string_view text, Emitter&) override {
-    if (key == kLookaheadKey) {
+  void Map(std::string_view, std::string_view text, Emitter&) override {
+    if (context_->past_split_end()) {
       counter_->AddLookahead(text.data(), text.size());
     } else {
       counter_->Add(text.data(), text.size());

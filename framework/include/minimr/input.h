@@ -58,6 +58,32 @@ class LineInputFormat : public InputFormat {
                                      TaskContext& context) override;
 };
 
+// Decides how far a reader reads past the end of its split: a record or a window that starts
+// inside the split may end after it (an n-digit sequence, a multi-line record).
+class OverlapRule {
+ public:
+  virtual ~OverlapRule() = default;
+  // Given the next bytes after the split, returns how many of them are still wanted. Returning
+  // fewer than bytes.size() ends the overlap.
+  virtual size_t Take(std::string_view bytes) = 0;
+};
+
+// A split's bytes in large pieces (key "", value the piece), then the bytes after the split
+// that the job's OverlapRule wants, reading on into the following input files if Continuous().
+// While the reader yields those, TaskContext::past_split_end() is true.
+class OverlapInputFormat : public InputFormat {
+ public:
+  // The rule for one split; nullptr reads no further than the split.
+  virtual std::unique_ptr<OverlapRule> Overlap(TaskContext& context) = 0;
+  // Whether the overlap may run on into the next input file (the files form one stream).
+  virtual bool Continuous(TaskContext& context) {
+    (void)context;
+    return true;
+  }
+  std::unique_ptr<RecordReader> Open(const InputFiles& files, const InputSplit& split,
+                                     TaskContext& context) final;
+};
+
 // Reads a file in large sequential pieces with pread(2); for input formats.
 class FileReader {
  public:
