@@ -41,7 +41,9 @@ std::map<std::string, uint64_t> MapAllSplits(const std::vector<std::string>& pat
   *invalid = 0;
   for (size_t i = 0; i < plan.splits.size(); ++i) {
     runtime::TaskContextImpl context(params, "map", static_cast<int>(i));
+    context.SetInput(&plan.files, plan.splits[i]);
     auto reader = job->input_format()->Open(plan.files, plan.splits[i], context);
+    context.SetReader(reader.get());
     auto mapper = job->mapper();
     mapper->Setup(context);
     std::string_view key, value;
