@@ -14,6 +14,7 @@ packages=(
   libyaml-cpp-dev libssl-dev nlohmann-json3-dev libgmp-dev
   libgnuplot-iostream-dev gnuplot-nox
   libgtest-dev libbenchmark-dev
+  dpkg-dev file
 )
 missing=()
 for package in "${packages[@]}"; do
