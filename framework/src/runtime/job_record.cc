@@ -26,7 +26,9 @@ std::string JobJson(const wire::JobSubmission& submission, const JobScheduler& s
                    {"bytes", spec.plan.input_bytes},
                    {"split_size", submission.split_size},
                    {"splits", spec.plan.splits.size()}};
-  json["output"] = {{"dir", submission.output_dir}, {"reduce_tasks", spec.reduce_tasks}};
+  json["output"] = {{"dir", submission.output_dir},
+                    {"reduce_tasks", spec.reduce_tasks},
+                    {"format", spec.output_format}};
   json["counters"] = result.counters;
   json["timings"] = {{"submitted", times.submitted_at},
                      {"finished", WallClockNow()},

@@ -92,12 +92,14 @@ struct TaskSpec {
   // Reduce tasks: every map task's output, and the directory part files are committed to.
   std::vector<MapOutputLocation> map_outputs;
   std::string output_dir;
+  std::string output_format = "text";  // how part files are written: "text" or "jsonl"
 
   template <class A>
   void serialize(A& ar, unsigned) {
     ar & job_id & job_name & params & is_map & index & attempt & reduce_tasks;
     ar & input_paths & input_sizes & file_index & offset & length;
     ar & map_outputs & output_dir;
+    ar & output_format;
   }
 };
 
@@ -232,11 +234,13 @@ struct JobSubmission {
   int32_t max_attempts = 4;
   int32_t max_failures_per_worker = 3;
   bool speculation = true;
+  std::string output_format = "text";    // `output.format`: "text" or "jsonl"
 
   template <class A>
   void serialize(A& ar, unsigned) {
     ar & job_name & params & input_paths & split_size & reduce_tasks & output_dir & config_yaml;
     ar & max_attempts & max_failures_per_worker & speculation;
+    ar & output_format;
   }
 };
 
