@@ -51,7 +51,9 @@ std::string JobJson(const wire::JobSubmission& submission, const JobScheduler& s
     tasks.push_back(task);
   }
   json["tasks"] = tasks;
-  return json.dump(2) + "\n";
+  // Input paths and parameters are bytes, not always UTF-8, which JSON text must be: such bytes
+  // show as U+FFFD here (the part files keep every byte; see docs/output-format.md).
+  return json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace minimr::runtime
