@@ -6,8 +6,9 @@
 // it, and the value the line without its line end. params.pattern is a POSIX extended regular
 // expression (regcomp(3) with REG_EXTENDED, as grep -E takes it), matched anywhere in the line,
 // byte by byte (the C locale); params.ignore_case matches letters of either case. glibc's
-// matcher needs no backtracking for patterns without back-references, so no pattern makes it
-// take exponential time on a line.
+// regexec simulates an automaton rather than backtracking unless the pattern has a back-reference
+// (\1, a glibc extension to ERE): a search may take time quadratic in a line's length, as
+// (a|aa)*b does, but never exponential, where std::regex backtracks and recurses per character.
 #include <regex.h>
 
 #include <string>
@@ -80,8 +81,7 @@ class GrepMapper : public minimr::Mapper {
 // Every value as it came: a file:line key has one.
 class IdentityReducer : public minimr::Reducer {
  public:
-  void Reduce(std::string_view key, minimr::ValueIterator& values,
-              minimr::Emitter& out) override {
+  void Reduce(std::string_view key, minimr::ValueIterator& values, minimr::Emitter& out) override {
     std::string_view value;
     while (values.Next(&value)) out.Emit(key, value);
   }

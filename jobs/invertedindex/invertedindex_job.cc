@@ -72,10 +72,10 @@ class WordLineMapper : public minimr::Mapper {
 // (on one map task's lists) and as the reducer.
 class PostingsReducer : public minimr::Reducer {
  public:
-  void Reduce(std::string_view word, minimr::ValueIterator& values,
-              minimr::Emitter& out) override {
+  void Reduce(std::string_view word, minimr::ValueIterator& values, minimr::Emitter& out) override {
     paths_.clear();
     path_ids_.clear();
+    last_id_ = 0;
     entries_.clear();
     std::string_view list;
     while (values.Next(&list)) Parse(word, list);
@@ -123,13 +123,11 @@ class PostingsReducer : public minimr::Reducer {
       }
       // path_ is the unescaped entry; its line number follows its last ':'.
       const size_t colon = path_.rfind(':');
+      if (colon == std::string::npos) Malformed(word, list);
       uint64_t line = 0;
       const char* first = path_.data() + colon + 1;
       const char* last = path_.data() + path_.size();
-      if (colon == std::string::npos ||
-          std::from_chars(first, last, line).ptr != last || first == last) {
-        Malformed(word, list);
-      }
+      if (first == last || std::from_chars(first, last, line).ptr != last) Malformed(word, list);
       path_.resize(colon);
       entries_.emplace_back(PathId(), line);
       begin = i + 1;
@@ -147,7 +145,8 @@ class PostingsReducer : public minimr::Reducer {
   std::vector<std::string> paths_;  // distinct paths of this word, in order of appearance
   std::unordered_map<std::string, uint32_t> path_ids_;
   uint32_t last_id_ = 0;
-  std::vector<std::pair<uint32_t, uint64_t>> entries_;  // (path id, then rank; line)
+  // (path, line): the path's id while parsing, then its rank in byte order.
+  std::vector<std::pair<uint32_t, uint64_t>> entries_;
   std::string path_;
   std::string joined_;
 };

@@ -122,9 +122,10 @@ class TextJobs : public ::testing::Test {
       const char* end;
       bool final_newline;
     };
-    for (const File& f : {File{"alpha.txt", 3000, "\n", true}, File{"beta.txt", 2000, "\r\n", true},
-                          File{"gamma, with comma:and colon.txt", 1500, "\n", true},
-                          File{"delta.txt", 2500, "\n", false}, File{"epsilon.txt", 3, "\n", true}}) {
+    for (const File& f :
+         {File{"alpha.txt", 3000, "\n", true}, File{"beta.txt", 2000, "\r\n", true},
+          File{"gamma, with comma:and colon.txt", 1500, "\n", true},
+          File{"delta.txt", 2500, "\n", false}, File{"epsilon.txt", 3, "\n", true}}) {
       std::string text;
       for (int i = 0; i < f.lines; ++i) {
         const bool empty = random() % 40 == 0;
@@ -223,10 +224,10 @@ TEST_F(TextJobs, GrepFindsTheMatchingLinesKeyedByFileAndLine) {
     ASSERT_GT(expected.size(), 1000u);
 
     const fs::path out = dir_->path() / "grep";
-    const std::string params = ignore_case ? "pattern: 'Z[AEIOU]Z|^Q', ignore_case: true"
-                                           : "pattern: 'z[aeiou]z|^q'";
-    Result r =
-        Shell(Minimr() + " run " + WriteJob(dir_->path() / "grep.yaml", "grep", params, *corpus_, out));
+    const std::string params =
+        ignore_case ? "pattern: 'Z[AEIOU]Z|^Q', ignore_case: true" : "pattern: 'z[aeiou]z|^q'";
+    Result r = Shell(Minimr() + " run " +
+                     WriteJob(dir_->path() / "grep.yaml", "grep", params, *corpus_, out));
     ASSERT_EQ(r.status, 0) << r.output;
     EXPECT_EQ(OutputReader(out.string()).part_files().size(), 4u);
     const std::map<std::string, std::string> output = ReadUniqueOutput(out);
@@ -260,16 +261,19 @@ TEST(OutputFormats, NastyBytesReadBackAsTheyWereInBothFormats) {
   fs::create_directories(input);
   const std::string name = "we\tird\nna\\me\r\xff \xc3\xa9.txt";
   using namespace std::string_literals;
-  const std::string text = "tab\there\\back\\\\slash\\t\n"
-                           "nul\0byte\n"s
-                           "bad utf-8 \xff\xfe\xc3\x28 cr\rmid-line\r\n"
-                           "\n"
-                           "\"quotes\" {\"key\": 1} \x01\x1f\x7f\n"
-                           "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac\n"
-                           "\\";
+  const std::string text =
+      "tab\there\\back\\\\slash\\t\n"
+      "nul\0byte\n"s
+      "bad utf-8 \xff\xfe\xc3\x28 cr\rmid-line\r\n"
+      "\n"
+      "\"quotes\" {\"key\": 1} \x01\x1f\x7f\n"
+      "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac\n"
+      "\\";
+  ASSERT_EQ(std::count(text.begin(), text.end(), '\0'), 1);
   std::ofstream(input / name, std::ios::binary) << text;
   std::map<std::string, std::string> expected;
   const std::vector<std::string> lines = Lines(text);
+  ASSERT_EQ(lines.size(), 7u);
   for (size_t i = 0; i < lines.size(); ++i) {
     expected[(input / name).string() + ":" + std::to_string(i + 1)] = lines[i];
   }

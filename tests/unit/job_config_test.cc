@@ -252,12 +252,13 @@ TEST_F(JobConfigTest, EffectiveYamlReadsBackToTheSameConfig) {
 
 TEST_F(JobConfigTest, ReadsTheOutputFormatTextByDefault) {
   EXPECT_EQ(LoadJobConfig(Write("job.yaml", kMinimal)).output_format, "text");
-  EXPECT_EQ(LoadJobConfig(Write("job.yaml", "job: wordcount\n"
-                                            "output:\n"
-                                            "  dir: out/wc\n"
-                                            "  format: jsonl\n"
-                                            "input:\n"
-                                            "  paths: data/*.txt\n"))
+  EXPECT_EQ(LoadJobConfig(Write("job.yaml",
+                                "job: wordcount\n"
+                                "output:\n"
+                                "  dir: out/wc\n"
+                                "  format: jsonl\n"
+                                "input:\n"
+                                "  paths: data/*.txt\n"))
                 .output_format,
             "jsonl");
   EXPECT_EQ(LoadJobConfig(Write("job.yaml", kMinimal), {"output.format=text"}).output_format,

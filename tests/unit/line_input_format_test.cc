@@ -97,8 +97,8 @@ NumberedLines ReadNumbered(const std::string& path, uint64_t split_size) {
 class NumberedLineInputFormatTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = std::filesystem::temp_directory_path() /
-            ("minimr-numbered-" + std::to_string(::getpid()));
+    path_ =
+        std::filesystem::temp_directory_path() / ("minimr-numbered-" + std::to_string(::getpid()));
   }
   void TearDown() override { std::filesystem::remove(path_); }
   void Write(const std::string& text) { std::ofstream(path_, std::ios::binary) << text; }
@@ -109,8 +109,8 @@ class NumberedLineInputFormatTest : public ::testing::Test {
 TEST_F(NumberedLineInputFormatTest, NumbersEachLineInItsFileWhateverTheSplitSize) {
   for (const std::string& text :
        {std::string("first\n\nthird line is longer\r\nx\n\n\nlast no newline"),
-        std::string("\n\n\nends with newlines\n\n"), std::string("one line\n"),
-        std::string("\n"), std::string("a")}) {
+        std::string("\n\n\nends with newlines\n\n"), std::string("one line\n"), std::string("\n"),
+        std::string("a")}) {
     Write(text);
     const NumberedLines expected = NaiveNumbering(text);
     for (uint64_t split_size = 1; split_size <= text.size() + 1; ++split_size) {
@@ -133,9 +133,9 @@ TEST_F(NumberedLineInputFormatTest, CountsLinesBeforeSplitsDeepInALargeFile) {
   Write(text);
   const NumberedLines expected = NaiveNumbering(text);
   ASSERT_GT(expected.size(), 5000u);
-  for (uint64_t split_size : {uint64_t{4093}, uint64_t{65536}, uint64_t{333333},
-                              uint64_t{(1 << 20) - 1}, uint64_t{1 << 20}, uint64_t{(1 << 20) + 1},
-                              uint64_t{text.size()}}) {
+  for (uint64_t split_size :
+       {uint64_t{4093}, uint64_t{65536}, uint64_t{333333}, uint64_t{(1 << 20) - 1},
+        uint64_t{1 << 20}, uint64_t{(1 << 20) + 1}, uint64_t{text.size()}}) {
     EXPECT_EQ(ReadNumbered(path_, split_size), expected) << "split size " << split_size;
   }
 }

@@ -128,8 +128,7 @@ TEST_F(OutputFormatTest, TextLinesHaveOneTabAndEscapesForTheSpecialBytes) {
   EXPECT_EQ(lines[3], "cr\\rhere\tback\\\\slash");
   EXPECT_EQ(lines[4], "\\\\t is not a tab\t\\\\n is not a newline\\\\");
   // Other bytes, NUL and invalid UTF-8 too, are written as they are.
-  EXPECT_EQ(Lines(ReadFile(dir_ / "part-r-00001"))[0],
-            std::string("nul\0byte\t\0", 10));
+  EXPECT_EQ(Lines(ReadFile(dir_ / "part-r-00001"))[0], std::string("nul\0byte\t\0", 10));
 }
 
 TEST_F(OutputFormatTest, JsonLinesReadBackEveryByte) {
@@ -151,8 +150,8 @@ TEST_F(OutputFormatTest, JsonLinesAreValidJsonWithBase64ForBytesThatAreNotUtf8) 
     ASSERT_NO_THROW(json = nlohmann::json::parse(lines[i])) << lines[i];
     ASSERT_TRUE(json.is_object());
     EXPECT_EQ(json.size(), 2u);
-    for (const auto& [name, bytes] : {std::pair{"key", records[i].first},
-                                      std::pair{"value", records[i].second}}) {
+    for (const auto& [name, bytes] :
+         {std::pair{"key", records[i].first}, std::pair{"value", records[i].second}}) {
       const nlohmann::json& field = json.at(name);
       if (field.is_string()) {
         EXPECT_EQ(field.get<std::string>(), bytes) << lines[i];

@@ -105,8 +105,7 @@ std::unique_ptr<RecordReader> LineInputFormat::Open(const InputFiles& files,
 }
 
 std::unique_ptr<RecordReader> NumberedLineInputFormat::Open(const InputFiles& files,
-                                                            const InputSplit& split,
-                                                            TaskContext&) {
+                                                            const InputSplit& split, TaskContext&) {
   return std::make_unique<LineReader>(files.paths.at(split.file_index), split.offset,
                                       split.offset + split.length, /*numbered=*/true);
 }

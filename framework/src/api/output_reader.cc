@@ -105,6 +105,10 @@ struct OutputReader::Impl {
 
   // Text: `escaped` (`what` is "key" or "value") with its escapes undone, into *out.
   void Unescape(std::string_view escaped, const char* what, std::string* out) const {
+    if (escaped.find('\\') == std::string_view::npos) {
+      out->assign(escaped);
+      return;
+    }
     out->clear();
     for (size_t i = 0; i < escaped.size(); ++i) {
       const char c = escaped[i];
@@ -114,10 +118,18 @@ struct OutputReader::Impl {
       }
       if (++i == escaped.size()) Fail(std::string("a lone backslash at the end of the ") + what);
       switch (escaped[i]) {
-        case 't': out->push_back('\t'); break;
-        case 'n': out->push_back('\n'); break;
-        case 'r': out->push_back('\r'); break;
-        case '\\': out->push_back('\\'); break;
+        case 't':
+          out->push_back('\t');
+          break;
+        case 'n':
+          out->push_back('\n');
+          break;
+        case 'r':
+          out->push_back('\r');
+          break;
+        case '\\':
+          out->push_back('\\');
+          break;
         default: {
           const char shown = escaped[i] >= 32 && escaped[i] < 127 ? escaped[i] : '?';
           Fail(std::string("unknown escape '\\") + shown + "' in the " + what);

@@ -14,11 +14,20 @@ void AppendTextEscaped(std::string_view bytes, std::string* out) {
   for (size_t i = 0; i < bytes.size(); ++i) {
     char escape;
     switch (bytes[i]) {
-      case '\t': escape = 't'; break;
-      case '\n': escape = 'n'; break;
-      case '\r': escape = 'r'; break;
-      case '\\': escape = '\\'; break;
-      default: continue;
+      case '\t':
+        escape = 't';
+        break;
+      case '\n':
+        escape = 'n';
+        break;
+      case '\r':
+        escape = 'r';
+        break;
+      case '\\':
+        escape = '\\';
+        break;
+      default:
+        continue;
     }
     out->append(bytes.data() + plain, i - plain);
     out->push_back('\\');
@@ -80,11 +89,21 @@ void AppendJsonValue(std::string_view bytes, std::string* out) {
     out->append(bytes.data() + plain, i - plain);
     plain = i + 1;
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\t': out->append("\\t"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
       default:
         out->append("\\u00");
         out->push_back(kHex[c >> 4]);

@@ -234,7 +234,7 @@ struct JobSubmission {
   int32_t max_attempts = 4;
   int32_t max_failures_per_worker = 3;
   bool speculation = true;
-  std::string output_format = "text";    // `output.format`: "text" or "jsonl"
+  std::string output_format = "text";  // `output.format`: "text" or "jsonl"
 
   template <class A>
   void serialize(A& ar, unsigned) {
