@@ -14,8 +14,9 @@
 #include <string_view>
 #include <system_error>
 
-#include "minimr/plot.h"
 #include "minimr/number_format.h"
+#include "minimr/output.h"
+#include "minimr/plot.h"
 
 namespace minimr::pidigits {
 namespace {
@@ -52,66 +53,44 @@ std::string Key(uint64_t index, int n) {
   return key;
 }
 
-// A line quoted in an error message: at most 40 characters, unprintable ones as '?'.
-std::string Excerpt(std::string_view line) {
+// A record quoted in an error message: at most 40 characters, unprintable ones as '?'.
+std::string Excerpt(std::string_view key, std::string_view value) {
+  const std::string line = std::string(key) + "\t" + std::string(value);
   std::string s;
   for (char c : line.substr(0, 40)) s += (c >= 32 && c < 127) ? c : '?';
   return "\"" + s + (line.size() > 40 ? "...\"" : "\"");
 }
 
-std::vector<fs::path> PartFiles(const std::string& dir) {
-  std::error_code ec;
-  fs::directory_iterator it(dir, ec);
-  if (ec) throw std::runtime_error("cannot read job output directory " + dir + ": " + ec.message());
-  std::vector<fs::path> parts;
-  for (const auto& entry : it) {
-    const std::string name = entry.path().filename().string();
-    constexpr std::string_view kPrefix = "part-r-";
-    if (name.size() > kPrefix.size() && name.compare(0, kPrefix.size(), kPrefix) == 0 &&
-        name.find_first_not_of("0123456789", kPrefix.size()) == std::string::npos) {
-      parts.push_back(entry.path());
-    }
-  }
-  if (parts.empty()) {
-    throw std::runtime_error("no part-r-* files in " + dir +
-                             ": is it the output directory of a finished pidigits job?");
-  }
-  std::sort(parts.begin(), parts.end());
-  return parts;
-}
-
-// Adds the "<key>\t<count>" lines of `path` into counts; `present` marks keys already read.
-void ReadPartFile(const fs::path& path, int n, std::vector<uint64_t>& counts,
+// Reads the records ("<n digits>", "<count>") of the job output in `dir` into counts, marking
+// the keys found in `present`; returns how many part files there were.
+size_t ReadCounts(const std::string& dir, int n, std::vector<uint64_t>& counts,
                   std::vector<bool>& present) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot open " + path.string());
-  std::string line;
-  for (uint64_t line_no = 1; std::getline(in, line); ++line_no) {
+  OutputReader reader(dir);
+  std::string_view key, value;
+  while (reader.Next(&key, &value)) {
     auto fail = [&](const std::string& why) {
-      throw std::runtime_error(path.string() + ":" + std::to_string(line_no) + ": " + why +
-                               " in line " + Excerpt(line) + "; expected \"<" + std::to_string(n) +
-                               " digits>\\t<count>\"");
+      throw std::runtime_error(reader.file() + ":" + std::to_string(reader.line()) + ": " + why +
+                               " in record " + Excerpt(key, value) + "; expected \"<" +
+                               std::to_string(n) + " digits>\\t<count>\"");
     };
-    const size_t tab = line.find('\t');
-    if (tab == std::string::npos) fail("no tab");
-    if (tab != static_cast<size_t>(n)) {
-      fail("key of " + std::to_string(tab) + " characters, not " + std::to_string(n));
+    if (key.size() != static_cast<size_t>(n)) {
+      fail("key of " + std::to_string(key.size()) + " characters, not " + std::to_string(n));
     }
     uint64_t index = 0;
-    for (size_t i = 0; i < tab; ++i) {
-      if (line[i] < '0' || line[i] > '9') fail("non-digit in key");
-      index = index * 10 + static_cast<uint64_t>(line[i] - '0');
+    for (char c : key) {
+      if (c < '0' || c > '9') fail("non-digit in key");
+      index = index * 10 + static_cast<uint64_t>(c - '0');
     }
     uint64_t count = 0;
-    const char* first = line.data() + tab + 1;
-    const char* last = line.data() + line.size();
+    const char* first = value.data();
+    const char* last = value.data() + value.size();
     const auto [end, ec] = std::from_chars(first, last, count);
     if (first == last || ec != std::errc() || end != last) fail("bad count");
-    if (present[index]) fail("key " + line.substr(0, tab) + " repeated (keys must be unique)");
+    if (present[index]) fail("key " + std::string(key) + " repeated (keys must be unique)");
     present[index] = true;
     counts[index] = count;
   }
-  if (in.bad()) throw std::runtime_error("error reading " + path.string());
+  return reader.part_files().size();
 }
 
 // Writes `path` through `<path>.tmp` and a rename, so readers never see a partial file.
@@ -322,9 +301,7 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
   r.counts.assign(keys, 0);
   {
     std::vector<bool> present(keys, false);
-    const std::vector<fs::path> parts = PartFiles(in.output_dir);
-    r.part_files = parts.size();
-    for (const auto& part : parts) ReadPartFile(part, in.n, r.counts, present);
+    r.part_files = ReadCounts(in.output_dir, in.n, r.counts, present);
     r.keys_present = static_cast<uint64_t>(std::count(present.begin(), present.end(), true));
   }
   if (std::all_of(r.counts.begin(), r.counts.end(), [](uint64_t c) { return c == 0; })) {

@@ -1,5 +1,6 @@
-// The report of the digits-of-pi study: reads a finished pidigits job's part-r-* files
-// ("<n digits>\t<count>" lines) and writes counts.csv, summary.txt and PNG plots beside them.
+// The report of the digits-of-pi study: reads a finished pidigits job's output (records
+// "<n digits>" -> "<count>", through minimr/output.h in either output format) and writes
+// counts.csv, summary.txt and PNG plots beside its part files.
 #pragma once
 
 #include <array>

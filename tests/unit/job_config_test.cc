@@ -232,7 +232,7 @@ TEST_F(JobConfigTest, EffectiveYamlReadsBackToTheSameConfig) {
                             "  generate: {digits: 1000}\n"
                             "params: {n: 2, empty: '', nul: 'null', colon: 'a: b', list: '[x]'}\n"
                             "plugin: lib/x.so\n"),
-      {"params.n=3", "cluster.launcher=sge"});
+      {"params.n=3", "cluster.launcher=sge", "output.format=jsonl"});
   const JobConfig second = LoadJobConfig(Write("effective.yaml", first.effective_yaml));
   EXPECT_EQ(second.job, first.job);
   EXPECT_EQ(second.plugin, first.plugin);
@@ -247,6 +247,36 @@ TEST_F(JobConfigTest, EffectiveYamlReadsBackToTheSameConfig) {
   EXPECT_EQ(second.worker_timeout, first.worker_timeout);
   EXPECT_EQ(second.max_attempts, first.max_attempts);
   EXPECT_EQ(second.speculation, first.speculation);
+  EXPECT_EQ(second.output_format, first.output_format);
+}
+
+TEST_F(JobConfigTest, ReadsTheOutputFormatTextByDefault) {
+  EXPECT_EQ(LoadJobConfig(Write("job.yaml", kMinimal)).output_format, "text");
+  EXPECT_EQ(LoadJobConfig(Write("job.yaml",
+                                "job: wordcount\n"
+                                "output:\n"
+                                "  dir: out/wc\n"
+                                "  format: jsonl\n"
+                                "input:\n"
+                                "  paths: data/*.txt\n"))
+                .output_format,
+            "jsonl");
+  EXPECT_EQ(LoadJobConfig(Write("job.yaml", kMinimal), {"output.format=text"}).output_format,
+            "text");
+}
+
+TEST_F(JobConfigTest, RefusesAnUnknownOutputFormatNamingTheChoices) {
+  EXPECT_EQ(ErrorOfText("job: wordcount\n"
+                        "output:\n"
+                        "  dir: out/wc\n"
+                        "  format: csv\n"
+                        "input:\n"
+                        "  paths: data/*.txt\n"),
+            "job.yaml:4:11: output.format: expected 'text' or 'jsonl', got 'csv'");
+  EXPECT_EQ(ErrorOfText(kMinimal, {"output.format=JSON"}),
+            "-D output.format=JSON: output.format: expected 'text' or 'jsonl', got 'JSON'");
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal), {"output.format=[text]"}),
+            "-D output.format=[text]: output.format: expected 'text' or 'jsonl', got a list");
 }
 
 TEST_F(JobConfigTest, ReadsTheFailureSettings) {
@@ -298,6 +328,7 @@ TEST_F(JobConfigTest, EffectiveYamlNamesTheFileAndOverridesAndShowsTheirValues) 
                 "  dir: " +
                 dir_ +
                 "/out/wc\n"
+                "  format: text\n"
                 "cluster:\n"
                 "  launcher: local\n"
                 "  workers: 2\n"

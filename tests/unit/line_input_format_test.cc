@@ -3,6 +3,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
+#include <utility>
 
 #include "framework/src/runtime/task_context_impl.h"
 #include "minimr/input.h"
@@ -55,6 +57,96 @@ TEST(LineInputFormat, DropsTheCarriageReturnOfWindowsLineEnds) {
   EXPECT_EQ(value, "b");
   EXPECT_FALSE(reader->Next(&key, &value));
   std::filesystem::remove(path);
+}
+
+// --- NumberedLineInputFormat -------------------------------------------------------------------
+
+using NumberedLines = std::vector<std::pair<std::string, std::string>>;
+
+// The lines of `text` numbered from 1, the plain way: split at every '\n', no empty line after a
+// final '\n', a '\r' before a '\n' dropped.
+NumberedLines NaiveNumbering(const std::string& text) {
+  NumberedLines lines;
+  size_t begin = 0;
+  while (begin < text.size()) {
+    size_t nl = text.find('\n', begin);
+    size_t end = nl == std::string::npos ? text.size() : nl;
+    std::string line = text.substr(begin, end - begin);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.emplace_back(std::to_string(lines.size() + 1), line);
+    begin = end + 1;
+  }
+  return lines;
+}
+
+// Every split of `path` of `split_size` bytes read with NumberedLineInputFormat, in order.
+NumberedLines ReadNumbered(const std::string& path, uint64_t split_size) {
+  const uint64_t size = std::filesystem::file_size(path);
+  InputFiles files{{path}, {size}};
+  runtime::TaskContextImpl context(Params(), "map", 0);
+  NumberedLineInputFormat format;
+  NumberedLines lines;
+  for (uint64_t offset = 0; offset < size; offset += split_size) {
+    auto reader = format.Open(files, {0, offset, std::min(split_size, size - offset)}, context);
+    std::string_view key, value;
+    while (reader->Next(&key, &value)) lines.emplace_back(key, value);
+  }
+  return lines;
+}
+
+class NumberedLineInputFormatTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ =
+        std::filesystem::temp_directory_path() / ("minimr-numbered-" + std::to_string(::getpid()));
+  }
+  void TearDown() override { std::filesystem::remove(path_); }
+  void Write(const std::string& text) { std::ofstream(path_, std::ios::binary) << text; }
+
+  std::string path_;
+};
+
+TEST_F(NumberedLineInputFormatTest, NumbersEachLineInItsFileWhateverTheSplitSize) {
+  for (const std::string& text :
+       {std::string("first\n\nthird line is longer\r\nx\n\n\nlast no newline"),
+        std::string("\n\n\nends with newlines\n\n"), std::string("one line\n"), std::string("\n"),
+        std::string("a")}) {
+    Write(text);
+    const NumberedLines expected = NaiveNumbering(text);
+    for (uint64_t split_size = 1; split_size <= text.size() + 1; ++split_size) {
+      EXPECT_EQ(ReadNumbered(path_, split_size), expected) << "split size " << split_size;
+    }
+  }
+}
+
+// Lines of random length (some empty, some longer than a split) over several of the reader's
+// 1 MiB blocks, so that counting the lines before a split crosses block boundaries.
+TEST_F(NumberedLineInputFormatTest, CountsLinesBeforeSplitsDeepInALargeFile) {
+  std::mt19937 random(42);
+  std::string text;
+  while (text.size() < (5u << 19)) {
+    const size_t length = random() % 32 == 0 ? random() % 9000 : random() % 120;
+    for (size_t i = 0; i < length; ++i) text.push_back(static_cast<char>('a' + random() % 26));
+    text.push_back('\n');
+  }
+  text += "no newline at the end";
+  Write(text);
+  const NumberedLines expected = NaiveNumbering(text);
+  ASSERT_GT(expected.size(), 5000u);
+  for (uint64_t split_size :
+       {uint64_t{4093}, uint64_t{65536}, uint64_t{333333}, uint64_t{(1 << 20) - 1},
+        uint64_t{1 << 20}, uint64_t{(1 << 20) + 1}, uint64_t{text.size()}}) {
+    EXPECT_EQ(ReadNumbered(path_, split_size), expected) << "split size " << split_size;
+  }
+}
+
+TEST_F(NumberedLineInputFormatTest, AnEmptyFileHasNoLines) {
+  Write("");
+  InputFiles files{{path_}, {0}};
+  runtime::TaskContextImpl context(Params(), "map", 0);
+  auto reader = NumberedLineInputFormat().Open(files, {0, 0, 0}, context);
+  std::string_view key, value;
+  EXPECT_FALSE(reader->Next(&key, &value));
 }
 
 }  // namespace

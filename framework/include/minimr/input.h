@@ -84,6 +84,16 @@ class OverlapInputFormat : public InputFormat {
                                      TaskContext& context) final;
 };
 
+// Text lines numbered: key is the line's 1-based number in its file (decimal), value as for
+// LineInputFormat. A split that starts inside a file first counts the '\n' bytes before its
+// start, reading the file from its beginning: use splits of whole files, or few splits per file,
+// for files of many gigabytes.
+class NumberedLineInputFormat : public InputFormat {
+ public:
+  std::unique_ptr<RecordReader> Open(const InputFiles& files, const InputSplit& split,
+                                     TaskContext& context) override;
+};
+
 // Reads a file in large sequential pieces with pread(2); for input formats.
 class FileReader {
  public:

@@ -143,6 +143,7 @@ wire::JobSubmission PrepareSubmission(const config::JobConfig& config) {
   submission.max_attempts = config.max_attempts;
   submission.max_failures_per_worker = config.max_failures_per_worker;
   submission.speculation = config.speculation;
+  submission.output_format = config.output_format;
   return submission;
 }
 

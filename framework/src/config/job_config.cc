@@ -19,6 +19,7 @@
 
 #include "framework/src/config/byte_size.h"
 #include "framework/src/config/duration.h"
+#include "minimr/output.h"
 
 namespace minimr::config {
 
@@ -33,7 +34,7 @@ constexpr std::string_view kTopKeys[] = {"job",    "plugin", "params",  "input",
                                          "reduce", "output", "cluster", "tasks"};
 constexpr std::string_view kInputKeys[] = {"paths", "split_size", "generate"};
 constexpr std::string_view kReduceKeys[] = {"tasks"};
-constexpr std::string_view kOutputKeys[] = {"dir"};
+constexpr std::string_view kOutputKeys[] = {"dir", "format"};
 constexpr std::string_view kClusterKeys[] = {"launcher", "workers", "heartbeat_interval",
                                              "worker_timeout", "fetch_timeout"};
 constexpr std::string_view kTasksKeys[] = {"max_attempts", "max_failures_per_worker",
@@ -431,7 +432,8 @@ std::string EffectiveYaml(const JobConfig& config, const std::string& split_size
   out << YAML::Key << "reduce" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "tasks" << YAML::Value << config.reduce_tasks << YAML::EndMap;
   out << YAML::Key << "output" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "dir" << YAML::Value << config.output_dir << YAML::EndMap;
+  out << YAML::Key << "dir" << YAML::Value << config.output_dir;
+  out << YAML::Key << "format" << YAML::Value << config.output_format << YAML::EndMap;
   out << YAML::Key << "cluster" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "launcher" << YAML::Value << config.launcher;
   out << YAML::Key << "workers" << YAML::Value << config.workers;
@@ -531,7 +533,7 @@ JobConfig Validate(const Node& root, const std::string& path,
   }
 
   const Node* output_node = Find(root, "output");
-  const Node* output = OptionalMap(output_node, "output", "a mapping with dir");
+  const Node* output = OptionalMap(output_node, "output", "a mapping with dir, format");
   if (output == nullptr) {
     Fail(output_node != nullptr ? output_node->where : root.where, "output.dir",
          "required key is missing (the directory for the job's output)");
@@ -544,6 +546,15 @@ JobConfig Validate(const Node& root, const std::string& path,
   }
   config.output_dir =
       Absolute(NonEmptyScalar(*dir, "output.dir", "a directory"), dir->where, "output.dir");
+  if (const Node* format = Find(*output, "format")) {
+    constexpr std::string_view kExpected = "'text' or 'jsonl'";
+    const std::string& text = Scalar(*format, "output.format", kExpected);
+    if (!ParseOutputFormat(text)) {
+      Fail(format->where, "output.format",
+           "expected " + std::string(kExpected) + ", got '" + text + "'");
+    }
+    config.output_format = text;
+  }
 
   if (const Node* cluster =
           OptionalMap(Find(root, "cluster"), "cluster", "a mapping with launcher, workers")) {

@@ -27,6 +27,7 @@ struct JobConfig {
   std::map<std::string, std::string> generate;  // `input.generate.*` scalars; empty if absent
   int reduce_tasks = 1;                         // `reduce.tasks`: 1..10000
   std::string output_dir;                       // `output.dir`: absolute; required
+  std::string output_format = "text";           // `output.format`: "text" or "jsonl"
   std::string launcher = "local";               // `cluster.launcher`: "local" or "sge"
   int workers = 2;                              // `cluster.workers`: 1..10000
   // `cluster.heartbeat_interval`, `cluster.worker_timeout`, `cluster.fetch_timeout`: the failure

@@ -30,7 +30,9 @@ std::string JobJson(const wire::JobSubmission& submission, const JobScheduler& s
                    {"bytes", spec.plan.input_bytes},
                    {"split_size", submission.split_size},
                    {"splits", spec.plan.splits.size()}};
-  json["output"] = {{"dir", submission.output_dir}, {"reduce_tasks", spec.reduce_tasks}};
+  json["output"] = {{"dir", submission.output_dir},
+                    {"reduce_tasks", spec.reduce_tasks},
+                    {"format", spec.output_format}};
   json["counters"] = result.counters;
   json["timings"] = {{"submitted", times.submitted_at},
                      {"finished", WallClockNow()},
@@ -53,7 +55,9 @@ std::string JobJson(const wire::JobSubmission& submission, const JobScheduler& s
     tasks.push_back(task);
   }
   json["tasks"] = tasks;
-  return json.dump(2) + "\n";
+  // Input paths and parameters are bytes, not always UTF-8, which JSON text must be: such bytes
+  // show as U+FFFD here (the part files keep every byte; see docs/output-format.md).
+  return json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace minimr::runtime

@@ -12,9 +12,10 @@
 #include "framework/src/runtime/job_record.h"
 #include "framework/src/runtime/scheduler.h"
 #include "framework/src/runtime/scratch_dir.h"
-#include "framework/src/util/process.h"
 #include "framework/src/runtime/worker_registry.h"
+#include "framework/src/util/process.h"
 #include "framework/src/wire/session.h"
+#include "minimr/output.h"
 
 namespace minimr::runtime {
 
@@ -301,6 +302,10 @@ void Master::Impl::Admit(std::unique_ptr<ActiveJob> job, std::string error) {
       ResolveParams(s.job_name, definition, s.params);
       if (s.reduce_tasks < 1) throw std::runtime_error("reduce.tasks must be at least 1");
       if (s.max_attempts < 1) throw std::runtime_error("tasks.max_attempts must be at least 1");
+      if (!ParseOutputFormat(s.output_format)) {
+        throw std::runtime_error("output.format must be text or jsonl, not '" + s.output_format +
+                                 "'");
+      }
       CheckOutputDir(s.output_dir);
     } catch (const std::exception& e) {
       error = e.what();
@@ -365,6 +370,7 @@ void Master::Impl::StartNextJob() {
               .values();
       spec.plan = PlanJob(s.input_paths, s.split_size);
       spec.reduce_tasks = s.reduce_tasks;
+      spec.output_format = s.output_format;
       spec.options.max_attempts = s.max_attempts;
       spec.options.max_failures_per_worker = s.max_failures_per_worker;
       spec.options.speculation = s.speculation;

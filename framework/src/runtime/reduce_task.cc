@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "framework/src/runtime/job_output.h"
+#include "framework/src/runtime/part_file_writer.h"
 #include "framework/src/runtime/task_context_impl.h"
 #include "framework/src/shuffle/merger.h"
 #include "framework/src/util/atomic_file.h"
@@ -16,30 +17,6 @@ namespace {
 
 // Fetched partitions up to this size stay in memory; larger ones are spilled to scratch files.
 constexpr size_t kInMemoryFetch = 8u << 20;
-
-// Writes the reducer's pairs as text lines: key TAB value.
-class TextOutput : public Emitter {
- public:
-  explicit TextOutput(AtomicFile& file) : file_(file) {}
-  void Emit(std::string_view key, std::string_view value) override {
-    buf_.append(key);
-    buf_.push_back('\t');
-    buf_.append(value);
-    buf_.push_back('\n');
-    ++records_;
-    if (buf_.size() >= (1 << 20)) Flush();
-  }
-  void Flush() {
-    file_.Write(buf_);
-    buf_.clear();
-  }
-  int64_t records() const { return records_; }
-
- private:
-  AtomicFile& file_;
-  std::string buf_;
-  int64_t records_ = 0;
-};
 
 }  // namespace
 
@@ -142,10 +119,12 @@ Counters RunReduceTask(const wire::TaskSpec& task, const JobDefinition& job, con
   }
   context.counters().Add("reduce.shuffle.bytes", fetched);
 
+  const std::optional<OutputFormat> format = ParseOutputFormat(task.output_format);
+  if (!format) throw std::runtime_error("unknown output format '" + task.output_format + "'");
   std::unique_ptr<Reducer> reducer = job.reducer();
   reducer->Setup(context);
   AtomicFile part(AttemptPartPath(task.output_dir, task.index, task.attempt));
-  TextOutput output(part);
+  PartFileWriter output(part, *format);
   int64_t groups = 0;
   shuffle::MergeGroups(std::move(runs), [&](std::string_view k, ValueIterator& values) {
     if ((++groups & 1023) == 0) control.CheckCancel();

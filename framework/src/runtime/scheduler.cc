@@ -152,6 +152,7 @@ void JobScheduler::StartAttempt(bool is_map, int index, int worker, TimePoint no
           {holder.host, holder.port, static_cast<int>(m), maps_[m].winner_attempt});
     }
     task->output_dir = spec_.staging_dir;
+    task->output_format = spec_.output_format;
   }
 }
 

@@ -97,12 +97,14 @@ struct TaskSpec {
   // A job from a plugin: its path where the job was submitted, and the SHA-256 of its bytes.
   std::string plugin_path;
   std::string plugin_sha256;
+  std::string output_format = "text";  // how part files are written: "text" or "jsonl"
 
   template <class A>
   void serialize(A& ar, unsigned) {
     ar & job_id & job_name & params & is_map & index & attempt & reduce_tasks;
     ar & input_paths & input_sizes & file_index & offset & length;
     ar & map_outputs & output_dir & plugin_path & plugin_sha256;
+    ar & output_format;
   }
 };
 
@@ -242,12 +244,14 @@ struct JobSubmission {
   std::string plugin_path;
   std::string plugin_sha256;
   std::string plugin_bytes;
+  std::string output_format = "text";  // `output.format`: "text" or "jsonl"
 
   template <class A>
   void serialize(A& ar, unsigned) {
     ar & job_name & params & input_paths & split_size & reduce_tasks & output_dir & config_yaml;
     ar & max_attempts & max_failures_per_worker & speculation;
     ar & plugin_path & plugin_sha256 & plugin_bytes;
+    ar & output_format;
   }
 };
 

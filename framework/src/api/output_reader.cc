@@ -1,0 +1,244 @@
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <system_error>
+
+#include "framework/src/util/base64.h"
+#include "minimr/output.h"
+
+namespace minimr {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The part-r-NNNNN files of `dir`, sorted by name.
+std::vector<std::string> ListPartFiles(const std::string& dir) {
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec) throw std::runtime_error("cannot read job output directory " + dir + ": " + ec.message());
+  std::vector<std::string> parts;
+  for (const fs::directory_entry& entry : it) {
+    const std::string name = entry.path().filename().string();
+    constexpr std::string_view kPrefix = "part-r-";
+    if (name.size() > kPrefix.size() && name.compare(0, kPrefix.size(), kPrefix) == 0 &&
+        name.find_first_not_of("0123456789", kPrefix.size()) == std::string::npos) {
+      parts.push_back(entry.path().string());
+    }
+  }
+  if (parts.empty()) {
+    throw std::runtime_error("no part-r-* files in " + dir +
+                             ": is it the output directory of a finished job?");
+  }
+  std::sort(parts.begin(), parts.end());
+  return parts;
+}
+
+// The format job.json records under output.format; text if there is no job.json, or it predates
+// the key.
+OutputFormat RecordedFormat(const std::string& dir) {
+  const std::string path = dir + "/job.json";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::error_code ec;
+    if (!fs::exists(path, ec) && !ec) return OutputFormat::kText;
+    throw std::runtime_error(path + ": cannot read");
+  }
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(in);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": malformed: " + e.what());
+  }
+  if (!json.is_object() || !json.contains("output") || !json["output"].is_object() ||
+      !json["output"].contains("format")) {
+    return OutputFormat::kText;
+  }
+  const nlohmann::json& name = json["output"]["format"];
+  std::optional<OutputFormat> format;
+  if (name.is_string()) format = ParseOutputFormat(name.get<std::string>());
+  if (!format) {
+    throw std::runtime_error(path + ": output.format: expected \"text\" or \"jsonl\", got " +
+                             name.dump());
+  }
+  return *format;
+}
+
+// A line quoted in an error message: at most 40 characters, unprintable ones as '?'.
+std::string Excerpt(std::string_view line) {
+  std::string s;
+  for (char c : line.substr(0, 40)) s += (c >= 32 && c < 127) ? c : '?';
+  return "\"" + s + (line.size() > 40 ? "...\"" : "\"");
+}
+
+}  // namespace
+
+const char* OutputFormatName(OutputFormat format) {
+  return format == OutputFormat::kJsonLines ? "jsonl" : "text";
+}
+
+std::optional<OutputFormat> ParseOutputFormat(std::string_view name) {
+  if (name == "text") return OutputFormat::kText;
+  if (name == "jsonl") return OutputFormat::kJsonLines;
+  return std::nullopt;
+}
+
+struct OutputReader::Impl {
+  OutputFormat format = OutputFormat::kText;
+  std::vector<std::string> part_files;
+  size_t next_file = 0;  // part_files[next_file - 1] is open
+  std::ifstream in;
+  std::string line;
+  std::string key, value;
+  uint64_t line_number = 0;
+  std::string no_file;
+
+  [[noreturn]] void Fail(const std::string& problem) const {
+    const std::string expected =
+        format == OutputFormat::kText
+            ? "key<TAB>value, with \\t \\n \\r \\\\ inside them"
+            : "{\"key\": ..., \"value\": ...}, each a string or {\"base64\": ...}";
+    throw std::runtime_error(part_files[next_file - 1] + ":" + std::to_string(line_number) + ": " +
+                             problem + " in line " + Excerpt(line) + "; expected " + expected);
+  }
+
+  // Text: `escaped` (`what` is "key" or "value") with its escapes undone, into *out.
+  void Unescape(std::string_view escaped, const char* what, std::string* out) const {
+    if (escaped.find('\\') == std::string_view::npos) {
+      out->assign(escaped);
+      return;
+    }
+    out->clear();
+    for (size_t i = 0; i < escaped.size(); ++i) {
+      const char c = escaped[i];
+      if (c != '\\') {
+        out->push_back(c);
+        continue;
+      }
+      if (++i == escaped.size()) Fail(std::string("a lone backslash at the end of the ") + what);
+      switch (escaped[i]) {
+        case 't':
+          out->push_back('\t');
+          break;
+        case 'n':
+          out->push_back('\n');
+          break;
+        case 'r':
+          out->push_back('\r');
+          break;
+        case '\\':
+          out->push_back('\\');
+          break;
+        default: {
+          const char shown = escaped[i] >= 32 && escaped[i] < 127 ? escaped[i] : '?';
+          Fail(std::string("unknown escape '\\") + shown + "' in the " + what);
+        }
+      }
+    }
+  }
+
+  void ParseText() {
+    const size_t tab = line.find('\t');
+    if (tab == std::string::npos) Fail("no tab");
+    if (line.find('\t', tab + 1) != std::string::npos) {
+      Fail("a second tab (a tab inside a key or value is written \\t)");
+    }
+    Unescape(std::string_view(line).substr(0, tab), "key", &key);
+    Unescape(std::string_view(line).substr(tab + 1), "value", &value);
+  }
+
+  // JSON: the member `name` of `object`, a string or {"base64": "..."}, into *out.
+  void Member(const nlohmann::json& object, const char* name, std::string* out) const {
+    auto it = object.find(name);
+    if (it == object.end()) Fail(std::string("no \"") + name + "\"");
+    if (it->is_string()) {
+      *out = it->get<std::string>();
+      return;
+    }
+    if (it->is_object() && it->size() == 1 && it->contains("base64") &&
+        (*it)["base64"].is_string()) {
+      if (std::optional<std::string> bytes = DecodeBase64((*it)["base64"].get<std::string>())) {
+        *out = std::move(*bytes);
+        return;
+      }
+      Fail(std::string("\"") + name + "\" is not valid base64");
+    }
+    Fail(std::string("\"") + name + "\" is neither a string nor {\"base64\": \"...\"}");
+  }
+
+  void ParseJson() {
+    nlohmann::json json;
+    try {
+      json = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::exception& e) {
+      Fail(std::string("malformed JSON (") + e.what() + ")");
+    }
+    if (!json.is_object()) Fail("not a JSON object");
+    if (json.size() != 2) Fail("members other than \"key\" and \"value\"");
+    Member(json, "key", &key);
+    Member(json, "value", &value);
+  }
+
+  // Reads the next line of the part files into `line`; false after the last.
+  bool NextLine() {
+    for (;;) {
+      if (next_file > 0 && in.is_open()) {
+        if (std::getline(in, line)) {
+          ++line_number;
+          if (in.eof()) Fail("no newline at the end of the file (was it cut short?)");
+          return true;
+        }
+        if (in.bad()) throw std::runtime_error("error reading " + part_files[next_file - 1]);
+        in.close();
+      }
+      if (next_file == part_files.size()) return false;
+      const std::string& path = part_files[next_file++];
+      line_number = 0;
+      in.open(path, std::ios::binary);
+      if (!in) throw std::runtime_error("cannot open " + path);
+    }
+  }
+};
+
+OutputReader::OutputReader(const std::string& dir) : impl_(std::make_unique<Impl>()) {
+  impl_->part_files = ListPartFiles(dir);
+  impl_->format = RecordedFormat(dir);
+}
+
+OutputReader::OutputReader(const std::string& dir, OutputFormat format)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->part_files = ListPartFiles(dir);
+  impl_->format = format;
+}
+
+OutputReader::~OutputReader() = default;
+
+bool OutputReader::Next(std::string_view* key, std::string_view* value) {
+  if (!impl_->NextLine()) return false;
+  if (impl_->format == OutputFormat::kText) {
+    impl_->ParseText();
+  } else {
+    impl_->ParseJson();
+  }
+  *key = impl_->key;
+  *value = impl_->value;
+  return true;
+}
+
+OutputFormat OutputReader::format() const { return impl_->format; }
+const std::vector<std::string>& OutputReader::part_files() const { return impl_->part_files; }
+const std::string& OutputReader::file() const {
+  return impl_->next_file == 0 ? impl_->no_file : impl_->part_files[impl_->next_file - 1];
+}
+uint64_t OutputReader::line() const { return impl_->line_number; }
+
+std::vector<std::pair<std::string, std::string>> ReadOutput(const std::string& dir) {
+  OutputReader reader(dir);
+  std::vector<std::pair<std::string, std::string>> records;
+  std::string_view key, value;
+  while (reader.Next(&key, &value)) records.emplace_back(key, value);
+  return records;
+}
+
+}  // namespace minimr
