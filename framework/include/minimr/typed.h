@@ -419,7 +419,8 @@ class TypedValues {
 };
 
 // A Mapper whose input records are decoded (see the top of this file) and whose output is typed.
-// Override Map; Setup and Finish if needed. context() is the task's context from Setup on.
+// Override Map; Setup and Finish if needed. context() is the task's context from Setup on. The
+// framework calls it as a Mapper (in your class the typed Map hides the byte-string one).
 template <class In, class KOut, class VOut>
 class TypedMapper : public Mapper {
  public:
