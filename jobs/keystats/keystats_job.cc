@@ -1,0 +1,127 @@
+// keystats: for each key, how many values it has and their mean, minimum and maximum. Input
+// lines are "KEY VALUE" (whitespace between; the value a number), output lines
+// "KEY<TAB>count mean min max". Written against the typed API: the framework parses
+// the lines, and encodes the partial statistics that the combiner merges on the map side.
+// A NaN value makes its key's mean nan; the minimum and maximum ignore it.
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <ostream>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <tuple>
+
+#include "minimr/job.h"
+#include "minimr/typed.h"
+
+namespace {
+
+using Line = minimr::Fields<std::string_view, double>;
+// What the map side knows of a key's values: count, sum, min, max.
+using Partial = std::tuple<int64_t, double, double, double>;
+// The output: count, mean, min, max.
+using Summary = std::tuple<int64_t, double, double, double>;
+
+class StatsMapper : public minimr::TypedMapper<Line, std::string_view, Partial> {
+ public:
+  void Map(const Line& line, Out& out) override {
+    const auto& [key, value] = line;
+    out.Emit(key, Partial{1, value, value, value});
+  }
+};
+
+Partial Merge(minimr::TypedValues<Partial>& values) {
+  Partial total{0, 0.0, std::numeric_limits<double>::infinity(),
+                -std::numeric_limits<double>::infinity()};
+  auto& [count, sum, min, max] = total;
+  for (auto [n, s, lo, hi] : values) {
+    count += n;
+    sum += s;
+    min = std::fmin(min, lo);
+    max = std::fmax(max, hi);
+  }
+  return total;
+}
+
+class StatsCombiner : public minimr::TypedCombiner<std::string_view, Partial> {
+ public:
+  void Reduce(const std::string_view& key, Values& values, Out& out) override {
+    out.Emit(key, Merge(values));
+  }
+};
+
+class StatsReducer
+    : public minimr::TypedReducer<std::string_view, Partial, std::string_view, Summary> {
+ public:
+  void Reduce(const std::string_view& key, Values& values, Out& out) override {
+    auto [count, sum, min, max] = Merge(values);
+    out.Emit(key, Summary{count, sum / static_cast<double>(count), min, max});
+  }
+};
+
+// input.generate: {lines: N, keys: K, files: F, seed: S}: F files keystats-NN.txt of N lines in
+// all, "key-NNNN VALUE" with K keys of different frequencies and integer values around a mean
+// of their own.
+void Generate(const minimr::Params& spec, const std::string& directory, std::ostream& progress) {
+  for (const auto& [name, value] : spec.values()) {
+    if (name != "lines" && name != "keys" && name != "files" && name != "seed") {
+      throw minimr::ParamError("input.generate." + name +
+                               ": the keystats generator takes lines, keys, files and seed");
+    }
+  }
+  int64_t lines = spec.GetInt("lines", 100000);
+  int64_t keys = spec.GetInt("keys", 50);
+  int64_t files = spec.GetInt("files", 2);
+  int64_t seed = spec.GetInt("seed", 1);
+  if (lines < 1 || keys < 1 || keys > 9999 || files < 1 || files > 99) {
+    throw minimr::ParamError(
+        "input.generate: want lines >= 1, 1 <= keys <= 9999 and 1 <= files <= 99");
+  }
+  // Written in a hidden directory and moved in at the end: an interrupted run must not leave
+  // some of the files where the job's glob would take them for the whole input.
+  namespace fs = std::filesystem;
+  fs::path staging = fs::path(directory) / (".generating-" + std::to_string(::getpid()));
+  fs::create_directories(staging);
+  std::mt19937_64 random(static_cast<uint64_t>(seed));
+  for (int64_t f = 0; f < files; ++f) {
+    char name[32];
+    std::snprintf(name, sizeof name, "keystats-%02d.txt", static_cast<int>(f));
+    std::ofstream out(staging / name);
+    int64_t count = lines / files + (f < lines % files ? 1 : 0);
+    for (int64_t i = 0; i < count; ++i) {
+      // Key k with probability (2k + 1) / keys^2: frequent and rare keys.
+      uint64_t draw = random() % static_cast<uint64_t>(keys * keys);
+      auto key = static_cast<int64_t>(std::sqrt(static_cast<double>(draw)));
+      if (key >= keys) key = keys - 1;
+      int64_t value = key * 10 - 500 + static_cast<int64_t>(random() % 201) - 100;
+      char text[48];
+      int n = std::snprintf(text, sizeof text, "key-%04d %lld\n", static_cast<int>(key),
+                            static_cast<long long>(value));
+      out.write(text, n);
+    }
+    out.close();
+    if (!out) throw std::runtime_error((staging / name).string() + ": cannot write");
+    fs::rename(staging / name, fs::path(directory) / name);
+    progress << "  " << (fs::path(directory) / name).string() << ": " << count << " lines\n";
+  }
+  fs::remove_all(staging);
+}
+
+minimr::JobDefinition Definition() {
+  minimr::JobDefinition job = minimr::MakeJob<StatsMapper, StatsReducer>();
+  job.Combiner<StatsCombiner>().Describe(
+      "count, mean, minimum and maximum of the values of each key (lines: KEY VALUE)");
+  job.generate_input = Generate;
+  return job;
+}
+
+}  // namespace
+
+MINIMR_REGISTER_JOB(keystats, Definition());
