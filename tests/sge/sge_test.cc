@@ -87,6 +87,31 @@ TEST_F(GridEngineTest, PiThroughAnArrayJobEqualsTheLocalLaunchers) {
   EXPECT_EQ(Qstat(), "") << "the workers' array job must be gone";
 }
 
+// A job from a plugin runs through Grid Engine workers as through local ones.
+TEST_F(GridEngineTest, AJobFromAPluginRunsThroughAnArrayJob) {
+  TempDir dir("sge-plugin");
+  fs::create_directories(dir.path() / "text");
+  for (int f = 0; f < 3; ++f) {
+    std::ofstream text(dir.path() / "text" / ("t" + std::to_string(f) + ".txt"));
+    for (int line = 0; line < 300; ++line) text << "The quick brown fox " << f * line << " jumps\n";
+  }
+  std::ofstream(dir.path() / "letters.yaml")
+      << "job: letters\nplugin: " << MINIMR_TEST_PLUGIN_DIR << "/letters.so\n"
+      << "input: {paths: " << (dir.path() / "text").string() << "/*.txt, split_size: 4KB}\n"
+      << "reduce: {tasks: 2}\noutput: {dir: " << (dir.path() / "local").string() << "}\n";
+  std::string yaml = (dir.path() / "letters.yaml").string();
+  Result local = Shell(Minimr() + " run " + yaml);
+  ASSERT_EQ(local.status, 0) << local.output;
+  fs::path out = dir.path() / "sge";
+  Result r = Shell("cd " + SourceDir() + " && HOME=" + dir.path().string() + " " + Minimr() +
+                   " run " + yaml + " -D cluster.launcher=sge -D cluster.workers=2 -D output.dir=" +
+                   out.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(ReadPartFiles(out.string()), ReadPartFiles((dir.path() / "local").string()));
+  EXPECT_EQ(ReadCounts(out.string())["o"], 2u * 900);  // brown, fox
+  EXPECT_EQ(Qstat(), "") << "the workers' array job must be gone";
+}
+
 TEST_F(GridEngineTest, TheExampleScriptsRunAsWritten) {
   TempDir dir("sge-examples");
   for (std::string how : {"examples/sge/pi-array.sh", "-pe smp 3 examples/sge/pi-pe.sh"}) {

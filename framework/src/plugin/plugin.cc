@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <boost/dll/library_info.hpp>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -18,6 +17,7 @@
 #include <sstream>
 
 #include "framework/src/api/job_table.h"
+#include "framework/src/plugin/elf_symbols.h"
 #include "framework/src/util/atomic_file.h"
 #include "framework/src/util/process.h"
 
@@ -94,20 +94,19 @@ PluginFile ReadPluginFile(const std::string& path, size_t max_bytes) {
 }
 
 void Inspect(const std::string& path) {
-  char magic[4] = {};
+  std::string image;
   {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw PluginError(Prefix(path) + "cannot read it: " + std::strerror(errno));
-    in.read(magic, sizeof magic);
-  }
-  if (std::memcmp(magic, "\x7f" "ELF", 4) != 0) {
-    throw PluginError(Prefix(path) + "is not a shared library (it has no ELF header)");
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    image = std::move(bytes).str();
   }
   std::vector<std::string> symbols;
   try {
-    symbols = boost::dll::library_info(path).symbols();
-  } catch (const std::exception& e) {
-    throw PluginError(Prefix(path) + "is not a readable shared library (" + e.what() + ")");
+    symbols = ExportedSymbols(image);
+  } catch (const ElfError& e) {
+    throw PluginError(Prefix(path) + "is not a shared library (" + e.what() + ")");
   }
   std::string built_for;
   for (const std::string& symbol : symbols) {
