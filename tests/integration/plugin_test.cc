@@ -73,6 +73,10 @@ TEST_F(PluginTest, AJobFromAPluginRunsLikeABuiltInOne) {
   EXPECT_EQ(record["plugin"], Plugin("letters"));
   EXPECT_EQ(record["plugin_sha256"].get<std::string>().size(), 64u);
   EXPECT_EQ(record["counters"]["letters.lines"], 1200);
+  // `minimr report` finds the job through the plugin job.json names.
+  Result report = Shell(Minimr() + " report " + OutputOf(yaml));
+  EXPECT_EQ(report.status, 0) << report.output;
+  EXPECT_EQ(report.output, "Job letters has no report.\n");
 }
 
 TEST_F(PluginTest, PluginCheckListsTheJobsOfAPlugin) {
