@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <numeric>
 #include <span>
 #include <sstream>
@@ -330,12 +331,18 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
                   [&](std::ostream& os) { WriteCountsCsv(os, r.counts, in.n, r.sequences); });
   const std::string digits_title =
       r.digits ? "Digits of pi: " + WithThousands(static_cast<double>(*r.digits)) + " digits" : "";
+  // The plots are drawn at once, each by a gnuplot process of its own.
+  std::future<void> digits_plot;
   if (in.n == 1) {
     r.digits_png = (dir / "digits.png").string();
-    PlotDigits(r.counts, r.sequences, digits_title, r.digits_png);
+    digits_plot = std::async(std::launch::async, [&] {
+      PlotDigits(r.counts, r.sequences, digits_title, r.digits_png);
+    });
   } else if (r.digit_test) {
     r.digits_png = (dir / "digits.png").string();
-    PlotDigits(*in.digit_counts, *r.digit_test, digits_title, r.digits_png);
+    digits_plot = std::async(std::launch::async, [&] {
+      PlotDigits(*in.digit_counts, *r.digit_test, digits_title, r.digits_png);
+    });
   }
   if (in.n == 2) {
     r.pairs_png = (dir / "pairs.png").string();
@@ -345,6 +352,7 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
                        " overlapping pairs";
     PlotPairs(r.counts, r.sequences, r.serial, title, r.pairs_png);
   }
+  if (digits_plot.valid()) digits_plot.get();
 
   std::vector<std::string> files;
   for (const std::string* f : {&r.counts_csv, &r.digits_png, &r.pairs_png, &r.summary_txt}) {

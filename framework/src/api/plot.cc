@@ -1,9 +1,7 @@
 #include "minimr/plot.h"
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -22,9 +20,9 @@
 
 #include <gnuplot-iostream.h>
 
+#include "framework/src/util/process.h"
 #include "minimr/number_format.h"
 
-extern char** environ;
 
 namespace minimr::report {
 namespace {
@@ -122,9 +120,8 @@ std::string Title(const std::string& label) {
   return label.empty() ? "notitle" : "title " + Text(label);
 }
 
-std::string LogTail(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+// The end of what gnuplot printed, for messages.
+std::string Tail(std::string text) {
   constexpr size_t kMax = 2000;
   if (text.size() > kMax) text = "..." + text.substr(text.size() - kMax);
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
@@ -135,41 +132,6 @@ bool HasPngSignature(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   char head[8] = {};
   return in.read(head, sizeof head) && std::memcmp(head, kPngSignature, sizeof head) == 0;
-}
-
-// Runs `gnuplot script` with stdin from /dev/null and stdout and stderr into `log`; returns
-// the wait status. gnuplot runs a script file, not a pipe: a pipe hides the exit status
-// (gnuplot-iostream's pclose drops it, and gnuplot keeps reading after an error) and a
-// gnuplot that dies early would kill us with SIGPIPE on the next write.
-int RunGnuplot(const std::string& png_path, const std::string& script, const std::string& log) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  std::string program = "gnuplot";
-  std::string script_arg = script;
-  char* argv[] = {program.data(), script_arg.data(), nullptr};
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, program.c_str(), &actions, nullptr, argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc == ENOENT) {
-    throw std::runtime_error("cannot draw " + png_path +
-                             ": gnuplot is not installed (no `gnuplot` on PATH); install "
-                             "gnuplot-nox, which has the pngcairo terminal");
-  }
-  if (rc != 0) {
-    throw std::runtime_error("cannot draw " + png_path +
-                             ": starting gnuplot failed: " + std::strerror(rc));
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) {
-      throw std::runtime_error("cannot draw " + png_path +
-                               ": waiting for gnuplot failed: " + std::strerror(errno));
-    }
-  }
-  return status;
 }
 
 // Removes the temporary files of one rendering when it goes out of scope.
@@ -193,8 +155,7 @@ void Render(const std::string& png_path,
             const std::function<void(Gnuplot&, const std::string&)>& write_commands) {
   const std::string tmp_png = png_path + ".tmp";
   const std::string script = png_path + ".gp.tmp";
-  const std::string log = png_path + ".log.tmp";
-  TempFiles cleanup({tmp_png, script, log});
+  TempFiles cleanup({tmp_png, script});
   {
     std::unique_ptr<Gnuplot> gp;
     try {
@@ -209,18 +170,27 @@ void Render(const std::string& png_path,
       throw std::runtime_error("cannot draw " + png_path + ": writing " + script + " failed");
     }
   }
-  const int status = RunGnuplot(png_path, script, log);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    const std::string how = WIFEXITED(status)
-                                ? "exit status " + std::to_string(WEXITSTATUS(status))
-                                : "killed by signal " + std::to_string(WTERMSIG(status));
+  // gnuplot runs a script file, not a pipe: a pipe hides the exit status (gnuplot-iostream's
+  // pclose drops it, and gnuplot keeps reading after an error) and a gnuplot that dies early
+  // would kill us with SIGPIPE on the next write.
+  CommandResult run = RunCommand({"gnuplot", script}, std::chrono::seconds(120));
+  if (run.status == -1 && FindInPath("gnuplot").empty()) {
+    throw std::runtime_error("cannot draw " + png_path +
+                             ": gnuplot is not installed (no `gnuplot` on PATH); install "
+                             "gnuplot-nox, which has the pngcairo terminal");
+  }
+  if (run.status != 0) {
+    const std::string how = run.status == -1 ? "it did not finish or could not start"
+                            : run.status > 128
+                                ? "killed by signal " + std::to_string(run.status - 128)
+                                : "exit status " + std::to_string(run.status);
     throw std::runtime_error("gnuplot failed to draw " + png_path + " (" + how + "):\n" +
-                             LogTail(log));
+                             Tail(run.output));
   }
   if (!HasPngSignature(tmp_png)) {
     throw std::runtime_error("gnuplot exited cleanly but wrote no PNG for " + png_path +
                              " (is its pngcairo terminal missing? gnuplot-nox has it):\n" +
-                             LogTail(log));
+                             Tail(run.output));
   }
   std::error_code ec;
   fs::rename(tmp_png, png_path, ec);
