@@ -1,10 +1,6 @@
 #include "minimr/testing.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <functional>
 #include <iterator>
@@ -12,46 +8,15 @@
 #include <stdexcept>
 
 #include "framework/src/api/job_params.h"
+#include "framework/src/runtime/job_plan.h"
+#include "framework/src/runtime/task_context_impl.h"
 #include "minimr/input.h"
 
 namespace minimr::testing {
 namespace {
 
-// The TaskContext of one task; for map tasks over files, what the reader says.
-class HarnessContext : public TaskContext {
- public:
-  HarnessContext(const Params& params, std::string phase, int index)
-      : params_(params), phase_(std::move(phase)), index_(index) {}
-
-  const Params& params() const override { return params_; }
-  Counters& counters() override { return counters_; }
-  const std::string& phase() const override { return phase_; }
-  int task_index() const override { return index_; }
-  const std::string& input_file() const override {
-    if (files_ == nullptr || files_->paths.empty()) return no_file_;
-    int index = reader_ != nullptr ? reader_->current_file() : -1;
-    return files_->paths.at(index < 0 ? split_.file_index : index);
-  }
-  const InputSplit& input_split() const override { return split_; }
-  bool past_split_end() const override { return reader_ != nullptr && reader_->past_split_end(); }
-
-  // REQUIRES: `files` and `reader` outlive this context's use.
-  void SetInput(const InputFiles* files, const InputSplit& split) {
-    files_ = files;
-    split_ = split;
-  }
-  void SetReader(const RecordReader* reader) { reader_ = reader; }
-
- private:
-  const Params& params_;
-  Counters counters_;
-  std::string phase_;
-  int index_;
-  const InputFiles* files_ = nullptr;
-  InputSplit split_;
-  const RecordReader* reader_ = nullptr;
-  std::string no_file_;
-};
+// The same TaskContext a worker hands to the job's code.
+using HarnessContext = runtime::TaskContextImpl;
 
 // What one map task reads: records, or a split of files.
 struct MapTaskInput {
@@ -59,33 +24,6 @@ struct MapTaskInput {
   const InputFiles* files = nullptr;
   InputSplit split;
 };
-
-// Cuts files into splits as the master does; empty files get none.
-InputFiles StatFiles(const std::vector<std::string>& paths) {
-  InputFiles files;
-  for (const std::string& path : paths) {
-    struct stat st;
-    if (::stat(path.c_str(), &st) != 0 || ::access(path.c_str(), R_OK) != 0) {
-      throw std::runtime_error(path + ": cannot read input: " + std::strerror(errno));
-    }
-    if (!S_ISREG(st.st_mode)) throw std::runtime_error(path + ": input is not a regular file");
-    files.paths.push_back(path);
-    files.sizes.push_back(static_cast<uint64_t>(st.st_size));
-  }
-  return files;
-}
-
-std::vector<InputSplit> Splits(const InputFiles& files, uint64_t split_size) {
-  std::vector<InputSplit> splits;
-  for (size_t i = 0; i < files.paths.size(); ++i) {
-    uint64_t size = files.sizes[i];
-    uint64_t step = split_size == 0 ? size : split_size;
-    for (uint64_t offset = 0; offset < size; offset += step) {
-      splits.push_back({static_cast<int>(i), offset, std::min(step, size - offset)});
-    }
-  }
-  return splits;
-}
 
 // Feeds every record of a map task's input to `map`, as the runtime's map task does, and adds
 // the input counters.
@@ -313,9 +251,10 @@ void ForEachMapTask(const std::vector<Input>& inputs,
       task(index++, {&input.records, nullptr, {}});
       continue;
     }
-    InputFiles files = StatFiles(input.paths);
-    for (const InputSplit& split : Splits(files, input.split_size)) {
-      task(index++, {nullptr, &files, split});
+    // Cut into splits as the master cuts them.
+    runtime::JobPlan plan = runtime::PlanJob(input.paths, input.split_size);
+    for (const InputSplit& split : plan.splits) {
+      task(index++, {nullptr, &plan.files, split});
     }
   }
 }
