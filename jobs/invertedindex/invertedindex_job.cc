@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "minimr/job.h"
+#include "minimr/words.h"
 
 namespace {
 
@@ -45,16 +46,7 @@ class WordLineMapper : public minimr::Mapper {
     entry_.assign(prefix_).append(line_number);
 
     words_.clear();
-    std::string word;
-    for (size_t i = 0; i <= line.size(); ++i) {
-      unsigned char c = i < line.size() ? static_cast<unsigned char>(line[i]) : ' ';
-      if (std::isalnum(c) || c == '\'') {
-        word.push_back(static_cast<char>(std::tolower(c)));
-      } else if (!word.empty()) {
-        words_.push_back(std::move(word));
-        word.clear();
-      }
-    }
+    minimr::ForEachWord(line, word_, [&](const std::string& w) { words_.push_back(w); });
     std::sort(words_.begin(), words_.end());
     words_.erase(std::unique(words_.begin(), words_.end()), words_.end());
     for (const std::string& w : words_) out.Emit(w, entry_);
@@ -66,6 +58,7 @@ class WordLineMapper : public minimr::Mapper {
   std::string prefix_;  // its escaped path and ':'
   std::string entry_;
   std::vector<std::string> words_;
+  std::string word_;
 };
 
 // Merges lists of file:line entries into one, sorted and without repeats. Serves as the combiner
