@@ -8,7 +8,6 @@
 // lists it (absolute). Inside a path a ',' is written "\," and a '\' "\\", so that the list
 // splits at every other comma; the line number follows the last ':' of an entry.
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <numeric>
 #include <stdexcept>
