@@ -305,7 +305,7 @@ TEST_F(JobConfigTest, RefusesBadFailureSettings) {
   EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "tasks: {speculation: maybe}\n"),
             "job.yaml:6:22: tasks.speculation: expected true or false, got 'maybe'");
   EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "tasks: {max_attempts: 0}\n"),
-            "job.yaml:6:23: tasks.max_attempts: expected an integer from 1 to 100, got '0'");
+            "job.yaml:6:23: tasks.max_attempts: expected a whole number from 1 to 100, got '0'");
 }
 
 TEST_F(JobConfigTest, EffectiveYamlNamesTheFileAndOverridesAndShowsTheirValues) {
@@ -427,7 +427,7 @@ TEST_F(JobConfigTest, MissingOutputSectionIsReportedAsItsDir) {
 
 TEST_F(JobConfigTest, NonIntegerTasksNamesLineAndKey) {
   EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "reduce:\n  tasks: two\n"),
-            "job.yaml:7:10: reduce.tasks: expected an integer from 1 to 10000, got 'two'");
+            "job.yaml:7:10: reduce.tasks: expected a whole number from 1 to 10,000, got 'two'");
 }
 
 TEST_F(JobConfigTest, IntegersMustBeWholeAndPositive) {
@@ -436,7 +436,7 @@ TEST_F(JobConfigTest, IntegersMustBeWholeAndPositive) {
     const std::string shown = std::string(value) == "''" ? "" : value;
     EXPECT_EQ(
         ErrorOfText(std::string(kMinimal) + "cluster:\n  workers: " + value + "\n"),
-        "job.yaml:7:12: cluster.workers: expected an integer from 1 to 10000, got '" + shown + "'");
+        "job.yaml:7:12: cluster.workers: expected a whole number from 1 to 10,000, got '" + shown + "'");
   }
 }
 
@@ -449,7 +449,7 @@ TEST_F(JobConfigTest, IntegerLimitsAreAccepted) {
 
 TEST_F(JobConfigTest, ListWhereIntegerExpectedIsReported) {
   EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "reduce: {tasks: [1, 2]}\n"),
-            "job.yaml:6:17: reduce.tasks: expected an integer from 1 to 10000, got a list");
+            "job.yaml:6:17: reduce.tasks: expected a whole number from 1 to 10,000, got a list");
 }
 
 TEST_F(JobConfigTest, UnknownLauncherIsRejected) {
@@ -566,7 +566,7 @@ TEST_F(JobConfigTest, OverrideNamingAnUnknownKeyIsRejected) {
 TEST_F(JobConfigTest, BadOverriddenValueNamesTheOverrideNotTheFile) {
   Write("job.yaml", std::string(kMinimal) + "reduce:\n  tasks: 2\n");
   EXPECT_EQ(ErrorOf("job.yaml", {"reduce.tasks=two"}),
-            "-D reduce.tasks=two: reduce.tasks: expected an integer from 1 to 10000, got 'two'");
+            "-D reduce.tasks=two: reduce.tasks: expected a whole number from 1 to 10,000, got 'two'");
 }
 
 TEST_F(JobConfigTest, BadItemInOverriddenListNamesTheOverride) {

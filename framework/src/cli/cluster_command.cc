@@ -99,18 +99,15 @@ std::optional<int> Parse(int argc, char** argv, const char* command, Options* op
   description.add_options()("help,h", "this help")(
       "profile", po::value<std::string>()->required(),
       "the cluster profile: local, sge (configs/clusters/NAME.yaml) or a file")(
-      "workers,n", po::value<int>()->default_value(0), "how many workers (default: the profile's)")(
+      "workers,n", IntegerOption(1, 10000),
+      "how many workers, 1 to 10000 (default: the profile's)")(
       "dry-run", "print the job script and qsub command; submit nothing");
   po::variables_map vm;
   std::string name = std::string("minimr cluster ") + command;
   if (auto status = ParseCommandLine(argc, argv, description, name.c_str(), &vm)) return status;
   options->profile = vm["profile"].as<std::string>();
-  options->workers = vm["workers"].as<int>();
+  options->workers = vm.count("workers") ? static_cast<int>(vm["workers"].as<int64_t>()) : 0;
   options->dry_run = vm.count("dry-run") > 0;
-  if (options->workers < 0 || options->workers > 10000) {
-    std::cerr << name << ": -n must be 1 to 10000\n";
-    return 2;
-  }
   return std::nullopt;
 }
 

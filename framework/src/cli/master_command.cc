@@ -23,7 +23,7 @@ int MasterCommand(int argc, char** argv) {
   options.add_options()("help,h", "this help")(
       "host", po::value<std::string>()->default_value("127.0.0.1"),
       "address to listen on (0.0.0.0 for every interface)")(
-      "port", po::value<uint16_t>()->default_value(0), "port to listen on (0: any free port)")(
+      "port", IntegerOption(0, 65535)->default_value(0), "port to listen on (0: any free port)")(
       "connection-file", po::value<std::string>(),
       "where to write the connection file (default ~/.minimr/connection.json)")(
       "advertise", po::value<std::string>(),
@@ -44,7 +44,7 @@ int MasterCommand(int argc, char** argv) {
     boost::asio::io_context io;
     runtime::MasterOptions master_options;
     master_options.host = vm["host"].as<std::string>();
-    master_options.port = vm["port"].as<uint16_t>();
+    master_options.port = static_cast<uint16_t>(vm["port"].as<int64_t>());
     master_options.key = wire::NewKey();
     struct {
       const char* option;

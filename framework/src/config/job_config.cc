@@ -19,6 +19,7 @@
 
 #include "framework/src/config/byte_size.h"
 #include "framework/src/config/duration.h"
+#include "minimr/number_parse.h"
 #include "minimr/output.h"
 
 namespace minimr::config {
@@ -328,17 +329,11 @@ const std::string& NonEmptyScalar(const Node& node, const std::string& key,
 }
 
 int Integer(const Node& node, const std::string& key, int low, int high) {
-  const std::string expected =
-      "an integer from " + std::to_string(low) + " to " + std::to_string(high);
+  const std::string expected = DescribeIntegerRange(low, high);
   const std::string& text = Scalar(node, key, expected);
-  const bool digits =
-      !text.empty() && text.size() <= 9 &&
-      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-  const int value = digits ? std::stoi(text) : 0;
-  if (!digits || value < low || value > high) {
-    Fail(node.where, key, "expected " + expected + ", got '" + text + "'");
-  }
-  return value;
+  const std::optional<int64_t> value = ParseInteger(text, low, high);
+  if (!value) Fail(node.where, key, "expected " + expected + ", got '" + text + "'");
+  return static_cast<int>(*value);
 }
 
 std::chrono::milliseconds Duration(const Node& node, const std::string& key) {
