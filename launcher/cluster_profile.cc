@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "framework/src/config/duration.h"
+#include "framework/src/util/closest_name.h"
 #include "framework/src/util/process.h"
 #include "minimr/number_parse.h"
 
@@ -89,7 +90,9 @@ ClusterProfile LoadClusterProfile(const std::string& name_or_path) {
     if (!kKeys.count(key)) {
       std::string known;
       for (const auto& k : kKeys) known += (known.empty() ? "" : ", ") + k;
-      throw std::runtime_error(where(key_node, key) + "unknown key (known: " + known + ")");
+      throw std::runtime_error(where(key_node, key) + "unknown key" +
+                               DidYouMean(key, std::vector<std::string>(kKeys.begin(), kKeys.end())) +
+                               " (known: " + known + ")");
     }
     if (key == "launcher") {
       profile.launcher = scalar(value, key);

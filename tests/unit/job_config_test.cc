@@ -248,6 +248,15 @@ TEST_F(JobConfigTest, EffectiveYamlReadsBackToTheSameConfig) {
   EXPECT_EQ(second.max_attempts, first.max_attempts);
   EXPECT_EQ(second.speculation, first.speculation);
   EXPECT_EQ(second.output_format, first.output_format);
+  EXPECT_EQ(second.output_overwrite, first.output_overwrite);
+}
+
+TEST_F(JobConfigTest, OutputOverwriteIsFalseUnlessTheJobSaysTrue) {
+  EXPECT_FALSE(LoadJobConfig(Write("job.yaml", kMinimal)).output_overwrite);
+  EXPECT_TRUE(LoadJobConfig(Write("job.yaml", kMinimal), {"output.overwrite=true"}).output_overwrite);
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal), {"output.overwrite=yes please"}),
+            "-D output.overwrite=yes please: output.overwrite: expected true or false, got 'yes "
+            "please'");
 }
 
 TEST_F(JobConfigTest, ReadsTheOutputFormatTextByDefault) {
@@ -329,6 +338,7 @@ TEST_F(JobConfigTest, EffectiveYamlNamesTheFileAndOverridesAndShowsTheirValues) 
                 dir_ +
                 "/out/wc\n"
                 "  format: text\n"
+                "  overwrite: false\n"
                 "cluster:\n"
                 "  launcher: local\n"
                 "  workers: 2\n"
@@ -363,7 +373,7 @@ TEST_F(JobConfigTest, MalformedYamlNamesYamlCppsLineAndColumn) {
 
 TEST_F(JobConfigTest, UnknownTopLevelKeyListsTheKnownKeys) {
   EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "inptu: {paths: a}\n"),
-            std::string("job.yaml:6:1: inptu: unknown key 'inptu' ") + kKnownTopKeys);
+            std::string("job.yaml:6:1: inptu: unknown key 'inptu'; did you mean 'input'? ") + kKnownTopKeys);
 }
 
 TEST_F(JobConfigTest, UnknownNestedKeyListsItsSectionsKeys) {
@@ -371,7 +381,7 @@ TEST_F(JobConfigTest, UnknownNestedKeyListsItsSectionsKeys) {
                         "input:\n"
                         "  pahts: a\n"
                         "output: {dir: out}\n"),
-            "job.yaml:3:3: input.pahts: unknown key 'pahts' (known: paths, split_size, generate)");
+            "job.yaml:3:3: input.pahts: unknown key 'pahts'; did you mean 'paths'? (known: paths, split_size, generate)");
   EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "cluster: {launcher: local, nodes: 3}\n"),
             "job.yaml:6:28: cluster.nodes: unknown key 'nodes' (known: launcher, workers, "
             "heartbeat_interval, worker_timeout, fetch_timeout)");
@@ -558,9 +568,9 @@ TEST_F(JobConfigTest, OverrideWithAnEmptyNameIsRejected) {
 TEST_F(JobConfigTest, OverrideNamingAnUnknownKeyIsRejected) {
   Write("job.yaml", kMinimal);
   EXPECT_EQ(ErrorOf("job.yaml", {"inptu.paths=x"}),
-            std::string("-D inptu.paths=x: inptu: unknown key 'inptu' ") + kKnownTopKeys);
+            std::string("-D inptu.paths=x: inptu: unknown key 'inptu'; did you mean 'input'? ") + kKnownTopKeys);
   EXPECT_EQ(ErrorOf("job.yaml", {"reduce.taks=3"}),
-            "-D reduce.taks=3: reduce.taks: unknown key 'taks' (known: tasks)");
+            "-D reduce.taks=3: reduce.taks: unknown key 'taks'; did you mean 'tasks'? (known: tasks)");
 }
 
 TEST_F(JobConfigTest, BadOverriddenValueNamesTheOverrideNotTheFile) {

@@ -19,6 +19,7 @@
 
 #include "framework/src/config/byte_size.h"
 #include "framework/src/config/duration.h"
+#include "framework/src/util/closest_name.h"
 #include "minimr/number_parse.h"
 #include "minimr/output.h"
 
@@ -35,7 +36,7 @@ constexpr std::string_view kTopKeys[] = {"job",    "plugin", "params",  "input",
                                          "reduce", "output", "cluster", "tasks"};
 constexpr std::string_view kInputKeys[] = {"paths", "split_size", "generate"};
 constexpr std::string_view kReduceKeys[] = {"tasks"};
-constexpr std::string_view kOutputKeys[] = {"dir", "format"};
+constexpr std::string_view kOutputKeys[] = {"dir", "format", "overwrite"};
 constexpr std::string_view kClusterKeys[] = {"launcher", "workers", "heartbeat_interval",
                                              "worker_timeout", "fetch_timeout"};
 constexpr std::string_view kTasksKeys[] = {"max_attempts", "max_failures_per_worker",
@@ -301,7 +302,8 @@ void CheckKeys(const Node& map, const std::string& path, std::span<const std::st
       list += name;
     }
     Fail(entry.key_where, Join(path, entry.key),
-         "unknown key '" + entry.key + "' (known: " + list + ")");
+         "unknown key '" + entry.key + "'" + DidYouMean(entry.key, known) + " (known: " + list +
+             ")");
   }
 }
 
@@ -428,7 +430,9 @@ std::string EffectiveYaml(const JobConfig& config, const std::string& split_size
   out << YAML::Key << "tasks" << YAML::Value << config.reduce_tasks << YAML::EndMap;
   out << YAML::Key << "output" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "dir" << YAML::Value << config.output_dir;
-  out << YAML::Key << "format" << YAML::Value << config.output_format << YAML::EndMap;
+  out << YAML::Key << "format" << YAML::Value << config.output_format;
+  out << YAML::Key << "overwrite" << YAML::Value << (config.output_overwrite ? "true" : "false");
+  out << YAML::EndMap;
   out << YAML::Key << "cluster" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "launcher" << YAML::Value << config.launcher;
   out << YAML::Key << "workers" << YAML::Value << config.workers;
@@ -495,7 +499,9 @@ void ReadInput(const Node& root, JobConfig& config, std::string& split_size) {
     split_size = text;
   }
 
-  config.generate = ScalarMap(Find(*map, "generate"), "input.generate");
+  const Node* generate = Find(*map, "generate");
+  config.generate = ScalarMap(generate, "input.generate");
+  if (generate != nullptr) config.generate_where = generate->where;
 }
 
 JobConfig Validate(const Node& root, const std::string& path,
@@ -528,7 +534,7 @@ JobConfig Validate(const Node& root, const std::string& path,
   }
 
   const Node* output_node = Find(root, "output");
-  const Node* output = OptionalMap(output_node, "output", "a mapping with dir, format");
+  const Node* output = OptionalMap(output_node, "output", "a mapping with dir, format, overwrite");
   if (output == nullptr) {
     Fail(output_node != nullptr ? output_node->where : root.where, "output.dir",
          "required key is missing (the directory for the job's output)");
@@ -541,6 +547,7 @@ JobConfig Validate(const Node& root, const std::string& path,
   }
   config.output_dir =
       Absolute(NonEmptyScalar(*dir, "output.dir", "a directory"), dir->where, "output.dir");
+  config.output_dir_where = dir->where;
   if (const Node* format = Find(*output, "format")) {
     constexpr std::string_view kExpected = "'text' or 'jsonl'";
     const std::string& text = Scalar(*format, "output.format", kExpected);
@@ -549,6 +556,9 @@ JobConfig Validate(const Node& root, const std::string& path,
            "expected " + std::string(kExpected) + ", got '" + text + "'");
     }
     config.output_format = text;
+  }
+  if (const Node* overwrite = Find(*output, "overwrite")) {
+    config.output_overwrite = Boolean(*overwrite, "output.overwrite");
   }
 
   if (const Node* cluster =
