@@ -228,7 +228,7 @@ std::string StagePlugin(const std::string& path, const std::string& sha256,
     }
   }
   ::mkdir(directory.c_str(), 0700);
-  WriteFileAtomically(staged, bytes);
+  WriteFileAtomically(staged, bytes, 0600);
   return staged;
 }
 
