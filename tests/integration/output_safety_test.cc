@@ -251,7 +251,9 @@ TEST_F(OutputSafety, TwoConcurrentRunsIntoOneOutputDirOneWinsTheOtherIsRefused) 
 
   Result b = Run(yaml, dir.path());
   EXPECT_EQ(b.status, 1) << b.output;
-  EXPECT_NE(b.output.find("output " + out.string() + " is being written by another job (pid "),
+  // Refused before anything runs, by the client, not by the master once its input is ready.
+  EXPECT_NE(b.output.find("minimr run: output " + out.string() +
+                          " is being written by another job (pid "),
             std::string::npos)
       << b.output;
   EXPECT_EQ(b.output.find("gnuplot"), std::string::npos) << b.output;
@@ -322,8 +324,9 @@ TEST_F(OutputSafety, AnotherUsersWorkDirectoryIsRefused) {
   }
   for (const Case& c : cases) {
     SCOPED_TRACE(c.dir);
-    Result worker = Shell(Minimr() + " worker --connection-file " + cluster.connection_file() +
-                          " --work-dir " + c.dir.string());
+    // (A hang guard: a worker that took the directory would serve until its master stops.)
+    Result worker = Shell("timeout 60 " + Minimr() + " worker --connection-file " +
+                          cluster.connection_file() + " --work-dir " + c.dir.string());
     EXPECT_EQ(worker.status, 1) << worker.output;
     EXPECT_NE(worker.output.find(c.message), std::string::npos) << worker.output;
     EXPECT_TRUE(fs::is_empty(c.dir)) << "no scratch directory was made there";
