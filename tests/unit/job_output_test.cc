@@ -96,15 +96,16 @@ const Files kNew = {{"part-r-00000", "new\n"},
                    {"_SUCCESS", ""}};
 
 TEST_F(CommitTest, AKillAtAnyStepLeavesTheOldOutputOrTheNewOneWhole) {
-  // Steps: temporary files removed, marker, job.json, _SUCCESS, swapped, old output removed.
-  for (int kill_after = 1; kill_after <= 6; ++kill_after) {
+  // Steps: temporary files removed, marker, job.json, _SUCCESS, output checked, swapped, old
+  // output removed.
+  for (int kill_after = 1; kill_after <= 7; ++kill_after) {
     SCOPED_TRACE("killed after step " + std::to_string(kill_after));
     fs::remove_all(output_);
     WriteOldOutput();
     StageAndCommitKilledAfter(kill_after);
     Files now = ReadDir(output_);
     EXPECT_TRUE(now == kOld || now == kNew) << "a mix of old and new, or a partial output";
-    if (kill_after > 4) {
+    if (kill_after > 5) {
       EXPECT_EQ(now, kNew);
     }
     // What the killed master left beside the output is found and removed.
@@ -114,15 +115,15 @@ TEST_F(CommitTest, AKillAtAnyStepLeavesTheOldOutputOrTheNewOneWhole) {
 }
 
 TEST_F(CommitTest, AKillAtAnyStepOfAFirstCommitLeavesNothingOrTheNewOutput) {
-  // Steps: temporary files removed, marker, job.json, _SUCCESS, in place.
-  for (int kill_after = 1; kill_after <= 5; ++kill_after) {
+  // Steps: temporary files removed, marker, job.json, _SUCCESS, output checked, in place.
+  for (int kill_after = 1; kill_after <= 6; ++kill_after) {
     SCOPED_TRACE("killed after step " + std::to_string(kill_after));
     fs::remove_all(output_);
     StageAndCommitKilledAfter(kill_after);
     if (fs::exists(output_)) {
       EXPECT_EQ(ReadDir(output_), kNew);
     } else {
-      EXPECT_LT(kill_after, 5) << "the new output must be in place after step 5";
+      EXPECT_LT(kill_after, 6) << "the new output must be in place after step 6";
     }
     RemoveAbandonedStagingDirs(output_.string(), child_);
     Files left = ReadDir(root_);
@@ -221,6 +222,26 @@ TEST_F(CommitTest, TheCommitLooksAgainAndLeavesADirectoryThatAppearedMeanwhile) 
   const Files before = WriteUserDir(output_, "_SUCCESS", "");
   EXPECT_THROW(CommitOutput(staging, output_.string(), kNewJson, "new-id", /*overwrite=*/true),
                OutputDirError);
+  EXPECT_EQ(ReadDir(output_), before);
+}
+
+TEST_F(CommitTest, FilesThatArriveAfterTheLastLookAreSwappedBack) {
+  fs::create_directories(output_);  // empty: the commit swaps it out
+  const std::string staging = Stage();
+  Files before;
+  try {
+    CommitOutput(staging, output_.string(), kNewJson, "new-id", /*overwrite=*/true,
+                 [&](const char* step) {
+                   if (std::string(step) == "output checked") {
+                     before = WriteUserDir(output_, "_SUCCESS", "");
+                   }
+                 });
+    ADD_FAILURE() << "committed over a stranger's files";
+  } catch (const OutputDirError& e) {
+    EXPECT_NE(std::string(e.what()).find("gained files that minimr did not write"),
+              std::string::npos)
+        << e.what();
+  }
   EXPECT_EQ(ReadDir(output_), before);
 }
 

@@ -213,6 +213,7 @@ void CommitOutput(const std::string& staging_dir, const std::string& output_dir,
   // What is at output_dir may have changed since the job was admitted (not by a minimr job: the
   // caller holds the output's lock): look again.
   CheckOutputDir(output_dir, overwrite);
+  step("output checked");
   // The swap: the staging directory becomes the output in one step, and holds the old output
   // (if any) afterwards, until it is removed.
   if (::renameat2(AT_FDCWD, staging_dir.c_str(), AT_FDCWD, output_dir.c_str(),
