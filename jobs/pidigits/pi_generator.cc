@@ -269,7 +269,7 @@ std::string MaxPiDigitsReason() {
   }
   char text[160];
   std::snprintf(text, sizeof text,
-                "more does not fit in this machine's memory: %.1f GiB at about %llu bytes a digit",
+                "more does not fit in the memory this process may use: %.1f GiB at about %llu bytes a digit",
                 static_cast<double>(memory) / (1 << 30),
                 static_cast<unsigned long long>(kPiBytesPerDigit));
   return text;

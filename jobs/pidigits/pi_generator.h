@@ -32,8 +32,8 @@ constexpr uint64_t kMaxPiDigitsEver = 10'000'000'000;
 // kMaxPiDigitsEver. Sets *memory, if given, to that memory in bytes.
 uint64_t MaxPiDigits(uint64_t* memory = nullptr);
 
-// Why MaxPiDigits() is what it is, for messages: "more does not fit in this machine's memory
-// (23.4 GiB at about 24 bytes a digit)".
+// Why MaxPiDigits() is what it is, for messages: "more does not fit in the memory this process
+// may use: 23.4 GiB at about 24 bytes a digit".
 std::string MaxPiDigitsReason();
 
 }  // namespace minimr::pidigits

@@ -92,7 +92,7 @@ void Report(const ReportContext& context) {
   WritePiReport(input, *context.out);
 }
 
-// input.generate: {digits: N, files: K}, checked: N digits fit in this machine's memory.
+// input.generate: {digits: N, files: K}, checked: N digits fit in the memory this process may use.
 struct GenerateSpec {
   uint64_t digits = 0;
   int files = 1;
