@@ -9,7 +9,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include "framework/src/config/duration.h"
+#include "framework/src/util/closest_name.h"
 #include "framework/src/util/process.h"
+#include "minimr/number_parse.h"
 
 namespace minimr::launcher {
 
@@ -88,7 +90,9 @@ ClusterProfile LoadClusterProfile(const std::string& name_or_path) {
     if (!kKeys.count(key)) {
       std::string known;
       for (const auto& k : kKeys) known += (known.empty() ? "" : ", ") + k;
-      throw std::runtime_error(where(key_node, key) + "unknown key (known: " + known + ")");
+      throw std::runtime_error(where(key_node, key) + "unknown key" +
+                               DidYouMean(key, std::vector<std::string>(kKeys.begin(), kKeys.end())) +
+                               " (known: " + known + ")");
     }
     if (key == "launcher") {
       profile.launcher = scalar(value, key);
@@ -98,19 +102,13 @@ ClusterProfile LoadClusterProfile(const std::string& name_or_path) {
       }
     } else if (key == "workers" || key == "max_resubmits") {
       std::string text = scalar(value, key);
-      int number = -1;
-      try {
-        size_t used = 0;
-        number = std::stoi(text, &used);
-        if (used != text.size()) number = -1;
-      } catch (const std::exception&) {
+      const int low = key == "workers" ? 1 : 0;
+      const std::optional<int64_t> number = ParseInteger(text, low, 10000);
+      if (!number) {
+        throw std::runtime_error(where(value, key) + "expected " +
+                                 DescribeIntegerRange(low, 10000) + ", got '" + text + "'");
       }
-      int low = key == "workers" ? 1 : 0;
-      if (number < low || number > 10000) {
-        throw std::runtime_error(where(value, key) + "expected a whole number from " +
-                                 std::to_string(low) + " to 10000, got '" + text + "'");
-      }
-      (key == "workers" ? profile.workers : profile.max_resubmits) = number;
+      (key == "workers" ? profile.workers : profile.max_resubmits) = static_cast<int>(*number);
     } else if (key == "pending_timeout" || key == "register_timeout") {
       std::string text = scalar(value, key);
       auto duration = config::ParseDuration(text);

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "launcher/grid_engine.h"
+#include "minimr/number_parse.h"
 
 namespace minimr::launcher {
 
@@ -35,9 +36,10 @@ long long RuntimeSeconds(const std::string& text) {
   std::istringstream parts(text);
   int count = 0;
   for (std::string part; std::getline(parts, part, ':');) {
-    if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos) return -1;
-    total = total * 60 + std::stoll(part);
-    ++count;
+    // Up to ten years in any one part: more is a mistake (and would overflow).
+    const std::optional<uint64_t> value = ParseUnsigned(part, uint64_t{10} * 366 * 24 * 3600);
+    if (!value || ++count > 3) return -1;
+    total = total * 60 + static_cast<long long>(*value);
   }
   return count >= 1 && count <= 3 ? total : -1;
 }

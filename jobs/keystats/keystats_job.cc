@@ -5,9 +5,11 @@
 // A NaN value makes its key's mean nan; the minimum and maximum ignore it.
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -69,21 +71,44 @@ class StatsReducer
 // input.generate: {lines: N, keys: K, files: F, seed: S}: F files keystats-NN.txt of N lines in
 // all, "key-NNNN VALUE" with K keys of different frequencies and integer values around a mean
 // of their own.
-void Generate(const minimr::Params& spec, const std::string& directory, std::ostream& progress) {
+struct GenerateSpec {
+  int64_t lines, keys, files, seed;
+};
+
+GenerateSpec ReadGenerateSpec(const minimr::Params& spec) {
   for (const auto& [name, value] : spec.values()) {
     if (name != "lines" && name != "keys" && name != "files" && name != "seed") {
       throw minimr::ParamError("input.generate." + name +
                                ": the keystats generator takes lines, keys, files and seed");
     }
   }
-  int64_t lines = spec.GetInt("lines", 100000);
-  int64_t keys = spec.GetInt("keys", 50);
-  int64_t files = spec.GetInt("files", 2);
-  int64_t seed = spec.GetInt("seed", 1);
-  if (lines < 1 || keys < 1 || keys > 9999 || files < 1 || files > 99) {
-    throw minimr::ParamError(
-        "input.generate: want lines >= 1, 1 <= keys <= 9999 and 1 <= files <= 99");
-  }
+  // Checked as params are, but named as what they are: input.generate.*.
+  auto number = [&](const std::string& name, int64_t fallback, int64_t low, int64_t high) {
+    try {
+      return spec.GetInt(name, fallback, low, high);
+    } catch (const minimr::ParamError& e) {
+      throw minimr::ParamError("input.generate" + std::string(e.what()).substr(6));
+    }
+  };
+  return {number("lines", 100000, 1, 1'000'000'000), number("keys", 50, 1, 9999),
+          number("files", 2, 1, 99), number("seed", 1, INT64_MIN, INT64_MAX)};
+}
+
+std::string FileName(int64_t index) {
+  char name[32];
+  std::snprintf(name, sizeof name, "keystats-%02d.txt", static_cast<int>(index));
+  return name;
+}
+
+std::vector<std::string> GeneratedFiles(const minimr::Params& spec) {
+  const GenerateSpec s = ReadGenerateSpec(spec);
+  std::vector<std::string> names;
+  for (int64_t f = 0; f < s.files; ++f) names.push_back(FileName(f));
+  return names;
+}
+
+void Generate(const minimr::Params& spec, const std::string& directory, std::ostream& progress) {
+  const auto [lines, keys, files, seed] = ReadGenerateSpec(spec);
   // Written in a hidden directory and moved in at the end: an interrupted run must not leave
   // some of the files where the job's glob would take them for the whole input.
   namespace fs = std::filesystem;
@@ -91,8 +116,7 @@ void Generate(const minimr::Params& spec, const std::string& directory, std::ost
   fs::create_directories(staging);
   std::mt19937_64 random(static_cast<uint64_t>(seed));
   for (int64_t f = 0; f < files; ++f) {
-    char name[32];
-    std::snprintf(name, sizeof name, "keystats-%02d.txt", static_cast<int>(f));
+    const std::string name = FileName(f);
     std::ofstream out(staging / name);
     int64_t count = lines / files + (f < lines % files ? 1 : 0);
     for (int64_t i = 0; i < count; ++i) {
@@ -107,7 +131,10 @@ void Generate(const minimr::Params& spec, const std::string& directory, std::ost
       out.write(text, n);
     }
     out.close();
-    if (!out) throw std::runtime_error((staging / name).string() + ": cannot write");
+    if (!out) {
+      throw std::runtime_error((staging / name).string() + ": cannot write: " +
+                               std::strerror(errno));
+    }
     fs::rename(staging / name, fs::path(directory) / name);
     progress << "  " << (fs::path(directory) / name).string() << ": " << count << " lines\n";
   }
@@ -119,6 +146,7 @@ minimr::JobDefinition Definition() {
   job.Combiner<StatsCombiner>().Describe(
       "count, mean, minimum and maximum of the values of each key (lines: KEY VALUE)");
   job.generate_input = Generate;
+  job.generated_files = GeneratedFiles;
   return job;
 }
 

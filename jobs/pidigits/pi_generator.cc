@@ -2,11 +2,16 @@
 
 #include <gmp.h>
 #include <gmpxx.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <future>
 #include <stdexcept>
 #include <string>
@@ -225,10 +230,49 @@ bool TryComputePiDigits(uint64_t digits, uint64_t guard, const PiProgress& progr
 
 std::string ComputePiDigits(uint64_t digits, const PiProgress& progress) {
   if (digits == 0) throw std::invalid_argument("ComputePiDigits: digits must be at least 1");
+  if (digits > kMaxPiDigitsEver) {
+    throw std::invalid_argument("ComputePiDigits: at most " + std::to_string(kMaxPiDigitsEver) +
+                                " digits, got " + std::to_string(digits));
+  }
   std::string out;
   for (uint64_t guard = kGuardDigits;; guard += kGuardDigits) {
     if (TryComputePiDigits(digits, guard, progress, &out)) return out;
   }
+}
+
+uint64_t MaxPiDigits(uint64_t* memory) {
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long page_size = ::sysconf(_SC_PAGESIZE);
+  uint64_t bytes = pages > 0 && page_size > 0 ? uint64_t(pages) * uint64_t(page_size) : 0;
+  auto lower_to = [&bytes](uint64_t limit) {
+    if (limit > 0 && (bytes == 0 || limit < bytes)) bytes = limit;
+  };
+  struct rlimit limit;
+  if (::getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+    lower_to(limit.rlim_cur);
+  }
+  // A container's memory: cgroup v2 ("max" when there is no limit), else v1.
+  for (const char* path : {"/sys/fs/cgroup/memory.max",
+                           "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
+    std::ifstream in(path);
+    unsigned long long value = 0;
+    if (in >> value) lower_to(value);
+  }
+  if (memory) *memory = bytes;
+  return std::min(bytes / kPiBytesPerDigit, kMaxPiDigitsEver);
+}
+
+std::string MaxPiDigitsReason() {
+  uint64_t memory = 0;
+  if (MaxPiDigits(&memory) == kMaxPiDigitsEver) {
+    return "GMP's numbers cannot hold the square root of more";
+  }
+  char text[160];
+  std::snprintf(text, sizeof text,
+                "more does not fit in the memory this process may use: %.1f GiB at about %llu bytes a digit",
+                static_cast<double>(memory) / (1 << 30),
+                static_cast<unsigned long long>(kPiBytesPerDigit));
+  return text;
 }
 
 }  // namespace minimr::pidigits

@@ -1,11 +1,15 @@
 #include "pidigits/pi_report.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <future>
 #include <numeric>
@@ -26,6 +30,8 @@ namespace fs = std::filesystem;
 using report::ChiSquareResult;
 
 constexpr int kMaxN = 8;
+// counts.csv lists every key up to this n (at most 100 rows), beyond it only the keys present.
+constexpr int kAllKeysUpTo = 2;
 
 // An expected count: with two decimals unless it is whole.
 std::string Expected(double e) { return WithThousands(e, e == std::floor(e) ? 0 : 2); }
@@ -62,11 +68,12 @@ std::string Excerpt(std::string_view key, std::string_view value) {
   return "\"" + s + (line.size() > 40 ? "...\"" : "\"");
 }
 
-// Reads the records ("<n digits>", "<count>") of the job output in `dir` into counts, marking
-// the keys found in `present`; returns how many part files there were.
-size_t ReadCounts(const std::string& dir, int n, std::vector<uint64_t>& counts,
-                  std::vector<bool>& present) {
+// Reads the records ("<n digits>", "<count>") of the job output in `dir` into `present`, sorted
+// by key; returns how many part files there were. Memory: a bit for each of the `keys` keys, to
+// find repeated ones, and an entry for each key that occurs.
+size_t ReadCounts(const std::string& dir, int n, uint64_t keys, std::vector<KeyCount>& present) {
   OutputReader reader(dir);
+  std::vector<bool> seen(keys, false);
   std::string_view key, value;
   while (reader.Next(&key, &value)) {
     auto fail = [&](const std::string& why) {
@@ -87,56 +94,152 @@ size_t ReadCounts(const std::string& dir, int n, std::vector<uint64_t>& counts,
     const char* last = value.data() + value.size();
     const auto [end, ec] = std::from_chars(first, last, count);
     if (first == last || ec != std::errc() || end != last) fail("bad count");
-    if (present[index]) fail("key " + std::string(key) + " repeated (keys must be unique)");
-    present[index] = true;
-    counts[index] = count;
+    if (seen[index]) fail("key " + std::string(key) + " repeated (keys must be unique)");
+    seen[index] = true;
+    present.push_back({index, count});
   }
+  std::sort(present.begin(), present.end(),
+            [](const KeyCount& a, const KeyCount& b) { return a.key < b.key; });
   return reader.part_files().size();
 }
 
-// Writes `path` through `<path>.tmp` and a rename, so readers never see a partial file.
-void WriteAtomically(const fs::path& path, const std::function<void(std::ostream&)>& write) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (out) write(out);
-    out.close();
-    if (!out) {
-      std::error_code ignored;
-      fs::remove(tmp, ignored);
-      throw std::runtime_error("cannot write " + tmp.string());
+// The chi-square test of uniformity over `keys` categories of which only `present` (by key) are
+// listed, the others counting 0: what report::ChiSquareUniform gives for the dense counts, in
+// time and memory that grow with the keys present. REQUIRES: a non-zero total, keys >= 2.
+ChiSquareResult SparseChiSquare(const std::vector<KeyCount>& present, uint64_t keys) {
+  ChiSquareResult r;
+  for (const KeyCount& kc : present) r.total += kc.count;
+  const double k = static_cast<double>(keys);
+  r.expected = static_cast<double>(r.total) / k;
+  const long double e = static_cast<long double>(r.total) / static_cast<long double>(keys);
+  long double sum = static_cast<long double>(keys - present.size()) * e * e;  // the absent keys
+  for (const KeyCount& kc : present) {
+    const long double d = static_cast<long double>(kc.count) - e;
+    sum += d * d;
+  }
+  r.statistic = static_cast<double>(sum / e);
+  r.dof = keys - 1;
+  r.p_value = report::ChiSquareUpperTail(r.statistic, static_cast<double>(r.dof));
+  // The key farthest from the expected count; of equals, the smallest (as the dense test).
+  const double sigma = std::sqrt(r.expected * (1 - 1 / k));
+  double best = -1;
+  auto consider = [&](uint64_t key, uint64_t count) {
+    const double z = (static_cast<double>(count) - r.expected) / sigma;
+    if (std::abs(z) > best || (std::abs(z) == best && key < r.max_category)) {
+      best = std::abs(z);
+      r.max_category = key;
+      r.max_z = z;
     }
+  };
+  uint64_t first_absent = present.size();  // the smallest key not listed, if any
+  for (size_t i = 0; i < present.size(); ++i) {
+    if (present[i].key != i) {
+      first_absent = i;
+      break;
+    }
+  }
+  for (const KeyCount& kc : present) consider(kc.key, kc.count);
+  if (first_absent < keys) consider(first_absent, 0);
+  return r;
+}
+
+// Good's serial test of the n-digit counts `present` (of `keys` = 10^n), the (n-1)-digit counts
+// being those summed over their last digit. REQUIRES: n >= 2, a non-zero total.
+report::SerialTestResult SparseSerialTest(const std::vector<KeyCount>& present, uint64_t keys) {
+  std::vector<KeyCount> shorter;
+  for (const KeyCount& kc : present) {  // by key, so by key / 10 too
+    if (shorter.empty() || shorter.back().key != kc.key / 10) shorter.push_back({kc.key / 10, 0});
+    shorter.back().count += kc.count;
+  }
+  report::SerialTestResult r;
+  r.psi2 = SparseChiSquare(present, keys).statistic;
+  r.psi2_prev = keys / 10 >= 2 ? SparseChiSquare(shorter, keys / 10).statistic : 0;
+  r.statistic = r.psi2 - r.psi2_prev;
+  r.dof = keys - keys / 10;
+  r.p_value = report::ChiSquareUpperTail(r.statistic, static_cast<double>(r.dof));
+  return r;
+}
+
+// The counts of all `keys` keys, for the plots of n = 1 and 2.
+std::vector<uint64_t> Dense(const std::vector<KeyCount>& present, uint64_t keys) {
+  std::vector<uint64_t> counts(keys, 0);
+  for (const KeyCount& kc : present) counts[kc.key] = kc.count;
+  return counts;
+}
+
+// Writes `path` through `<path>.tmp` and a rename, so readers never see a partial file; `write`
+// gets a function that appends bytes. Errors name the file and say why ("No space left on
+// device").
+void WriteAtomically(const fs::path& path,
+                     const std::function<void(const std::function<void(std::string_view)>&)>& write) {
+  const std::string tmp = path.string() + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) throw std::runtime_error("cannot create " + tmp + ": " + std::strerror(errno));
+  auto fail = [&](int err) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(err));
+  };
+  write([&](std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) fail(errno);
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+  });
+  // Some file systems (NFS) report a full disk only here.
+  if (::fsync(fd) != 0 && errno != EINVAL) fail(errno);
+  if (::close(fd) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(err));
   }
   std::error_code ec;
   fs::rename(tmp, path, ec);
-  if (ec) throw std::runtime_error("cannot rename " + tmp.string() + " to " + path.string());
+  if (ec) {
+    fs::remove(tmp, ec);
+    throw std::runtime_error("cannot rename " + tmp + " to " + path.string() + ": " +
+                             ec.message());
+  }
 }
 
-void WriteCountsCsv(std::ostream& out, const std::vector<uint64_t>& counts, int n,
+// key,count,expected,z: for n <= 2 every key (absent ones with 0), for n >= 3 the keys present.
+void WriteCountsCsv(const std::function<void(std::string_view)>& out,
+                    const std::vector<KeyCount>& present, uint64_t keys, int n,
                     const ChiSquareResult& test) {
-  const double k = static_cast<double>(counts.size());
+  const double k = static_cast<double>(keys);
   const double sigma = std::sqrt(test.expected * (1 - 1 / k));
   char expected[32];
   const auto expected_end = std::to_chars(expected, expected + sizeof expected, test.expected).ptr;
   const std::string_view expected_text(expected, static_cast<size_t>(expected_end - expected));
   std::string chunk = "key,count,expected,z\n";
   char num[64];
-  for (size_t i = 0; i < counts.size(); ++i) {
-    chunk += Key(i, n);
+  auto row = [&](uint64_t key, uint64_t count) {
+    chunk += Key(key, n);
     chunk += ',';
-    chunk.append(num, std::to_chars(num, num + sizeof num, counts[i]).ptr);
+    chunk.append(num, std::to_chars(num, num + sizeof num, count).ptr);
     chunk += ',';
     chunk += expected_text;
     chunk += ',';
-    const double z = (static_cast<double>(counts[i]) - test.expected) / sigma;
+    const double z = (static_cast<double>(count) - test.expected) / sigma;
     chunk.append(num, std::to_chars(num, num + sizeof num, z, std::chars_format::fixed, 4).ptr);
     chunk += '\n';
     if (chunk.size() > (1 << 20)) {
-      out << chunk;
+      out(chunk);
       chunk.clear();
     }
+  };
+  if (n <= kAllKeysUpTo) {
+    size_t next = 0;
+    for (uint64_t key = 0; key < keys; ++key) {
+      const bool listed = next < present.size() && present[next].key == key;
+      row(key, listed ? present[next++].count : 0);
+    }
+  } else {
+    for (const KeyCount& kc : present) row(kc.key, kc.count);
   }
-  out << chunk;
+  out(chunk);
 }
 
 // Columns separated by two spaces, the first left-aligned, the others right-aligned.
@@ -169,10 +272,10 @@ std::vector<std::string> TestRow(const std::string& name, double statistic, uint
 }
 
 std::vector<std::string> DeviationRow(const std::string& name, const ChiSquareResult& t,
-                                      std::span<const uint64_t> counts, int n) {
+                                      uint64_t count, int n) {
   return {name,
           Key(t.max_category, n),
-          WithThousands(static_cast<double>(counts[t.max_category])),
+          WithThousands(static_cast<double>(count)),
           Expected(t.expected),
           Fixed(t.max_z, 2, true),
           Fixed(report::MedianLargestAbsZ(t.dof + 1), 2)};
@@ -198,12 +301,15 @@ std::string Summary(const PiReportInput& in, const PiReportResult& r,
         {Sequences(n), WithThousands(static_cast<double>(r.sequences.total)) + " (overlapping)"});
   }
   facts.push_back({"keys present", WithThousands(static_cast<double>(r.keys_present)) + " of " +
-                                       WithThousands(static_cast<double>(r.counts.size()))});
+                                       WithThousands(static_cast<double>(r.keys))});
   facts.push_back({"expected", Expected(r.sequences.expected) + " per key"});
   size_t label_width = 0;
   for (const auto& [label, value] : facts) label_width = std::max(label_width, label.size());
   for (const auto& [label, value] : facts) {
     s << "  " << label << ":" << std::string(label_width - label.size() + 2, ' ') << value << "\n";
+  }
+  if (n > kAllKeysUpTo) {
+    s << "  counts.csv lists the keys present only; the others count 0\n";
   }
   if (n == 1 && counted && *r.digits != r.sequences.total) {
     s << "  note: the job counters count " << WithThousands(static_cast<double>(*r.digits))
@@ -216,7 +322,8 @@ std::string Summary(const PiReportInput& in, const PiReportResult& r,
   if (r.digit_test) {
     tests.push_back(TestRow("chi-square, 1 digit", r.digit_test->statistic, r.digit_test->dof,
                             r.digit_test->p_value));
-    deviations.push_back(DeviationRow("1 digit", *r.digit_test, *in.digit_counts, 1));
+    deviations.push_back(DeviationRow("1 digit", *r.digit_test,
+                                      (*in.digit_counts)[r.digit_test->max_category], 1));
   }
   const std::string seq_name = std::to_string(n) + (n == 1 ? " digit" : " digits");
   tests.push_back(TestRow("chi-square, " + seq_name + (n >= 2 ? " *" : ""), r.sequences.statistic,
@@ -225,7 +332,8 @@ std::string Summary(const PiReportInput& in, const PiReportResult& r,
     tests.push_back(TestRow("Good's serial test, " + seq_name, r.serial->statistic, r.serial->dof,
                             r.serial->p_value));
   }
-  deviations.push_back(DeviationRow(seq_name, r.sequences, r.counts, n));
+  deviations.push_back(
+      DeviationRow(seq_name, r.sequences, r.Count(r.sequences.max_category), n));
   s << "\n" << Table(tests) << "\n" << Table(deviations);
   if (n >= 2) {
     s << "\n  * Overlapping sequences are not independent, so this statistic is not exactly\n"
@@ -290,6 +398,12 @@ void PlotPairs(std::span<const uint64_t> counts, const ChiSquareResult& test,
 
 }  // namespace
 
+uint64_t PiReportResult::Count(uint64_t key) const {
+  const auto it = std::lower_bound(present.begin(), present.end(), key,
+                                   [](const KeyCount& kc, uint64_t k) { return kc.key < k; });
+  return it != present.end() && it->key == key ? it->count : 0;
+}
+
 PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
   if (in.n < 1 || in.n > kMaxN) {
     throw std::invalid_argument("pi report: sequence length n must be 1.." + std::to_string(kMaxN) +
@@ -297,18 +411,15 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
   }
   PiReportResult r;
   r.n = in.n;
-  uint64_t keys = 1;
-  for (int i = 0; i < in.n; ++i) keys *= 10;
-  r.counts.assign(keys, 0);
-  {
-    std::vector<bool> present(keys, false);
-    r.part_files = ReadCounts(in.output_dir, in.n, r.counts, present);
-    r.keys_present = static_cast<uint64_t>(std::count(present.begin(), present.end(), true));
-  }
-  if (std::all_of(r.counts.begin(), r.counts.end(), [](uint64_t c) { return c == 0; })) {
+  r.keys = 1;
+  for (int i = 0; i < in.n; ++i) r.keys *= 10;
+  r.part_files = ReadCounts(in.output_dir, in.n, r.keys, r.present);
+  r.keys_present = r.present.size();
+  if (std::all_of(r.present.begin(), r.present.end(),
+                  [](const KeyCount& kc) { return kc.count == 0; })) {
     throw std::runtime_error("the part files in " + in.output_dir + " hold no counts (all zero)");
   }
-  r.sequences = report::ChiSquareUniform(r.counts);
+  r.sequences = SparseChiSquare(r.present, r.keys);
   if (in.n == 1) r.digits = r.sequences.total;
   const uint64_t counted_digits =
       in.digit_counts
@@ -318,17 +429,14 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
     r.digits = counted_digits;
     if (in.n >= 2) r.digit_test = report::ChiSquareUniform(*in.digit_counts);
   }
-  if (in.n >= 2) {
-    std::vector<uint64_t> shorter(keys / 10, 0);
-    for (size_t i = 0; i < keys; ++i) shorter[i / 10] += r.counts[i];
-    r.serial = report::GoodSerialTest(r.counts, shorter);
-  }
+  if (in.n >= 2) r.serial = SparseSerialTest(r.present, r.keys);
 
   const fs::path dir(in.output_dir);
   r.counts_csv = (dir / "counts.csv").string();
   r.summary_txt = (dir / "summary.txt").string();
-  WriteAtomically(r.counts_csv,
-                  [&](std::ostream& os) { WriteCountsCsv(os, r.counts, in.n, r.sequences); });
+  WriteAtomically(r.counts_csv, [&](const std::function<void(std::string_view)>& append) {
+    WriteCountsCsv(append, r.present, r.keys, in.n, r.sequences);
+  });
   const std::string digits_title =
       r.digits ? "Digits of pi: " + WithThousands(static_cast<double>(*r.digits)) + " digits" : "";
   // The plots are drawn at once, each by a gnuplot process of its own.
@@ -336,7 +444,7 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
   if (in.n == 1) {
     r.digits_png = (dir / "digits.png").string();
     digits_plot = std::async(std::launch::async, [&] {
-      PlotDigits(r.counts, r.sequences, digits_title, r.digits_png);
+      PlotDigits(Dense(r.present, r.keys), r.sequences, digits_title, r.digits_png);
     });
   } else if (r.digit_test) {
     r.digits_png = (dir / "digits.png").string();
@@ -350,7 +458,7 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
         r.digits ? "Digit pairs of pi: " + WithThousands(static_cast<double>(*r.digits)) + " digits"
                  : "Digit pairs of pi: " + WithThousands(static_cast<double>(r.sequences.total)) +
                        " overlapping pairs";
-    PlotPairs(r.counts, r.sequences, r.serial, title, r.pairs_png);
+    PlotPairs(Dense(r.present, r.keys), r.sequences, r.serial, title, r.pairs_png);
   }
   if (digits_plot.valid()) digits_plot.get();
 
@@ -359,7 +467,9 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
     if (!f->empty()) files.push_back(*f);
   }
   r.summary = Summary(in, r, files);
-  WriteAtomically(r.summary_txt, [&](std::ostream& os) { os << r.summary; });
+  WriteAtomically(r.summary_txt, [&](const std::function<void(std::string_view)>& append) {
+    append(r.summary);
+  });
   out << r.summary << std::flush;
   return r;
 }

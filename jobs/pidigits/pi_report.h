@@ -22,12 +22,21 @@ struct PiReportInput {
   std::optional<std::array<uint64_t, 10>> digit_counts;
 };
 
+// A key that occurs in the output: its n digits read as a number ("07" -> 7), and its count.
+struct KeyCount {
+  uint64_t key = 0;
+  uint64_t count = 0;
+};
+
 // What WritePiReport computed and wrote.
 struct PiReportResult {
   int n = 0;
   size_t part_files = 0;
-  uint64_t keys_present = 0;     // distinct keys found in the part files (of 10^n)
-  std::vector<uint64_t> counts;  // 10^n counts indexed by the key's value; 0 for absent keys
+  uint64_t keys = 0;             // how many keys there can be: 10^n
+  uint64_t keys_present = 0;     // distinct keys found in the part files
+  std::vector<KeyCount> present;  // those keys, by key: memory grows with the output, not 10^n
+  // The count of `key` (0..10^n-1): 0 when it does not occur.
+  uint64_t Count(uint64_t key) const;
   // Digits in the input: the sum of digit_counts, or else the total count if n == 1.
   std::optional<uint64_t> digits;
   report::ChiSquareResult sequences;  // uniformity of the n-digit counts (approximate if n >= 2)
@@ -44,12 +53,15 @@ struct PiReportResult {
 };
 
 // Reads the part files of in.output_dir and writes there, each through a temporary file and a
-// rename: counts.csv (key,count,expected,z for all 10^n keys), digits.png (one-digit counts:
-// the output's when n == 1, else digit_counts' when given), pairs.png (n == 2: a 10x10
-// heat-map) and summary.txt, which is also printed to `out`.
+// rename: counts.csv (key,count,expected,z: for n <= 2 every one of the 10^n keys, for n >= 3
+// only the keys that occur, so that it grows with the input and not with 10^n; the summary says
+// how many of the 10^n occur), digits.png (one-digit counts: the output's when n == 1, else
+// digit_counts' when given), pairs.png (n == 2: a 10x10 heat-map) and summary.txt, which is
+// also printed to `out`.
 // Throws std::invalid_argument if n is not 1..8; std::runtime_error naming the file and line
 // for a malformed part file (bad key, bad count, repeated key), when there are no part files
-// or their counts are all zero, and when a file cannot be written or gnuplot fails.
+// or their counts are all zero, and when a file cannot be written (saying why: "No space left
+// on device") or gnuplot fails.
 PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out);
 
 }  // namespace minimr::pidigits

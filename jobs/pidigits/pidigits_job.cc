@@ -4,6 +4,7 @@
 #include <array>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <memory>
@@ -12,9 +13,12 @@
 #include "pidigits/digit_input_format.h"
 #include "pidigits/ngram_counter.h"
 #include "pidigits/pi_files.h"
+#include "pidigits/kanada_files.h"
 #include "pidigits/pi_generate_command.h"
+#include "pidigits/pi_generator.h"
 #include "pidigits/pi_report.h"
 #include "minimr/job.h"
+#include "minimr/number_parse.h"
 #include "minimr/sum_reducer.h"
 
 namespace minimr::pidigits {
@@ -88,24 +92,57 @@ void Report(const ReportContext& context) {
   WritePiReport(input, *context.out);
 }
 
-void Generate(const Params& spec, const std::string& directory, std::ostream& out) {
+// input.generate: {digits: N, files: K}, checked: N digits fit in the memory this process may use.
+struct GenerateSpec {
+  uint64_t digits = 0;
+  int files = 1;
+};
+
+GenerateSpec ReadGenerateSpec(const Params& spec) {
   for (const auto& [name, value] : spec.values()) {
     if (name != "digits" && name != "files") {
       throw ParamError("input.generate." + name +
                        ": the pi job's generator takes digits and files");
     }
   }
-  int64_t digits = spec.GetInt("digits", 0);
-  int64_t files = spec.GetInt("files", 1);
-  if (digits < 1 || files < 1 || files > digits) {
-    throw ParamError("input.generate: want digits >= 1 and 1 <= files <= digits");
+  auto number = [&](const std::string& name, int64_t low, int64_t high, const std::string& why) {
+    const std::string text = spec.GetString(name, "");
+    const std::optional<int64_t> value = ParseInteger(text, low, high);
+    if (!value) {
+      const std::optional<uint64_t> count = ParseUnsigned(text);
+      const bool too_big = !count || *count > static_cast<uint64_t>(high);
+      throw ParamError("input.generate." + name + ": expected " +
+                       DescribeIntegerRange(low, high) + ", got '" + text + "'" +
+                       (too_big && !why.empty() ? " (" + why + ")" : ""));
+    }
+    return *value;
+  };
+  if (!spec.Has("digits")) throw ParamError("input.generate.digits: how many digits to make");
+  GenerateSpec out;
+  out.digits = static_cast<uint64_t>(
+      number("digits", 1, static_cast<int64_t>(MaxPiDigits()), MaxPiDigitsReason()));
+  if (spec.Has("files")) {
+    out.files = static_cast<int>(
+        number("files", 1, std::min<int64_t>(9999, static_cast<int64_t>(out.digits)),
+               "every file needs a digit, and at most 9999 files"));
   }
+  return out;
+}
+
+std::vector<std::string> GeneratedFiles(const Params& spec) {
+  const GenerateSpec s = ReadGenerateSpec(spec);
+  std::vector<std::string> names;
+  for (int i = 1; i <= s.files; ++i) names.push_back(KanadaFileName(s.digits, i, s.files));
+  return names;
+}
+
+void Generate(const Params& spec, const std::string& directory, std::ostream& out) {
+  const GenerateSpec s = ReadGenerateSpec(spec);
   // Made in a hidden directory and moved in at the end: an interrupted generation must not leave
   // some of the files where the job's glob would take them for the whole input.
   namespace fs = std::filesystem;
   fs::path staging = fs::path(directory) / (".generating-" + std::to_string(::getpid()));
-  std::vector<std::string> paths = GeneratePiFiles(
-      static_cast<uint64_t>(digits), static_cast<int>(files), staging.string(), out);
+  std::vector<std::string> paths = GeneratePiFiles(s.digits, s.files, staging.string(), out);
   for (const std::string& path : paths) {
     fs::rename(path, fs::path(directory) / fs::path(path).filename());
   }
@@ -123,6 +160,7 @@ JobDefinition Definition() {
   job.validate = Validate;
   job.report = Report;
   job.generate_input = Generate;
+  job.generated_files = GeneratedFiles;
   job.Command("pi generate", "--digits N --files K --out DIR\n"
               "                                     compute digits of pi into Kanada-layout files",
               PiGenerateCommand);

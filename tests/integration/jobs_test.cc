@@ -70,7 +70,8 @@ std::string WriteJob(const fs::path& path, const std::string& job, const std::st
                       << "  paths: '" << (input_dir / "*").string() << "'\n"
                       << "  split_size: 4KiB\n"
                       << "reduce: {tasks: 4}\n"
-                      << "output: {dir: '" << out.string() << "', format: " << format << "}\n"
+                      << "output: {dir: '" << out.string() << "', format: " << format
+                      << ", overwrite: true}\n"
                       << "cluster: {launcher: local, workers: 2}\n";
   return path.string();
 }

@@ -248,6 +248,15 @@ TEST_F(JobConfigTest, EffectiveYamlReadsBackToTheSameConfig) {
   EXPECT_EQ(second.max_attempts, first.max_attempts);
   EXPECT_EQ(second.speculation, first.speculation);
   EXPECT_EQ(second.output_format, first.output_format);
+  EXPECT_EQ(second.output_overwrite, first.output_overwrite);
+}
+
+TEST_F(JobConfigTest, OutputOverwriteIsFalseUnlessTheJobSaysTrue) {
+  EXPECT_FALSE(LoadJobConfig(Write("job.yaml", kMinimal)).output_overwrite);
+  EXPECT_TRUE(LoadJobConfig(Write("job.yaml", kMinimal), {"output.overwrite=true"}).output_overwrite);
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal), {"output.overwrite=yes please"}),
+            "-D output.overwrite=yes please: output.overwrite: expected true or false, got 'yes "
+            "please'");
 }
 
 TEST_F(JobConfigTest, ReadsTheOutputFormatTextByDefault) {
@@ -305,7 +314,7 @@ TEST_F(JobConfigTest, RefusesBadFailureSettings) {
   EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "tasks: {speculation: maybe}\n"),
             "job.yaml:6:22: tasks.speculation: expected true or false, got 'maybe'");
   EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "tasks: {max_attempts: 0}\n"),
-            "job.yaml:6:23: tasks.max_attempts: expected an integer from 1 to 100, got '0'");
+            "job.yaml:6:23: tasks.max_attempts: expected a whole number from 1 to 100, got '0'");
 }
 
 TEST_F(JobConfigTest, EffectiveYamlNamesTheFileAndOverridesAndShowsTheirValues) {
@@ -329,6 +338,7 @@ TEST_F(JobConfigTest, EffectiveYamlNamesTheFileAndOverridesAndShowsTheirValues) 
                 dir_ +
                 "/out/wc\n"
                 "  format: text\n"
+                "  overwrite: false\n"
                 "cluster:\n"
                 "  launcher: local\n"
                 "  workers: 2\n"
@@ -363,7 +373,7 @@ TEST_F(JobConfigTest, MalformedYamlNamesYamlCppsLineAndColumn) {
 
 TEST_F(JobConfigTest, UnknownTopLevelKeyListsTheKnownKeys) {
   EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "inptu: {paths: a}\n"),
-            std::string("job.yaml:6:1: inptu: unknown key 'inptu' ") + kKnownTopKeys);
+            std::string("job.yaml:6:1: inptu: unknown key 'inptu'; did you mean 'input'? ") + kKnownTopKeys);
 }
 
 TEST_F(JobConfigTest, UnknownNestedKeyListsItsSectionsKeys) {
@@ -371,7 +381,7 @@ TEST_F(JobConfigTest, UnknownNestedKeyListsItsSectionsKeys) {
                         "input:\n"
                         "  pahts: a\n"
                         "output: {dir: out}\n"),
-            "job.yaml:3:3: input.pahts: unknown key 'pahts' (known: paths, split_size, generate)");
+            "job.yaml:3:3: input.pahts: unknown key 'pahts'; did you mean 'paths'? (known: paths, split_size, generate)");
   EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "cluster: {launcher: local, nodes: 3}\n"),
             "job.yaml:6:28: cluster.nodes: unknown key 'nodes' (known: launcher, workers, "
             "heartbeat_interval, worker_timeout, fetch_timeout)");
@@ -427,7 +437,7 @@ TEST_F(JobConfigTest, MissingOutputSectionIsReportedAsItsDir) {
 
 TEST_F(JobConfigTest, NonIntegerTasksNamesLineAndKey) {
   EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "reduce:\n  tasks: two\n"),
-            "job.yaml:7:10: reduce.tasks: expected an integer from 1 to 10000, got 'two'");
+            "job.yaml:7:10: reduce.tasks: expected a whole number from 1 to 10,000, got 'two'");
 }
 
 TEST_F(JobConfigTest, IntegersMustBeWholeAndPositive) {
@@ -436,7 +446,7 @@ TEST_F(JobConfigTest, IntegersMustBeWholeAndPositive) {
     const std::string shown = std::string(value) == "''" ? "" : value;
     EXPECT_EQ(
         ErrorOfText(std::string(kMinimal) + "cluster:\n  workers: " + value + "\n"),
-        "job.yaml:7:12: cluster.workers: expected an integer from 1 to 10000, got '" + shown + "'");
+        "job.yaml:7:12: cluster.workers: expected a whole number from 1 to 10,000, got '" + shown + "'");
   }
 }
 
@@ -449,7 +459,7 @@ TEST_F(JobConfigTest, IntegerLimitsAreAccepted) {
 
 TEST_F(JobConfigTest, ListWhereIntegerExpectedIsReported) {
   EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "reduce: {tasks: [1, 2]}\n"),
-            "job.yaml:6:17: reduce.tasks: expected an integer from 1 to 10000, got a list");
+            "job.yaml:6:17: reduce.tasks: expected a whole number from 1 to 10,000, got a list");
 }
 
 TEST_F(JobConfigTest, UnknownLauncherIsRejected) {
@@ -558,15 +568,15 @@ TEST_F(JobConfigTest, OverrideWithAnEmptyNameIsRejected) {
 TEST_F(JobConfigTest, OverrideNamingAnUnknownKeyIsRejected) {
   Write("job.yaml", kMinimal);
   EXPECT_EQ(ErrorOf("job.yaml", {"inptu.paths=x"}),
-            std::string("-D inptu.paths=x: inptu: unknown key 'inptu' ") + kKnownTopKeys);
+            std::string("-D inptu.paths=x: inptu: unknown key 'inptu'; did you mean 'input'? ") + kKnownTopKeys);
   EXPECT_EQ(ErrorOf("job.yaml", {"reduce.taks=3"}),
-            "-D reduce.taks=3: reduce.taks: unknown key 'taks' (known: tasks)");
+            "-D reduce.taks=3: reduce.taks: unknown key 'taks'; did you mean 'tasks'? (known: tasks)");
 }
 
 TEST_F(JobConfigTest, BadOverriddenValueNamesTheOverrideNotTheFile) {
   Write("job.yaml", std::string(kMinimal) + "reduce:\n  tasks: 2\n");
   EXPECT_EQ(ErrorOf("job.yaml", {"reduce.tasks=two"}),
-            "-D reduce.tasks=two: reduce.tasks: expected an integer from 1 to 10000, got 'two'");
+            "-D reduce.tasks=two: reduce.tasks: expected a whole number from 1 to 10,000, got 'two'");
 }
 
 TEST_F(JobConfigTest, BadItemInOverriddenListNamesTheOverride) {

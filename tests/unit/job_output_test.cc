@@ -12,6 +12,7 @@
 #include <map>
 #include <sstream>
 
+#include "framework/src/runtime/output_lock.h"
 #include "framework/src/util/atomic_file.h"
 
 namespace minimr::runtime {
@@ -31,6 +32,8 @@ Files ReadDir(const fs::path& dir) {
   return files;
 }
 
+constexpr char kNewJson[] = "{\"output_id\": \"new-id\"}\n";
+
 class CommitTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -40,10 +43,12 @@ class CommitTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(root_); }
 
+  // A previous output as minimr commits it: marked, the marker confirmed by its job.json.
   void WriteOldOutput() {
     fs::create_directories(output_);
     WriteFileAtomically((output_ / "part-r-00000").string(), "old\n");
-    WriteFileAtomically((output_ / "job.json").string(), "{\"old\": true}\n");
+    WriteFileAtomically((output_ / ".minimr-output").string(), "old-id\n");
+    WriteFileAtomically((output_ / "job.json").string(), "{\"output_id\": \"old-id\"}\n");
     WriteFileAtomically((output_ / "_SUCCESS").string(), "");
   }
 
@@ -66,9 +71,10 @@ class CommitTest : public ::testing::Test {
     if (pid == 0) {
       std::string staging = Stage();
       int step = 0;
-      CommitOutput(staging, output_.string(), "{\"new\": true}\n", [&](const char*) {
-        if (++step == kill_after) ::raise(SIGKILL);
-      });
+      CommitOutput(staging, output_.string(), kNewJson, "new-id", /*overwrite=*/true,
+                   [&](const char*) {
+                     if (++step == kill_after) ::raise(SIGKILL);
+                   });
       ::_exit(0);
     }
     int status = 0;
@@ -80,18 +86,26 @@ class CommitTest : public ::testing::Test {
   pid_t child_ = 0;
 };
 
-const Files kOld = {{"part-r-00000", "old\n"}, {"job.json", "{\"old\": true}\n"}, {"_SUCCESS", ""}};
-const Files kNew = {{"part-r-00000", "new\n"}, {"job.json", "{\"new\": true}\n"}, {"_SUCCESS", ""}};
+const Files kOld = {{"part-r-00000", "old\n"},
+                   {".minimr-output", "old-id\n"},
+                   {"job.json", "{\"output_id\": \"old-id\"}\n"},
+                   {"_SUCCESS", ""}};
+const Files kNew = {{"part-r-00000", "new\n"},
+                   {".minimr-output", "new-id\n"},
+                   {"job.json", "{\"output_id\": \"new-id\"}\n"},
+                   {"_SUCCESS", ""}};
 
 TEST_F(CommitTest, AKillAtAnyStepLeavesTheOldOutputOrTheNewOneWhole) {
-  for (int kill_after = 1; kill_after <= 6; ++kill_after) {
+  // Steps: temporary files removed, marker, job.json, _SUCCESS, output checked, swapped, old
+  // output removed.
+  for (int kill_after = 1; kill_after <= 7; ++kill_after) {
     SCOPED_TRACE("killed after step " + std::to_string(kill_after));
     fs::remove_all(output_);
     WriteOldOutput();
     StageAndCommitKilledAfter(kill_after);
     Files now = ReadDir(output_);
     EXPECT_TRUE(now == kOld || now == kNew) << "a mix of old and new, or a partial output";
-    if (kill_after > 4) {
+    if (kill_after > 5) {
       EXPECT_EQ(now, kNew);
     }
     // What the killed master left beside the output is found and removed.
@@ -101,14 +115,15 @@ TEST_F(CommitTest, AKillAtAnyStepLeavesTheOldOutputOrTheNewOneWhole) {
 }
 
 TEST_F(CommitTest, AKillAtAnyStepOfAFirstCommitLeavesNothingOrTheNewOutput) {
-  for (int kill_after = 1; kill_after <= 5; ++kill_after) {
+  // Steps: temporary files removed, marker, job.json, _SUCCESS, output checked, in place.
+  for (int kill_after = 1; kill_after <= 6; ++kill_after) {
     SCOPED_TRACE("killed after step " + std::to_string(kill_after));
     fs::remove_all(output_);
     StageAndCommitKilledAfter(kill_after);
     if (fs::exists(output_)) {
       EXPECT_EQ(ReadDir(output_), kNew);
     } else {
-      EXPECT_LT(kill_after, 4) << "the new output must be in place after step 4";
+      EXPECT_LT(kill_after, 6) << "the new output must be in place after step 6";
     }
     RemoveAbandonedStagingDirs(output_.string(), child_);
     Files left = ReadDir(root_);
@@ -119,7 +134,7 @@ TEST_F(CommitTest, AKillAtAnyStepOfAFirstCommitLeavesNothingOrTheNewOutput) {
 
 TEST_F(CommitTest, OnlyTheWinningAttemptIsCommitted) {
   WriteOldOutput();
-  CommitOutput(Stage(), output_.string(), "{\"new\": true}\n");
+  CommitOutput(Stage(), output_.string(), kNewJson, "new-id", /*overwrite=*/true);
   EXPECT_EQ(ReadDir(output_), kNew) << "no _temporary, no losing attempt, no old part file";
   EXPECT_EQ(ReadDir(root_), (Files{{"out", "<dir>"}})) << "the old output is gone";
 }
@@ -135,6 +150,130 @@ TEST_F(CommitTest, StagingDirectoriesOfLiveMastersAreLeftAlone) {
   EXPECT_EQ(RemoveAbandonedStagingDirs(output_.string()), 1);
   EXPECT_FALSE(fs::exists(dead));
   EXPECT_TRUE(fs::exists(mine));
+}
+
+
+// A user's directory: notes, sources, and a stray file that looks like minimr's.
+Files WriteUserDir(const fs::path& dir, const std::string& stray, const std::string& contents) {
+  fs::create_directories(dir / "src");
+  std::ofstream(dir / "notes.txt") << "my notes\n";
+  std::ofstream(dir / "src" / "main.c") << "int main() { return 0; }\n";
+  std::ofstream(dir / stray) << contents;
+  return ReadDir(dir);
+}
+
+TEST_F(CommitTest, ADirectoryMinimrDidNotMakeIsRefusedWhateverItHolds) {
+  for (const auto& [stray, contents] : std::map<std::string, std::string>{
+           {"_SUCCESS", ""},
+           {"job.json", "{\"job\": \"pidigits\"}\n"},
+           {".minimr-output", "some-id\n"},  // a marker that no job.json confirms
+           {"data.csv", "1,2\n"}}) {
+    SCOPED_TRACE(stray);
+    fs::remove_all(output_);
+    const Files before = WriteUserDir(output_, stray, contents);
+    for (bool overwrite : {false, true}) {
+      try {
+        CheckOutputDir(output_.string(), overwrite);
+        ADD_FAILURE() << "accepted";
+      } catch (const OutputDirError& e) {
+        EXPECT_NE(std::string(e.what()).find(output_.string() +
+                                              " is a non-empty directory that minimr did not make"),
+                  std::string::npos)
+            << e.what();
+      }
+    }
+    EXPECT_EQ(ReadDir(output_), before);
+  }
+}
+
+TEST_F(CommitTest, MinimrsOwnOutputIsReplacedOnlyWhenTheJobSaysSo) {
+  WriteOldOutput();
+  try {
+    CheckOutputDir(output_.string(), /*overwrite=*/false);
+    ADD_FAILURE() << "accepted";
+  } catch (const OutputDirError& e) {
+    EXPECT_NE(std::string(e.what()).find("set output.overwrite: true"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_NO_THROW(CheckOutputDir(output_.string(), /*overwrite=*/true));
+  EXPECT_EQ(OutputIdOf(output_.string()), "old-id");
+}
+
+TEST_F(CommitTest, AMissingOrEmptyDirectoryMayBeWritten) {
+  EXPECT_NO_THROW(CheckOutputDir((root_ / "a" / "b" / "out").string(), false));
+  EXPECT_TRUE(fs::is_directory(root_ / "a" / "b")) << "the parent is made";
+  fs::create_directories(output_);
+  EXPECT_NO_THROW(CheckOutputDir(output_.string(), false));
+  CommitOutput(Stage(), output_.string(), kNewJson, "new-id", /*overwrite=*/false);
+  EXPECT_EQ(ReadDir(output_), kNew);
+}
+
+TEST_F(CommitTest, AFileOrALinkIsRefused) {
+  std::ofstream(output_) << "a file";
+  EXPECT_THROW(CheckOutputDir(output_.string(), true), OutputDirError);
+  fs::remove(output_);
+  fs::create_directories(root_ / "elsewhere");
+  fs::create_directory_symlink(root_ / "elsewhere", output_);
+  EXPECT_THROW(CheckOutputDir(output_.string(), true), OutputDirError);
+}
+
+TEST_F(CommitTest, TheCommitLooksAgainAndLeavesADirectoryThatAppearedMeanwhile) {
+  const std::string staging = Stage();
+  const Files before = WriteUserDir(output_, "_SUCCESS", "");
+  EXPECT_THROW(CommitOutput(staging, output_.string(), kNewJson, "new-id", /*overwrite=*/true),
+               OutputDirError);
+  EXPECT_EQ(ReadDir(output_), before);
+}
+
+TEST_F(CommitTest, FilesThatArriveAfterTheLastLookAreSwappedBack) {
+  fs::create_directories(output_);  // empty: the commit swaps it out
+  const std::string staging = Stage();
+  Files before;
+  try {
+    CommitOutput(staging, output_.string(), kNewJson, "new-id", /*overwrite=*/true,
+                 [&](const char* step) {
+                   if (std::string(step) == "output checked") {
+                     before = WriteUserDir(output_, "_SUCCESS", "");
+                   }
+                 });
+    ADD_FAILURE() << "committed over a stranger's files";
+  } catch (const OutputDirError& e) {
+    EXPECT_NE(std::string(e.what()).find("gained files that minimr did not write"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(ReadDir(output_), before);
+}
+
+TEST_F(CommitTest, AnAbandonedStagingNameHoldingOtherFilesIsLeftAlone) {
+  // What a master killed between its swap and swapping a stranger's files back would leave.
+  std::string name = fs::path(CreateStagingDir(output_.string(), 1)).filename().string();
+  fs::path dead = root_ / (".out.minimr-2147483646-1" + name.substr(name.find('@')));
+  const Files before = WriteUserDir(dead, "_SUCCESS", "");
+  EXPECT_EQ(RemoveAbandonedStagingDirs(output_.string()), 0);
+  EXPECT_EQ(ReadDir(dead), before);
+}
+
+TEST(OutputLockTest, OneHolderAtATimeAndTheSecondIsToldWho) {
+  char pattern[] = "/tmp/output_lock_test.XXXXXX";
+  const fs::path root = ::mkdtemp(pattern);
+  const std::string out = (root / "out").string();
+  {
+    OutputLock first(out);
+    EXPECT_EQ(first.path(), (root / ".out.minimr-lock").string());
+    try {
+      OutputLock second(out);
+      ADD_FAILURE() << "locked twice";
+    } catch (const OutputBusy& e) {
+      EXPECT_NE(std::string(e.what()).find("output " + out +
+                                           " is being written by another job (pid " +
+                                           std::to_string(::getpid()) + " on "),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_NO_THROW(OutputLock again(out)) << "released with its holder";
+  fs::remove_all(root);
 }
 
 }  // namespace

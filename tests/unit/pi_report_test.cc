@@ -2,7 +2,12 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <functional>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +19,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "minimr/chi_square.h"
 
 namespace minimr::pidigits {
 namespace {
@@ -104,8 +111,8 @@ TEST_F(PiReportTest, ComputesTheTestsOfPairCounts) {
 
   EXPECT_EQ(r.part_files, 2u);
   EXPECT_EQ(r.keys_present, 100u);
-  ASSERT_EQ(r.counts.size(), 100u);
-  EXPECT_EQ(r.counts[37], 130u);
+  ASSERT_EQ(r.keys, 100u);
+  EXPECT_EQ(r.Count(37), 130u);
   EXPECT_EQ(r.sequences.total, 10'000u);
   EXPECT_DOUBLE_EQ(r.sequences.expected, 100.0);
   // (10^2 + 30^2 + 20^2) / 100
@@ -306,6 +313,84 @@ TEST_F(PiReportTest, QuotesGnuplotWhenItFails) {
   }
   EXPECT_FALSE(fs::exists(dir_ / "pairs.png"));
   EXPECT_TRUE(TempFilesLeft().empty());
+}
+
+
+// Three-digit counts with gaps: key k counted (k * 7919) % 13 times, so about one key in 13 is
+// absent, in two part files in no particular order.
+std::vector<uint64_t> WriteSparseTripleOutput(const std::function<void(const std::string&,
+                                                                      const std::string&)>& write) {
+  std::vector<uint64_t> counts(1000);
+  std::string a, b;
+  for (int k = 999; k >= 0; --k) {
+    counts[k] = (static_cast<uint64_t>(k) * 7919) % 13;
+    if (counts[k] == 0) continue;
+    char key[4];
+    std::snprintf(key, sizeof key, "%03d", k);
+    (k % 3 == 0 ? a : b) += std::string(key) + "\t" + std::to_string(counts[k]) + "\n";
+  }
+  write("part-r-00000", a);
+  write("part-r-00001", b);
+  return counts;
+}
+
+TEST_F(PiReportTest, TestsOfKeysPresentEqualTheTestsOfAllKeys) {
+  const std::vector<uint64_t> counts = WriteSparseTripleOutput(
+      [&](const std::string& name, const std::string& text) { WriteFile(name, text); });
+  std::ostringstream out;
+  const PiReportResult r = WritePiReport({dir_.string(), 3, std::nullopt}, out);
+
+  const report::ChiSquareResult dense = report::ChiSquareUniform(counts);
+  EXPECT_EQ(r.sequences.total, dense.total);
+  EXPECT_DOUBLE_EQ(r.sequences.expected, dense.expected);
+  EXPECT_NEAR(r.sequences.statistic, dense.statistic, 1e-9 * dense.statistic);
+  EXPECT_EQ(r.sequences.dof, dense.dof);
+  EXPECT_NEAR(r.sequences.p_value, dense.p_value, 1e-12);
+  EXPECT_EQ(r.sequences.max_category, dense.max_category);
+  EXPECT_DOUBLE_EQ(r.sequences.max_z, dense.max_z);
+  std::vector<uint64_t> shorter(100);
+  for (size_t i = 0; i < counts.size(); ++i) shorter[i / 10] += counts[i];
+  const report::SerialTestResult serial = report::GoodSerialTest(counts, shorter);
+  ASSERT_TRUE(r.serial.has_value());
+  EXPECT_NEAR(r.serial->statistic, serial.statistic, 1e-9 * serial.psi2);
+  EXPECT_EQ(r.serial->dof, serial.dof);
+  for (int k : {0, 1, 13, 500, 999}) EXPECT_EQ(r.Count(k), counts[k]) << k;
+}
+
+TEST_F(PiReportTest, CountsCsvListsOnlyTheKeysPresentBeyondTwoDigits) {
+  const std::vector<uint64_t> counts = WriteSparseTripleOutput(
+      [&](const std::string& name, const std::string& text) { WriteFile(name, text); });
+  const size_t present = counts.size() - std::count(counts.begin(), counts.end(), 0u);
+  ASSERT_LT(present, 1000u);
+  std::ostringstream out;
+  const PiReportResult r = WritePiReport({dir_.string(), 3, std::nullopt}, out);
+  EXPECT_EQ(r.keys, 1000u);
+  EXPECT_EQ(r.keys_present, present);
+  const std::vector<std::string> lines = Lines(ReadFile(dir_ / "counts.csv"));
+  ASSERT_EQ(lines.size(), present + 1);
+  EXPECT_EQ(lines[1].substr(0, 4), "001,") << "key 000 counts 0 and is not listed";
+  EXPECT_NE(out.str().find(std::to_string(present) + " of 1,000"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("counts.csv lists the keys present only"), std::string::npos);
+}
+
+// /dev/full fails every write with ENOSPC: a temporary file linked there is a full disk.
+TEST_F(PiReportTest, AFullDiskIsNamedInTheError) {
+  WritePairOutput();
+  for (const char* tmp : {"counts.csv.tmp", "pairs.png.gp.tmp"}) {
+    SCOPED_TRACE(tmp);
+    if (std::string(tmp) == "pairs.png.gp.tmp") fs::remove(dir_ / "counts.csv");
+    fs::remove(dir_ / tmp);
+    fs::create_symlink("/dev/full", dir_ / tmp);
+    std::ostringstream out;
+    try {
+      WritePiReport({dir_.string(), 2, std::nullopt}, out);
+      ADD_FAILURE() << "no error";
+    } catch (const std::runtime_error& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find((dir_ / tmp).string()), std::string::npos) << what;
+      EXPECT_NE(what.find(std::strerror(ENOSPC)), std::string::npos) << what;
+    }
+  }
 }
 
 }  // namespace

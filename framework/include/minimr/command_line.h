@@ -1,7 +1,9 @@
 // Parsing a subcommand's options with Boost.Program_options, the same way for every command.
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <string>
 
 #include <boost/program_options.hpp>
 
@@ -13,5 +15,12 @@ namespace minimr {
 std::optional<int> ParseCommandLine(int argc, char** argv,
                                     const boost::program_options::options_description& options,
                                     const char* command, boost::program_options::variables_map* vm);
+
+// A whole-number option, read by ParseInteger (minimr/number_parse.h) and refused unless it lies
+// in [low, high]: "--digits -5" is "--digits: expected a whole number from 1 to ..., got '-5'",
+// never a wrapped-around count. `why_high`, if given, is added to that message to say where the
+// upper bound comes from. Read the value as vm["name"].as<int64_t>().
+boost::program_options::typed_value<int64_t>* IntegerOption(int64_t low, int64_t high,
+                                                            std::string why_high = "");
 
 }  // namespace minimr

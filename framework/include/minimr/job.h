@@ -117,6 +117,11 @@ struct JobDefinition {
   // `input.generate:` (whose scalars are `spec`). Progress goes to `progress`.
   std::function<void(const Params& spec, const std::string& directory, std::ostream& progress)>
       generate_input;
+  // The names of the files generate_input makes from `spec`, for a job that can tell without
+  // making them; throws ParamError for a spec generate_input would refuse. The framework checks
+  // the names against the job's input.paths before generating, so that input the job would not
+  // read is refused at once rather than made (and made again on every run).
+  std::function<std::vector<std::string>(const Params& spec)> generated_files;
   // Subcommands the job adds to the minimr binary (built-in jobs only).
   std::vector<JobCommand> commands;
 

@@ -24,6 +24,9 @@ class Params {
   // present but not of the type asked for.
   std::string GetString(const std::string& name, const std::string& fallback) const;
   int64_t GetInt(const std::string& name, int64_t fallback) const;
+  // As GetInt, and throws ParamError ("params.n: expected a whole number from 1 to 8, got '9'")
+  // unless the value lies in [low, high]. The fallback is not checked.
+  int64_t GetInt(const std::string& name, int64_t fallback, int64_t low, int64_t high) const;
   bool GetBool(const std::string& name, bool fallback) const;
 
   const std::map<std::string, std::string>& values() const { return values_; }

@@ -2,4 +2,5 @@
 // against (see job.h); minimr refuses a plugin built against another one.
 #pragma once
 
-#define MINIMR_API_VERSION 1
+// 2: JobDefinition::generated_files.
+#define MINIMR_API_VERSION 2

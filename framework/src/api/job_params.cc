@@ -1,6 +1,9 @@
 #include "framework/src/api/job_params.h"
 
 #include <stdexcept>
+#include <vector>
+
+#include "framework/src/util/closest_name.h"
 
 namespace minimr {
 
@@ -11,8 +14,13 @@ Params ResolveParams(const std::string& job_name, const JobDefinition& job,
   for (const auto& [name, value] : given) {
     if (!values.count(name)) {
       std::string known;
-      for (const ParamSpec& spec : job.params) known += (known.empty() ? "" : ", ") + spec.name;
+      std::vector<std::string> names;
+      for (const ParamSpec& spec : job.params) {
+        known += (known.empty() ? "" : ", ") + spec.name;
+        names.push_back(spec.name);
+      }
       throw ParamError("params." + name + ": job '" + job_name + "' has no such parameter" +
+                       DidYouMean(name, names) +
                        (known.empty() ? " (it takes none)" : " (it takes: " + known + ")"));
     }
     values[name] = value;

@@ -1,6 +1,8 @@
 #include "minimr/params.h"
 
-#include <charconv>
+#include <limits>
+
+#include "minimr/number_parse.h"
 
 namespace minimr {
 
@@ -12,13 +14,24 @@ std::string Params::GetString(const std::string& name, const std::string& fallba
 int64_t Params::GetInt(const std::string& name, int64_t fallback) const {
   auto it = values_.find(name);
   if (it == values_.end()) return fallback;
-  const std::string& text = it->second;
-  int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
-    throw ParamError("params." + name + ": expected an integer, got '" + text + "'");
+  const std::optional<int64_t> value = ParseInteger(it->second, std::numeric_limits<int64_t>::min(),
+                                                    std::numeric_limits<int64_t>::max());
+  if (!value) {
+    throw ParamError("params." + name + ": expected a whole number, got '" + it->second + "'");
   }
-  return value;
+  return *value;
+}
+
+int64_t Params::GetInt(const std::string& name, int64_t fallback, int64_t low,
+                       int64_t high) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) return fallback;
+  const std::optional<int64_t> value = ParseInteger(it->second, low, high);
+  if (!value) {
+    throw ParamError("params." + name + ": expected " + DescribeIntegerRange(low, high) +
+                     ", got '" + it->second + "'");
+  }
+  return *value;
 }
 
 bool Params::GetBool(const std::string& name, bool fallback) const {

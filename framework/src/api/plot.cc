@@ -164,10 +164,14 @@ void Render(const std::string& png_path,
       throw std::runtime_error("cannot draw " + png_path + ": " + e.what() + ": " +
                                std::strerror(errno));
     }
+    errno = 0;
     write_commands(*gp, tmp_png);
     *gp << "unset output" << std::endl;
     if (!*gp) {
-      throw std::runtime_error("cannot draw " + png_path + ": writing " + script + " failed");
+      // The stream keeps no error code; errno still holds the failed write's (ENOSPC, EIO...).
+      const int err = errno;
+      throw std::runtime_error("cannot draw " + png_path + ": writing " + script + " failed: " +
+                               (err != 0 ? std::strerror(err) : "the reason was not reported"));
     }
   }
   // gnuplot runs a script file, not a pipe: a pipe hides the exit status (gnuplot-iostream's

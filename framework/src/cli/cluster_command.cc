@@ -17,6 +17,8 @@
 #include "framework/src/cli/commands.h"
 #include "framework/src/runtime/master.h"
 #include "framework/src/util/atomic_file.h"
+#include "framework/src/util/file_lock.h"
+#include "framework/src/util/private_dir.h"
 #include "minimr/command_line.h"
 #include "framework/src/wire/archive.h"
 #include "framework/src/wire/blocking_client.h"
@@ -47,6 +49,15 @@ Jobs run on it with: minimr submit JOB.yaml --profile P
 std::string StatePath(const launcher::ClusterProfile& p) { return p.shared_dir + "/cluster.json"; }
 std::string ConnectionPath(const launcher::ClusterProfile& p) {
   return p.shared_dir + "/connection.json";
+}
+// Held by the cluster's master for as long as it runs: one master per connection file.
+std::string ConnectionLockPath(const launcher::ClusterProfile& p) {
+  return ConnectionPath(p) + ".lock";
+}
+
+// Removes the connection file of a cluster that has stopped: not while a master holds its lock.
+void RemoveStaleConnectionFile(const launcher::ClusterProfile& p) {
+  if (!IsLocked(ConnectionLockPath(p))) std::remove(ConnectionPath(p).c_str());
 }
 
 nlohmann::json ReadState(const launcher::ClusterProfile& profile) {
@@ -99,18 +110,15 @@ std::optional<int> Parse(int argc, char** argv, const char* command, Options* op
   description.add_options()("help,h", "this help")(
       "profile", po::value<std::string>()->required(),
       "the cluster profile: local, sge (configs/clusters/NAME.yaml) or a file")(
-      "workers,n", po::value<int>()->default_value(0), "how many workers (default: the profile's)")(
+      "workers,n", IntegerOption(1, 10000),
+      "how many workers, 1 to 10000 (default: the profile's)")(
       "dry-run", "print the job script and qsub command; submit nothing");
   po::variables_map vm;
   std::string name = std::string("minimr cluster ") + command;
   if (auto status = ParseCommandLine(argc, argv, description, name.c_str(), &vm)) return status;
   options->profile = vm["profile"].as<std::string>();
-  options->workers = vm["workers"].as<int>();
+  options->workers = vm.count("workers") ? static_cast<int>(vm["workers"].as<int64_t>()) : 0;
   options->dry_run = vm.count("dry-run") > 0;
-  if (options->workers < 0 || options->workers > 10000) {
-    std::cerr << name << ": -n must be 1 to 10000\n";
-    return 2;
-  }
   return std::nullopt;
 }
 
@@ -139,6 +147,14 @@ void WriteState(const launcher::ClusterProfile& profile, const nlohmann::json& s
 // size, until SIGTERM or SIGINT.
 int Serve(const Options& options) {
   launcher::ClusterProfile profile = Profile(options);
+  std::unique_ptr<FileLock> connection_lock;
+  try {
+    connection_lock = std::make_unique<FileLock>(ConnectionLockPath(profile));
+  } catch (const FileLockBusy& busy) {
+    std::cerr << "[cluster] " << ConnectionPath(profile) << " belongs to a master that is running ("
+              << busy.what() << ")" << std::endl;
+    return 1;
+  }
   boost::asio::io_context io;
   runtime::MasterOptions master_options;
   bool sge = profile.launcher == "sge";
@@ -225,15 +241,15 @@ int Start(const Options& options) {
                  "host? (source the cell's settings.sh)\n";
     return 1;
   }
+  MakePrivateDirectory(profile.shared_dir);
   fs::create_directories(profile.shared_dir + "/logs");
-  ::chmod(profile.shared_dir.c_str(), 0700);
-  if (Alive(ReadState(profile))) {
+  if (Alive(ReadState(profile)) || IsLocked(ConnectionLockPath(profile))) {
     std::cerr << "minimr cluster start: a cluster is already running from " << profile.shared_dir
               << " (minimr cluster status --profile " << options.profile << ")\n";
     return 1;
   }
   std::remove(StatePath(profile).c_str());
-  std::remove(ConnectionPath(profile).c_str());
+  RemoveStaleConnectionFile(profile);
   auto started = Clock::now();
   std::string log = profile.shared_dir + "/cluster.log";
   std::vector<std::string> argv = {minimr::SelfExecutable(), "cluster", "serve", "--profile",
@@ -389,7 +405,7 @@ int Stop(const Options& options) {
               << "/cluster.log\n";
     return 1;
   }
-  std::remove(ConnectionPath(profile).c_str());
+  RemoveStaleConnectionFile(profile);
   std::remove(StatePath(profile).c_str());
   std::cout << "Cluster '" << profile.name << "' stopped.\n";
   return 0;

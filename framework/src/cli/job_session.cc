@@ -1,5 +1,7 @@
 #include "framework/src/cli/job_session.h"
 
+#include <fnmatch.h>
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -11,6 +13,7 @@
 #include "framework/src/plugin/plugin.h"
 #include "framework/src/runtime/job_client.h"
 #include "framework/src/runtime/job_output.h"
+#include "framework/src/runtime/output_lock.h"
 #include "framework/src/util/process.h"
 #include "framework/src/wire/frame.h"
 #include "minimr/progress_line.h"
@@ -43,6 +46,58 @@ std::string ProgressText(const wire::JobStatus& s) {
                 Rate(double(s.bytes_done), s.seconds).c_str(), Plural(s.workers, "worker").c_str(),
                 s.seconds);
   return text;
+}
+
+bool HasGlobCharacters(const std::string& text) {
+  return text.find_first_of("*?[") != std::string::npos;
+}
+
+// Makes the job's input with its input.generate, into the directory of its first input pattern,
+// having first made sure that the job will read what it makes. Throws config::ConfigError naming
+// where the problem was set.
+void GenerateInput(const config::JobConfig& config, const JobDefinition& job) {
+  const std::string& where = config.generate_where.empty() ? config.source : config.generate_where;
+  if (!job.generate_input) {
+    throw config::ConfigError(where + ": input.generate: job '" + config.job +
+                              "' cannot generate its input");
+  }
+  const fs::path pattern(config.input_patterns.front());
+  const std::string directory = pattern.parent_path().string();
+  const std::string& pattern_where = config.input_pattern_where.front();
+  if (HasGlobCharacters(directory)) {
+    throw config::ConfigError(pattern_where + ": input.paths: input.generate makes files in the "
+                              "directory of '" + pattern.string() +
+                              "', which must be a plain directory, not a pattern");
+  }
+  const Params spec(config.generate);
+  if (job.generated_files) {
+    std::vector<std::string> names;
+    try {
+      names = job.generated_files(spec);
+    } catch (const ParamError& e) {
+      throw config::ConfigError(where + ": " + e.what());
+    }
+    // glob(3) matches names the way fnmatch(3) does with FNM_PERIOD.
+    const std::string name_pattern = pattern.filename().string();
+    for (const std::string& name : names) {
+      if (::fnmatch(name_pattern.c_str(), name.c_str(), FNM_PERIOD) != 0) {
+        throw config::ConfigError(
+            pattern_where + ": input.paths: input.generate would make " + name +
+            (names.size() > 1 ? " (and " + std::to_string(names.size() - 1) + " more like it)"
+                              : "") +
+            ", which '" + pattern.string() +
+            "' does not match: the job would not read it, and would make it again on every run; "
+            "change input.paths or input.generate so that they agree");
+      }
+    }
+  }
+  std::cout << "No input matches " << pattern.string() << "; generating it in " << directory
+            << " (once)." << std::endl;
+  try {
+    job.generate_input(spec, directory, std::cout);
+  } catch (const ParamError& e) {
+    throw config::ConfigError(where + ": " + e.what());
+  }
 }
 
 }  // namespace
@@ -118,19 +173,17 @@ wire::JobSubmission PrepareSubmission(const config::JobConfig& config) {
     }
     throw ParamError(where + ": " + message);
   }
-  runtime::CheckOutputDir(config.output_dir);
+  try {
+    runtime::CheckOutputDir(config.output_dir, config.output_overwrite);
+  } catch (const runtime::OutputDirError& e) {
+    throw config::ConfigError(config.output_dir_where + ": " + e.what());  // "output.dir X ..."
+  }
+  // Refused now, not after generating its input, if another job is writing there (the master
+  // takes the lock for the job when it admits it).
+  { runtime::OutputLock probe(config.output_dir); }
 
   std::vector<std::string> inputs = config::ExpandInputPaths(config, /*allow_empty=*/true);
-  if (inputs.empty() && !config.generate.empty()) {
-    if (!job.generate_input) {
-      throw std::runtime_error(config.source + ": input.generate: job '" + config.job +
-                               "' cannot generate its input");
-    }
-    std::string directory = fs::path(config.input_patterns.front()).parent_path().string();
-    std::cout << "No input matches " << config.input_patterns.front() << "; generating it in "
-              << directory << " (once)." << std::endl;
-    job.generate_input(Params(config.generate), directory, std::cout);
-  }
+  if (inputs.empty() && !config.generate.empty()) GenerateInput(config, job);
   inputs = config::ExpandInputPaths(config);
 
   submission.job_name = config.job;
@@ -144,20 +197,39 @@ wire::JobSubmission PrepareSubmission(const config::JobConfig& config) {
   submission.max_failures_per_worker = config.max_failures_per_worker;
   submission.speculation = config.speculation;
   submission.output_format = config.output_format;
+  submission.output_overwrite = config.output_overwrite;
   return submission;
 }
 
 int FollowJob(const std::string& host, uint16_t port, const wire::Key& key,
-              const wire::JobSubmission& submission, const std::function<void()>& check) {
+              const wire::JobSubmission& submission, const std::function<void()>& check,
+              const std::function<std::string()>& cancel) {
   ProgressLine progress(std::cout, ProgressLine::StdoutIsTerminal());
-  wire::JobStatus result =
-      runtime::SubmitJob(
-          host, port, key, submission,
-          [&](const wire::JobStatus& status) {
-            progress.Update(ProgressText(status));
-            if (check) check();
-          },
-          check);
+  uint64_t job_id = 0;
+  std::string cancelled;  // why, once asked
+  wire::JobStatus result = runtime::SubmitJob(
+      host, port, key, submission,
+      [&](const wire::JobStatus& status) {
+        job_id = status.job_id;
+        progress.Update(ProgressText(status));
+        if (check) check();
+      },
+      check,
+      [&]() -> std::string {
+        if (!cancel || !cancelled.empty()) return "";
+        cancelled = cancel();
+        if (!cancelled.empty()) {
+          std::cerr << "\nminimr: " << cancelled << ": cancelling job "
+                    << (job_id ? std::to_string(job_id) + " " : "") << "on the master"
+                    << std::endl;
+        }
+        return cancelled;
+      });
+  if (result.cancelled) {
+    std::cerr << "minimr: job " << result.job_id << " cancelled; " << submission.output_dir
+              << " was left as it was" << std::endl;
+    return 1;
+  }
   progress.Finish(ProgressText(result));
   if (!result.ok) {
     std::cerr << "minimr: job " << submission.job_name
@@ -174,6 +246,9 @@ int FollowJob(const std::string& host, uint16_t port, const wire::Key& key,
             << config::FormatBytes(result.bytes_total) << " at "
             << Rate(double(result.bytes_total), result.seconds) << ".\n"
             << "Output: " << submission.output_dir << std::endl;
+  if (!cancelled.empty()) {
+    std::cerr << "minimr: the job had finished before it could be cancelled" << std::endl;
+  }
 
   const JobDefinition& job = plugin::ResolveJob(submission.job_name, submission.plugin_path);
   if (!job.report) return 0;
@@ -183,6 +258,13 @@ int FollowJob(const std::string& host, uint16_t port, const wire::Key& key,
   for (const auto& [name, value] : result.counters) context.counters.Add(name, value);
   context.out = &std::cout;
   try {
+    // The report writes into the output: no job may commit there meanwhile, and it must still
+    // be this job's output.
+    runtime::OutputLock lock(submission.output_dir);
+    if (runtime::OutputIdOf(submission.output_dir) != result.output_id) {
+      throw std::runtime_error(submission.output_dir +
+                               " no longer holds this job's output (another job has replaced it)");
+    }
     std::cout << "\n";
     job.report(context);
   } catch (const std::exception& e) {

@@ -17,10 +17,14 @@ namespace minimr::cli {
 wire::JobSubmission PrepareSubmission(const config::JobConfig& config);
 
 // Submits to host:port, shows progress on stdout (a live line on a terminal, plain lines
-// otherwise), prints the summary and runs the job's report. `check` is called with each progress
-// update and may throw to abandon the job (an interrupt, a dead cluster). Returns the exit status.
+// otherwise), prints the summary and runs the job's report (holding the output's lock, and only
+// over this job's own output). `check` is called with each progress update and may throw to
+// abandon the job (an interrupt, a dead cluster). `cancel`, if given, is asked as often; once it
+// returns a reason ("SIGINT"), the master cancels the job and FollowJob says "job N cancelled".
+// Returns the exit status.
 int FollowJob(const std::string& host, uint16_t port, const wire::Key& key,
-              const wire::JobSubmission& submission, const std::function<void()>& check);
+              const wire::JobSubmission& submission, const std::function<void()>& check,
+              const std::function<std::string()>& cancel = nullptr);
 
 // Prints an error found before the job runs and returns the exit status: 2 for a mistake in the
 // job file or its parameters, 1 for anything else.

@@ -2,12 +2,15 @@
 
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include "framework/src/cli/commands.h"
 #include "framework/src/config/duration.h"
 #include "framework/src/runtime/master.h"
 #include "minimr/command_line.h"
 #include "framework/src/wire/blocking_client.h"
+#include "framework/src/util/file_lock.h"
+#include "framework/src/util/private_dir.h"
 #include "framework/src/wire/connection_file.h"
 
 namespace minimr::cli {
@@ -23,7 +26,7 @@ int MasterCommand(int argc, char** argv) {
   options.add_options()("help,h", "this help")(
       "host", po::value<std::string>()->default_value("127.0.0.1"),
       "address to listen on (0.0.0.0 for every interface)")(
-      "port", po::value<uint16_t>()->default_value(0), "port to listen on (0: any free port)")(
+      "port", IntegerOption(0, 65535)->default_value(0), "port to listen on (0: any free port)")(
       "connection-file", po::value<std::string>(),
       "where to write the connection file (default ~/.minimr/connection.json)")(
       "advertise", po::value<std::string>(),
@@ -44,7 +47,7 @@ int MasterCommand(int argc, char** argv) {
     boost::asio::io_context io;
     runtime::MasterOptions master_options;
     master_options.host = vm["host"].as<std::string>();
-    master_options.port = vm["port"].as<uint16_t>();
+    master_options.port = static_cast<uint16_t>(vm["port"].as<int64_t>());
     master_options.key = wire::NewKey();
     struct {
       const char* option;
@@ -67,7 +70,24 @@ int MasterCommand(int argc, char** argv) {
       std::cerr << "minimr master: --worker-timeout must be longer than --heartbeat\n";
       return 2;
     }
-    // One connection file per cluster: never take over the file of a master that still answers.
+    // One connection file per cluster: a master holds its lock for as long as it runs, so a second
+    // one neither overwrites its file nor, on exit, removes it.
+    std::filesystem::path directory = std::filesystem::absolute(path).parent_path();
+    if (!vm.count("connection-file")) {
+      MakePrivateDirectory(directory.string());  // ~/.minimr: 0700
+    } else if (!std::filesystem::exists(directory)) {
+      MakePrivateDirectory(directory.string());
+    }
+    std::unique_ptr<FileLock> lock;
+    try {
+      lock = std::make_unique<FileLock>(path + ".lock");
+    } catch (const FileLockBusy& busy) {
+      std::cerr << "minimr master: " << path << " belongs to a master that is running ("
+                << busy.what()
+                << "); stop it first, or give this one its own --connection-file\n";
+      return 1;
+    }
+    // A master of an older minimr takes no lock: never take over the file of one that answers.
     if (std::filesystem::exists(path)) {
       bool live = false;
       try {
@@ -96,7 +116,6 @@ int MasterCommand(int argc, char** argv) {
     }
     info.port = master.port();
     info.key = master_options.key;
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
     wire::WriteConnectionFile(path, info);
     std::cerr << "[master] listening on " << master_options.host << ":" << info.port
               << "; connection file " << path << std::endl;
@@ -108,7 +127,8 @@ int MasterCommand(int argc, char** argv) {
       master.Stop();
     });
     io.run();
-    // Remove the connection file only if it is still ours.
+    // Remove the connection file only if it is still ours (it is, while we hold its lock; a file
+    // some other program put there is left).
     try {
       wire::ConnectionInfo now = wire::ReadConnectionFile(path);
       if (now.port == info.port && now.key == info.key) std::remove(path.c_str());

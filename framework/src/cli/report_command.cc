@@ -6,6 +6,8 @@
 #include "framework/src/api/job_params.h"
 #include "framework/src/cli/commands.h"
 #include "framework/src/plugin/plugin.h"
+#include "framework/src/runtime/job_output.h"
+#include "framework/src/runtime/output_lock.h"
 #include "framework/src/util/process.h"
 #include "minimr/job.h"
 
@@ -20,8 +22,11 @@ int ReportCommand(int argc, char** argv) {
   std::string dir = argv[1];
   std::string json_path = dir + "/job.json";
   try {
-    if (!std::filesystem::exists(dir + "/_SUCCESS")) {
-      throw std::runtime_error(dir + " is not the output of a finished job (no _SUCCESS)");
+    // The report writes into the output: only into minimr's own, and while no job commits there.
+    runtime::OutputLock lock(std::filesystem::absolute(dir).lexically_normal().string());
+    if (runtime::OutputIdOf(dir).empty()) {
+      throw std::runtime_error(dir + " is not the output of a finished minimr job (it has no " +
+                               runtime::kOutputMarker + " marker that its job.json confirms)");
     }
     std::ifstream in(json_path);
     if (!in) throw std::runtime_error(json_path + ": cannot read");

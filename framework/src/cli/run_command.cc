@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cerrno>
+
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +18,7 @@
 #include "framework/src/wire/connection_file.h"
 #include "launcher/cluster_profile.h"
 #include "launcher/launcher.h"
+#include "framework/src/util/private_dir.h"
 #include "framework/src/util/process.h"
 
 namespace minimr::cli {
@@ -55,9 +58,13 @@ struct RunDir {
   bool keep = false;
   explicit RunDir(const std::string& parent) {
     const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = (!parent.empty() ? parent : std::string(tmp && *tmp ? tmp : "/tmp")) +
-                          "/minimr-run-XXXXXX";
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("cannot create " + pattern);
+    const std::string where = !parent.empty() ? parent : std::string(tmp && *tmp ? tmp : "/tmp");
+    // It holds the cluster's key: only where no one else can swap it.
+    CheckSafeParentDirectory(where, parent.empty() ? "TMPDIR" : "the cluster's shared directory");
+    std::string pattern = where + "/minimr-run-XXXXXX";
+    if (!::mkdtemp(pattern.data())) {
+      throw std::runtime_error("cannot create " + pattern + ": " + std::strerror(errno));
+    }
     path = pattern;
   }
   ~RunDir() {
@@ -102,7 +109,7 @@ int RunCommand(int argc, char** argv) {
     profile.workers = config.workers;
     std::string parent;
     if (profile.launcher == "sge") {
-      std::filesystem::create_directories(profile.shared_dir);
+      MakePrivateDirectory(profile.shared_dir);
       parent = profile.shared_dir;
     }
     RunDir run_dir(parent);

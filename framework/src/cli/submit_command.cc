@@ -1,3 +1,7 @@
+#include <signal.h>
+#include <string.h>
+
+#include <atomic>
 #include <iostream>
 
 #include "framework/src/cli/commands.h"
@@ -6,6 +10,18 @@
 #include "launcher/cluster_profile.h"
 
 namespace minimr::cli {
+
+namespace {
+
+std::atomic<int> g_signal{0};
+std::atomic<int> g_signals{0};
+
+void OnSignal(int signal) {
+  g_signal = signal;
+  ++g_signals;
+}
+
+}  // namespace
 
 int SubmitCommand(int argc, char** argv) {
   std::string connection_file = wire::DefaultConnectionFilePath();
@@ -44,13 +60,30 @@ int SubmitCommand(int argc, char** argv) {
   } catch (const std::exception& e) {
     return SetupFailure("submit", e);
   }
+  // Ctrl-C, SIGTERM or a closed terminal cancel the job on the master; a second one stops
+  // waiting for that.
+  struct sigaction action {};
+  action.sa_handler = OnSignal;
+  for (int signal : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(signal, &action, nullptr);
+  int status = 1;
   try {
     wire::ConnectionInfo info = wire::ReadConnectionFile(connection_file);
-    return FollowJob(info.host, info.port, info.key, submission, nullptr);
+    status = FollowJob(
+        info.host, info.port, info.key, submission,
+        [] {
+          if (g_signals > 1) {
+            throw std::runtime_error("interrupted again; not waiting for the master to cancel "
+                                     "the job");
+          }
+        },
+        []() -> std::string {
+          if (!g_signal) return "";
+          return std::string("interrupted (SIG") + ::sigabbrev_np(g_signal) + ")";
+        });
   } catch (const std::exception& e) {
-    std::cerr << "minimr submit: " << e.what() << std::endl;
-    return 1;
+    std::cerr << "\nminimr submit: " << e.what() << std::endl;
   }
+  return g_signal ? 128 + g_signal : status;
 }
 
 }  // namespace minimr::cli

@@ -3,11 +3,16 @@
 #include "framework/src/cli/commands.h"
 #include "framework/src/runtime/worker.h"
 #include "minimr/command_line.h"
+#include "minimr/number_parse.h"
 #include "framework/src/wire/connection_file.h"
 
 namespace minimr::cli {
 
 namespace po = boost::program_options;
+
+namespace {
+constexpr int64_t kMaxRunTimeSeconds = int64_t{366} * 24 * 3600;  // a batch job's limit: a year
+}  // namespace
 
 int WorkerCommand(int argc, char** argv) {
   po::options_description options(
@@ -24,7 +29,7 @@ int WorkerCommand(int argc, char** argv) {
       "name", po::value<std::string>(), "how the worker is named in logs")(
       "faults", po::value<std::string>(),
       "faults to inject, for tests (default: $MINIMR_FAULTS; see runtime/fault_injection.h)")(
-      "run-time-limit", po::value<int64_t>()->default_value(0),
+      "run-time-limit", IntegerOption(0, kMaxRunTimeSeconds)->default_value(0),
       "seconds this worker may run (its batch job's limit); it takes no task it cannot finish "
       "in time, then leaves in good order (0: no limit)");
   po::variables_map vm;
@@ -44,21 +49,18 @@ int WorkerCommand(int argc, char** argv) {
         return 2;
       }
       worker_options.master_host = address.substr(0, colon);
-      try {
-        worker_options.master_port = static_cast<uint16_t>(std::stoul(address.substr(colon + 1)));
-      } catch (const std::exception&) {
-        std::cerr << "minimr worker: --master wants HOST:PORT, got '" << address << "'\n";
+      const std::optional<int64_t> port = ParseInteger(address.substr(colon + 1), 1, 65535);
+      if (!port || worker_options.master_host.empty()) {
+        std::cerr << "minimr worker: --master wants HOST:PORT with a port from 1 to 65535, got '"
+                  << address << "'\n";
         return 2;
       }
+      worker_options.master_port = static_cast<uint16_t>(*port);
     }
     worker_options.key = info.key;
     if (vm.count("work-dir")) worker_options.work_dir = vm["work-dir"].as<std::string>();
     if (vm.count("name")) worker_options.name = vm["name"].as<std::string>();
     worker_options.run_time_limit = vm["run-time-limit"].as<int64_t>();
-    if (worker_options.run_time_limit < 0) {
-      std::cerr << "minimr worker: --run-time-limit must be 0 or more seconds\n";
-      return 2;
-    }
     if (vm.count("faults")) {
       worker_options.faults = vm["faults"].as<std::string>();
     } else if (const char* faults = std::getenv("MINIMR_FAULTS")) {

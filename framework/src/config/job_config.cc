@@ -19,6 +19,8 @@
 
 #include "framework/src/config/byte_size.h"
 #include "framework/src/config/duration.h"
+#include "framework/src/util/closest_name.h"
+#include "minimr/number_parse.h"
 #include "minimr/output.h"
 
 namespace minimr::config {
@@ -34,7 +36,7 @@ constexpr std::string_view kTopKeys[] = {"job",    "plugin", "params",  "input",
                                          "reduce", "output", "cluster", "tasks"};
 constexpr std::string_view kInputKeys[] = {"paths", "split_size", "generate"};
 constexpr std::string_view kReduceKeys[] = {"tasks"};
-constexpr std::string_view kOutputKeys[] = {"dir", "format"};
+constexpr std::string_view kOutputKeys[] = {"dir", "format", "overwrite"};
 constexpr std::string_view kClusterKeys[] = {"launcher", "workers", "heartbeat_interval",
                                              "worker_timeout", "fetch_timeout"};
 constexpr std::string_view kTasksKeys[] = {"max_attempts", "max_failures_per_worker",
@@ -300,7 +302,8 @@ void CheckKeys(const Node& map, const std::string& path, std::span<const std::st
       list += name;
     }
     Fail(entry.key_where, Join(path, entry.key),
-         "unknown key '" + entry.key + "' (known: " + list + ")");
+         "unknown key '" + entry.key + "'" + DidYouMean(entry.key, known) + " (known: " + list +
+             ")");
   }
 }
 
@@ -328,17 +331,11 @@ const std::string& NonEmptyScalar(const Node& node, const std::string& key,
 }
 
 int Integer(const Node& node, const std::string& key, int low, int high) {
-  const std::string expected =
-      "an integer from " + std::to_string(low) + " to " + std::to_string(high);
+  const std::string expected = DescribeIntegerRange(low, high);
   const std::string& text = Scalar(node, key, expected);
-  const bool digits =
-      !text.empty() && text.size() <= 9 &&
-      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-  const int value = digits ? std::stoi(text) : 0;
-  if (!digits || value < low || value > high) {
-    Fail(node.where, key, "expected " + expected + ", got '" + text + "'");
-  }
-  return value;
+  const std::optional<int64_t> value = ParseInteger(text, low, high);
+  if (!value) Fail(node.where, key, "expected " + expected + ", got '" + text + "'");
+  return static_cast<int>(*value);
 }
 
 std::chrono::milliseconds Duration(const Node& node, const std::string& key) {
@@ -433,7 +430,9 @@ std::string EffectiveYaml(const JobConfig& config, const std::string& split_size
   out << YAML::Key << "tasks" << YAML::Value << config.reduce_tasks << YAML::EndMap;
   out << YAML::Key << "output" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "dir" << YAML::Value << config.output_dir;
-  out << YAML::Key << "format" << YAML::Value << config.output_format << YAML::EndMap;
+  out << YAML::Key << "format" << YAML::Value << config.output_format;
+  out << YAML::Key << "overwrite" << YAML::Value << (config.output_overwrite ? "true" : "false");
+  out << YAML::EndMap;
   out << YAML::Key << "cluster" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "launcher" << YAML::Value << config.launcher;
   out << YAML::Key << "workers" << YAML::Value << config.workers;
@@ -500,7 +499,9 @@ void ReadInput(const Node& root, JobConfig& config, std::string& split_size) {
     split_size = text;
   }
 
-  config.generate = ScalarMap(Find(*map, "generate"), "input.generate");
+  const Node* generate = Find(*map, "generate");
+  config.generate = ScalarMap(generate, "input.generate");
+  if (generate != nullptr) config.generate_where = generate->where;
 }
 
 JobConfig Validate(const Node& root, const std::string& path,
@@ -533,7 +534,7 @@ JobConfig Validate(const Node& root, const std::string& path,
   }
 
   const Node* output_node = Find(root, "output");
-  const Node* output = OptionalMap(output_node, "output", "a mapping with dir, format");
+  const Node* output = OptionalMap(output_node, "output", "a mapping with dir, format, overwrite");
   if (output == nullptr) {
     Fail(output_node != nullptr ? output_node->where : root.where, "output.dir",
          "required key is missing (the directory for the job's output)");
@@ -546,6 +547,7 @@ JobConfig Validate(const Node& root, const std::string& path,
   }
   config.output_dir =
       Absolute(NonEmptyScalar(*dir, "output.dir", "a directory"), dir->where, "output.dir");
+  config.output_dir_where = dir->where;
   if (const Node* format = Find(*output, "format")) {
     constexpr std::string_view kExpected = "'text' or 'jsonl'";
     const std::string& text = Scalar(*format, "output.format", kExpected);
@@ -554,6 +556,9 @@ JobConfig Validate(const Node& root, const std::string& path,
            "expected " + std::string(kExpected) + ", got '" + text + "'");
     }
     config.output_format = text;
+  }
+  if (const Node* overwrite = Find(*output, "overwrite")) {
+    config.output_overwrite = Boolean(*overwrite, "output.overwrite");
   }
 
   if (const Node* cluster =

@@ -25,9 +25,12 @@ struct JobConfig {
                                                  // "<file>:<line>:<col>" or "-D <override>"
   uint64_t split_size = 0;                      // `input.split_size`: bytes; 0 = one split per file
   std::map<std::string, std::string> generate;  // `input.generate.*` scalars; empty if absent
+  std::string generate_where;                   // where input.generate was set, as below
   int reduce_tasks = 1;                         // `reduce.tasks`: 1..10000
   std::string output_dir;                       // `output.dir`: absolute; required
+  std::string output_dir_where;                 // where output.dir was set, as below
   std::string output_format = "text";           // `output.format`: "text" or "jsonl"
+  bool output_overwrite = false;  // `output.overwrite`: may replace a previous minimr output
   std::string launcher = "local";               // `cluster.launcher`: "local" or "sge"
   int workers = 2;                              // `cluster.workers`: 1..10000
   // `cluster.heartbeat_interval`, `cluster.worker_timeout`, `cluster.fetch_timeout`: the failure

@@ -1,3 +1,4 @@
+#include "framework/src/util/closest_name.h"
 #include "framework/src/plugin/plugin.h"
 
 #include <cxxabi.h>
@@ -193,15 +194,16 @@ const JobDefinition& ResolveJob(const std::string& name, const std::string& plug
     if (const JobDefinition* job = FindJob(name)) return *job;
     std::string known;
     for (const auto& n : RegisteredJobs()) known += (known.empty() ? "" : ", ") + n;
-    throw std::runtime_error("there is no job named '" + name + "' (built-in jobs: " + known +
+    throw std::runtime_error("there is no job named '" + name + "'" +
+                             DidYouMean(name, RegisteredJobs()) + " (built-in jobs: " + known +
                              "; a job of your own is named with plugin:)");
   }
   const JobTable& jobs = Load(plugin_path);
   if (const JobDefinition* job = jobs.Find(name)) return *job;
   std::string known;
   for (const auto& n : jobs.Names()) known += (known.empty() ? "" : ", ") + n;
-  throw std::runtime_error(Prefix(plugin_path) + "has no job named '" + name +
-                           "' (it registers: " + known + ")");
+  throw std::runtime_error(Prefix(plugin_path) + "has no job named '" + name + "'" +
+                           DidYouMean(name, jobs.Names()) + " (it registers: " + known + ")");
 }
 
 std::string StagePlugin(const std::string& path, const std::string& sha256,
@@ -225,7 +227,7 @@ std::string StagePlugin(const std::string& path, const std::string& sha256,
     }
   }
   ::mkdir(directory.c_str(), 0700);
-  WriteFileAtomically(staged, bytes);
+  WriteFileAtomically(staged, bytes, 0600);
   return staged;
 }
 

@@ -2,24 +2,25 @@
 
 #include <signal.h>
 
-#include <charconv>
+#include <limits>
 #include <stdexcept>
 #include <thread>
 
 #include "framework/src/config/duration.h"
+#include "minimr/number_parse.h"
 
 namespace minimr::runtime {
 
 namespace {
 
 int64_t Number(const std::string& text, const std::string& item, int64_t low) {
-  int64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < low) {
-    throw std::invalid_argument("fault '" + item + "': expected a whole number of at least " +
-                                std::to_string(low) + ", got '" + text + "'");
+  constexpr int64_t kHigh = std::numeric_limits<int64_t>::max();
+  const std::optional<int64_t> value = ParseInteger(text, low, kHigh);
+  if (!value) {
+    throw std::invalid_argument("fault '" + item + "': expected " +
+                                DescribeIntegerRange(low, kHigh) + ", got '" + text + "'");
   }
-  return value;
+  return *value;
 }
 
 }  // namespace

@@ -13,19 +13,24 @@ constexpr auto kMasterSilence = std::chrono::seconds(30);
 wire::JobStatus SubmitJob(const std::string& host, uint16_t port, const wire::Key& key,
                           const wire::JobSubmission& job,
                           const std::function<void(const wire::JobStatus&)>& on_progress,
-                          const std::function<void()>& check) {
+                          const std::function<void()>& check,
+                          const std::function<std::string()>& cancel) {
   wire::BlockingClient client(host, port, key, kMasterSilence);
   client.Send(wire::MessageType::kSubmitJob, wire::Encode(job));
+  std::string cancelled;  // the reason, once the master has been asked to cancel
   for (;;) {
     wire::MessageType type;
     std::string body;
     bool gave_up = false;  // `check` threw: pass that on as it is
+    std::string reason;    // `cancel` said so while waiting: ask the master after the wait
     try {
       client.Receive(&type, &body, [&] {
-        if (!check) return;
-        gave_up = true;
-        check();
-        gave_up = false;
+        if (check) {
+          gave_up = true;
+          check();
+          gave_up = false;
+        }
+        if (cancel && cancelled.empty() && reason.empty()) reason = cancel();
       });
     } catch (const std::exception& e) {
       if (gave_up) throw;
@@ -38,6 +43,11 @@ wire::JobStatus SubmitJob(const std::string& host, uint16_t port, const wire::Ke
       throw std::runtime_error("unexpected message from the master");
     }
     if (on_progress) on_progress(status);
+    if (cancel && cancelled.empty() && reason.empty()) reason = cancel();
+    if (!reason.empty() && cancelled.empty()) {
+      cancelled = reason;
+      client.Send(wire::MessageType::kCancelJob, wire::Encode(wire::CancelJob{reason}));
+    }
   }
 }
 

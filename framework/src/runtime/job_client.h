@@ -11,11 +11,15 @@ namespace minimr::runtime {
 
 // Sends `job` to the master at host:port and blocks until it ends, calling on_progress with each
 // status the master sends (several times a second), and `check` about every 200 ms while it
-// waits; either may throw to give up waiting. Returns the final status: ok, or the error. Throws
-// std::runtime_error if the master cannot be reached, goes away, or is silent for 30 s.
+// waits; either may throw to give up waiting (the job goes on without its client). `cancel`, if
+// given, is asked as often: once it returns a reason ("SIGINT"), the master is asked to cancel the
+// job, and the result it sends is returned (cancelled, or ok if the job had already finished).
+// Returns the final status: ok, or the error. Throws std::runtime_error if the master cannot be
+// reached, goes away, or is silent for 30 s.
 wire::JobStatus SubmitJob(const std::string& host, uint16_t port, const wire::Key& key,
                           const wire::JobSubmission& job,
                           const std::function<void(const wire::JobStatus&)>& on_progress,
-                          const std::function<void()>& check);
+                          const std::function<void()>& check,
+                          const std::function<std::string()>& cancel = nullptr);
 
 }  // namespace minimr::runtime

@@ -2,17 +2,22 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <stdio.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <stdexcept>
 
 #include "framework/src/runtime/reduce_task.h"
 #include "framework/src/util/atomic_file.h"
+#include "minimr/number_parse.h"
 
 namespace minimr::runtime {
 
@@ -21,6 +26,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kTemporary = "_temporary";
+constexpr size_t kMaxMarkerBytes = 4096;
+constexpr uintmax_t kMaxJobJsonBytes = 256 << 20;
 
 std::string HostName() {
   char host[256] = "localhost";
@@ -33,30 +40,125 @@ std::string StagingPrefix(const fs::path& output_dir) {
   return "." + output_dir.filename().string() + ".minimr-";
 }
 
-}  // namespace
-
-bool IsJobOutput(const std::string& dir) {
-  std::error_code ec;
-  return fs::exists(fs::path(dir) / "job.json", ec) || fs::exists(fs::path(dir) / "_SUCCESS", ec);
+// The contents of `path` if it is a regular file (not a link) of at most `limit` bytes.
+std::optional<std::string> ReadSmallFile(const fs::path& path, uintmax_t limit) {
+  struct stat info;
+  if (::lstat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode) ||
+      static_cast<uintmax_t>(info.st_size) > limit) {
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) return std::nullopt;
+  return text.str();
 }
 
-void CheckOutputDir(const std::string& output_dir) {
+bool IsEmptyDirectory(const fs::path& dir) {
   std::error_code ec;
+  return fs::is_directory(fs::symlink_status(dir, ec)) && fs::is_empty(dir, ec) && !ec;
+}
+
+// Whether `name` is one minimr writes in a staging directory: part files (and their temporary
+// names), _temporary/, the marker, job.json and _SUCCESS.
+bool IsStagingEntry(const std::string& name) {
+  return name == kTemporary || name == kOutputMarker || name == "job.json" || name == "_SUCCESS" ||
+         name.rfind("part-r-", 0) == 0 || name.find(".tmp-") != std::string::npos;
+}
+
+// Whether the directory at `path` (a staging directory, or what a swap put there) holds only what
+// minimr made: a staging directory at any step of its job, a committed output, or nothing.
+bool HoldsOnlyOurs(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::is_directory(fs::symlink_status(path, ec))) return false;
+  if (!OutputIdOf(path.string()).empty()) return true;
+  for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!IsStagingEntry(it->path().filename().string())) return false;
+  }
+  return !ec;
+}
+
+}  // namespace
+
+std::string NewOutputId() {
+  unsigned char bytes[16];
+  size_t got = 0;
+  while (got < sizeof bytes) {
+    const ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::runtime_error(std::string("getrandom: ") + std::strerror(errno));
+    got += static_cast<size_t>(n);
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (unsigned char b : bytes) {
+    id += kHex[b >> 4];
+    id += kHex[b & 15];
+  }
+  return id;
+}
+
+std::string OutputIdOf(const std::string& dir) {
+  struct stat info;
+  if (::lstat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) return "";
+  std::optional<std::string> marker = ReadSmallFile(fs::path(dir) / kOutputMarker, kMaxMarkerBytes);
+  if (!marker) return "";
+  std::string id = marker->substr(0, marker->find('\n'));
+  if (id.empty()) return "";
+  std::optional<std::string> record = ReadSmallFile(fs::path(dir) / "job.json", kMaxJobJsonBytes);
+  if (!record) return "";
+  try {
+    const auto json = nlohmann::json::parse(*record);
+    if (json.is_object() && json.value("output_id", "") == id) return id;
+  } catch (const std::exception&) {
+  }
+  return "";
+}
+
+void CheckOutputDir(const std::string& output_dir, bool overwrite) {
   fs::path dir(output_dir);
-  if (fs::exists(dir, ec)) {
-    if (!fs::is_directory(dir, ec)) {
-      throw std::runtime_error("output.dir " + output_dir + " exists and is not a directory");
+  if (!dir.has_filename() || dir.parent_path() == dir) {
+    throw OutputDirError("output.dir " + output_dir +
+                         " cannot be an output directory; give a directory of its own");
+  }
+  struct stat info;
+  if (::lstat(output_dir.c_str(), &info) == 0) {
+    if (S_ISLNK(info.st_mode)) {
+      throw OutputDirError("output.dir " + output_dir +
+                           " is a symbolic link; give the directory it points to, or another");
     }
-    if (!fs::is_empty(dir, ec) && !IsJobOutput(output_dir)) {
-      throw std::runtime_error("output.dir " + output_dir +
-                               " is a non-empty directory that is not a minimr output; choose "
-                               "another (-D output.dir=...) or empty it");
+    if (!S_ISDIR(info.st_mode)) {
+      throw OutputDirError("output.dir " + output_dir + " exists and is not a directory");
     }
+    if (!IsEmptyDirectory(dir)) {
+      const std::string id = OutputIdOf(output_dir);
+      if (id.empty()) {
+        throw OutputDirError(
+            "output.dir " + output_dir +
+            " is a non-empty directory that minimr did not make (it has no " + kOutputMarker +
+            " marker); minimr leaves it as it is: choose another output.dir (-D output.dir=...) "
+            "or empty it");
+      }
+      if (!overwrite) {
+        throw OutputDirError("output.dir " + output_dir +
+                             " holds the output of a previous minimr job; set output.overwrite: "
+                             "true (or -D output.overwrite=true) to replace it, or choose "
+                             "another output.dir");
+      }
+    }
+  } else if (errno != ENOENT) {
+    throw OutputDirError("output.dir " + output_dir + ": " + std::strerror(errno));
   }
   fs::path parent = dir.parent_path();
+  std::error_code ec;
   fs::create_directories(parent, ec);
-  if (ec || ::access(parent.c_str(), W_OK) != 0) {
-    throw std::runtime_error("output.dir " + output_dir + ": cannot write in " + parent.string());
+  if (ec) {
+    throw OutputDirError("output.dir " + output_dir + ": cannot create " + parent.string() +
+                         ": " + ec.message());
+  }
+  if (::access(parent.c_str(), W_OK | X_OK) != 0) {
+    throw OutputDirError("output.dir " + output_dir + ": cannot write in " + parent.string() +
+                         ": " + std::strerror(errno));
   }
 }
 
@@ -65,8 +167,8 @@ std::string CreateStagingDir(const std::string& output_dir, uint64_t job_id) {
   fs::path dir(output_dir);
   fs::path staging = dir.parent_path() / (StagingPrefix(dir) + std::to_string(::getpid()) + "-" +
                                           std::to_string(job_id) + "@" + HostName());
-  std::error_code ec;
-  fs::remove_all(staging, ec);
+  // A directory of this name can only be a staging directory of an earlier master with this pid.
+  if (HoldsOnlyOurs(staging)) RemoveStagingDir(staging.string());
   if (::mkdir(staging.c_str(), 0755) != 0 ||
       ::mkdir((staging / kTemporary).c_str(), 0755) != 0) {
     throw std::runtime_error(staging.string() + ": cannot create: " + std::strerror(errno));
@@ -89,7 +191,7 @@ void CommitTaskOutput(const std::string& staging_dir, int index, int attempt) {
 }
 
 void CommitOutput(const std::string& staging_dir, const std::string& output_dir,
-                  const std::string& job_json,
+                  const std::string& job_json, const std::string& output_id, bool overwrite,
                   const std::function<void(const char* step)>& after_step) {
   auto step = [&](const char* name) {
     if (after_step) after_step(name);
@@ -98,11 +200,20 @@ void CommitOutput(const std::string& staging_dir, const std::string& output_dir,
   fs::remove_all(fs::path(staging_dir) / kTemporary, ec);
   if (ec) throw std::runtime_error(staging_dir + ": cannot clean up: " + ec.message());
   step("temporary files removed");
+  WriteFileAtomically(staging_dir + "/" + kOutputMarker, output_id + "\n");
+  step("marker written");
   WriteFileAtomically(staging_dir + "/job.json", job_json);
   step("job.json written");
   WriteFileAtomically(staging_dir + "/_SUCCESS", "");
   step("_SUCCESS written");
+  if (OutputIdOf(staging_dir) != output_id) {
+    throw std::logic_error("the job's record does not name its output id " + output_id);
+  }
 
+  // What is at output_dir may have changed since the job was admitted (not by a minimr job: the
+  // caller holds the output's lock): look again.
+  CheckOutputDir(output_dir, overwrite);
+  step("output checked");
   // The swap: the staging directory becomes the output in one step, and holds the old output
   // (if any) afterwards, until it is removed.
   if (::renameat2(AT_FDCWD, staging_dir.c_str(), AT_FDCWD, output_dir.c_str(),
@@ -121,6 +232,18 @@ void CommitOutput(const std::string& staging_dir, const std::string& output_dir,
                              std::strerror(errno));
   }
   step("output swapped");
+  // What was there was checked an instant ago; if something else came in between, it goes back.
+  if (!IsEmptyDirectory(staging_dir) && OutputIdOf(staging_dir).empty()) {
+    if (::renameat2(AT_FDCWD, staging_dir.c_str(), AT_FDCWD, output_dir.c_str(),
+                    RENAME_EXCHANGE) != 0) {
+      throw std::runtime_error(output_dir + " changed while the job committed; it is now in " +
+                               staging_dir + " and the job's output in its place: " +
+                               std::strerror(errno));
+    }
+    throw OutputDirError("output.dir " + output_dir +
+                         " gained files that minimr did not write while the job committed; they "
+                         "are left as they were and the job's output was not committed");
+  }
   fs::remove_all(staging_dir, ec);
   step("previous output removed");
 }
@@ -143,10 +266,16 @@ int RemoveAbandonedStagingDirs(const std::string& output_dir, int pid) {
     std::string rest = name.substr(prefix.size());
     size_t at = rest.find('@');
     if (at == std::string::npos || rest.substr(at + 1) != host) continue;
-    int owner = std::atoi(rest.c_str());
-    if (owner <= 0) continue;
+    const std::optional<int64_t> owner_pid = ParseInteger(rest.substr(0, rest.find('-')), 1, INT32_MAX);
+    if (!owner_pid) continue;
+    const int owner = static_cast<int>(*owner_pid);
     bool abandoned = pid ? owner == pid : (owner != ::getpid() && ::kill(owner, 0) != 0 && errno == ESRCH);
     if (!abandoned) continue;
+    struct stat info;
+    if (::lstat(it->path().c_str(), &info) != 0 || info.st_uid != ::getuid() ||
+        !HoldsOnlyOurs(it->path())) {
+      continue;
+    }
     std::error_code ignored;
     fs::remove_all(it->path(), ignored);
     ++removed;

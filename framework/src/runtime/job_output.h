@@ -2,25 +2,47 @@
 //  - the master makes a staging directory beside the output, private to this job;
 //  - each reduce attempt writes its part file under staging/_temporary/, and only the attempt
 //    that wins its task is moved to staging/part-r-NNNNN (CommitTaskOutput);
-//  - at the end the master removes _temporary (killed and stale attempts), writes job.json and,
-//    last, _SUCCESS, and swaps the staging directory with the output in one renameat2
-//    (RENAME_EXCHANGE): at no instant is output.dir missing or a mix of old and new.
-// A staging directory left by a master that died is removed by the next job that writes beside it.
+//  - at the end the master removes _temporary (killed and stale attempts), writes the marker
+//    .minimr-output, job.json and, last, _SUCCESS, and swaps the staging directory with the
+//    output in one renameat2 (RENAME_EXCHANGE): at no instant is output.dir missing or a mix of
+//    old and new.
+// minimr writes only where it may: output.dir must not exist, or be empty, or be an output that
+// minimr itself committed (its marker, confirmed by its job.json) when the job says
+// output.overwrite: true. A directory of anything else is never replaced, whatever it holds.
+// A staging directory left by a master that died is removed by the next job that writes beside
+// it, if it still holds only what minimr made.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <string>
 
 namespace minimr::runtime {
 
-// Whether `dir` holds a previous minimr output (job.json or _SUCCESS): such a directory may be
-// replaced; any other non-empty directory never is.
-bool IsJobOutput(const std::string& dir);
+// The marker minimr writes into every output it commits; it holds the output's id, which the
+// output's job.json repeats as "output_id".
+inline constexpr const char* kOutputMarker = ".minimr-output";
 
-// Refuses (std::runtime_error naming the directory and what to do) an output directory that
-// exists and is neither empty nor a previous minimr output, or whose parent cannot be written.
-void CheckOutputDir(const std::string& output_dir);
+// Why an output directory may not be written: what() names the directory and what to do.
+class OutputDirError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A new random output id: 32 hex digits.
+std::string NewOutputId();
+
+// The id of the output minimr committed in `dir`: its marker's id, when its job.json names the
+// same id. "" when `dir` is anything else (no marker, a stray _SUCCESS or job.json, a marker
+// its job.json does not confirm, a symbolic link).
+std::string OutputIdOf(const std::string& dir);
+
+// Refuses (OutputDirError) an output directory minimr must not write: the file system root, a
+// path that exists and is not a directory or is a symbolic link, a non-empty directory without
+// minimr's confirmed marker (whatever it holds), minimr's own output unless `overwrite`, and one
+// whose parent cannot be made or written. Makes the parent if it is missing.
+void CheckOutputDir(const std::string& output_dir, bool overwrite);
 
 // Creates a fresh staging directory (with its _temporary/) for job `job_id` of this process beside
 // `output_dir`, first removing those of dead masters on this host. Returns its path.
@@ -31,19 +53,24 @@ std::string AttemptPartPath(const std::string& staging_dir, int index, int attem
 // Makes that attempt's part file the task's: staging/part-r-NNNNN. Throws std::runtime_error.
 void CommitTaskOutput(const std::string& staging_dir, int index, int attempt);
 
-// Removes _temporary, writes job.json and then _SUCCESS into `staging_dir`, and puts it in the
-// place of `output_dir` (the previous output, if any, is removed after the swap). `after_step`,
-// if given, is called after each step with its name (tests stop the process there). Throws
-// std::runtime_error on failure; the previous output is then untouched.
+// Removes _temporary, writes the marker with `output_id`, then `job_json` (which must name the
+// same output_id) and then _SUCCESS into `staging_dir`, checks output_dir again as
+// CheckOutputDir(output_dir, overwrite) does, and puts the staging directory in its place (the
+// previous output, if any, is removed after the swap). `after_step`, if given, is called after
+// each step with its name (tests stop the process there). Throws OutputDirError or
+// std::runtime_error on failure; whatever was at output_dir is then untouched.
+// REQUIRES: the caller holds output_dir's OutputLock.
 void CommitOutput(const std::string& staging_dir, const std::string& output_dir,
-                  const std::string& job_json,
+                  const std::string& job_json, const std::string& output_id, bool overwrite,
                   const std::function<void(const char* step)>& after_step = nullptr);
 
 // Removes a staging directory and everything in it. Never throws.
 void RemoveStagingDir(const std::string& staging_dir);
 
 // Removes the staging directories beside `output_dir` whose master, on this host, has died (or,
-// with `pid`, only that master's). Returns how many it removed. Never throws.
+// with `pid`, only that master's), when they hold only what minimr made: a staging directory
+// still in progress (with _temporary/), a committed output, or nothing. Returns how many it
+// removed. Never throws.
 int RemoveAbandonedStagingDirs(const std::string& output_dir, int pid = 0);
 
 }  // namespace minimr::runtime

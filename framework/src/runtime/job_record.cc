@@ -20,6 +20,8 @@ std::string JobJson(const wire::JobSubmission& submission, const JobScheduler& s
   nlohmann::json json;
   json["job"] = spec.job_name;
   json["job_id"] = spec.id;
+  // The id in the output's .minimr-output marker: it marks the output as minimr's own.
+  json["output_id"] = result.output_id;
   if (!submission.plugin_path.empty()) {
     json["plugin"] = submission.plugin_path;
     json["plugin_sha256"] = submission.plugin_sha256;
@@ -32,7 +34,8 @@ std::string JobJson(const wire::JobSubmission& submission, const JobScheduler& s
                    {"splits", spec.plan.splits.size()}};
   json["output"] = {{"dir", submission.output_dir},
                     {"reduce_tasks", spec.reduce_tasks},
-                    {"format", spec.output_format}};
+                    {"format", spec.output_format},
+                    {"overwrite", submission.output_overwrite}};
   json["counters"] = result.counters;
   json["timings"] = {{"submitted", times.submitted_at},
                      {"finished", WallClockNow()},

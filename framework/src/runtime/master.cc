@@ -4,12 +4,14 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "framework/src/api/job_params.h"
 #include "framework/src/plugin/plugin.h"
 #include "framework/src/runtime/job_output.h"
 #include "framework/src/runtime/job_record.h"
+#include "framework/src/runtime/output_lock.h"
 #include "framework/src/runtime/scheduler.h"
 #include "framework/src/runtime/scratch_dir.h"
 #include "framework/src/runtime/worker_registry.h"
@@ -71,6 +73,8 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
     JobTimes times;
     bool maps_finished_noted = false;
     std::string plugin_copy;  // a job from a plugin: the master's own copy of it
+    // Held from admission until the job ends: no other job writes its output meanwhile.
+    std::unique_ptr<OutputLock> output_lock;
   };
   // What a connection turned out to be, from its first frame.
   struct Peer {
@@ -89,6 +93,8 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   // Queues a submitted job, or refuses it with `error` (or with what its checks find).
   void Admit(std::unique_ptr<ActiveJob> job, std::string error);
   void SendPlugin(const std::shared_ptr<wire::Session>& session, std::string_view body);
+  // A client's CancelJob: its job ends at once, committing nothing.
+  void Cancel(const std::shared_ptr<wire::Session>& session, std::string_view body);
   // Where the master keeps its copies of plugins; made on first use.
   const std::string& PluginDir();
   void StartNextJob();
@@ -115,6 +121,9 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   std::deque<std::unique_ptr<ActiveJob>> jobs_;  // front() runs; the rest wait
   std::vector<std::weak_ptr<wire::Session>> connections_;  // every connection, to close at Stop()
   std::unique_ptr<ScratchDir> plugin_dir_;
+  // Clients that cancelled while their plugin was still being checked (not yet in jobs_).
+  std::set<std::weak_ptr<wire::Session>, std::owner_less<std::weak_ptr<wire::Session>>>
+      cancelled_clients_;
 };
 
 Master::Master(asio::io_context& io, MasterOptions options)
@@ -170,7 +179,10 @@ void Master::Impl::OnFrame(const std::shared_ptr<wire::Session>& session, Peer& 
     if (type == MessageType::kFetchPlugin) return SendPlugin(session, body);
     throw wire::DecodeError("expected a worker's registration or a job");
   }
-  if (peer.kind == Peer::Kind::kClient) throw wire::DecodeError("a client sends one job");
+  if (peer.kind == Peer::Kind::kClient) {
+    if (type == MessageType::kCancelJob) return Cancel(session, body);
+    throw wire::DecodeError("a client sends one job, and may cancel it");
+  }
 
   WorkerEntry* worker = registry_.Find(peer.worker_id);
   if (!worker) throw wire::DecodeError("this worker was taken for dead");
@@ -306,13 +318,20 @@ void Master::Impl::Admit(std::unique_ptr<ActiveJob> job, std::string error) {
         throw std::runtime_error("output.format must be text or jsonl, not '" + s.output_format +
                                  "'");
       }
-      CheckOutputDir(s.output_dir);
+      // Locked first, then looked at: nothing another job does can come in between.
+      job->output_lock = std::make_unique<OutputLock>(s.output_dir);
+      CheckOutputDir(s.output_dir, s.output_overwrite);
     } catch (const std::exception& e) {
       error = e.what();
     }
   }
   std::shared_ptr<wire::Session> session = job->client.lock();
+  if (session && cancelled_clients_.erase(session) > 0) {
+    error = "cancelled before it was queued";
+  }
+  std::erase_if(cancelled_clients_, [](const auto& weak) { return weak.expired(); });
   if (!error.empty()) {
+    job->output_lock.reset();
     // Messages name the user's plugin file, not the master's copy of it.
     for (size_t at; !job->plugin_copy.empty() &&
                     (at = error.find(job->plugin_copy)) != std::string::npos;) {
@@ -334,6 +353,31 @@ void Master::Impl::Admit(std::unique_ptr<ActiveJob> job, std::string error) {
       (s.plugin_path.empty() ? "" : ", from plugin " + s.plugin_path));
   jobs_.push_back(std::move(job));
   if (jobs_.size() == 1) StartNextJob();
+}
+
+void Master::Impl::Cancel(const std::shared_ptr<wire::Session>& session, std::string_view body) {
+  wire::CancelJob cancel;
+  wire::Decode(body, cancel);
+  const std::string why = "cancelled by its client" + (cancel.reason.empty() ? "" : " (" + cancel.reason + ")");
+  for (size_t i = 0; i < jobs_.size(); ++i) {
+    if (jobs_[i]->client.lock() != session) continue;
+    Log("job " + std::to_string(jobs_[i]->id) + " " + why + "; its output is not committed");
+    if (i == 0) {
+      wire::JobStatus result = Result(*jobs_.front(), false, why);
+      result.cancelled = true;
+      return FinishJob(std::move(result));
+    }
+    std::unique_ptr<ActiveJob> job = std::move(jobs_[i]);
+    jobs_.erase(jobs_.begin() + static_cast<std::ptrdiff_t>(i));
+    job->output_lock.reset();
+    wire::JobStatus result = Result(*job, false, why);
+    result.cancelled = true;
+    session->SendMessage(MessageType::kJobResult, result);
+    session->CloseAfterSending();
+    return;
+  }
+  // Its plugin is still being checked: Admit refuses it when that is done.
+  cancelled_clients_.insert(session);
 }
 
 void Master::Impl::SendPlugin(const std::shared_ptr<wire::Session>& session,
@@ -374,7 +418,7 @@ void Master::Impl::StartNextJob() {
       spec.options.max_attempts = s.max_attempts;
       spec.options.max_failures_per_worker = s.max_failures_per_worker;
       spec.options.speculation = s.speculation;
-      CheckOutputDir(s.output_dir);
+      CheckOutputDir(s.output_dir, s.output_overwrite);
       spec.staging_dir = CreateStagingDir(s.output_dir, job.id);
       job.scheduler = std::make_unique<JobScheduler>(std::move(spec));
     } catch (const std::exception& e) {
@@ -444,9 +488,11 @@ void Master::Impl::CheckJob() {
   if (scheduler.done()) {
     try {
       wire::JobStatus result = Result(*job, true, "");
+      result.output_id = NewOutputId();
       job->times.finished = clock_.Now();
       CommitOutput(scheduler.spec().staging_dir, job->submission.output_dir,
-                   JobJson(job->submission, scheduler, result, job->times));
+                   JobJson(job->submission, scheduler, result, job->times), result.output_id,
+                   job->submission.output_overwrite);
       return FinishJob(std::move(result));
     } catch (const std::exception& e) {
       return FinishJob(false, e.what());
@@ -468,7 +514,12 @@ void Master::Impl::FinishJob(wire::JobStatus result) {
       session->SendMessage(MessageType::kJobDone, wire::JobDone{job->id});
     }
   }
-  Log("job " + std::to_string(job->id) + (result.ok ? " succeeded" : " failed: " + result.error));
+  if (!result.cancelled) {  // Cancel() has said so
+    Log("job " + std::to_string(job->id) +
+        (result.ok ? " succeeded" : " failed: " + result.error));
+  }
+  // Released before the client hears: its report step takes the lock next.
+  job->output_lock.reset();
   if (auto client = job->client.lock()) {
     client->SendMessage(MessageType::kJobResult, result);
     client->CloseAfterSending();

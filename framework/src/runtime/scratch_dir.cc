@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "framework/src/util/private_dir.h"
+
 namespace minimr::runtime {
 
 namespace fs = std::filesystem;
@@ -21,6 +23,7 @@ constexpr const char* kLock = ".lock";
 }  // namespace
 
 ScratchDir::ScratchDir(const std::string& parent) {
+  CheckSafeParentDirectory(parent, "the work directory");
   RemoveAbandonedScratchDirs(parent);
   std::string pattern = parent + "/" + kPrefix + "XXXXXX";
   if (!::mkdtemp(pattern.data())) {

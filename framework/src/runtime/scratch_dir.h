@@ -1,5 +1,6 @@
 // A worker's private scratch directory: made fresh with mkdtemp (mode 0700, a name nobody could
-// have created first) and locked with flock while its worker lives. The worker removes it when it
+// have created first) in a work directory no other user can write (or a sticky one, as /tmp), and
+// locked with flock while its worker lives; its files are 0600. The worker removes it when it
 // exits; one that was killed cannot, so every new worker first removes the unlocked scratch
 // directories of this user beside its own.
 #pragma once
@@ -10,7 +11,8 @@ namespace minimr::runtime {
 
 class ScratchDir {
  public:
-  // Creates <parent>/minimr-worker-XXXXXX. Throws std::runtime_error naming the path.
+  // Creates <parent>/minimr-worker-XXXXXX. Throws std::runtime_error naming the path; refuses a
+  // parent that another user owns or may write (CheckSafeParentDirectory).
   explicit ScratchDir(const std::string& parent);
   // Removes the directory and everything in it.
   ~ScratchDir();

@@ -14,7 +14,9 @@ namespace minimr::shuffle {
 // Appends records to a file, partition by partition, noting where each partition starts.
 class MapOutputWriter::RunSink : public Emitter {
  public:
-  RunSink(const std::string& path, int partitions) : file_(path), index_(partitions + 1, 0) {}
+  // Map output is private to the user who runs the job: 0600, in the worker's 0700 scratch.
+  RunSink(const std::string& path, int partitions)
+      : file_(path, 0600), index_(partitions + 1, 0) {}
 
   void StartPartition(int p) {
     Flush();

@@ -1,5 +1,6 @@
 #include "framework/src/util/atomic_file.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,10 +9,22 @@
 
 namespace minimr {
 
-AtomicFile::AtomicFile(std::string path)
+AtomicFile::AtomicFile(std::string path, mode_t mode)
     : path_(std::move(path)), tmp_path_(path_ + ".tmp-" + std::to_string(::getpid())) {
-  file_ = std::fopen(tmp_path_.c_str(), "wbe");
-  if (!file_) Fail("cannot create");
+  // A file left under this name by a process that had this pid goes; the new one is made here,
+  // with this mode, never through a link someone put in its place.
+  ::unlink(tmp_path_.c_str());
+  const int fd =
+      ::open(tmp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (fd < 0) Fail("cannot create");
+  file_ = ::fdopen(fd, "wb");
+  if (!file_) {
+    const int err = errno;
+    ::close(fd);
+    ::unlink(tmp_path_.c_str());
+    errno = err;
+    Fail("cannot create");
+  }
   std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
 }
 
@@ -51,8 +64,8 @@ void AtomicFile::Fail(const std::string& what) {
   throw std::runtime_error(path_ + ": " + what + ": " + std::strerror(errno));
 }
 
-void WriteFileAtomically(const std::string& path, std::string_view contents) {
-  AtomicFile file(path);
+void WriteFileAtomically(const std::string& path, std::string_view contents, mode_t mode) {
+  AtomicFile file(path, mode);
   file.Write(contents);
   file.Commit();
 }

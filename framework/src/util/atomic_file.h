@@ -2,6 +2,8 @@
 // error never leaves a half-written file under the final name.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -11,8 +13,9 @@ namespace minimr {
 
 class AtomicFile {
  public:
-  // Creates `path`.tmp-<pid> for writing. Throws std::runtime_error naming the path.
-  explicit AtomicFile(std::string path);
+  // Creates `path`.tmp-<pid> for writing, with `mode` (less the umask): 0600 for what is private to
+  // this user, such as map output. Throws std::runtime_error naming the path and why.
+  explicit AtomicFile(std::string path, mode_t mode = 0666);
   // Removes the temporary file unless Commit() succeeded.
   ~AtomicFile();
   AtomicFile(const AtomicFile&) = delete;
@@ -36,7 +39,7 @@ class AtomicFile {
   uint64_t size_ = 0;
 };
 
-// Writes `contents` to `path` atomically.
-void WriteFileAtomically(const std::string& path, std::string_view contents);
+// Writes `contents` to `path` atomically, with `mode` as AtomicFile.
+void WriteFileAtomically(const std::string& path, std::string_view contents, mode_t mode = 0666);
 
 }  // namespace minimr

@@ -39,7 +39,17 @@ void ChildProcess::Spawn(const std::vector<std::string>& argv, const std::string
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   std::vector<char*> environment;
-  for (char** e = environ; *e; ++e) environment.push_back(*e);
+  // `env` wins over this process's variables of the same name (getenv takes the first).
+  auto overridden = [&env](const char* entry) {
+    for (const auto& e : env) {
+      const size_t name = e.find('=');
+      if (name != std::string::npos && std::strncmp(entry, e.c_str(), name + 1) == 0) return true;
+    }
+    return false;
+  };
+  for (char** e = environ; *e; ++e) {
+    if (!overridden(*e)) environment.push_back(*e);
+  }
   for (const auto& e : env) environment.push_back(const_cast<char*>(e.c_str()));
   environment.push_back(nullptr);
   int report[2];  // the child writes errno here if exec fails; closes on exec

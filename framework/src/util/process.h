@@ -15,8 +15,8 @@ class ChildProcess {
  public:
   // Starts argv[0] (a path) with `argv`, in a process group of its own, stdin from /dev/null;
   // stdout and stderr go to `log_path` (appended, mode 0600) or, if it is empty, to this
-  // process's. `env` entries ("NAME=value") are added to this process's environment. Throws
-  // std::runtime_error naming the program if it cannot be started.
+  // process's. `env` entries ("NAME=value") are added to this process's environment, replacing
+  // its own. Throws std::runtime_error naming the program if it cannot be started.
   ChildProcess(const std::vector<std::string>& argv, const std::string& log_path,
                const std::vector<std::string>& env = {});
   // A process that outlives this one (a cluster's supervisor): a session of its own, no

@@ -35,6 +35,7 @@ enum class MessageType : uint8_t {
   kShutdown,            // client -> master: stop the cluster (no body)
   kFetchPlugin,         // worker -> master: the plugin of a job (FetchPlugin)
   kPluginData,          // master -> worker (PluginData)
+  kCancelJob,           // client -> master: stop the client's job, commit nothing (CancelJob)
 };
 
 struct RegisterWorker {
@@ -245,6 +246,7 @@ struct JobSubmission {
   std::string plugin_sha256;
   std::string plugin_bytes;
   std::string output_format = "text";  // `output.format`: "text" or "jsonl"
+  bool output_overwrite = false;       // `output.overwrite`: may replace a previous minimr output
 
   template <class A>
   void serialize(A& ar, unsigned) {
@@ -252,6 +254,18 @@ struct JobSubmission {
     ar & max_attempts & max_failures_per_worker & speculation;
     ar & plugin_path & plugin_sha256 & plugin_bytes;
     ar & output_format;
+    ar & output_overwrite;
+  }
+};
+
+// A client's request to cancel the job it submitted on this connection (the master knows which);
+// the master answers with the job's JobResult.
+struct CancelJob {
+  std::string reason;  // for the master's log and the result: "SIGINT at the client"
+
+  template <class A>
+  void serialize(A& ar, unsigned) {
+    ar & reason;
   }
 };
 
@@ -286,11 +300,15 @@ struct JobStatus {
   bool ok = false;
   std::string error;
   std::map<std::string, int64_t> counters;
+  // The id the master marked the committed output with (its .minimr-output file), when ok.
+  std::string output_id;
+  bool cancelled = false;  // the job ended at its client's request (CancelJob)
 
   template <class A>
   void serialize(A& ar, unsigned) {
     ar & job_id & maps_done & maps_total & reduces_done & reduces_total & bytes_done &
         bytes_total & workers & jobs_ahead & seconds & finished & ok & error & counters;
+    ar & output_id & cancelled;
   }
 };
 

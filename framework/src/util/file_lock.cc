@@ -1,0 +1,56 @@
+#include "framework/src/util/file_lock.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace minimr {
+
+FileLock::FileLock(const std::string& path) : path_(path) {
+  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd_ < 0) throw std::runtime_error(path_ + ": cannot lock: " + std::strerror(errno));
+  while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EINTR) continue;
+    const int err = errno;
+    std::string holder;
+    if (err == EWOULDBLOCK) {
+      char text[256];
+      const ssize_t n = ::pread(fd_, text, sizeof text - 1, 0);
+      if (n > 0) holder.assign(text, static_cast<size_t>(n));
+      holder = holder.substr(0, holder.find('\n'));
+    }
+    ::close(fd_);
+    fd_ = -1;
+    if (err == EWOULDBLOCK) throw FileLockBusy(holder);
+    throw std::runtime_error(path_ + ": cannot lock: " + std::strerror(err));
+  }
+  char host[256] = "localhost";
+  ::gethostname(host, sizeof host - 1);
+  const std::string holder = "pid " + std::to_string(::getpid()) + " on " + host + "\n";
+  // Who holds it, for the next one's message; the lock works without it.
+  if (::ftruncate(fd_, 0) == 0) {
+    [[maybe_unused]] ssize_t ignored = ::pwrite(fd_, holder.data(), holder.size(), 0);
+  }
+}
+
+FileLock::~FileLock() {
+  if (fd_ >= 0) ::close(fd_);  // releases the flock
+}
+
+bool IsLocked(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return false;
+  bool locked = false;
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EINTR) continue;
+    locked = errno == EWOULDBLOCK;
+    break;
+  }
+  ::close(fd);
+  return locked;
+}
+
+}  // namespace minimr

@@ -1,0 +1,261 @@
+// Bad input on the command line and in job files, met by the real minimr binary: numbers out of
+// range or malformed, a bad --out, generated input its own job would not read, misspelt names,
+// and the n-digit report over many possible keys. Each is refused at once with a message that
+// says what is wrong and where (docs/bad-input.md lists them).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <regex>
+#include <set>
+
+#include "tests/integration/harness.h"
+
+namespace minimr::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// `minimr pi generate` in 1 GiB of address space: its bound on --digits is then about 44 million,
+// and should the bound ever fail, it cannot take the machine's memory.
+std::string PiGenerate(const std::string& args) {
+  return "ulimit -v 1048576 && " + Minimr() + " pi generate " + args;
+}
+
+TEST(PiGenerate, RefusesBadNumbersAndABadOutBeforeComputingAnything) {
+  TempDir dir("pi-generate");
+  const fs::path out = dir.path() / "out";
+  const fs::path file = dir.path() / "a-file";
+  std::ofstream(file) << "not a directory";
+  struct Case {
+    std::string args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"--digits -5", "--digits: expected a whole number from 1 to "},
+      {"--digits=-5", "--digits: expected a whole number from 1 to "},
+      {"--digits 0", "--digits: expected a whole number from 1 to "},
+      {"--digits 18446744073709551611", "more does not fit in the memory"},  // -5 as uint64
+      {"--digits 99999999999999999999999", "more does not fit in the memory"},
+      {"--digits 1e6", "got '1e6'"},
+      {"--digits 100 --files 0", "--files: expected a whole number from 1 to 9,999, got '0'"},
+      {"--digits 100 --files -1", "--files: expected a whole number from 1 to 9,999, got '-1'"},
+      {"--digits 100 --files 10000", "--files: expected a whole number from 1 to 9,999"},
+      {"--digits 10 --files 11", "--files 11 is more than --digits 10"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.args);
+    Result r = Shell(PiGenerate(c.args + " --out " + out.string()));
+    EXPECT_EQ(r.status, 2) << r.output;
+    EXPECT_NE(r.output.find(c.message), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("pi: "), std::string::npos) << "nothing was computed:\n" << r.output;
+    EXPECT_FALSE(fs::exists(out));
+  }
+  // The bound is the memory the process may use: one more digit is refused, saying why.
+  Result huge = Shell(PiGenerate("--digits 99999999999999999999999 --out " + out.string()));
+  std::smatch limit;
+  const std::string text = huge.output;
+  ASSERT_TRUE(std::regex_search(text, limit, std::regex("from 1 to ([0-9,]+)"))) << text;
+  std::string max = limit[1];
+  max.erase(std::remove(max.begin(), max.end(), ','), max.end());
+  ASSERT_LT(std::stoull(max), 50'000'000u) << "the bound follows the 1 GiB limit";
+  Result over =
+      Shell(PiGenerate("--digits " + std::to_string(std::stoull(max) + 1) + " --out " + out.string()));
+  EXPECT_EQ(over.status, 2) << over.output;
+  EXPECT_NE(over.output.find("more does not fit in the memory this process may use"), std::string::npos)
+      << over.output;
+
+  for (const auto& [where, message] : std::vector<std::pair<fs::path, std::string>>{
+           {file, "--out " + file.string() + " exists and is not a directory"},
+           {file / "sub", "--out " + (file / "sub").string() + ": cannot create it: Not a "
+                                                                "directory"}}) {
+    SCOPED_TRACE(where);
+    Result r = Shell(PiGenerate("--digits 100 --out " + where.string()));
+    EXPECT_EQ(r.status, 2) << r.output;
+    EXPECT_NE(r.output.find(message), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("pi: "), std::string::npos) << r.output;
+  }
+  EXPECT_EQ(ReadFile(file), "not a directory");
+}
+
+TEST(PiGenerate, AJobWhoseGeneratedNamesItsPatternWouldNotMatchIsRefusedBeforeGenerating) {
+  TempDir dir("generate-names");
+  const fs::path data = dir.path() / "data";
+  const fs::path yaml = dir.path() / "job.yaml";
+  auto write_job = [&](const std::string& pattern) {
+    std::ofstream(yaml) << "job: pidigits\n"
+                           "input:\n"
+                           "  paths: " << (data / pattern).string() << "\n"
+                           "  generate: {digits: 1000, files: 2}\n"
+                           "output: {dir: " << (dir.path() / "out").string() << "}\n";
+  };
+  write_job("pi150m.ascii.*");  // the shipped pattern, with fewer digits than it names
+  Result r = Shell(Minimr() + " run " + yaml.string());
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find(yaml.string() + ":3:10: input.paths: input.generate would make "
+                                          "pi1k.ascii.01of02 (and 1 more like it), which '" +
+                          (data / "pi150m.ascii.*").string() + "' does not match"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("generating"), std::string::npos) << r.output;
+  EXPECT_TRUE(!fs::exists(data) || fs::is_empty(data)) << "nothing was generated";
+
+  write_job("pi1k.ascii.*");  // a pattern that matches what it makes: generated once, then read
+  Result ok = Shell(Minimr() + " run " + yaml.string());
+  ASSERT_EQ(ok.status, 0) << ok.output;
+  EXPECT_NE(ok.output.find("generating it in " + data.string()), std::string::npos) << ok.output;
+  Result again = Shell(Minimr() + " run " + yaml.string() + " -D output.overwrite=true");
+  ASSERT_EQ(again.status, 0) << again.output;
+  EXPECT_EQ(again.output.find("generating"), std::string::npos) << again.output;
+
+  std::ofstream(yaml) << "job: pidigits\n"
+                         "input:\n"
+                         "  paths: " << (dir.path() / "x*" / "pi*").string() << "\n"
+                         "  generate: {digits: 0}\n"
+                         "output: {dir: " << (dir.path() / "out2").string() << "}\n";
+  Result pattern_dir = Shell(Minimr() + " run " + yaml.string());
+  EXPECT_EQ(pattern_dir.status, 2) << pattern_dir.output;
+  EXPECT_NE(pattern_dir.output.find("must be a plain directory, not a pattern"), std::string::npos)
+      << pattern_dir.output;
+}
+
+TEST(PiGenerate, ABadGenerateSpecIsRefusedWithItsLine) {
+  TempDir dir("generate-spec");
+  const fs::path yaml = dir.path() / "job.yaml";
+  for (const auto& [spec, message] : std::vector<std::pair<std::string, std::string>>{
+           {"{digits: -5}", "input.generate.digits: expected a whole number from 1 to "},
+           {"{digits: 99999999999999999999}", "more does not fit in the memory this process may use"},
+           {"{digits: 100, files: 0}", "input.generate.files: expected a whole number from 1 to "
+                                       "100, got '0'"},
+           {"{digits: 100, filez: 2}", "input.generate.filez: the pi job's generator takes "
+                                       "digits and files"}}) {
+    SCOPED_TRACE(spec);
+    std::ofstream(yaml) << "job: pidigits\ninput:\n  paths: " << (dir.path() / "pi*").string()
+                        << "\n  generate: " << spec << "\noutput: {dir: "
+                        << (dir.path() / "out").string() << "}\n";
+    Result r = Shell(Minimr() + " run " + yaml.string());
+    EXPECT_EQ(r.status, 2) << r.output;
+    EXPECT_NE(r.output.find(yaml.string() + ":4:13: " ), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find(message), std::string::npos) << r.output;
+  }
+}
+
+TEST(JobFiles, AnUnknownJobNameExitsTwoWithItsFileAndLine) {
+  TempDir dir("unknown-job");
+  const fs::path yaml = dir.path() / "job.yaml";
+  std::ofstream(yaml) << "# a typo\njob: pidigts\ninput: {paths: /nonexistent/*}\n"
+                         "output: {dir: " << (dir.path() / "out").string() << "}\n";
+  Result r = Shell(Minimr() + " run " + yaml.string());
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find(yaml.string() + ":2:6: job: there is no job named 'pidigts'; did you "
+                                          "mean 'pidigits'?"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST(JobFiles, AMisspeltNameGetsDidYouMean) {
+  TempDir dir("did-you-mean");
+  const fs::path yaml = dir.path() / "job.yaml";
+  std::ofstream(yaml) << "job: pidigits\nparams: {n: 2}\ninput: {paths: /nonexistent/*}\n"
+                         "ouptut: {dir: /tmp/x}\n";
+  Result key = Shell(Minimr() + " run " + yaml.string());
+  EXPECT_EQ(key.status, 2) << key.output;
+  EXPECT_NE(key.output.find(yaml.string() +
+                            ":4:1: ouptut: unknown key 'ouptut'; did you mean 'output'?"),
+            std::string::npos)
+      << key.output;
+
+  std::ofstream(yaml) << "job: pidigits\ninput: {paths: /nonexistent/*}\n"
+                         "output: {dir: " << (dir.path() / "out").string() << "}\n";
+  Result nested = Shell(Minimr() + " run " + yaml.string() + " -D reduce.taks=2");
+  EXPECT_EQ(nested.status, 2) << nested.output;
+  EXPECT_NE(nested.output.find("-D reduce.taks=2: reduce.taks: unknown key 'taks'; did you mean "
+                               "'tasks'?"),
+            std::string::npos)
+      << nested.output;
+  Result param = Shell(Minimr() + " run " + yaml.string() + " -D params.contiuous=false");
+  EXPECT_EQ(param.status, 2) << param.output;
+  EXPECT_NE(param.output.find("-D params.contiuous=false: params.contiuous: job 'pidigits' has no "
+                              "such parameter; did you mean 'continuous'?"),
+            std::string::npos)
+      << param.output;
+}
+
+TEST(Numbers, EveryNumericOptionAndValueIsRangeChecked) {
+  TempDir dir("numbers");
+  TestCluster cluster(dir.path() / "cluster");
+  const fs::path yaml = dir.path() / "job.yaml";
+  std::ofstream(yaml) << "job: pidigits\ninput: {paths: /nonexistent/*}\n"
+                         "output: {dir: " << (dir.path() / "out").string() << "}\n";
+  const std::string worker =
+      Minimr() + " worker --connection-file " + cluster.connection_file() + " ";
+  struct Case {
+    std::string command;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {Minimr() + " master --port -1", "--port: expected a whole number from 0 to 65,535, got '-1'"},
+      {Minimr() + " master --port 70000", "got '70000'"},
+      {Minimr() + " cluster start --profile local -n 0",
+       "--workers: expected a whole number from 1 to 10,000, got '0'"},
+      {Minimr() + " cluster start --profile local -n 99999999999999999999", "from 1 to 10,000"},
+      {worker + "--master 127.0.0.1:-1", "--master wants HOST:PORT with a port from 1 to 65535"},
+      {worker + "--master 127.0.0.1:65536", "--master wants HOST:PORT"},
+      {worker + "--run-time-limit -1", "--run-time-limit: expected a whole number from 0 to "},
+      {Minimr() + " run " + yaml.string() + " -D reduce.tasks=-1",
+       "-D reduce.tasks=-1: reduce.tasks: expected a whole number from 1 to 10,000, got '-1'"},
+      {Minimr() + " run " + yaml.string() + " -D cluster.workers=18446744073709551615",
+       "cluster.workers: expected a whole number from 1 to 10,000"},
+      {Minimr() + " run " + yaml.string() + " -D input.split_size=-1", "input.split_size: "},
+      {Minimr() + " run " + yaml.string() + " -D params.n=-5",
+       "params.n: the sequence length must be 1 to 8, got -5"},
+      {Minimr() + " run " + yaml.string() + " -D params.n=99999999999999999999",
+       "params.n: expected a whole number, got '99999999999999999999'"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.command);
+    // A command that took its bad number would start a master or a cluster: a home of the test's
+    // own, and a hang guard.
+    Result r = Shell("timeout 60 env -u MINIMR_HOME HOME=" + dir.path().string() + " " + c.command);
+    EXPECT_EQ(r.status, 2) << r.output;
+    EXPECT_NE(r.output.find(c.message), std::string::npos) << r.output;
+  }
+  EXPECT_EQ(cluster.MasterLog().find("registered"), std::string::npos)
+      << "no worker joined with a bad option";
+}
+
+TEST(PiReport, TheEightDigitReportWritesOnlyTheKeysThatOccur) {
+  TempDir dir("eight-digits");
+  Result gen = Shell(Minimr() + " pi generate --digits 100000 --files 2 --out " +
+                     (dir.path() / "pi").string());
+  ASSERT_EQ(gen.status, 0) << gen.output;
+  std::string digits;
+  for (const char* name : {"pi100k.ascii.01of02", "pi100k.ascii.02of02"}) {
+    for (char c : ReadFile(dir.path() / "pi" / name)) {
+      if (c >= '0' && c <= '9') digits += c;
+    }
+  }
+  std::set<std::string> keys;
+  for (size_t i = 0; i + 8 <= digits.size(); ++i) keys.insert(digits.substr(i, 8));
+  const fs::path yaml = dir.path() / "job.yaml";
+  const fs::path out = dir.path() / "out";
+  std::ofstream(yaml) << "job: pidigits\nparams: {n: 8}\ninput: {paths: "
+                      << (dir.path() / "pi").string() << "/pi*}\noutput: {dir: " << out.string()
+                      << "}\nreduce: {tasks: 2}\n";
+  Result r = Shell(Minimr() + " run " + yaml.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::ifstream csv(out / "counts.csv");
+  size_t rows = 0;
+  for (std::string line; std::getline(csv, line);) ++rows;
+  ASSERT_GT(rows, 1u);
+  EXPECT_EQ(rows - 1, keys.size()) << "a row for each key that occurs, and no other";
+  EXPECT_LE(rows - 1, digits.size()) << "far below the 100,000,000 possible keys";
+  char present[64];
+  std::snprintf(present, sizeof present, "%zu,%03zu of 100,000,000", keys.size() / 1000,
+                keys.size() % 1000);
+  EXPECT_NE(r.output.find(present), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace minimr::testing
