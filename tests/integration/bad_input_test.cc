@@ -60,16 +60,18 @@ TEST(PiGenerate, RefusesBadNumbersAndABadOutBeforeComputingAnything) {
   std::string max = limit[1];
   max.erase(std::remove(max.begin(), max.end(), ','), max.end());
   ASSERT_LT(std::stoull(max), 50'000'000u) << "the bound follows the 1 GiB limit";
-  Result over =
-      Shell(PiGenerate("--digits " + std::to_string(std::stoull(max) + 1) + " --out " + out.string()));
+  Result over = Shell(
+      PiGenerate("--digits " + std::to_string(std::stoull(max) + 1) + " --out " + out.string()));
   EXPECT_EQ(over.status, 2) << over.output;
-  EXPECT_NE(over.output.find("more does not fit in the memory this process may use"), std::string::npos)
+  EXPECT_NE(over.output.find("more does not fit in the memory this process may use"),
+            std::string::npos)
       << over.output;
 
   for (const auto& [where, message] : std::vector<std::pair<fs::path, std::string>>{
            {file, "--out " + file.string() + " exists and is not a directory"},
-           {file / "sub", "--out " + (file / "sub").string() + ": cannot create it: Not a "
-                                                                "directory"}}) {
+           {file / "sub", "--out " + (file / "sub").string() +
+                              ": cannot create it: Not a "
+                              "directory"}}) {
     SCOPED_TRACE(where);
     Result r = Shell(PiGenerate("--digits 100 --out " + where.string()));
     EXPECT_EQ(r.status, 2) << r.output;
@@ -86,15 +88,19 @@ TEST(PiGenerate, AJobWhoseGeneratedNamesItsPatternWouldNotMatchIsRefusedBeforeGe
   auto write_job = [&](const std::string& pattern) {
     std::ofstream(yaml) << "job: pidigits\n"
                            "input:\n"
-                           "  paths: " << (data / pattern).string() << "\n"
+                           "  paths: "
+                        << (data / pattern).string()
+                        << "\n"
                            "  generate: {digits: 1000, files: 2}\n"
-                           "output: {dir: " << (dir.path() / "out").string() << "}\n";
+                           "output: {dir: "
+                        << (dir.path() / "out").string() << "}\n";
   };
   write_job("pi150m.ascii.*");  // the shipped pattern, with fewer digits than it names
   Result r = Shell(Minimr() + " run " + yaml.string());
   EXPECT_EQ(r.status, 2) << r.output;
-  EXPECT_NE(r.output.find(yaml.string() + ":3:10: input.paths: input.generate would make "
-                                          "pi1k.ascii.01of02 (and 1 more like it), which '" +
+  EXPECT_NE(r.output.find(yaml.string() +
+                          ":3:10: input.paths: input.generate would make "
+                          "pi1k.ascii.01of02 (and 1 more like it), which '" +
                           (data / "pi150m.ascii.*").string() + "' does not match"),
             std::string::npos)
       << r.output;
@@ -111,9 +117,12 @@ TEST(PiGenerate, AJobWhoseGeneratedNamesItsPatternWouldNotMatchIsRefusedBeforeGe
 
   std::ofstream(yaml) << "job: pidigits\n"
                          "input:\n"
-                         "  paths: " << (dir.path() / "x*" / "pi*").string() << "\n"
+                         "  paths: "
+                      << (dir.path() / "x*" / "pi*").string()
+                      << "\n"
                          "  generate: {digits: 0}\n"
-                         "output: {dir: " << (dir.path() / "out2").string() << "}\n";
+                         "output: {dir: "
+                      << (dir.path() / "out2").string() << "}\n";
   Result pattern_dir = Shell(Minimr() + " run " + yaml.string());
   EXPECT_EQ(pattern_dir.status, 2) << pattern_dir.output;
   EXPECT_NE(pattern_dir.output.find("must be a plain directory, not a pattern"), std::string::npos)
@@ -125,18 +134,21 @@ TEST(PiGenerate, ABadGenerateSpecIsRefusedWithItsLine) {
   const fs::path yaml = dir.path() / "job.yaml";
   for (const auto& [spec, message] : std::vector<std::pair<std::string, std::string>>{
            {"{digits: -5}", "input.generate.digits: expected a whole number from 1 to "},
-           {"{digits: 99999999999999999999}", "more does not fit in the memory this process may use"},
-           {"{digits: 100, files: 0}", "input.generate.files: expected a whole number from 1 to "
-                                       "100, got '0'"},
-           {"{digits: 100, filez: 2}", "input.generate.filez: the pi job's generator takes "
-                                       "digits and files"}}) {
+           {"{digits: 99999999999999999999}",
+            "more does not fit in the memory this process may use"},
+           {"{digits: 100, files: 0}",
+            "input.generate.files: expected a whole number from 1 to "
+            "100, got '0'"},
+           {"{digits: 100, filez: 2}",
+            "input.generate.filez: the pi job's generator takes "
+            "digits and files"}}) {
     SCOPED_TRACE(spec);
     std::ofstream(yaml) << "job: pidigits\ninput:\n  paths: " << (dir.path() / "pi*").string()
-                        << "\n  generate: " << spec << "\noutput: {dir: "
-                        << (dir.path() / "out").string() << "}\n";
+                        << "\n  generate: " << spec
+                        << "\noutput: {dir: " << (dir.path() / "out").string() << "}\n";
     Result r = Shell(Minimr() + " run " + yaml.string());
     EXPECT_EQ(r.status, 2) << r.output;
-    EXPECT_NE(r.output.find(yaml.string() + ":4:13: " ), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find(yaml.string() + ":4:13: "), std::string::npos) << r.output;
     EXPECT_NE(r.output.find(message), std::string::npos) << r.output;
   }
 }
@@ -145,7 +157,8 @@ TEST(JobFiles, AnUnknownJobNameExitsTwoWithItsFileAndLine) {
   TempDir dir("unknown-job");
   const fs::path yaml = dir.path() / "job.yaml";
   std::ofstream(yaml) << "# a typo\njob: pidigts\ninput: {paths: /nonexistent/*}\n"
-                         "output: {dir: " << (dir.path() / "out").string() << "}\n";
+                         "output: {dir: "
+                      << (dir.path() / "out").string() << "}\n";
   Result r = Shell(Minimr() + " run " + yaml.string());
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_NE(r.output.find(yaml.string() + ":2:6: job: there is no job named 'pidigts'; did you "
@@ -161,13 +174,14 @@ TEST(JobFiles, AMisspeltNameGetsDidYouMean) {
                          "ouptut: {dir: /tmp/x}\n";
   Result key = Shell(Minimr() + " run " + yaml.string());
   EXPECT_EQ(key.status, 2) << key.output;
-  EXPECT_NE(key.output.find(yaml.string() +
-                            ":4:1: ouptut: unknown key 'ouptut'; did you mean 'output'?"),
-            std::string::npos)
+  EXPECT_NE(
+      key.output.find(yaml.string() + ":4:1: ouptut: unknown key 'ouptut'; did you mean 'output'?"),
+      std::string::npos)
       << key.output;
 
   std::ofstream(yaml) << "job: pidigits\ninput: {paths: /nonexistent/*}\n"
-                         "output: {dir: " << (dir.path() / "out").string() << "}\n";
+                         "output: {dir: "
+                      << (dir.path() / "out").string() << "}\n";
   Result nested = Shell(Minimr() + " run " + yaml.string() + " -D reduce.taks=2");
   EXPECT_EQ(nested.status, 2) << nested.output;
   EXPECT_NE(nested.output.find("-D reduce.taks=2: reduce.taks: unknown key 'taks'; did you mean "
@@ -187,7 +201,8 @@ TEST(Numbers, EveryNumericOptionAndValueIsRangeChecked) {
   TestCluster cluster(dir.path() / "cluster");
   const fs::path yaml = dir.path() / "job.yaml";
   std::ofstream(yaml) << "job: pidigits\ninput: {paths: /nonexistent/*}\n"
-                         "output: {dir: " << (dir.path() / "out").string() << "}\n";
+                         "output: {dir: "
+                      << (dir.path() / "out").string() << "}\n";
   const std::string worker =
       Minimr() + " worker --connection-file " + cluster.connection_file() + " ";
   struct Case {
@@ -195,7 +210,8 @@ TEST(Numbers, EveryNumericOptionAndValueIsRangeChecked) {
     std::string message;
   };
   const std::vector<Case> cases = {
-      {Minimr() + " master --port -1", "--port: expected a whole number from 0 to 65,535, got '-1'"},
+      {Minimr() + " master --port -1",
+       "--port: expected a whole number from 0 to 65,535, got '-1'"},
       {Minimr() + " master --port 70000", "got '70000'"},
       {Minimr() + " cluster start --profile local -n 0",
        "--workers: expected a whole number from 1 to 10,000, got '0'"},

@@ -16,8 +16,8 @@
 #include "framework/src/runtime/output_lock.h"
 #include "framework/src/util/process.h"
 #include "framework/src/wire/frame.h"
-#include "minimr/progress_line.h"
 #include "minimr/job.h"
+#include "minimr/progress_line.h"
 
 namespace minimr::cli {
 
@@ -65,8 +65,10 @@ void GenerateInput(const config::JobConfig& config, const JobDefinition& job) {
   const std::string directory = pattern.parent_path().string();
   const std::string& pattern_where = config.input_pattern_where.front();
   if (HasGlobCharacters(directory)) {
-    throw config::ConfigError(pattern_where + ": input.paths: input.generate makes files in the "
-                              "directory of '" + pattern.string() +
+    throw config::ConfigError(pattern_where +
+                              ": input.paths: input.generate makes files in the "
+                              "directory of '" +
+                              pattern.string() +
                               "', which must be a plain directory, not a pattern");
   }
   const Params spec(config.generate);
@@ -220,8 +222,7 @@ int FollowJob(const std::string& host, uint16_t port, const wire::Key& key,
         cancelled = cancel();
         if (!cancelled.empty()) {
           std::cerr << "\nminimr: " << cancelled << ": cancelling job "
-                    << (job_id ? std::to_string(job_id) + " " : "") << "on the master"
-                    << std::endl;
+                    << (job_id ? std::to_string(job_id) + " " : "") << "on the master" << std::endl;
         }
         return cancelled;
       });

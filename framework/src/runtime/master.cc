@@ -358,7 +358,8 @@ void Master::Impl::Admit(std::unique_ptr<ActiveJob> job, std::string error) {
 void Master::Impl::Cancel(const std::shared_ptr<wire::Session>& session, std::string_view body) {
   wire::CancelJob cancel;
   wire::Decode(body, cancel);
-  const std::string why = "cancelled by its client" + (cancel.reason.empty() ? "" : " (" + cancel.reason + ")");
+  const std::string why =
+      "cancelled by its client" + (cancel.reason.empty() ? "" : " (" + cancel.reason + ")");
   for (size_t i = 0; i < jobs_.size(); ++i) {
     if (jobs_[i]->client.lock() != session) continue;
     Log("job " + std::to_string(jobs_[i]->id) + " " + why + "; its output is not committed");
@@ -515,8 +516,7 @@ void Master::Impl::FinishJob(wire::JobStatus result) {
     }
   }
   if (!result.cancelled) {  // Cancel() has said so
-    Log("job " + std::to_string(job->id) +
-        (result.ok ? " succeeded" : " failed: " + result.error));
+    Log("job " + std::to_string(job->id) + (result.ok ? " succeeded" : " failed: " + result.error));
   }
   // Released before the client hears: its report step takes the lock next.
   job->output_lock.reset();
