@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <regex>
+#include <chrono>
 #include <set>
 
 #include "tests/integration/harness.h"
@@ -271,6 +272,36 @@ TEST(PiReport, TheEightDigitReportWritesOnlyTheKeysThatOccur) {
   std::snprintf(present, sizeof present, "%zu,%03zu of 100,000,000", keys.size() / 1000,
                 keys.size() % 1000);
   EXPECT_NE(r.output.find(present), std::string::npos) << r.output;
+}
+
+
+TEST(Silence, ASubmitWaitingBehindAnotherJobSaysSo) {
+  TempDir dir("waiting");
+  Result gen = Shell(Minimr() + " pi generate --digits 20000 --files 2 --out " +
+                     (dir.path() / "pi").string());
+  ASSERT_EQ(gen.status, 0) << gen.output;
+  TestCluster cluster(dir.path() / "cluster");
+  cluster.AddWorker("w1", "delay=300ms@map:*");
+  ASSERT_TRUE(cluster.WaitForRegistrations(1, std::chrono::seconds(30)));
+  auto job = [&](const std::string& name) {
+    const fs::path yaml = dir.path() / (name + ".yaml");
+    std::ofstream(yaml) << "job: pidigits\ninput:\n  paths: " << (dir.path() / "pi").string()
+                        << "/pi*\n  split_size: 4KiB\noutput: {dir: "
+                        << (dir.path() / name).string() << "}\n";
+    return yaml.string();
+  };
+  auto first = cluster.StartSubmit(job("first"), {});
+  ASSERT_TRUE(WaitForText(dir.path() / "cluster" / "master.log", "job 1 started",
+                          std::chrono::seconds(60)));
+  auto second = cluster.StartSubmit(job("second"), {});
+  EXPECT_TRUE(WaitForText(dir.path() / "cluster" / "submit-1.log",
+                          "waiting for 1 job ahead of this one to finish, 1 worker",
+                          std::chrono::seconds(60)))
+      << ReadFile(dir.path() / "cluster" / "submit-1.log");
+  ASSERT_TRUE(first->WaitFor(std::chrono::seconds(120)));
+  ASSERT_TRUE(second->WaitFor(std::chrono::seconds(120)));
+  EXPECT_EQ(second->Ending(), "exited with status 0");
+  EXPECT_TRUE(fs::exists(dir.path() / "second" / "_SUCCESS"));
 }
 
 }  // namespace
