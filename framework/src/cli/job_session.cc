@@ -247,8 +247,11 @@ int FollowJob(const std::string& host, uint16_t port, const wire::Key& key,
             << config::FormatBytes(result.bytes_total) << " at "
             << Rate(double(result.bytes_total), result.seconds) << ".\n"
             << "Output: " << submission.output_dir << std::endl;
-  if (!cancelled.empty()) {
-    std::cerr << "minimr: the job had finished before it could be cancelled" << std::endl;
+  if (!cancelled.empty()) {  // no report: the user asked to stop
+    std::cerr << "minimr: the job had finished before it could be cancelled; its output is "
+                 "complete (draw its report with: minimr report "
+              << submission.output_dir << ")" << std::endl;
+    return 0;
   }
 
   const JobDefinition& job = plugin::ResolveJob(submission.job_name, submission.plugin_path);

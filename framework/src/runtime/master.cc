@@ -326,9 +326,8 @@ void Master::Impl::Admit(std::unique_ptr<ActiveJob> job, std::string error) {
     }
   }
   std::shared_ptr<wire::Session> session = job->client.lock();
-  if (session && cancelled_clients_.erase(session) > 0) {
-    error = "cancelled before it was queued";
-  }
+  const bool cancelled = session && cancelled_clients_.erase(session) > 0;
+  if (cancelled) error = "cancelled by its client before it was queued";
   std::erase_if(cancelled_clients_, [](const auto& weak) { return weak.expired(); });
   if (!error.empty()) {
     job->output_lock.reset();
@@ -343,6 +342,7 @@ void Master::Impl::Admit(std::unique_ptr<ActiveJob> job, std::string error) {
     result.job_id = job->id;
     result.finished = true;
     result.error = error;
+    result.cancelled = cancelled;
     session->SendMessage(MessageType::kJobResult, result);
     session->CloseAfterSending();
     return;
