@@ -90,9 +90,10 @@ ClusterProfile LoadClusterProfile(const std::string& name_or_path) {
     if (!kKeys.count(key)) {
       std::string known;
       for (const auto& k : kKeys) known += (known.empty() ? "" : ", ") + k;
-      throw std::runtime_error(where(key_node, key) + "unknown key" +
-                               DidYouMean(key, std::vector<std::string>(kKeys.begin(), kKeys.end())) +
-                               " (known: " + known + ")");
+      throw std::runtime_error(
+          where(key_node, key) + "unknown key" +
+          DidYouMean(key, std::vector<std::string>(kKeys.begin(), kKeys.end())) +
+          " (known: " + known + ")");
     }
     if (key == "launcher") {
       profile.launcher = scalar(value, key);

@@ -132,8 +132,8 @@ void Generate(const minimr::Params& spec, const std::string& directory, std::ost
     }
     out.close();
     if (!out) {
-      throw std::runtime_error((staging / name).string() + ": cannot write: " +
-                               std::strerror(errno));
+      throw std::runtime_error((staging / name).string() +
+                               ": cannot write: " + std::strerror(errno));
     }
     fs::rename(staging / name, fs::path(directory) / name);
     progress << "  " << (fs::path(directory) / name).string() << ": " << count << " lines\n";

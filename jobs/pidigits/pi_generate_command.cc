@@ -50,11 +50,9 @@ int PiGenerateCommand(int argc, char** argv) {
       "of pi exactly (GMP, Chudnovsky series) and writes them\ninto K consecutive files named "
       "like pi150m.ascii.01of15: 10-digit groups, 100 digits a line.\n\noptions");
   options.add_options()("help,h", "this help")(
-      "digits",
-      IntegerOption(1, static_cast<int64_t>(max_digits), MaxPiDigitsReason())->required(),
-      "how many decimals after the point")(
-      "files", IntegerOption(1, kMaxFiles)->default_value(1),
-      "how many files to split them into (at most --digits)")(
+      "digits", IntegerOption(1, static_cast<int64_t>(max_digits), MaxPiDigitsReason())->required(),
+      "how many decimals after the point")("files", IntegerOption(1, kMaxFiles)->default_value(1),
+                                           "how many files to split them into (at most --digits)")(
       "out", po::value<std::string>()->required(), "the directory to write (created if missing)");
   po::variables_map vm;
   if (auto status = ParseCommandLine(argc, argv, options, "minimr pi generate", &vm)) {

@@ -252,8 +252,8 @@ uint64_t MaxPiDigits(uint64_t* memory) {
     lower_to(limit.rlim_cur);
   }
   // A container's memory: cgroup v2 ("max" when there is no limit), else v1.
-  for (const char* path : {"/sys/fs/cgroup/memory.max",
-                           "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
+  for (const char* path :
+       {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
     std::ifstream in(path);
     unsigned long long value = 0;
     if (in >> value) lower_to(value);
@@ -268,10 +268,10 @@ std::string MaxPiDigitsReason() {
     return "GMP's numbers cannot hold the square root of more";
   }
   char text[160];
-  std::snprintf(text, sizeof text,
-                "more does not fit in the memory this process may use: %.1f GiB at about %llu bytes a digit",
-                static_cast<double>(memory) / (1 << 30),
-                static_cast<unsigned long long>(kPiBytesPerDigit));
+  std::snprintf(
+      text, sizeof text,
+      "more does not fit in the memory this process may use: %.1f GiB at about %llu bytes a digit",
+      static_cast<double>(memory) / (1 << 30), static_cast<unsigned long long>(kPiBytesPerDigit));
   return text;
 }
 

@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <future>
@@ -170,8 +170,9 @@ std::vector<uint64_t> Dense(const std::vector<KeyCount>& present, uint64_t keys)
 // Writes `path` through `<path>.tmp` and a rename, so readers never see a partial file; `write`
 // gets a function that appends bytes. Errors name the file and say why ("No space left on
 // device").
-void WriteAtomically(const fs::path& path,
-                     const std::function<void(const std::function<void(std::string_view)>&)>& write) {
+void WriteAtomically(
+    const fs::path& path,
+    const std::function<void(const std::function<void(std::string_view)>&)>& write) {
   const std::string tmp = path.string() + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (fd < 0) throw std::runtime_error("cannot create " + tmp + ": " + std::strerror(errno));
@@ -199,8 +200,7 @@ void WriteAtomically(const fs::path& path,
   fs::rename(tmp, path, ec);
   if (ec) {
     fs::remove(tmp, ec);
-    throw std::runtime_error("cannot rename " + tmp + " to " + path.string() + ": " +
-                             ec.message());
+    throw std::runtime_error("cannot rename " + tmp + " to " + path.string() + ": " + ec.message());
   }
 }
 
@@ -322,8 +322,8 @@ std::string Summary(const PiReportInput& in, const PiReportResult& r,
   if (r.digit_test) {
     tests.push_back(TestRow("chi-square, 1 digit", r.digit_test->statistic, r.digit_test->dof,
                             r.digit_test->p_value));
-    deviations.push_back(DeviationRow("1 digit", *r.digit_test,
-                                      (*in.digit_counts)[r.digit_test->max_category], 1));
+    deviations.push_back(
+        DeviationRow("1 digit", *r.digit_test, (*in.digit_counts)[r.digit_test->max_category], 1));
   }
   const std::string seq_name = std::to_string(n) + (n == 1 ? " digit" : " digits");
   tests.push_back(TestRow("chi-square, " + seq_name + (n >= 2 ? " *" : ""), r.sequences.statistic,
@@ -332,8 +332,7 @@ std::string Summary(const PiReportInput& in, const PiReportResult& r,
     tests.push_back(TestRow("Good's serial test, " + seq_name, r.serial->statistic, r.serial->dof,
                             r.serial->p_value));
   }
-  deviations.push_back(
-      DeviationRow(seq_name, r.sequences, r.Count(r.sequences.max_category), n));
+  deviations.push_back(DeviationRow(seq_name, r.sequences, r.Count(r.sequences.max_category), n));
   s << "\n" << Table(tests) << "\n" << Table(deviations);
   if (n >= 2) {
     s << "\n  * Overlapping sequences are not independent, so this statistic is not exactly\n"
@@ -467,9 +466,8 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
     if (!f->empty()) files.push_back(*f);
   }
   r.summary = Summary(in, r, files);
-  WriteAtomically(r.summary_txt, [&](const std::function<void(std::string_view)>& append) {
-    append(r.summary);
-  });
+  WriteAtomically(r.summary_txt,
+                  [&](const std::function<void(std::string_view)>& append) { append(r.summary); });
   out << r.summary << std::flush;
   return r;
 }

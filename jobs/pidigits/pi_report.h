@@ -32,8 +32,8 @@ struct KeyCount {
 struct PiReportResult {
   int n = 0;
   size_t part_files = 0;
-  uint64_t keys = 0;             // how many keys there can be: 10^n
-  uint64_t keys_present = 0;     // distinct keys found in the part files
+  uint64_t keys = 0;              // how many keys there can be: 10^n
+  uint64_t keys_present = 0;      // distinct keys found in the part files
   std::vector<KeyCount> present;  // those keys, by key: memory grows with the output, not 10^n
   // The count of `key` (0..10^n-1): 0 when it does not occur.
   uint64_t Count(uint64_t key) const;

@@ -10,16 +10,16 @@
 #include <memory>
 #include <ostream>
 
-#include "pidigits/digit_input_format.h"
-#include "pidigits/ngram_counter.h"
-#include "pidigits/pi_files.h"
-#include "pidigits/kanada_files.h"
-#include "pidigits/pi_generate_command.h"
-#include "pidigits/pi_generator.h"
-#include "pidigits/pi_report.h"
 #include "minimr/job.h"
 #include "minimr/number_parse.h"
 #include "minimr/sum_reducer.h"
+#include "pidigits/digit_input_format.h"
+#include "pidigits/kanada_files.h"
+#include "pidigits/ngram_counter.h"
+#include "pidigits/pi_files.h"
+#include "pidigits/pi_generate_command.h"
+#include "pidigits/pi_generator.h"
+#include "pidigits/pi_report.h"
 
 namespace minimr::pidigits {
 namespace {
@@ -111,9 +111,8 @@ GenerateSpec ReadGenerateSpec(const Params& spec) {
     if (!value) {
       const std::optional<uint64_t> count = ParseUnsigned(text);
       const bool too_big = !count || *count > static_cast<uint64_t>(high);
-      throw ParamError("input.generate." + name + ": expected " +
-                       DescribeIntegerRange(low, high) + ", got '" + text + "'" +
-                       (too_big && !why.empty() ? " (" + why + ")" : ""));
+      throw ParamError("input.generate." + name + ": expected " + DescribeIntegerRange(low, high) +
+                       ", got '" + text + "'" + (too_big && !why.empty() ? " (" + why + ")" : ""));
     }
     return *value;
   };
@@ -122,9 +121,9 @@ GenerateSpec ReadGenerateSpec(const Params& spec) {
   out.digits = static_cast<uint64_t>(
       number("digits", 1, static_cast<int64_t>(MaxPiDigits()), MaxPiDigitsReason()));
   if (spec.Has("files")) {
-    out.files = static_cast<int>(
-        number("files", 1, std::min<int64_t>(9999, static_cast<int64_t>(out.digits)),
-               "every file needs a digit, and at most 9999 files"));
+    out.files = static_cast<int>(number("files", 1,
+                                        std::min<int64_t>(9999, static_cast<int64_t>(out.digits)),
+                                        "every file needs a digit, and at most 9999 files"));
   }
   return out;
 }

@@ -101,8 +101,9 @@ TEST_F(PiCluster, PairCountsAreExactForEverySplitSizeAndWorkerCount) {
   for (const char* split : {"4KiB", "64KiB", "file"}) {
     for (int workers : {1, 2, 3}) {
       std::string out = (*dir_ / "out-pairs").string();
-      Result r = RunJob("-D output.dir=" + out + " -D output.overwrite=true -D input.split_size=" + split +
-                        " -D cluster.workers=" + std::to_string(workers));
+      Result r =
+          RunJob("-D output.dir=" + out + " -D output.overwrite=true -D input.split_size=" + split +
+                 " -D cluster.workers=" + std::to_string(workers));
       ASSERT_EQ(r.status, 0) << r.output;
       auto counts = ReadOutput(out);
       EXPECT_EQ(counts, expected) << "split " << split << ", " << workers << " workers";

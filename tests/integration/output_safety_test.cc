@@ -181,10 +181,10 @@ TEST_F(OutputSafety, TheMasterRefusesAnOutputThatIsNotMinimrsOrIsLocked) {
     second.Send(wire::MessageType::kSubmitJob, wire::Encode(submission(out)));
     wire::JobStatus result = result_of(second);
     EXPECT_FALSE(result.ok);
-    EXPECT_NE(result.error.find("output " + out.string() +
-                                " is being written by another job (pid " +
-                                std::to_string(cluster.master().pid()) + " on "),
-              std::string::npos)
+    EXPECT_NE(
+        result.error.find("output " + out.string() + " is being written by another job (pid " +
+                          std::to_string(cluster.master().pid()) + " on "),
+        std::string::npos)
         << result.error;
   }
   wire::JobStatus done = result_of(first);
@@ -200,9 +200,8 @@ TEST_F(OutputSafety, OverwriteWorksOnlyWhenTheJobSaysSoAndOnlyOverMinimrsOwnOutp
   Result first = Run(yaml, dir.path());
   ASSERT_EQ(first.status, 0) << first.output;
   const std::string id = ReadFile(out / ".minimr-output");
-  EXPECT_EQ(nlohmann::json::parse(ReadFile(out / "job.json"))["output_id"].get<std::string>() +
-                "\n",
-            id);
+  EXPECT_EQ(
+      nlohmann::json::parse(ReadFile(out / "job.json"))["output_id"].get<std::string>() + "\n", id);
   const auto before = Snapshot(out);
 
   Result again = Run(yaml, dir.path());
@@ -285,8 +284,7 @@ TEST_P(InterruptedSubmit, CancelsTheJobAndItsOutputNeverAppears) {
   ASSERT_TRUE(submit->WaitFor(seconds(60)));
   const std::string log = ReadFile(dir.path() / "cluster" / "submit-0.log");
   EXPECT_EQ(submit->Ending(), "exited with status " + std::to_string(128 + signal)) << log;
-  EXPECT_NE(log.find("job 1 cancelled; " + out.string() + " was left as it was"),
-            std::string::npos)
+  EXPECT_NE(log.find("job 1 cancelled; " + out.string() + " was left as it was"), std::string::npos)
       << log;
   EXPECT_NE(cluster.MasterLog().find("job 1 cancelled by its client"), std::string::npos)
       << cluster.MasterLog();
@@ -319,8 +317,8 @@ TEST_F(OutputSafety, AnotherUsersWorkDirectoryIsRefused) {
   std::vector<Case> cases = {{open, "the work directory " + open.string() +
                                         " may be written by other users (mode 0777, not sticky"}};
   if (chowned) {
-    cases.push_back({theirs, "the work directory " + theirs.string() +
-                                 " belongs to another user (uid 65534)"});
+    cases.push_back(
+        {theirs, "the work directory " + theirs.string() + " belongs to another user (uid 65534)"});
   }
   for (const Case& c : cases) {
     SCOPED_TRACE(c.dir);
@@ -382,9 +380,9 @@ TEST_F(OutputSafety, MinimrsHomeIsPrivateAndASecondMasterNeitherTakesNorRemovesT
   ::chmod((home / ".minimr").c_str(), 0755);
   // Never the real home's: HOME here, and no MINIMR_HOME.
   const std::string env = "env -u MINIMR_HOME HOME=" + home.string();
-  minimr::ChildProcess first({"/usr/bin/env", "-u", "MINIMR_HOME", "HOME=" + home.string(),
-                              Minimr(), "master"},
-                             (dir.path() / "first.log").string());
+  minimr::ChildProcess first(
+      {"/usr/bin/env", "-u", "MINIMR_HOME", "HOME=" + home.string(), Minimr(), "master"},
+      (dir.path() / "first.log").string());
   const fs::path file = home / ".minimr" / "connection.json";
   for (int i = 0; i < 1000 && !fs::exists(file); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

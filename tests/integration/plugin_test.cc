@@ -114,7 +114,8 @@ std::vector<Broken> BrokenPlugins(const fs::path& dir) {
        {"plugin " + Plugin("loading_throws") + ": crashed while loading (Aborted)",
         "a static constructor of the plugin threw"}},
       {"no such job", Plugin("letters"), "lettres",
-       {"plugin " + Plugin("letters") + ": has no job named 'lettres'; did you mean 'letters'? (it registers: letters)"}},
+       {"plugin " + Plugin("letters") + ": has no job named 'lettres'; did you mean 'letters'? "
+        "(it registers: letters)"}},
   };
 }
 

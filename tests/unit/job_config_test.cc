@@ -253,7 +253,8 @@ TEST_F(JobConfigTest, EffectiveYamlReadsBackToTheSameConfig) {
 
 TEST_F(JobConfigTest, OutputOverwriteIsFalseUnlessTheJobSaysTrue) {
   EXPECT_FALSE(LoadJobConfig(Write("job.yaml", kMinimal)).output_overwrite);
-  EXPECT_TRUE(LoadJobConfig(Write("job.yaml", kMinimal), {"output.overwrite=true"}).output_overwrite);
+  EXPECT_TRUE(
+      LoadJobConfig(Write("job.yaml", kMinimal), {"output.overwrite=true"}).output_overwrite);
   EXPECT_EQ(ErrorOfText(std::string(kMinimal), {"output.overwrite=yes please"}),
             "-D output.overwrite=yes please: output.overwrite: expected true or false, got 'yes "
             "please'");
@@ -373,7 +374,8 @@ TEST_F(JobConfigTest, MalformedYamlNamesYamlCppsLineAndColumn) {
 
 TEST_F(JobConfigTest, UnknownTopLevelKeyListsTheKnownKeys) {
   EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "inptu: {paths: a}\n"),
-            std::string("job.yaml:6:1: inptu: unknown key 'inptu'; did you mean 'input'? ") + kKnownTopKeys);
+            std::string("job.yaml:6:1: inptu: unknown key 'inptu'; did you mean 'input'? ") +
+                kKnownTopKeys);
 }
 
 TEST_F(JobConfigTest, UnknownNestedKeyListsItsSectionsKeys) {
@@ -381,7 +383,8 @@ TEST_F(JobConfigTest, UnknownNestedKeyListsItsSectionsKeys) {
                         "input:\n"
                         "  pahts: a\n"
                         "output: {dir: out}\n"),
-            "job.yaml:3:3: input.pahts: unknown key 'pahts'; did you mean 'paths'? (known: paths, split_size, generate)");
+            "job.yaml:3:3: input.pahts: unknown key 'pahts'; did you mean 'paths'? (known: paths, "
+            "split_size, generate)");
   EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "cluster: {launcher: local, nodes: 3}\n"),
             "job.yaml:6:28: cluster.nodes: unknown key 'nodes' (known: launcher, workers, "
             "heartbeat_interval, worker_timeout, fetch_timeout)");
@@ -444,9 +447,9 @@ TEST_F(JobConfigTest, IntegersMustBeWholeAndPositive) {
   for (const char* value : {"2.5", "1e3", "-1", "0", "+2", "0x10", "''", "10001", "99999999999"}) {
     SCOPED_TRACE(value);
     const std::string shown = std::string(value) == "''" ? "" : value;
-    EXPECT_EQ(
-        ErrorOfText(std::string(kMinimal) + "cluster:\n  workers: " + value + "\n"),
-        "job.yaml:7:12: cluster.workers: expected a whole number from 1 to 10,000, got '" + shown + "'");
+    EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "cluster:\n  workers: " + value + "\n"),
+              "job.yaml:7:12: cluster.workers: expected a whole number from 1 to 10,000, got '" +
+                  shown + "'");
   }
 }
 
@@ -568,15 +571,18 @@ TEST_F(JobConfigTest, OverrideWithAnEmptyNameIsRejected) {
 TEST_F(JobConfigTest, OverrideNamingAnUnknownKeyIsRejected) {
   Write("job.yaml", kMinimal);
   EXPECT_EQ(ErrorOf("job.yaml", {"inptu.paths=x"}),
-            std::string("-D inptu.paths=x: inptu: unknown key 'inptu'; did you mean 'input'? ") + kKnownTopKeys);
-  EXPECT_EQ(ErrorOf("job.yaml", {"reduce.taks=3"}),
-            "-D reduce.taks=3: reduce.taks: unknown key 'taks'; did you mean 'tasks'? (known: tasks)");
+            std::string("-D inptu.paths=x: inptu: unknown key 'inptu'; did you mean 'input'? ") +
+                kKnownTopKeys);
+  EXPECT_EQ(
+      ErrorOf("job.yaml", {"reduce.taks=3"}),
+      "-D reduce.taks=3: reduce.taks: unknown key 'taks'; did you mean 'tasks'? (known: tasks)");
 }
 
 TEST_F(JobConfigTest, BadOverriddenValueNamesTheOverrideNotTheFile) {
   Write("job.yaml", std::string(kMinimal) + "reduce:\n  tasks: 2\n");
-  EXPECT_EQ(ErrorOf("job.yaml", {"reduce.tasks=two"}),
-            "-D reduce.tasks=two: reduce.tasks: expected a whole number from 1 to 10,000, got 'two'");
+  EXPECT_EQ(
+      ErrorOf("job.yaml", {"reduce.tasks=two"}),
+      "-D reduce.tasks=two: reduce.tasks: expected a whole number from 1 to 10,000, got 'two'");
 }
 
 TEST_F(JobConfigTest, BadItemInOverriddenListNamesTheOverride) {

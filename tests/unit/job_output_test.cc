@@ -87,13 +87,13 @@ class CommitTest : public ::testing::Test {
 };
 
 const Files kOld = {{"part-r-00000", "old\n"},
-                   {".minimr-output", "old-id\n"},
-                   {"job.json", "{\"output_id\": \"old-id\"}\n"},
-                   {"_SUCCESS", ""}};
+                    {".minimr-output", "old-id\n"},
+                    {"job.json", "{\"output_id\": \"old-id\"}\n"},
+                    {"_SUCCESS", ""}};
 const Files kNew = {{"part-r-00000", "new\n"},
-                   {".minimr-output", "new-id\n"},
-                   {"job.json", "{\"output_id\": \"new-id\"}\n"},
-                   {"_SUCCESS", ""}};
+                    {".minimr-output", "new-id\n"},
+                    {"job.json", "{\"output_id\": \"new-id\"}\n"},
+                    {"_SUCCESS", ""}};
 
 TEST_F(CommitTest, AKillAtAnyStepLeavesTheOldOutputOrTheNewOneWhole) {
   // Steps: temporary files removed, marker, job.json, _SUCCESS, output checked, swapped, old
@@ -152,7 +152,6 @@ TEST_F(CommitTest, StagingDirectoriesOfLiveMastersAreLeftAlone) {
   EXPECT_TRUE(fs::exists(mine));
 }
 
-
 // A user's directory: notes, sources, and a stray file that looks like minimr's.
 Files WriteUserDir(const fs::path& dir, const std::string& stray, const std::string& contents) {
   fs::create_directories(dir / "src");
@@ -177,7 +176,7 @@ TEST_F(CommitTest, ADirectoryMinimrDidNotMakeIsRefusedWhateverItHolds) {
         ADD_FAILURE() << "accepted";
       } catch (const OutputDirError& e) {
         EXPECT_NE(std::string(e.what()).find(output_.string() +
-                                              " is a non-empty directory that minimr did not make"),
+                                             " is a non-empty directory that minimr did not make"),
                   std::string::npos)
             << e.what();
       }
@@ -265,10 +264,10 @@ TEST(OutputLockTest, OneHolderAtATimeAndTheSecondIsToldWho) {
       OutputLock second(out);
       ADD_FAILURE() << "locked twice";
     } catch (const OutputBusy& e) {
-      EXPECT_NE(std::string(e.what()).find("output " + out +
-                                           " is being written by another job (pid " +
-                                           std::to_string(::getpid()) + " on "),
-                std::string::npos)
+      EXPECT_NE(
+          std::string(e.what()).find("output " + out + " is being written by another job (pid " +
+                                     std::to_string(::getpid()) + " on "),
+          std::string::npos)
           << e.what();
     }
   }

@@ -26,13 +26,14 @@ TEST(ParseInteger, ReadsDecimalWholeNumbersInRange) {
 }
 
 TEST(ParseInteger, RefusesAnythingElseAndNeverWraps) {
-  for (const char* text : {"", "-", "+1", " 1", "1 ", "1.0", "1e3", "0x10", "ten", "1_000",
-                           "9223372036854775808", "-9223372036854775809",
-                           "99999999999999999999999"}) {
+  for (const char* text :
+       {"", "-", "+1", " 1", "1 ", "1.0", "1e3", "0x10", "ten", "1_000", "9223372036854775808",
+        "-9223372036854775809", "99999999999999999999999"}) {
     SCOPED_TRACE(text);
     EXPECT_FALSE(ParseInteger(text, kMin, kMax).has_value());
   }
-  EXPECT_FALSE(ParseInteger("-1", 0, kMax).has_value()) << "a negative count is refused, not wrapped";
+  EXPECT_FALSE(ParseInteger("-1", 0, kMax).has_value())
+      << "a negative count is refused, not wrapped";
   EXPECT_FALSE(ParseInteger("0", 1, 10).has_value());
   EXPECT_FALSE(ParseInteger("11", 1, 10).has_value());
 }

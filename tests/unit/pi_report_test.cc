@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <functional>
-#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <optional>
 #include <sstream>
@@ -315,11 +315,10 @@ TEST_F(PiReportTest, QuotesGnuplotWhenItFails) {
   EXPECT_TRUE(TempFilesLeft().empty());
 }
 
-
 // Three-digit counts with gaps: key k counted (k * 7919) % 13 times, so about one key in 13 is
 // absent, in two part files in no particular order.
-std::vector<uint64_t> WriteSparseTripleOutput(const std::function<void(const std::string&,
-                                                                      const std::string&)>& write) {
+std::vector<uint64_t> WriteSparseTripleOutput(
+    const std::function<void(const std::string&, const std::string&)>& write) {
   std::vector<uint64_t> counts(1000);
   std::string a, b;
   for (int k = 999; k >= 0; --k) {

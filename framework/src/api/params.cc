@@ -22,8 +22,7 @@ int64_t Params::GetInt(const std::string& name, int64_t fallback) const {
   return *value;
 }
 
-int64_t Params::GetInt(const std::string& name, int64_t fallback, int64_t low,
-                       int64_t high) const {
+int64_t Params::GetInt(const std::string& name, int64_t fallback, int64_t low, int64_t high) const {
   auto it = values_.find(name);
   if (it == values_.end()) return fallback;
   const std::optional<int64_t> value = ParseInteger(it->second, low, high);

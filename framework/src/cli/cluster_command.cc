@@ -19,15 +19,15 @@
 #include "framework/src/util/atomic_file.h"
 #include "framework/src/util/file_lock.h"
 #include "framework/src/util/private_dir.h"
-#include "minimr/command_line.h"
+#include "framework/src/util/process.h"
 #include "framework/src/wire/archive.h"
 #include "framework/src/wire/blocking_client.h"
 #include "framework/src/wire/connection_file.h"
 #include "launcher/cluster_profile.h"
 #include "launcher/grid_engine.h"
 #include "launcher/launcher.h"
-#include "framework/src/util/process.h"
 #include "launcher/sge_launcher.h"
+#include "minimr/command_line.h"
 
 namespace minimr::cli {
 

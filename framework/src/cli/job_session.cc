@@ -16,8 +16,8 @@
 #include "framework/src/runtime/output_lock.h"
 #include "framework/src/util/process.h"
 #include "framework/src/wire/frame.h"
-#include "minimr/progress_line.h"
 #include "minimr/job.h"
+#include "minimr/progress_line.h"
 
 namespace minimr::cli {
 
@@ -65,8 +65,10 @@ void GenerateInput(const config::JobConfig& config, const JobDefinition& job) {
   const std::string directory = pattern.parent_path().string();
   const std::string& pattern_where = config.input_pattern_where.front();
   if (HasGlobCharacters(directory)) {
-    throw config::ConfigError(pattern_where + ": input.paths: input.generate makes files in the "
-                              "directory of '" + pattern.string() +
+    throw config::ConfigError(pattern_where +
+                              ": input.paths: input.generate makes files in the "
+                              "directory of '" +
+                              pattern.string() +
                               "', which must be a plain directory, not a pattern");
   }
   const Params spec(config.generate);
@@ -220,8 +222,7 @@ int FollowJob(const std::string& host, uint16_t port, const wire::Key& key,
         cancelled = cancel();
         if (!cancelled.empty()) {
           std::cerr << "\nminimr: " << cancelled << ": cancelling job "
-                    << (job_id ? std::to_string(job_id) + " " : "") << "on the master"
-                    << std::endl;
+                    << (job_id ? std::to_string(job_id) + " " : "") << "on the master" << std::endl;
         }
         return cancelled;
       });
@@ -246,8 +247,11 @@ int FollowJob(const std::string& host, uint16_t port, const wire::Key& key,
             << config::FormatBytes(result.bytes_total) << " at "
             << Rate(double(result.bytes_total), result.seconds) << ".\n"
             << "Output: " << submission.output_dir << std::endl;
-  if (!cancelled.empty()) {
-    std::cerr << "minimr: the job had finished before it could be cancelled" << std::endl;
+  if (!cancelled.empty()) {  // no report: the user asked to stop
+    std::cerr << "minimr: the job had finished before it could be cancelled; its output is "
+                 "complete (draw its report with: minimr report "
+              << submission.output_dir << ")" << std::endl;
+    return 0;
   }
 
   const JobDefinition& job = plugin::ResolveJob(submission.job_name, submission.plugin_path);

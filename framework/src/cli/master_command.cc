@@ -7,11 +7,11 @@
 #include "framework/src/cli/commands.h"
 #include "framework/src/config/duration.h"
 #include "framework/src/runtime/master.h"
-#include "minimr/command_line.h"
-#include "framework/src/wire/blocking_client.h"
 #include "framework/src/util/file_lock.h"
 #include "framework/src/util/private_dir.h"
+#include "framework/src/wire/blocking_client.h"
 #include "framework/src/wire/connection_file.h"
+#include "minimr/command_line.h"
 
 namespace minimr::cli {
 
@@ -83,8 +83,7 @@ int MasterCommand(int argc, char** argv) {
       lock = std::make_unique<FileLock>(path + ".lock");
     } catch (const FileLockBusy& busy) {
       std::cerr << "minimr master: " << path << " belongs to a master that is running ("
-                << busy.what()
-                << "); stop it first, or give this one its own --connection-file\n";
+                << busy.what() << "); stop it first, or give this one its own --connection-file\n";
       return 1;
     }
     // A master of an older minimr takes no lock: never take over the file of one that answers.

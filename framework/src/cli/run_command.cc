@@ -15,11 +15,11 @@
 #include "framework/src/config/duration.h"
 #include "framework/src/runtime/job_output.h"
 #include "framework/src/runtime/scratch_dir.h"
+#include "framework/src/util/private_dir.h"
+#include "framework/src/util/process.h"
 #include "framework/src/wire/connection_file.h"
 #include "launcher/cluster_profile.h"
 #include "launcher/launcher.h"
-#include "framework/src/util/private_dir.h"
-#include "framework/src/util/process.h"
 
 namespace minimr::cli {
 

@@ -72,8 +72,9 @@ int SubmitCommand(int argc, char** argv) {
         info.host, info.port, info.key, submission,
         [] {
           if (g_signals > 1) {
-            throw std::runtime_error("interrupted again; not waiting for the master to cancel "
-                                     "the job");
+            throw std::runtime_error(
+                "interrupted again; not waiting for the master to cancel "
+                "the job");
           }
         },
         []() -> std::string {

@@ -2,9 +2,9 @@
 
 #include "framework/src/cli/commands.h"
 #include "framework/src/runtime/worker.h"
+#include "framework/src/wire/connection_file.h"
 #include "minimr/command_line.h"
 #include "minimr/number_parse.h"
-#include "framework/src/wire/connection_file.h"
 
 namespace minimr::cli {
 

@@ -1,8 +1,11 @@
 #include "framework/src/config/byte_size.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <iterator>
 #include <limits>
+
+#include "minimr/number_parse.h"
 
 namespace minimr::config {
 
@@ -30,16 +33,11 @@ constexpr Unit kUnits[] = {
 
 std::optional<uint64_t> ParseByteSize(std::string_view text) {
   constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
-  size_t i = 0;
-  uint64_t count = 0;
-  while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-    const uint64_t digit = static_cast<uint64_t>(text[i] - '0');
-    if (count > (kMax - digit) / 10) return std::nullopt;
-    count = count * 10 + digit;
-    ++i;
-  }
-  if (i == 0) return std::nullopt;  // no digits
-  std::string_view rest = text.substr(i);
+  const size_t digits = std::min(text.find_first_not_of("0123456789"), text.size());
+  const std::optional<uint64_t> parsed = ParseUnsigned(text.substr(0, digits));
+  if (!parsed) return std::nullopt;  // no digits, or more than 64 bits
+  const uint64_t count = *parsed;
+  std::string_view rest = text.substr(digits);
   if (rest.empty()) return count;
   while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
   for (const Unit& unit : kUnits) {

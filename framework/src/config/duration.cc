@@ -1,15 +1,18 @@
 #include "framework/src/config/duration.h"
 
-#include <charconv>
+#include <algorithm>
 #include <cstdint>
+
+#include "minimr/number_parse.h"
 
 namespace minimr::config {
 
 std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
-  uint64_t count = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), count);
-  if (error != std::errc() || end == text.data()) return std::nullopt;
-  std::string_view unit(end, static_cast<size_t>(text.data() + text.size() - end));
+  const size_t digits = std::min(text.find_first_not_of("0123456789"), text.size());
+  const std::optional<uint64_t> parsed = ParseUnsigned(text.substr(0, digits));
+  if (!parsed) return std::nullopt;
+  const uint64_t count = *parsed;
+  const std::string_view unit = text.substr(digits);
   uint64_t factor = 0;
   if (unit == "ms") factor = 1;
   if (unit == "s") factor = 1000;

@@ -1,5 +1,5 @@
-#include "framework/src/util/closest_name.h"
 #include "framework/src/plugin/plugin.h"
+#include "framework/src/util/closest_name.h"
 
 #include <cxxabi.h>
 #include <dlfcn.h>

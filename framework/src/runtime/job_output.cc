@@ -153,8 +153,8 @@ void CheckOutputDir(const std::string& output_dir, bool overwrite) {
   std::error_code ec;
   fs::create_directories(parent, ec);
   if (ec) {
-    throw OutputDirError("output.dir " + output_dir + ": cannot create " + parent.string() +
-                         ": " + ec.message());
+    throw OutputDirError("output.dir " + output_dir + ": cannot create " + parent.string() + ": " +
+                         ec.message());
   }
   if (::access(parent.c_str(), W_OK | X_OK) != 0) {
     throw OutputDirError("output.dir " + output_dir + ": cannot write in " + parent.string() +
@@ -234,11 +234,11 @@ void CommitOutput(const std::string& staging_dir, const std::string& output_dir,
   step("output swapped");
   // What was there was checked an instant ago; if something else came in between, it goes back.
   if (!IsEmptyDirectory(staging_dir) && OutputIdOf(staging_dir).empty()) {
-    if (::renameat2(AT_FDCWD, staging_dir.c_str(), AT_FDCWD, output_dir.c_str(),
-                    RENAME_EXCHANGE) != 0) {
+    if (::renameat2(AT_FDCWD, staging_dir.c_str(), AT_FDCWD, output_dir.c_str(), RENAME_EXCHANGE) !=
+        0) {
       throw std::runtime_error(output_dir + " changed while the job committed; it is now in " +
-                               staging_dir + " and the job's output in its place: " +
-                               std::strerror(errno));
+                               staging_dir +
+                               " and the job's output in its place: " + std::strerror(errno));
     }
     throw OutputDirError("output.dir " + output_dir +
                          " gained files that minimr did not write while the job committed; they "
@@ -266,7 +266,8 @@ int RemoveAbandonedStagingDirs(const std::string& output_dir, int pid) {
     std::string rest = name.substr(prefix.size());
     size_t at = rest.find('@');
     if (at == std::string::npos || rest.substr(at + 1) != host) continue;
-    const std::optional<int64_t> owner_pid = ParseInteger(rest.substr(0, rest.find('-')), 1, INT32_MAX);
+    const std::optional<int64_t> owner_pid =
+        ParseInteger(rest.substr(0, rest.find('-')), 1, INT32_MAX);
     if (!owner_pid) continue;
     const int owner = static_cast<int>(*owner_pid);
     bool abandoned = pid ? owner == pid : (owner != ::getpid() && ::kill(owner, 0) != 0 && errno == ESRCH);

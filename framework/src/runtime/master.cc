@@ -326,9 +326,8 @@ void Master::Impl::Admit(std::unique_ptr<ActiveJob> job, std::string error) {
     }
   }
   std::shared_ptr<wire::Session> session = job->client.lock();
-  if (session && cancelled_clients_.erase(session) > 0) {
-    error = "cancelled before it was queued";
-  }
+  const bool cancelled = session && cancelled_clients_.erase(session) > 0;
+  if (cancelled) error = "cancelled by its client before it was queued";
   std::erase_if(cancelled_clients_, [](const auto& weak) { return weak.expired(); });
   if (!error.empty()) {
     job->output_lock.reset();
@@ -343,6 +342,7 @@ void Master::Impl::Admit(std::unique_ptr<ActiveJob> job, std::string error) {
     result.job_id = job->id;
     result.finished = true;
     result.error = error;
+    result.cancelled = cancelled;
     session->SendMessage(MessageType::kJobResult, result);
     session->CloseAfterSending();
     return;
@@ -358,7 +358,8 @@ void Master::Impl::Admit(std::unique_ptr<ActiveJob> job, std::string error) {
 void Master::Impl::Cancel(const std::shared_ptr<wire::Session>& session, std::string_view body) {
   wire::CancelJob cancel;
   wire::Decode(body, cancel);
-  const std::string why = "cancelled by its client" + (cancel.reason.empty() ? "" : " (" + cancel.reason + ")");
+  const std::string why =
+      "cancelled by its client" + (cancel.reason.empty() ? "" : " (" + cancel.reason + ")");
   for (size_t i = 0; i < jobs_.size(); ++i) {
     if (jobs_[i]->client.lock() != session) continue;
     Log("job " + std::to_string(jobs_[i]->id) + " " + why + "; its output is not committed");
@@ -515,8 +516,7 @@ void Master::Impl::FinishJob(wire::JobStatus result) {
     }
   }
   if (!result.cancelled) {  // Cancel() has said so
-    Log("job " + std::to_string(job->id) +
-        (result.ok ? " succeeded" : " failed: " + result.error));
+    Log("job " + std::to_string(job->id) + (result.ok ? " succeeded" : " failed: " + result.error));
   }
   // Released before the client hears: its report step takes the lock next.
   job->output_lock.reset();

@@ -86,10 +86,9 @@ Counters RunReduceTask(const wire::TaskSpec& task, const JobDefinition& job, con
                             [&](std::string_view piece) {
       control.CheckCancel();
       if (!file && bytes.size() + piece.size() > kInMemoryFetch) {
-        file = std::make_unique<AtomicFile>(
-            scratch_dir + "/reduce" + std::to_string(task.index) + "-map" +
-                std::to_string(location.map_task),
-            0600);  // map output, this user's only
+        file = std::make_unique<AtomicFile>(scratch_dir + "/reduce" + std::to_string(task.index) +
+                                                "-map" + std::to_string(location.map_task),
+                                            0600);  // map output, this user's only
         file->Write(bytes);
         bytes.clear();
         bytes.shrink_to_fit();

@@ -15,8 +15,7 @@ namespace minimr::shuffle {
 class MapOutputWriter::RunSink : public Emitter {
  public:
   // Map output is private to the user who runs the job: 0600, in the worker's 0700 scratch.
-  RunSink(const std::string& path, int partitions)
-      : file_(path, 0600), index_(partitions + 1, 0) {}
+  RunSink(const std::string& path, int partitions) : file_(path, 0600), index_(partitions + 1, 0) {}
 
   void StartPartition(int p) {
     Flush();

@@ -36,7 +36,8 @@ void CheckSafeParentDirectory(const std::string& dir, const std::string& what) {
     throw std::runtime_error(what + " " + dir + " may be written by other users (mode " +
                              Octal(info.st_mode) +
                              ", not sticky as /tmp is), who could replace what minimr keeps "
-                             "there; give one of your own, or chmod go-w " + dir);
+                             "there; give one of your own, or chmod go-w " +
+                             dir);
   }
 }
 
@@ -59,8 +60,8 @@ void MakePrivateDirectory(const std::string& dir) {
                              "); minimr keeps its private files only in a directory of yours");
   }
   if ((info.st_mode & 077) != 0 && ::chmod(dir.c_str(), 0700) != 0) {
-    throw std::runtime_error("cannot make " + dir + " private (chmod 700): " +
-                             std::strerror(errno));
+    throw std::runtime_error("cannot make " + dir +
+                             " private (chmod 700): " + std::strerror(errno));
   }
 }
 
