@@ -147,17 +147,16 @@ wire::JobSubmission PrepareSubmission(const config::JobConfig& config) {
   return submission;
 }
 
-int FollowJob(const std::string& host, uint16_t port, const wire::Key& key,
+int FollowJob(const std::string& host, uint16_t port, const wire::Security& security,
               const wire::JobSubmission& submission, const std::function<void()>& check) {
   ProgressLine progress(std::cout, ProgressLine::StdoutIsTerminal());
-  wire::JobStatus result =
-      runtime::SubmitJob(
-          host, port, key, submission,
-          [&](const wire::JobStatus& status) {
-            progress.Update(ProgressText(status));
-            if (check) check();
-          },
-          check);
+  wire::JobStatus result = runtime::SubmitJob(
+      host, port, security, submission,
+      [&](const wire::JobStatus& status) {
+        progress.Update(ProgressText(status));
+        if (check) check();
+      },
+      check);
   progress.Finish(ProgressText(result));
   if (!result.ok) {
     std::cerr << "minimr: job " << submission.job_name

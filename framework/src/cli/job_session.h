@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "framework/src/config/job_config.h"
-#include "framework/src/wire/handshake.h"
 #include "framework/src/wire/messages.h"
+#include "framework/src/wire/security.h"
 
 namespace minimr::cli {
 
@@ -19,7 +19,7 @@ wire::JobSubmission PrepareSubmission(const config::JobConfig& config);
 // Submits to host:port, shows progress on stdout (a live line on a terminal, plain lines
 // otherwise), prints the summary and runs the job's report. `check` is called with each progress
 // update and may throw to abandon the job (an interrupt, a dead cluster). Returns the exit status.
-int FollowJob(const std::string& host, uint16_t port, const wire::Key& key,
+int FollowJob(const std::string& host, uint16_t port, const wire::Security& security,
               const wire::JobSubmission& submission, const std::function<void()>& check);
 
 // Prints an error found before the job runs and returns the exit status: 2 for a mistake in the

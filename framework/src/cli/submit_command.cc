@@ -46,7 +46,7 @@ int SubmitCommand(int argc, char** argv) {
   }
   try {
     wire::ConnectionInfo info = wire::ReadConnectionFile(connection_file);
-    return FollowJob(info.host, info.port, info.key, submission, nullptr);
+    return FollowJob(info.host, info.port, wire::ClientSecurity(info), submission, nullptr);
   } catch (const std::exception& e) {
     std::cerr << "minimr submit: " << e.what() << std::endl;
     return 1;
