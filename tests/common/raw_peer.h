@@ -50,6 +50,11 @@ class RawPeer {
       if (ec) return false;  // the 20 s passed
     }
   }
+  // Ends this side's sending (the peer reads the end of the stream); reading goes on.
+  void ShutdownSend() {
+    boost::system::error_code ignored;
+    socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+  }
   void Close() {
     boost::system::error_code ignored;
     socket_.close(ignored);

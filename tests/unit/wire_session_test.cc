@@ -159,5 +159,28 @@ TEST(Session, AReplayedHandshakeIsRefused) {
       << server.Reasons();
 }
 
+TEST(BlockingClient, APeerThatSaysNothingFailsTheCallAtItsDeadline) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor mute(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  // Never accepted: the connection waits in the kernel's queue, and no hello ever comes.
+  std::string error = ErrorOf([&] {
+    BlockingClient("127.0.0.1", mute.local_endpoint().port(), NewKey(),
+                   std::chrono::milliseconds(300));
+  });
+  EXPECT_NE(error.find("nothing from the peer for 0.30 s while waiting for the handshake"),
+            std::string::npos)
+      << error;
+
+  Key key = NewKey();
+  EchoServer server(key);
+  BlockingClient client("127.0.0.1", server.port(), key, std::chrono::milliseconds(300));
+  MessageType type;
+  std::string body;
+  error = ErrorOf([&] { client.Receive(&type, &body); });  // the echo server only answers
+  EXPECT_NE(error.find("nothing from the peer for 0.30 s while waiting for a message"),
+            std::string::npos)
+      << error;
+}
+
 }  // namespace
 }  // namespace minimr::wire
