@@ -3,8 +3,11 @@
 // Blocking, with a 20 s limit on every read so that a test fails instead of hanging.
 #pragma once
 
+#include <poll.h>
 #include <sys/socket.h>
-#include <sys/time.h>
+
+#include <cerrno>
+#include <chrono>
 
 #include <optional>
 #include <string>
@@ -21,8 +24,6 @@ class RawPeer {
  public:
   RawPeer(const std::string& host, uint16_t port) : socket_(io_) {
     socket_.connect({boost::asio::ip::make_address(host), port});
-    timeval limit{20, 0};
-    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
   }
 
   // Writes bytes as they are; false if the peer has gone.
@@ -35,19 +36,23 @@ class RawPeer {
   // Reads exactly `n` bytes; false at the end of the stream, on an error, or after 20 s.
   bool Read(std::string* bytes, size_t n) {
     bytes->resize(n);
-    boost::system::error_code ec;
-    boost::asio::read(socket_, boost::asio::buffer(*bytes), ec);
-    return !ec;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (size_t got = 0; got < n;) {
+      ssize_t r = ReadSome(bytes->data() + got, n - got, deadline);
+      if (r <= 0) return false;
+      got += static_cast<size_t>(r);
+    }
+    return true;
   }
   // Reads and drops whatever comes until the peer closes the connection: true if it did
   // within 20 s, false if it is still open (or sends for ever).
   bool WaitForClose() {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     char buf[4096];
     for (;;) {
-      boost::system::error_code ec;
-      socket_.read_some(boost::asio::buffer(buf), ec);
-      if (ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) return true;
-      if (ec) return false;  // the 20 s passed
+      ssize_t r = ReadSome(buf, sizeof buf, deadline);
+      if (r == 0) return true;
+      if (r < 0) return false;
     }
   }
   // Ends this side's sending (the peer reads the end of the stream); reading goes on.
@@ -116,6 +121,24 @@ class RawPeer {
   const std::string& sent() const { return sent_; }
 
  private:
+  // Up to `n` bytes as they come: their count, 0 once the peer has closed (or reset) the
+  // connection, -1 on another error or at the deadline. (Asio's own reads wait for ever.)
+  ssize_t ReadSome(char* buf, size_t n, std::chrono::steady_clock::time_point deadline) {
+    for (;;) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return -1;
+      pollfd ready{socket_.native_handle(), POLLIN, 0};
+      int polled = ::poll(&ready, 1, static_cast<int>(left.count()));
+      if (polled < 0 && errno == EINTR) continue;
+      if (polled <= 0) return -1;
+      ssize_t r = ::recv(socket_.native_handle(), buf, n, 0);
+      if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (r < 0) return errno == ECONNRESET ? 0 : -1;
+      return r;
+    }
+  }
+
   boost::asio::io_context io_;
   boost::asio::ip::tcp::socket socket_;
   std::string sent_;
