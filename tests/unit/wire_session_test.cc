@@ -182,5 +182,15 @@ TEST(BlockingClient, APeerThatSaysNothingFailsTheCallAtItsDeadline) {
       << error;
 }
 
+TEST(BlockingClient, AddressesAreLookedUpWithinADeadline) {
+  auto numeric = ResolveWithin("127.0.0.1", 7, std::chrono::milliseconds(1));
+  ASSERT_EQ(numeric.size(), 1u);
+  EXPECT_EQ(numeric.begin()->endpoint().port(), 7);
+  EXPECT_FALSE(ResolveWithin("localhost", 7, seconds(10)).empty());
+  // Refused or unanswered, whichever the name service does here: either way it names the host.
+  std::string error = ErrorOf([] { ResolveWithin("no-such-host.invalid", 7, seconds(2)); });
+  EXPECT_NE(error.find("no-such-host.invalid"), std::string::npos) << error;
+}
+
 }  // namespace
 }  // namespace minimr::wire

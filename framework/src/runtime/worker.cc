@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
@@ -182,40 +183,43 @@ int Worker::Impl::Run() {
 void Worker::Impl::Connect() {
   // The master may still be starting: try for a while, each try with its own deadline.
   tcp::socket socket(io_);
-  tcp::resolver resolver(io_);
   auto deadline = SteadyTime::now() + kConnectPatience;
   master_address_ = options_.master_host + ":" + std::to_string(options_.master_port);
   for (;;) {
     boost::system::error_code error = asio::error::timed_out;
     bool done = false;
-    resolver.async_resolve(options_.master_host, std::to_string(options_.master_port),
-                           [&](boost::system::error_code ec, tcp::resolver::results_type results) {
-                             if (ec) {
-                               error = ec;
-                               done = true;
-                               return;
-                             }
-                             asio::async_connect(socket, results,
-                                                 [&](boost::system::error_code ec, const tcp::endpoint&) {
-                                                   error = ec;
-                                                   done = true;
-                                                 });
-                           });
+    std::string lookup_error;
+    try {
+      // Each lookup within the time that is left (and 10 s at most), however the name service
+      // behaves.
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyTime::now());
+      tcp::resolver::results_type endpoints = wire::ResolveWithin(
+          options_.master_host, options_.master_port,
+          std::clamp(left, std::chrono::milliseconds(100), std::chrono::milliseconds(10000)));
+      asio::async_connect(socket, endpoints,
+                          [&](boost::system::error_code ec, const tcp::endpoint&) {
+                            error = ec;
+                            done = true;
+                          });
+    } catch (const std::exception& e) {
+      lookup_error = e.what();
+      done = true;
+    }
     io_.restart();
     while (!done && !signalled_ && SteadyTime::now() < deadline) {
       io_.run_one_for(std::chrono::milliseconds(100));
     }
     if (!done) {
-      resolver.cancel();
       boost::system::error_code ignored;
       socket.close(ignored);
       while (!done) io_.run_one();
     }
     if (signalled_) throw std::runtime_error("stopped while connecting to the master");
-    if (done && !error) break;
+    if (done && !error && lookup_error.empty()) break;
     if (SteadyTime::now() > deadline) {
       throw std::runtime_error("cannot reach the master at " + master_address_ + ": " +
-                               error.message());
+                               (lookup_error.empty() ? error.message() : lookup_error));
     }
     io_.restart();
     io_.run_for(std::chrono::milliseconds(200));  // a pause that still hears signals

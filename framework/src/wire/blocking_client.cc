@@ -1,7 +1,10 @@
 #include "framework/src/wire/blocking_client.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include "framework/src/wire/frame.h"
 #include "framework/src/wire/frame_mac.h"
@@ -131,6 +134,44 @@ void BlockingClient::Impl::Handshake() {
   receive_mac.emplace(keys.server_to_client);
 }
 
+tcp::resolver::results_type ResolveWithin(const std::string& host, uint16_t port,
+                                          std::chrono::milliseconds timeout) {
+  boost::system::error_code ec;
+  asio::ip::address address = asio::ip::make_address(host, ec);
+  if (!ec) {
+    return tcp::resolver::results_type::create(tcp::endpoint(address, port), host,
+                                               std::to_string(port));
+  }
+  struct Lookup {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    boost::system::error_code ec;
+    tcp::resolver::results_type results;
+  };
+  auto lookup = std::make_shared<Lookup>();
+  std::thread([lookup, host, port] {
+    asio::io_context io;
+    tcp::resolver resolver(io);
+    boost::system::error_code ec;
+    auto results = resolver.resolve(host, std::to_string(port), ec);
+    {
+      std::lock_guard lock(lookup->mu);
+      lookup->ec = ec;
+      lookup->results = std::move(results);
+      lookup->done = true;
+    }
+    lookup->cv.notify_all();
+  }).detach();
+  std::unique_lock lock(lookup->mu);
+  if (!lookup->cv.wait_for(lock, timeout, [&] { return lookup->done; })) {
+    throw std::runtime_error("no answer from the name service for " + host + " within " +
+                             std::to_string(timeout.count() / 1000.0).substr(0, 4) + " s");
+  }
+  if (lookup->ec) throw std::runtime_error("cannot look up " + host + ": " + lookup->ec.message());
+  return lookup->results;
+}
+
 BlockingClient::BlockingClient(const std::string& host, uint16_t port, const Security& security,
                                std::chrono::milliseconds timeout)
     : impl_(std::make_unique<Impl>()) {
@@ -138,16 +179,7 @@ BlockingClient::BlockingClient(const std::string& host, uint16_t port, const Sec
   impl_->timeout = timeout;
   impl_->security = security;
   try {
-    tcp::resolver resolver(impl_->io);
-    tcp::resolver::results_type endpoints;
-    impl_->Wait("resolving the address", [&](auto handler) {
-      resolver.async_resolve(host, std::to_string(port),
-                             [&, handler](const boost::system::error_code& ec,
-                                          tcp::resolver::results_type results) mutable {
-                               endpoints = results;
-                               handler(ec);
-                             });
-    });
+    tcp::resolver::results_type endpoints = ResolveWithin(host, port, timeout);
     impl_->Wait("connecting", [&](auto handler) {
       asio::async_connect(impl_->stream.socket(), endpoints,
                           [handler](const boost::system::error_code& ec,

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "framework/src/wire/asio.h"
 #include "framework/src/wire/messages.h"
 #include "framework/src/wire/security.h"
 
@@ -34,5 +35,10 @@ class BlockingClient {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Looks host:port up as getaddrinfo does, but gives up after `timeout`: a lookup that hangs is
+// left to finish on a thread of its own. Throws std::runtime_error naming the host.
+boost::asio::ip::tcp::resolver::results_type ResolveWithin(const std::string& host, uint16_t port,
+                                                           std::chrono::milliseconds timeout);
 
 }  // namespace minimr::wire
