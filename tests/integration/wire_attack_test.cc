@@ -203,6 +203,8 @@ class Burst {
     io_.run_for(std::chrono::milliseconds(200));
   }
   int completed() const { return completed_; }
+  int failed() const { return failed_; }
+  const std::string& last_error() const { return last_error_; }
 
  private:
   static constexpr int kInFlight = 32;
@@ -219,7 +221,7 @@ class Burst {
     conns_.push_back(conn);
     conn->socket.async_connect({asio::ip::make_address("127.0.0.1"), port_},
                                [this, conn](boost::system::error_code ec) {
-                                 if (ec) return Failed(conn);
+                                 if (ec) return Failed(conn, ec);
                                  SendHello(conn);
                                });
   }
@@ -227,10 +229,10 @@ class Burst {
     conn->hello = wire::MakeHello(conn->nonce);
     asio::async_write(conn->socket, asio::buffer(conn->hello),
                       [this, conn](boost::system::error_code ec, size_t) {
-                        if (ec) return Failed(conn);
+                        if (ec) return Failed(conn, ec);
                         asio::async_read(conn->socket, asio::buffer(conn->their_hello),
                                          [this, conn](boost::system::error_code ec, size_t) {
-                                           if (ec) return Failed(conn);
+                                           if (ec) return Failed(conn, ec);
                                            SendProof(conn);
                                          });
                       });
@@ -241,16 +243,18 @@ class Burst {
     conn->proof = wire::ClientProof(key_, conn->theirs, conn->nonce);
     asio::async_write(conn->socket, asio::buffer(conn->proof),
                       [this, conn](boost::system::error_code ec, size_t) {
-                        if (ec) return Failed(conn);
+                        if (ec) return Failed(conn, ec);
                         asio::async_read(conn->socket, asio::buffer(conn->their_proof),
                                          [this, conn](boost::system::error_code ec, size_t) {
-                                           if (ec) return Failed(conn);
+                                           if (ec) return Failed(conn, ec);
                                            ++completed_;
                                            OpenNext();
                                          });
                       });
   }
-  void Failed(std::shared_ptr<Conn> conn) {
+  void Failed(std::shared_ptr<Conn> conn, const boost::system::error_code& ec) {
+    ++failed_;
+    last_error_ = ec.message();
     boost::system::error_code ignored;
     conn->socket.close(ignored);
     OpenNext();
@@ -262,6 +266,8 @@ class Burst {
   int total_;
   std::vector<std::shared_ptr<Conn>> conns_;
   int completed_ = 0;
+  int failed_ = 0;
+  std::string last_error_;
 };
 
 // Whether some line of `log` contains every one of `parts`.
@@ -294,16 +300,18 @@ std::string ConnectionFileVia(const std::string& connection_file, uint16_t port,
   return path.string();
 }
 
+// Whether the process is stopped (by SIGSTOP).
+bool Stopped(pid_t pid) {
+  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  size_t paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'T';
+}
+
 bool WaitForStopped(pid_t pid) {
-  for (int i = 0; i < 6000; ++i) {
-    std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
-    size_t paren = stat.rfind(')');
-    if (paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'T') {
-      return true;
-    }
+  for (int i = 0; i < 6000 && !Stopped(pid); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  return false;
+  return Stopped(pid);
 }
 
 // One million digits of pi in four files; the pair counts over them, in 64 KiB splits with two
@@ -600,8 +608,13 @@ TEST_F(WireAttack, GarbageHalfFramesHugeLengthsForgeriesAndReplaysLeaveARunningJ
     ASSERT_EQ(status.jobs_queued, 1);
     ASSERT_EQ(status.workers.size(), 2u);
   }
-  cluster.worker(held).Signal(SIGCONT);
-  ASSERT_TRUE(submit->WaitFor(seconds(300)));
+  // The held worker stops again at each map task it starts; let it go on each time.
+  auto deadline = std::chrono::steady_clock::now() + seconds(300);
+  while (submit->Running() && std::chrono::steady_clock::now() < deadline) {
+    if (Stopped(cluster.worker(held).pid())) cluster.worker(held).Signal(SIGCONT);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(submit->WaitFor(seconds(1)));
   EXPECT_TRUE(submit->ExitedCleanly()) << submit->Ending() << "\n" << cluster.MasterLog();
   EXPECT_EQ(ReadPartFiles(out.string()), Reference());
   EXPECT_FALSE(fs::exists(forged_out));
@@ -623,6 +636,11 @@ TEST_F(WireAttack, GarbageHalfFramesHugeLengthsForgeriesAndReplaysLeaveARunningJ
 // connections that complete the handshake and stay open, until accept fails for want of
 // descriptors; then the connections close, and both serve a job to its usual result.
 TEST_F(WireAttack, AMasterAndAWorkerOutOfFileDescriptorsServeTheNextJob) {
+#if defined(__SANITIZE_ADDRESS__)
+  // UBSan's check of a virtual call opens a pipe to see whether memory is readable; a process
+  // out of descriptors gets "object has invalid vptr" for a valid object, and stops.
+  GTEST_SKIP() << "the sanitizers cannot run without file descriptors";
+#endif
   fs::path dir = Dir("emfile");
   fs::create_directories(dir);
   std::string connection = (dir / "connection.json").string();
@@ -651,11 +669,14 @@ TEST_F(WireAttack, AMasterAndAWorkerOutOfFileDescriptorsServeTheNextJob) {
   };
   for (const Target& target : {Target{"master", info.port, dir / "master.log"},
                                Target{"worker", data_port, dir / "worker.log"}}) {
-    SCOPED_TRACE(target.name);
+    SCOPED_TRACE(std::string(target.name) + " on port " + std::to_string(target.port));
     Burst burst(target.port, info.key, 1000);
     ASSERT_TRUE(burst.RunUntil([&] {
       return ReadFile(target.log).find("accept failed: Too many open files") != std::string::npos;
-    })) << ReadFile(target.log);
+    })) << burst.completed()
+        << " handshakes done, " << burst.failed() << " failed (last: " << burst.last_error()
+        << ")\n"
+        << ReadFile(dir / "master.log") << ReadFile(dir / "worker.log");
     EXPECT_GT(burst.completed(), 100);
     burst.CloseAll();
   }

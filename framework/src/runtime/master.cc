@@ -125,7 +125,10 @@ bool Master::stopped() const { return impl_->stopped(); }
 void Master::Stop() { impl_->Stop(); }
 
 void Master::Impl::Accept() {
-  listener_->Start([self = shared_from_this()](std::shared_ptr<wire::Session> session) {
+  // The listener keeps this function: a weak reference, or the two would keep each other.
+  listener_->Start([weak_self = weak_from_this()](std::shared_ptr<wire::Session> session) {
+    auto self = weak_self.lock();
+    if (!self) return;
     auto peer = std::make_shared<Peer>();
     std::weak_ptr<wire::Session> weak = session;
     session->Start(

@@ -73,6 +73,7 @@ void Listener::Close() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   retry_.cancel();
+  on_session_ = nullptr;  // and whatever it holds
 }
 
 size_t Listener::handshaking() const { return counts_->handshaking.size(); }
@@ -168,7 +169,7 @@ void Listener::OnAccepted(tcp::socket socket) {
   session->HoldUntilReady(std::shared_ptr<void>(nullptr, [weak, entry](void*) {
     if (auto counts = weak.lock()) counts->handshaking.erase(entry);
   }));
-  on_session_(std::move(session));
+  if (on_session_) on_session_(std::move(session));
 }
 
 }  // namespace minimr::wire

@@ -40,7 +40,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
   ~Listener();
 
   void Start(OnSession on_session);
-  // Stops accepting; the connections already handed over are left alone.
+  // Stops accepting and lets go of on_session; the connections already handed over are left
+  // alone. REQUIRES: not called from on_session.
   void Close();
   uint16_t port() const { return port_; }
 
