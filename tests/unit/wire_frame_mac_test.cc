@@ -2,6 +2,8 @@
 #include "framework/src/wire/frame_mac.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <string>
 #include <vector>
@@ -44,6 +46,20 @@ TEST_F(FrameMacTest, FramesPassInTheOrderTheyWereSent) {
   frames.push_back(Frame(client_send_, 8, std::string(1 << 20, '\7')));  // a map-output piece
   for (const auto& frame : frames) EXPECT_TRUE(Opens(server_receive_, frame));
   EXPECT_EQ(server_receive_.frames(), frames.size());
+}
+
+TEST_F(FrameMacTest, TheTagIsTheTruncatedHmacOfTheSequenceNumberAndTheFrame) {
+  Frame(client_send_, 3, "");  // frame 0
+  std::string frame = Frame(client_send_, 6, "beat");
+  std::string covered = std::string("\0\0\0\0\0\0\0\1", 8) +  // frame 1, big-endian
+                        frame.substr(0, frame.size() - kFrameMacBytes);
+  unsigned char full[32];
+  unsigned int length = 0;
+  ASSERT_TRUE(HMAC(
+      EVP_sha256(), keys_.client_to_server.data(), static_cast<int>(keys_.client_to_server.size()),
+      reinterpret_cast<const unsigned char*>(covered.data()), covered.size(), full, &length));
+  EXPECT_EQ(frame.substr(frame.size() - kFrameMacBytes),
+            std::string(reinterpret_cast<const char*>(full), kFrameMacBytes));
 }
 
 TEST_F(FrameMacTest, AnyFlippedBitIsRefused) {
