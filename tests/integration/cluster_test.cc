@@ -12,10 +12,11 @@
 #include <sstream>
 #include <thread>
 
+#include "framework/src/util/process.h"
 #include "framework/src/wire/asio.h"
 #include "framework/src/wire/blocking_client.h"
 #include "framework/src/wire/connection_file.h"
-#include "framework/src/util/process.h"
+#include "tests/common/raw_peer.h"
 #include "tests/integration/harness.h"
 
 namespace minimr {
@@ -158,19 +159,9 @@ TEST(StandaloneCluster, MasterRefusesStrangersAndServesItsOwn) {
 
   // The wrong key, refused by the master itself: it must hang up instead of proving its key.
   {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::socket socket(io);
-    socket.connect({boost::asio::ip::make_address(info.host), info.port});
-    wire::ServerHello server_hello;
-    boost::asio::read(socket, boost::asio::buffer(server_hello));
-    wire::Nonce server_nonce;
-    ASSERT_TRUE(wire::ParseServerHello(server_hello.data(), &server_nonce));
-    wire::ClientHello hello = wire::MakeClientHello(wire::NewKey(), server_nonce, wire::NewNonce());
-    boost::asio::write(socket, boost::asio::buffer(hello));
-    wire::Proof proof;
-    boost::system::error_code ec;
-    boost::asio::read(socket, boost::asio::buffer(proof), ec);
-    EXPECT_EQ(ec, boost::asio::error::eof) << "the master answered a client with the wrong key";
+    testing::RawPeer peer(info.host, info.port);
+    EXPECT_FALSE(peer.Handshake(wire::NewKey()))
+        << "the master answered a client with the wrong key";
   }
   EXPECT_THROW(wire::BlockingClient(info.host, info.port, wire::NewKey()), std::runtime_error);
   // Garbage instead of a handshake.

@@ -1,9 +1,17 @@
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "framework/src/wire/handshake.h"
 
 namespace minimr::wire {
 namespace {
+
+Hello HelloOfVersion(const char* magic_and_version) {
+  Hello hello = MakeHello(NewNonce());
+  std::memcpy(hello.data(), magic_and_version, kHelloPrefixBytes);
+  return hello;
+}
 
 TEST(Handshake, ProofsMatchOnlyWithTheSameKey) {
   Key key = NewKey(), other = NewKey();
@@ -27,21 +35,58 @@ TEST(Handshake, KeysRoundTripThroughHex) {
   EXPECT_THROW(KeyFromHex(std::string(64, 'g')), std::invalid_argument);
 }
 
-TEST(Handshake, ServerAcceptsOnlyAHelloMadeWithItsKey) {
-  Key key = NewKey();
-  Nonce server_nonce = NewNonce(), client_nonce = NewNonce(), parsed{};
-  ServerHello server_hello = MakeServerHello(server_nonce);
-  ASSERT_TRUE(ParseServerHello(server_hello.data(), &parsed));
-  EXPECT_EQ(parsed, server_nonce);
+TEST(Handshake, AHelloOfThisVersionCarriesItsNonce) {
+  Nonce nonce = NewNonce(), parsed{};
+  Hello hello = MakeHello(nonce);
+  EXPECT_EQ(std::string(hello.begin(), hello.begin() + kHelloPrefixBytes),
+            "MINIMR0" + std::to_string(kProtocolVersion));
+  EXPECT_EQ(CheckHelloPrefix(hello.data()), "");
+  uint8_t flags = 99;
+  EXPECT_EQ(ParseHelloRest(hello.data() + kHelloPrefixBytes, &flags, &parsed), "");
+  EXPECT_EQ(flags, 0);
+  EXPECT_EQ(parsed, nonce);
+}
 
-  ClientHello good = MakeClientHello(key, server_nonce, client_nonce);
-  EXPECT_EQ(CheckClientHello(key, server_nonce, good.data(), &parsed), "");
-  EXPECT_EQ(parsed, client_nonce);
-  ClientHello forged = MakeClientHello(NewKey(), server_nonce, client_nonce);
-  EXPECT_NE(CheckClientHello(key, server_nonce, forged.data(), &parsed), "");
-  good[0] = 'X';
-  EXPECT_EQ(CheckClientHello(key, server_nonce, good.data(), &parsed), "not a minimr peer");
-  EXPECT_FALSE(ParseServerHello(good.data(), &parsed));
+TEST(Handshake, APeerOfAnotherVersionIsNamedWithBothVersions) {
+  EXPECT_EQ(CheckHelloPrefix(HelloOfVersion("MINIMR01").data()),
+            "speaks minimr protocol 1, this is 2");
+  EXPECT_EQ(CheckHelloPrefix(HelloOfVersion("MINIMR03").data()),
+            "speaks minimr protocol 3, this is 2");
+  EXPECT_EQ(CheckHelloPrefix(HelloOfVersion("MINIMR12").data()),
+            "speaks minimr protocol 12, this is 2");
+}
+
+TEST(Handshake, StrangersAndTlsAreToldApartFromMinimrPeers) {
+  const uint8_t tls_client_hello[kHelloPrefixBytes] = {0x16, 0x03, 0x01, 0x02,
+                                                       0x00, 0x01, 0x00, 0x01};
+  EXPECT_EQ(CheckHelloPrefix(tls_client_hello), "speaks TLS, this side does not");
+  EXPECT_EQ(CheckHelloPrefix(HelloOfVersion("GET / HT").data()), "is not a minimr peer");
+  EXPECT_EQ(CheckHelloPrefix(HelloOfVersion("MINIMRx2").data()), "is not a minimr peer");
+  EXPECT_EQ(CheckHelloPrefix(HelloOfVersion("minimr02").data()), "is not a minimr peer");
+}
+
+TEST(Handshake, TheTlsRequiredFlagIsReadAndUnknownFlagsAreRefused) {
+  Nonce nonce{};
+  uint8_t flags = 0;
+  Hello refusal = MakeHello(Nonce{}, kHelloTlsRequired);
+  EXPECT_EQ(ParseHelloRest(refusal.data() + kHelloPrefixBytes, &flags, &nonce), "");
+  EXPECT_EQ(flags, kHelloTlsRequired);
+  Hello odd = MakeHello(NewNonce(), 0x80);
+  EXPECT_NE(ParseHelloRest(odd.data() + kHelloPrefixBytes, &flags, &nonce), "");
+}
+
+TEST(Handshake, FrameKeysDifferByDirectionConnectionAndClusterKey) {
+  Key key = NewKey();
+  Nonce client = NewNonce(), server = NewNonce();
+  FrameKeys keys = DeriveFrameKeys(key, client, server);
+  FrameKeys again = DeriveFrameKeys(key, client, server);
+  EXPECT_EQ(keys.client_to_server, again.client_to_server);
+  EXPECT_EQ(keys.server_to_client, again.server_to_client);
+  EXPECT_NE(keys.client_to_server, keys.server_to_client);
+  EXPECT_NE(DeriveFrameKeys(key, server, client).client_to_server, keys.client_to_server);
+  EXPECT_NE(DeriveFrameKeys(key, NewNonce(), server).client_to_server, keys.client_to_server);
+  EXPECT_NE(DeriveFrameKeys(NewKey(), client, server).client_to_server, keys.client_to_server);
+  EXPECT_NE(keys.client_to_server, key);
 }
 
 }  // namespace

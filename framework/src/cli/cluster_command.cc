@@ -39,8 +39,10 @@ namespace {
 
 constexpr const char* kUsage = R"(usage: minimr cluster start|status|stop [options]
 
-  start --profile P [-n N] [--dry-run]   start a master and N workers (profile P: local, sge,
-                                         or a profile file), and wait until they are registered
+  start --profile P [-n N] [--dry-run] [--tls]
+                                         start a master and N workers (profile P: local, sge,
+                                         or a profile file), and wait until they are registered;
+                                         --tls: every connection of the cluster in TLS
   status --profile P                     the master and each worker, with its SGE task and host
   stop --profile P                       stop the workers (qdel) and the master
 Jobs run on it with: minimr submit JOB.yaml --profile P
@@ -57,7 +59,9 @@ std::string ConnectionLockPath(const launcher::ClusterProfile& p) {
 
 // Removes the connection file of a cluster that has stopped: not while a master holds its lock.
 void RemoveStaleConnectionFile(const launcher::ClusterProfile& p) {
-  if (!IsLocked(ConnectionLockPath(p))) std::remove(ConnectionPath(p).c_str());
+  if (IsLocked(ConnectionLockPath(p))) return;
+  std::remove(ConnectionPath(p).c_str());
+  std::remove(wire::TlsFileFor(ConnectionPath(p)).c_str());
 }
 
 nlohmann::json ReadState(const launcher::ClusterProfile& profile) {
@@ -88,7 +92,8 @@ bool Alive(const nlohmann::json& state) {
 // Asks the master which workers it has; throws if it cannot be reached.
 wire::ClusterInfo AskMaster(const launcher::ClusterProfile& profile) {
   wire::ConnectionInfo info = wire::ReadConnectionFile(ConnectionPath(profile));
-  wire::BlockingClient client(info.host, info.port, info.key, std::chrono::seconds(10));
+  wire::BlockingClient client(info.host, info.port, wire::ClientSecurity(info),
+                              std::chrono::seconds(10));
   client.Send(wire::MessageType::kClusterStatus, "");
   wire::MessageType type;
   std::string body;
@@ -102,6 +107,7 @@ struct Options {
   std::string profile;
   int workers = 0;  // 0: the profile's
   bool dry_run = false;
+  bool tls = false;
 };
 
 std::optional<int> Parse(int argc, char** argv, const char* command, Options* options) {
@@ -112,13 +118,17 @@ std::optional<int> Parse(int argc, char** argv, const char* command, Options* op
       "the cluster profile: local, sge (configs/clusters/NAME.yaml) or a file")(
       "workers,n", IntegerOption(1, 10000),
       "how many workers, 1 to 10000 (default: the profile's)")(
-      "dry-run", "print the job script and qsub command; submit nothing");
+      "dry-run", "print the job script and qsub command; submit nothing")(
+      "tls",
+      "start: encrypt every connection of the cluster with TLS (a self-signed certificate "
+      "beside the connection file, pinned by it)");
   po::variables_map vm;
   std::string name = std::string("minimr cluster ") + command;
   if (auto status = ParseCommandLine(argc, argv, description, name.c_str(), &vm)) return status;
   options->profile = vm["profile"].as<std::string>();
   options->workers = vm.count("workers") ? static_cast<int>(vm["workers"].as<int64_t>()) : 0;
   options->dry_run = vm.count("dry-run") > 0;
+  options->tls = vm.count("tls") > 0;
   return std::nullopt;
 }
 
@@ -160,10 +170,20 @@ int Serve(const Options& options) {
   bool sge = profile.launcher == "sge";
   master_options.host = sge ? "0.0.0.0" : "127.0.0.1";
   master_options.key = wire::NewKey();
+  wire::ConnectionInfo info;
+  if (options.tls) {
+    wire::TlsIdentity identity = wire::MakeTlsIdentity();
+    master_options.tls = wire::MakeTlsServerContext(identity);
+    info.tls_sha256 = wire::CertificateSha256(identity.certificate_pem);
+    info.tls_file = fs::path(wire::TlsFileFor(ConnectionPath(profile))).filename().string();
+    wire::WriteTlsFile(wire::TlsFileFor(ConnectionPath(profile)), identity);
+  }
   runtime::Master master(io, master_options);
   char host[256] = "localhost";
   ::gethostname(host, sizeof host - 1);
-  wire::ConnectionInfo info{sge ? host : "127.0.0.1", master.port(), master_options.key};
+  info.host = sge ? host : "127.0.0.1";
+  info.port = master.port();
+  info.key = master_options.key;
   wire::WriteConnectionFile(ConnectionPath(profile), info);
   std::cerr << "[cluster] master listening on " << master_options.host << ":" << info.port
             << " (workers connect to " << info.host << ":" << info.port << ")" << std::endl;
@@ -182,6 +202,7 @@ int Serve(const Options& options) {
     WriteState(profile, state);
     std::cerr << "[cluster] " << e.what() << std::endl;
     std::remove(ConnectionPath(profile).c_str());
+    std::remove(wire::TlsFileFor(ConnectionPath(profile)).c_str());
     return 1;
   }
   state["where"] = workers->Describe();
@@ -218,6 +239,7 @@ int Serve(const Options& options) {
   io.run();
   workers->Stop(std::chrono::seconds(10));
   std::remove(ConnectionPath(profile).c_str());
+  std::remove(wire::TlsFileFor(ConnectionPath(profile)).c_str());
   std::remove(StatePath(profile).c_str());
   std::cerr << "[cluster] stopped" << std::endl;
   return 0;
@@ -254,6 +276,7 @@ int Start(const Options& options) {
   std::string log = profile.shared_dir + "/cluster.log";
   std::vector<std::string> argv = {minimr::SelfExecutable(), "cluster", "serve", "--profile",
                                    profile.source, "-n", std::to_string(profile.workers)};
+  if (options.tls) argv.push_back("--tls");
   std::optional<minimr::ChildProcess> local;
   std::string master_job;
   if (profile.master == "job") {
@@ -383,7 +406,8 @@ int Stop(const Options& options) {
   // on this host also hears SIGTERM.
   try {
     wire::ConnectionInfo info = wire::ReadConnectionFile(ConnectionPath(profile));
-    wire::BlockingClient client(info.host, info.port, info.key, std::chrono::seconds(10));
+    wire::BlockingClient client(info.host, info.port, wire::ClientSecurity(info),
+                                std::chrono::seconds(10));
     client.Send(wire::MessageType::kShutdown, "");
   } catch (const std::exception& e) {
     if (state.value("sge_job", std::string()).empty()) ::kill(state.value("pid", 0), SIGTERM);

@@ -203,14 +203,14 @@ wire::JobSubmission PrepareSubmission(const config::JobConfig& config) {
   return submission;
 }
 
-int FollowJob(const std::string& host, uint16_t port, const wire::Key& key,
+int FollowJob(const std::string& host, uint16_t port, const wire::Security& security,
               const wire::JobSubmission& submission, const std::function<void()>& check,
               const std::function<std::string()>& cancel) {
   ProgressLine progress(std::cout, ProgressLine::StdoutIsTerminal());
   uint64_t job_id = 0;
   std::string cancelled;  // why, once asked
   wire::JobStatus result = runtime::SubmitJob(
-      host, port, key, submission,
+      host, port, security, submission,
       [&](const wire::JobStatus& status) {
         job_id = status.job_id;
         progress.Update(ProgressText(status));

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "framework/src/config/job_config.h"
-#include "framework/src/wire/handshake.h"
 #include "framework/src/wire/messages.h"
+#include "framework/src/wire/security.h"
 
 namespace minimr::cli {
 
@@ -22,7 +22,7 @@ wire::JobSubmission PrepareSubmission(const config::JobConfig& config);
 // abandon the job (an interrupt, a dead cluster). `cancel`, if given, is asked as often; once it
 // returns a reason ("SIGINT"), the master cancels the job and FollowJob says "job N cancelled".
 // Returns the exit status.
-int FollowJob(const std::string& host, uint16_t port, const wire::Key& key,
+int FollowJob(const std::string& host, uint16_t port, const wire::Security& security,
               const wire::JobSubmission& submission, const std::function<void()>& check,
               const std::function<std::string()>& cancel = nullptr);
 

@@ -38,7 +38,11 @@ int MasterCommand(int argc, char** argv) {
       "fetch-timeout", po::value<std::string>()->default_value("10s"),
       "a fetch of map output that receives nothing this long fails; the output is run again")(
       "no-worker-timeout", po::value<std::string>()->default_value("60s"),
-      "a running job fails once the cluster has had no worker for this long");
+      "a running job fails once the cluster has had no worker for this long")(
+      "tls",
+      "encrypt every connection of the cluster with TLS: a self-signed certificate is made "
+      "beside the connection file (mode 0600), which pins it; workers and clients follow the "
+      "connection file");
   po::variables_map vm;
   if (auto status = ParseCommandLine(argc, argv, options, "minimr master", &vm)) return *status;
   std::string path = vm.count("connection-file") ? vm["connection-file"].as<std::string>()
@@ -91,7 +95,8 @@ int MasterCommand(int argc, char** argv) {
       bool live = false;
       try {
         wire::ConnectionInfo other = wire::ReadConnectionFile(path);
-        wire::BlockingClient probe(other.host, other.port, other.key, std::chrono::seconds(3));
+        wire::BlockingClient probe(other.host, other.port, wire::ClientSecurity(other),
+                                   std::chrono::seconds(3));
         live = true;
       } catch (const std::exception&) {
       }
@@ -102,9 +107,17 @@ int MasterCommand(int argc, char** argv) {
         return 1;
       }
     }
+    wire::ConnectionInfo info;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+    if (vm.count("tls")) {
+      wire::TlsIdentity identity = wire::MakeTlsIdentity();
+      master_options.tls = wire::MakeTlsServerContext(identity);
+      info.tls_sha256 = wire::CertificateSha256(identity.certificate_pem);
+      info.tls_file = std::filesystem::path(wire::TlsFileFor(path)).filename().string();
+      wire::WriteTlsFile(wire::TlsFileFor(path), identity);
+    }
     runtime::Master master(io, master_options);
 
-    wire::ConnectionInfo info;
     info.host = master_options.host;
     if (vm.count("advertise")) {
       info.host = vm["advertise"].as<std::string>();
@@ -117,6 +130,8 @@ int MasterCommand(int argc, char** argv) {
     info.key = master_options.key;
     wire::WriteConnectionFile(path, info);
     std::cerr << "[master] listening on " << master_options.host << ":" << info.port
+              << (master_options.tls ? " with TLS (certificate SHA-256 " + info.tls_sha256 + ")"
+                                     : std::string())
               << "; connection file " << path << std::endl;
 
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -130,7 +145,10 @@ int MasterCommand(int argc, char** argv) {
     // some other program put there is left).
     try {
       wire::ConnectionInfo now = wire::ReadConnectionFile(path);
-      if (now.port == info.port && now.key == info.key) std::remove(path.c_str());
+      if (now.port == info.port && now.key == info.key) {
+        std::remove(path.c_str());
+        if (!info.tls_file.empty()) std::remove(wire::TlsFileFor(path).c_str());
+      }
     } catch (const std::exception&) {
     }
     return 0;

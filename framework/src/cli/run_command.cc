@@ -148,7 +148,7 @@ int RunCommand(int argc, char** argv) {
     workers->Start(launch);
 
     try {
-      status = FollowJob(info.host, info.port, info.key, submission, [&] {
+      status = FollowJob(info.host, info.port, wire::ClientSecurity(info), submission, [&] {
         if (g_signal) {
           throw std::runtime_error(std::string("interrupted by SIG") + ::sigabbrev_np(g_signal) +
                                    "; stopping the cluster");

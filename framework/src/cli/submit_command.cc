@@ -69,7 +69,7 @@ int SubmitCommand(int argc, char** argv) {
   try {
     wire::ConnectionInfo info = wire::ReadConnectionFile(connection_file);
     status = FollowJob(
-        info.host, info.port, info.key, submission,
+        info.host, info.port, wire::ClientSecurity(info), submission,
         [] {
           if (g_signals > 1) {
             throw std::runtime_error(

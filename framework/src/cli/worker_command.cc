@@ -57,7 +57,7 @@ int WorkerCommand(int argc, char** argv) {
       }
       worker_options.master_port = static_cast<uint16_t>(*port);
     }
-    worker_options.key = info.key;
+    worker_options.security = wire::MemberSecurity(info);
     if (vm.count("work-dir")) worker_options.work_dir = vm["work-dir"].as<std::string>();
     if (vm.count("name")) worker_options.name = vm["name"].as<std::string>();
     worker_options.run_time_limit = vm["run-time-limit"].as<int64_t>();

@@ -10,12 +10,12 @@ namespace {
 constexpr auto kMasterSilence = std::chrono::seconds(30);
 }  // namespace
 
-wire::JobStatus SubmitJob(const std::string& host, uint16_t port, const wire::Key& key,
+wire::JobStatus SubmitJob(const std::string& host, uint16_t port, const wire::Security& security,
                           const wire::JobSubmission& job,
                           const std::function<void(const wire::JobStatus&)>& on_progress,
                           const std::function<void()>& check,
                           const std::function<std::string()>& cancel) {
-  wire::BlockingClient client(host, port, key, kMasterSilence);
+  wire::BlockingClient client(host, port, security, kMasterSilence);
   client.Send(wire::MessageType::kSubmitJob, wire::Encode(job));
   std::string cancelled;  // the reason, once the master has been asked to cancel
   for (;;) {

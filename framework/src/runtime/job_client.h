@@ -4,8 +4,8 @@
 #include <functional>
 #include <string>
 
-#include "framework/src/wire/handshake.h"
 #include "framework/src/wire/messages.h"
+#include "framework/src/wire/security.h"
 
 namespace minimr::runtime {
 
@@ -16,7 +16,7 @@ namespace minimr::runtime {
 // job, and the result it sends is returned (cancelled, or ok if the job had already finished).
 // Returns the final status: ok, or the error. Throws std::runtime_error if the master cannot be
 // reached, goes away, or is silent for 30 s.
-wire::JobStatus SubmitJob(const std::string& host, uint16_t port, const wire::Key& key,
+wire::JobStatus SubmitJob(const std::string& host, uint16_t port, const wire::Security& security,
                           const wire::JobSubmission& job,
                           const std::function<void(const wire::JobStatus&)>& on_progress,
                           const std::function<void()>& check,

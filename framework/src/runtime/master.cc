@@ -40,27 +40,24 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   Impl(asio::io_context& io, MasterOptions options)
       : options_(std::move(options)),
         clock_(options_.clock ? *options_.clock : kSteadyClock),
-        acceptor_(io),
+        io_(io),
         tick_(io),
         registry_(options_.worker_timeout, clock_.Now()) {
-    auto address = asio::ip::make_address(options_.host);
-    tcp::endpoint endpoint(address, options_.port);
-    acceptor_.open(endpoint.protocol());
-    acceptor_.set_option(tcp::acceptor::reuse_address(true));
     boost::system::error_code ec;
-    acceptor_.bind(endpoint, ec);
-    if (ec) {
-      throw std::runtime_error("cannot listen on " + options_.host + ":" +
-                               std::to_string(options_.port) + ": " + ec.message());
-    }
-    acceptor_.listen();
+    auto address = asio::ip::make_address(options_.host, ec);
+    if (ec) throw std::runtime_error("cannot listen on " + options_.host + ": " + ec.message());
+    wire::Security security(options_.key);
+    security.tls_server = options_.tls;
+    listener_ = std::make_shared<wire::Listener>(
+        io, tcp::endpoint(address, options_.port), std::move(security), options_.limits,
+        [](const std::string& line) { std::cerr << "[master] " << line << std::endl; });
   }
 
   void Start() {
     Accept();
     Tick();
   }
-  uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  uint16_t port() const { return listener_->port(); }
   bool stopped() const { return stopped_; }
   void Stop();
 
@@ -112,7 +109,8 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
 
   MasterOptions options_;
   const Clock& clock_;
-  tcp::acceptor acceptor_;
+  asio::io_context& io_;
+  std::shared_ptr<wire::Listener> listener_;
   asio::steady_timer tick_;
   bool stopped_ = false;
   uint64_t next_job_id_ = 1;
@@ -136,10 +134,10 @@ bool Master::stopped() const { return impl_->stopped(); }
 void Master::Stop() { impl_->Stop(); }
 
 void Master::Impl::Accept() {
-  acceptor_.async_accept([self = shared_from_this()](boost::system::error_code ec,
-                                                     tcp::socket socket) {
-    if (ec) return;  // closed
-    auto session = std::make_shared<wire::Session>(std::move(socket), self->options_.key);
+  // The listener keeps this function: a weak reference, or the two would keep each other.
+  listener_->Start([weak_self = weak_from_this()](std::shared_ptr<wire::Session> session) {
+    auto self = weak_self.lock();
+    if (!self) return;
     auto peer = std::make_shared<Peer>();
     std::weak_ptr<wire::Session> weak = session;
     session->Start(
@@ -149,14 +147,19 @@ void Master::Impl::Accept() {
         },
         [self, peer, weak](const std::string& reason) {
           self->OnClose(*peer, reason);
-          if (peer->kind == Peer::Kind::kUnknown && !reason.empty()) {
-            auto s = weak.lock();
-            self->Log("refused a connection from " + (s ? s->peer() : "?") + ": " + reason);
+          auto s = weak.lock();
+          std::string who = s ? s->peer() : "?";
+          bool ready = s && s->ready();
+          if (reason.empty() || (ready && reason == "connection closed by peer")) return;
+          if (peer->kind == Peer::Kind::kUnknown) {
+            self->listener_->Note("refused", "refused a connection from " + who + ": " + reason);
+          } else if (peer->kind == Peer::Kind::kClient) {
+            self->listener_->Note("client",
+                                  "closed the connection of the client at " + who + ": " + reason);
           }
         });
     std::erase_if(self->connections_, [](const auto& weak) { return weak.expired(); });
     self->connections_.push_back(session);
-    self->Accept();
   });
 }
 
@@ -300,7 +303,7 @@ void Master::Impl::Submit(const std::shared_ptr<wire::Session>& session, std::st
     } catch (const std::exception& e) {
       error = e.what();
     }
-    asio::post(self->acceptor_.get_executor(), [self, job, error] {
+    asio::post(self->io_, [self, job, error] {
       self->Admit(std::make_unique<ActiveJob>(std::move(*job)), error);
     });
   }).detach();
@@ -625,8 +628,7 @@ void Master::Impl::Tick() {
 void Master::Impl::Stop() {
   if (stopped_) return;
   stopped_ = true;
-  boost::system::error_code ignored;
-  acceptor_.close(ignored);
+  listener_->Close();
   tick_.cancel();
   for (auto& [id, session] : sessions_) {
     session->SendMessage(MessageType::kTaskAssignment, wire::TaskAssignment{true, {}});

@@ -12,6 +12,7 @@
 #include "framework/src/runtime/clock.h"
 #include "framework/src/wire/asio.h"
 #include "framework/src/wire/handshake.h"
+#include "framework/src/wire/listener.h"
 
 namespace minimr::runtime {
 
@@ -19,6 +20,10 @@ struct MasterOptions {
   std::string host = "127.0.0.1";  // address to listen on
   uint16_t port = 0;               // 0: any free port
   wire::Key key{};
+  // A TLS cluster's master presents this context's certificate (wire/tls.h); null: plain TCP.
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  // Caps on connections in their handshake and from one address, and the handshake's deadline.
+  wire::ListenerLimits limits;
   // How often workers send a heartbeat; a worker that sends nothing for `worker_timeout` is
   // taken for dead (and a worker that hears nothing from the master for as long exits).
   Duration heartbeat = std::chrono::seconds(1);

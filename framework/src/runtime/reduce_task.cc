@@ -27,12 +27,12 @@ std::string PartFileName(int index) {
 }
 
 uint64_t FetchPartition(const wire::MapOutputLocation& from, uint64_t job_id, int partition,
-                        const wire::Key& key, std::chrono::milliseconds timeout,
+                        const wire::Security& security, std::chrono::milliseconds timeout,
                         const std::function<void(std::string_view)>& sink) {
   std::string where = "map task " + std::to_string(from.map_task) + "'s output on " + from.host +
                       ":" + std::to_string(from.port);
   try {
-    wire::BlockingClient client(from.host, from.port, key, timeout);
+    wire::BlockingClient client(from.host, from.port, security, timeout);
     wire::FetchRequest request{job_id, from.map_task, from.attempt, partition};
     client.Send(wire::MessageType::kFetchRequest, wire::Encode(request));
     uint64_t received = 0;
@@ -58,9 +58,9 @@ uint64_t FetchPartition(const wire::MapOutputLocation& from, uint64_t job_id, in
   }
 }
 
-Counters RunReduceTask(const wire::TaskSpec& task, const JobDefinition& job, const wire::Key& key,
-                       const std::string& scratch_dir, std::chrono::milliseconds fetch_timeout,
-                       const TaskControl& control) {
+Counters RunReduceTask(const wire::TaskSpec& task, const JobDefinition& job,
+                       const wire::Security& security, const std::string& scratch_dir,
+                       std::chrono::milliseconds fetch_timeout, const TaskControl& control) {
   TaskContextImpl context(Params(task.params), "reduce", task.index);
 
   // Fetch every map output's partition: into memory while it is small, streamed onto local disk
@@ -82,7 +82,7 @@ Counters RunReduceTask(const wire::TaskSpec& task, const JobDefinition& job, con
     control.CheckCancel();
     uint64_t size = 0;
     try {
-      size = FetchPartition(location, task.job_id, task.index, key, fetch_timeout,
+      size = FetchPartition(location, task.job_id, task.index, security, fetch_timeout,
                             [&](std::string_view piece) {
       control.CheckCancel();
       if (!file && bytes.size() + piece.size() > kInMemoryFetch) {

@@ -10,8 +10,8 @@
 #include <string_view>
 
 #include "framework/src/runtime/task_control.h"
-#include "framework/src/wire/handshake.h"
 #include "framework/src/wire/messages.h"
+#include "framework/src/wire/security.h"
 #include "minimr/counters.h"
 #include "minimr/job.h"
 
@@ -38,15 +38,15 @@ class FetchFailure : public std::runtime_error {
 // nothing for `fetch_timeout` fails. Returns the task's counters. Throws FetchFailure when map
 // output cannot be fetched, TaskKilled when `control` says so, and std::runtime_error naming the
 // file on any other failure.
-Counters RunReduceTask(const wire::TaskSpec& task, const JobDefinition& job, const wire::Key& key,
-                       const std::string& scratch_dir, std::chrono::milliseconds fetch_timeout,
-                       const TaskControl& control);
+Counters RunReduceTask(const wire::TaskSpec& task, const JobDefinition& job,
+                       const wire::Security& security, const std::string& scratch_dir,
+                       std::chrono::milliseconds fetch_timeout, const TaskControl& control);
 
 // Fetches partition `partition` of a map output from its worker, handing each piece to `sink`
 // as it arrives. Returns the partition's size. Throws std::runtime_error naming the worker and
 // map task on failure, or when nothing arrives for `timeout`.
 uint64_t FetchPartition(const wire::MapOutputLocation& from, uint64_t job_id, int partition,
-                        const wire::Key& key, std::chrono::milliseconds timeout,
+                        const wire::Security& security, std::chrono::milliseconds timeout,
                         const std::function<void(std::string_view)>& sink);
 
 }  // namespace minimr::runtime

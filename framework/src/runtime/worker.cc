@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
@@ -49,7 +50,6 @@ class Worker::Impl {
   explicit Impl(WorkerOptions options)
       : options_(std::move(options)),
         heartbeat_timer_(io_),
-        acceptor_(io_),
         signals_(io_, SIGINT, SIGTERM, SIGHUP),
         warnings_(io_, SIGUSR1, SIGUSR2),
         crash_pipe_(io_) {}
@@ -88,7 +88,7 @@ class Worker::Impl {
   std::set<std::string> probed_plugins_;  // by SHA-256; touched by the task thread only
   asio::io_context io_;
   asio::steady_timer heartbeat_timer_;
-  tcp::acceptor acceptor_;
+  std::shared_ptr<wire::Listener> listener_;  // the map-output server
   asio::signal_set signals_;
   asio::signal_set warnings_;  // Grid Engine's: the run-time is nearly up
   bool leaving_ = false;
@@ -183,40 +183,43 @@ int Worker::Impl::Run() {
 void Worker::Impl::Connect() {
   // The master may still be starting: try for a while, each try with its own deadline.
   tcp::socket socket(io_);
-  tcp::resolver resolver(io_);
   auto deadline = SteadyTime::now() + kConnectPatience;
   master_address_ = options_.master_host + ":" + std::to_string(options_.master_port);
   for (;;) {
     boost::system::error_code error = asio::error::timed_out;
     bool done = false;
-    resolver.async_resolve(options_.master_host, std::to_string(options_.master_port),
-                           [&](boost::system::error_code ec, tcp::resolver::results_type results) {
-                             if (ec) {
-                               error = ec;
-                               done = true;
-                               return;
-                             }
-                             asio::async_connect(socket, results,
-                                                 [&](boost::system::error_code ec, const tcp::endpoint&) {
-                                                   error = ec;
-                                                   done = true;
-                                                 });
-                           });
+    std::string lookup_error;
+    try {
+      // Each lookup within the time that is left (and 10 s at most), however the name service
+      // behaves.
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyTime::now());
+      tcp::resolver::results_type endpoints = wire::ResolveWithin(
+          options_.master_host, options_.master_port,
+          std::clamp(left, std::chrono::milliseconds(100), std::chrono::milliseconds(10000)));
+      asio::async_connect(socket, endpoints,
+                          [&](boost::system::error_code ec, const tcp::endpoint&) {
+                            error = ec;
+                            done = true;
+                          });
+    } catch (const std::exception& e) {
+      lookup_error = e.what();
+      done = true;
+    }
     io_.restart();
     while (!done && !signalled_ && SteadyTime::now() < deadline) {
       io_.run_one_for(std::chrono::milliseconds(100));
     }
     if (!done) {
-      resolver.cancel();
       boost::system::error_code ignored;
       socket.close(ignored);
       while (!done) io_.run_one();
     }
     if (signalled_) throw std::runtime_error("stopped while connecting to the master");
-    if (done && !error) break;
+    if (done && !error && lookup_error.empty()) break;
     if (SteadyTime::now() > deadline) {
       throw std::runtime_error("cannot reach the master at " + master_address_ + ": " +
-                               error.message());
+                               (lookup_error.empty() ? error.message() : lookup_error));
     }
     io_.restart();
     io_.run_for(std::chrono::milliseconds(200));  // a pause that still hears signals
@@ -226,17 +229,17 @@ void Worker::Impl::Connect() {
   // Serve map output on the address this host reaches the master from.
   auto local = socket.local_endpoint().address();
   data_host_ = local.to_string();
-  acceptor_.open(local.is_v4() ? tcp::v4() : tcp::v6());
-  acceptor_.bind(tcp::endpoint(local, 0));
-  acceptor_.listen();
+  listener_ = std::make_shared<wire::Listener>(
+      io_, tcp::endpoint(local, 0), options_.security, options_.limits,
+      [this](const std::string& line) { Log("map-output server: " + line); });
   Accept();
 
-  master_ = std::make_shared<wire::Session>(std::move(socket), options_.key);
+  master_ = std::make_shared<wire::Session>(std::move(socket), options_.security);
   master_->Start(
       wire::Session::Role::kClient,
       [this] {
-        wire::RegisterWorker hello{data_host_, acceptor_.local_endpoint().port(),
-                                   static_cast<int32_t>(::getpid()), name_};
+        wire::RegisterWorker hello{data_host_, listener_->port(), static_cast<int32_t>(::getpid()),
+                                   name_};
         master_->SendMessage(wire::MessageType::kRegisterWorker, hello);
       },
       [this](wire::MessageType type, std::string_view body) { OnMasterFrame(type, body); },
@@ -392,7 +395,7 @@ void Worker::Impl::Stop(int exit_code) {
   exit_code_ = exit_code;
   boost::system::error_code ignored;
   heartbeat_timer_.cancel();
-  acceptor_.close(ignored);
+  if (listener_) listener_->Close();
   signals_.cancel(ignored);
   warnings_.cancel(ignored);
   if (master_) master_->Close();
@@ -400,9 +403,7 @@ void Worker::Impl::Stop(int exit_code) {
 }
 
 void Worker::Impl::Accept() {
-  acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
-    if (ec) return;  // the acceptor was closed
-    auto session = std::make_shared<wire::Session>(std::move(socket), options_.key);
+  listener_->Start([this](std::shared_ptr<wire::Session> session) {
     std::weak_ptr<wire::Session> weak = session;
     session->Start(
         wire::Session::Role::kServer, nullptr,
@@ -413,8 +414,15 @@ void Worker::Impl::Accept() {
           if (faults_.hang_fetch()) return;  // injected: never answer
           if (auto s = weak.lock()) ServeFetch(s, body);
         },
-        [](const std::string&) {});
-    Accept();
+        [this, weak](const std::string& reason) {
+          auto s = weak.lock();
+          if (reason.empty() || !s || (s->ready() && reason == "connection closed by peer")) {
+            return;
+          }
+          listener_->Note("refused", (s->ready() ? "closed the connection from "
+                                                 : "refused a connection from ") +
+                                         s->peer() + ": " + reason);
+        });
   });
 }
 
@@ -557,7 +565,7 @@ const JobDefinition* Worker::Impl::FindTaskJob(const wire::TaskSpec& task) {
 }
 
 std::string Worker::Impl::FetchPlugin(uint64_t job_id) {
-  wire::BlockingClient client(options_.master_host, options_.master_port, options_.key);
+  wire::BlockingClient client(options_.master_host, options_.master_port, options_.security);
   client.Send(wire::MessageType::kFetchPlugin, wire::Encode(wire::FetchPlugin{job_id}));
   wire::MessageType type;
   std::string body;
@@ -591,7 +599,7 @@ wire::TaskReport Worker::Impl::RunTask(const wire::TaskSpec& task) {
       std::lock_guard lock(mu_);
       outputs_[{task.job_id, task.index, task.attempt}] = {output.path, output.index};
     } else {
-      counters = RunReduceTask(task, *job, options_.key, scratch_->path(),
+      counters = RunReduceTask(task, *job, options_.security, scratch_->path(),
                                std::chrono::milliseconds(fetch_timeout_ms_), control);
     }
     report.counters.insert(counters.values().begin(), counters.values().end());

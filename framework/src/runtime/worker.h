@@ -10,14 +10,19 @@
 #include <memory>
 #include <string>
 
-#include "framework/src/wire/handshake.h"
+#include "framework/src/wire/listener.h"
+#include "framework/src/wire/security.h"
 
 namespace minimr::runtime {
 
 struct WorkerOptions {
   std::string master_host;
   uint16_t master_port = 0;
-  wire::Key key{};
+  // The cluster's key and, in a TLS cluster, the contexts to connect and to serve map output
+  // with (wire::MemberSecurity).
+  wire::Security security;
+  // Caps of the map-output server on connections in their handshake and from one address.
+  wire::ListenerLimits limits;
   // Where the worker makes its private scratch directory (mkdtemp, mode 0700) for map output;
   // only that directory is removed at exit. Empty: $TMPDIR, or /tmp. Scratch directories that
   // earlier workers left there when they were killed are removed at start.

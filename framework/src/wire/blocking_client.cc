@@ -1,9 +1,15 @@
 #include "framework/src/wire/blocking_client.h"
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
 
-#include "framework/src/wire/asio.h"
 #include "framework/src/wire/frame.h"
+#include "framework/src/wire/frame_mac.h"
+#include "framework/src/wire/stream.h"
+#include "framework/src/wire/tls.h"
 
 namespace minimr::wire {
 
@@ -13,9 +19,11 @@ using Clock = std::chrono::steady_clock;
 
 struct BlockingClient::Impl {
   asio::io_context io;
-  tcp::socket socket{io};
+  Stream stream{io};
+  Security security;
   std::string peer;
   std::chrono::milliseconds timeout;
+  std::optional<FrameMac> send_mac, receive_mac;
 
   // Starts an asynchronous operation with `start(handler)` and runs the io_context until it
   // completes, the deadline passes, or on_wait throws. Throws std::runtime_error on error or
@@ -23,6 +31,19 @@ struct BlockingClient::Impl {
   template <class Start>
   void Wait(const char* what, Start start, const std::function<void()>& on_wait = nullptr) {
     bool done = false;
+    boost::system::error_code result = Run(what, start, on_wait, &done);
+    if (result) {
+      throw std::runtime_error(
+          peer + ": " + what + ": " +
+          (Stream::PeerClosed(result) ? "connection closed by peer" : result.message()));
+    }
+  }
+
+  // As Wait, but returns the operation's error instead of throwing it (time-outs still throw).
+  template <class Start>
+  boost::system::error_code Run(const char* what, Start start, const std::function<void()>& on_wait,
+                                bool* done_out) {
+    bool& done = *done_out;
     boost::system::error_code result;
     start([&](const boost::system::error_code& ec, auto&&...) {
       done = true;
@@ -48,64 +69,124 @@ struct BlockingClient::Impl {
         }
       }
     }
-    if (result) {
-      throw std::runtime_error(peer + ": " + what + ": " +
-                               (result == asio::error::eof ? "connection closed by peer"
-                                                           : result.message()));
-    }
+    return result;
   }
 
   // Closes the socket and lets the pending handler run (it refers to Wait's locals).
   void Abandon(bool& done) {
-    boost::system::error_code ignored;
-    socket.close(ignored);
+    stream.Close();
     io.restart();
     while (!done && io.run_one() > 0) {
     }
   }
+
+  void Handshake();
 };
 
-BlockingClient::BlockingClient(const std::string& host, uint16_t port, const Key& key,
+void BlockingClient::Impl::Handshake() {
+  if (security.tls_client) {
+    stream.UseTls(*security.tls_client);
+    bool done = false;
+    boost::system::error_code ec = Run(
+        "in the TLS handshake",
+        [&](auto handler) {
+          stream.tls_stream().async_handshake(asio::ssl::stream_base::client, handler);
+        },
+        nullptr, &done);
+    if (ec) throw std::runtime_error(DescribeTlsFailure(ec, /*as_client=*/true));
+  }
+  Nonce my_nonce = NewNonce(), their_nonce;
+  Hello my_hello = MakeHello(my_nonce), their_hello;
+  Wait("sending the handshake",
+       [&](auto handler) { stream.AsyncWrite(asio::buffer(my_hello), handler); });
+  Wait("waiting for the handshake", [&](auto handler) {
+    stream.AsyncRead(asio::buffer(their_hello.data(), kHelloPrefixBytes), handler);
+  });
+  if (std::string other = CheckHelloPrefix(their_hello.data()); !other.empty()) {
+    throw std::runtime_error("the peer " + other);
+  }
+  Wait("waiting for the handshake", [&](auto handler) {
+    stream.AsyncRead(
+        asio::buffer(their_hello.data() + kHelloPrefixBytes, kHelloBytes - kHelloPrefixBytes),
+        handler);
+  });
+  uint8_t flags = 0;
+  if (std::string error =
+          ParseHelloRest(their_hello.data() + kHelloPrefixBytes, &flags, &their_nonce);
+      !error.empty()) {
+    throw std::runtime_error("the peer " + error);
+  }
+  if (flags & kHelloTlsRequired) {
+    throw std::runtime_error(
+        "the peer requires TLS, and this side connected without it (is the connection file "
+        "current?)");
+  }
+  Proof my_proof = ClientProof(security.key, their_nonce, my_nonce), their_proof;
+  Wait("sending the handshake's proof",
+       [&](auto handler) { stream.AsyncWrite(asio::buffer(my_proof), handler); });
+  Wait("waiting for the handshake's proof (does this side hold the cluster's key?)",
+       [&](auto handler) { stream.AsyncRead(asio::buffer(their_proof), handler); });
+  if (!ProofsEqual(their_proof, ServerProof(security.key, my_nonce, their_nonce))) {
+    throw std::runtime_error("the server does not hold this cluster's key");
+  }
+  FrameKeys keys = DeriveFrameKeys(security.key, my_nonce, their_nonce);
+  send_mac.emplace(keys.client_to_server);
+  receive_mac.emplace(keys.server_to_client);
+}
+
+tcp::resolver::results_type ResolveWithin(const std::string& host, uint16_t port,
+                                          std::chrono::milliseconds timeout) {
+  boost::system::error_code ec;
+  asio::ip::address address = asio::ip::make_address(host, ec);
+  if (!ec) {
+    return tcp::resolver::results_type::create(tcp::endpoint(address, port), host,
+                                               std::to_string(port));
+  }
+  struct Lookup {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    boost::system::error_code ec;
+    tcp::resolver::results_type results;
+  };
+  auto lookup = std::make_shared<Lookup>();
+  std::thread([lookup, host, port] {
+    asio::io_context io;
+    tcp::resolver resolver(io);
+    boost::system::error_code ec;
+    auto results = resolver.resolve(host, std::to_string(port), ec);
+    {
+      std::lock_guard lock(lookup->mu);
+      lookup->ec = ec;
+      lookup->results = std::move(results);
+      lookup->done = true;
+    }
+    lookup->cv.notify_all();
+  }).detach();
+  std::unique_lock lock(lookup->mu);
+  if (!lookup->cv.wait_for(lock, timeout, [&] { return lookup->done; })) {
+    throw std::runtime_error("no answer from the name service for " + host + " within " +
+                             std::to_string(timeout.count() / 1000.0).substr(0, 4) + " s");
+  }
+  if (lookup->ec) throw std::runtime_error("cannot look up " + host + ": " + lookup->ec.message());
+  return lookup->results;
+}
+
+BlockingClient::BlockingClient(const std::string& host, uint16_t port, const Security& security,
                                std::chrono::milliseconds timeout)
     : impl_(std::make_unique<Impl>()) {
   impl_->peer = host + ":" + std::to_string(port);
   impl_->timeout = timeout;
+  impl_->security = security;
   try {
-    tcp::resolver resolver(impl_->io);
-    tcp::resolver::results_type endpoints;
-    impl_->Wait("resolving the address", [&](auto handler) {
-      resolver.async_resolve(host, std::to_string(port),
-                             [&, handler](const boost::system::error_code& ec,
-                                          tcp::resolver::results_type results) mutable {
-                               endpoints = results;
-                               handler(ec);
-                             });
-    });
+    tcp::resolver::results_type endpoints = ResolveWithin(host, port, timeout);
     impl_->Wait("connecting", [&](auto handler) {
-      asio::async_connect(impl_->socket, endpoints,
-                          [handler](const boost::system::error_code& ec, const tcp::endpoint&) mutable {
-                            handler(ec);
-                          });
+      asio::async_connect(impl_->stream.socket(), endpoints,
+                          [handler](const boost::system::error_code& ec,
+                                    const tcp::endpoint&) mutable { handler(ec); });
     });
-    impl_->socket.set_option(tcp::no_delay(true));
-    ServerHello server_hello;
-    impl_->Wait("waiting for the handshake", [&](auto handler) {
-      asio::async_read(impl_->socket, asio::buffer(server_hello), handler);
-    });
-    Nonce server_nonce, client_nonce = NewNonce();
-    if (!ParseServerHello(server_hello.data(), &server_nonce)) {
-      throw std::runtime_error("not a minimr peer");
-    }
-    ClientHello hello = MakeClientHello(key, server_nonce, client_nonce);
-    impl_->Wait("sending the handshake", [&](auto handler) {
-      asio::async_write(impl_->socket, asio::buffer(hello), handler);
-    });
-    Proof proof;
-    impl_->Wait("waiting for the handshake's proof (does this side hold the cluster's key?)",
-                [&](auto handler) { asio::async_read(impl_->socket, asio::buffer(proof), handler); });
-    if (!ProofsEqual(proof, ServerProof(key, client_nonce, server_nonce))) {
-      throw std::runtime_error("the server does not hold this cluster's key");
-    }
+    impl_->stream.socket().set_option(tcp::no_delay(true));
+    impl_->Handshake();
   } catch (const std::exception& e) {
     throw std::runtime_error("connecting to " + impl_->peer + ": " + e.what());
   }
@@ -115,10 +196,14 @@ BlockingClient::~BlockingClient() = default;
 
 void BlockingClient::Send(MessageType type, const std::string& body) {
   auto header = EncodeFrameLength(static_cast<uint32_t>(body.size() + 1));
-  uint8_t type_byte = static_cast<uint8_t>(type);
-  std::array<asio::const_buffer, 3> buffers = {asio::buffer(header), asio::buffer(&type_byte, 1),
-                                               asio::buffer(body)};
-  impl_->Wait("sending", [&](auto handler) { asio::async_write(impl_->socket, buffers, handler); });
+  char type_byte = static_cast<char>(type);
+  std::string_view header_and_type[] = {
+      std::string_view(reinterpret_cast<const char*>(header.data()), header.size()),
+      std::string_view(&type_byte, 1)};
+  FrameMac::Tag tag = impl_->send_mac->Next({header_and_type[0], header_and_type[1], body});
+  std::array<asio::const_buffer, 4> buffers = {asio::buffer(header), asio::buffer(&type_byte, 1),
+                                               asio::buffer(body), asio::buffer(tag)};
+  impl_->Wait("sending", [&](auto handler) { impl_->stream.AsyncWrite(buffers, handler); });
 }
 
 void BlockingClient::Receive(MessageType* type, std::string* body,
@@ -126,19 +211,31 @@ void BlockingClient::Receive(MessageType* type, std::string* body,
   std::array<uint8_t, kFrameHeaderBytes> header;
   impl_->Wait(
       "waiting for a message",
-      [&](auto handler) { asio::async_read(impl_->socket, asio::buffer(header), handler); },
-      on_wait);
+      [&](auto handler) { impl_->stream.AsyncRead(asio::buffer(header), handler); }, on_wait);
   uint32_t length = DecodeFrameLength(header);
   if (length == 0 || length > kMaxFrameBytes) {
     throw std::runtime_error(impl_->peer + ": malformed frame of length " + std::to_string(length));
   }
-  body->resize(length);
+  // The type byte apart, so that the body lands where it stays (no copy of a 1 MiB piece).
+  char type_byte = 0;
+  body->resize(length - 1 + kFrameMacBytes);
+  std::array<asio::mutable_buffer, 2> rest = {asio::buffer(&type_byte, 1), asio::buffer(*body)};
   impl_->Wait(
-      "receiving a message",
-      [&](auto handler) { asio::async_read(impl_->socket, asio::buffer(*body), handler); },
+      "receiving a message", [&](auto handler) { impl_->stream.AsyncRead(rest, handler); },
       on_wait);
-  *type = static_cast<MessageType>((*body)[0]);
-  body->erase(0, 1);
+  uint64_t number = impl_->receive_mac->frames();
+  std::string_view data(*body);
+  if (!impl_->receive_mac->CheckNext(
+          {std::string_view(reinterpret_cast<const char*>(header.data()), header.size()),
+           std::string_view(&type_byte, 1), data.substr(0, length - 1)},
+          reinterpret_cast<const uint8_t*>(data.data()) + length - 1)) {
+    impl_->stream.Close();
+    throw std::runtime_error(impl_->peer + ": frame " + std::to_string(number) +
+                             " failed its MAC check: it was changed, replayed, reordered or made "
+                             "without this connection's key; the connection is closed");
+  }
+  *type = static_cast<MessageType>(type_byte);
+  body->resize(length - 1);
 }
 
 }  // namespace minimr::wire

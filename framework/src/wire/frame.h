@@ -1,6 +1,7 @@
 // Frames: after the handshake, every message travels as
-//   u32 big-endian length of what follows | u8 MessageType | body
-// A frame longer than the connection's limit is an error that closes the connection.
+//   u32 big-endian length of the type and body | u8 MessageType | body | MAC (kFrameMacBytes)
+// where the MAC authenticates the frame and its place in the connection (frame_mac.h). A frame
+// longer than the connection's limit, or whose MAC does not check, closes the connection.
 #pragma once
 
 #include <array>
@@ -11,6 +12,8 @@
 namespace minimr::wire {
 
 constexpr size_t kFrameHeaderBytes = 4;
+// The first 16 bytes of an HMAC-SHA256.
+constexpr size_t kFrameMacBytes = 16;
 // Large enough for any control message and one piece of map output.
 constexpr size_t kMaxFrameBytes = 16u << 20;
 // Map output is sent in pieces of this size.

@@ -1,11 +1,18 @@
 // The handshake that opens every connection, before any frame: both sides prove they hold the
 // cluster's secret key, without sending it, over fixed-size raw bytes (nothing is deserialized).
+// Both sides send their hello at once:
 //
-//   server -> client   kMagic, server nonce
-//   client -> server   kMagic, client nonce, HMAC-SHA256(key, "client" | server nonce | client nonce)
-//   server -> client   HMAC-SHA256(key, "server" | client nonce | server nonce)
+//   each side -> the other   hello: "MINIMR" | protocol version, 2 ASCII digits | u8 flags |
+//                            nonce (32 random bytes)
+//   client -> server         HMAC-SHA256(key, "minimr 2 client" | server nonce | client nonce)
+//   server -> client         HMAC-SHA256(key, "minimr 2 server" | client nonce | server nonce)
 //
-// A side that receives a wrong magic or proof closes the connection.
+// The server proves its key only once the client has proved its own.
+// A side reads the first 8 bytes of the peer's hello before anything else, so that a peer of
+// another protocol version is told apart (and named with both versions) whatever the length of
+// its hello. A side that receives a wrong magic, version or proof closes the connection. After
+// the handshake every frame carries a MAC keyed from the cluster key and both nonces
+// (frame_mac.h): one key per direction.
 #pragma once
 
 #include <array>
@@ -14,10 +21,12 @@
 
 namespace minimr::wire {
 
+// Version 1 had no frame MACs; every later change to the wire bumps this.
+constexpr int kProtocolVersion = 2;
+
 constexpr size_t kKeyBytes = 32;
 constexpr size_t kNonceBytes = 32;
 constexpr size_t kProofBytes = 32;
-constexpr std::array<uint8_t, 8> kMagic = {'M', 'I', 'N', 'I', 'M', 'R', '0', '1'};
 
 using Key = std::array<uint8_t, kKeyBytes>;
 using Nonce = std::array<uint8_t, kNonceBytes>;
@@ -36,20 +45,29 @@ Proof ServerProof(const Key& key, const Nonce& client_nonce, const Nonce& server
 // Compares in constant time.
 bool ProofsEqual(const Proof& a, const Proof& b);
 
-// The byte layouts of the three handshake steps.
-constexpr size_t kServerHelloBytes = kMagic.size() + kNonceBytes;
-constexpr size_t kClientHelloBytes = kMagic.size() + kNonceBytes + kProofBytes;
-constexpr size_t kServerProofBytes = kProofBytes;
-using ServerHello = std::array<uint8_t, kServerHelloBytes>;
-using ClientHello = std::array<uint8_t, kClientHelloBytes>;
+// The hello: its first kHelloPrefixBytes say who speaks (magic and version), the rest follows.
+constexpr size_t kHelloPrefixBytes = 8;
+constexpr size_t kHelloBytes = kHelloPrefixBytes + 1 + kNonceBytes;
+using Hello = std::array<uint8_t, kHelloBytes>;
+// Flags of a hello. kHelloTlsRequired: a TLS server's answer to a peer that spoke without TLS,
+// after which it hangs up.
+constexpr uint8_t kHelloTlsRequired = 1;
 
-ServerHello MakeServerHello(const Nonce& server_nonce);
-// Reads the server's nonce from its hello; false if the bytes are not a minimr hello.
-bool ParseServerHello(const uint8_t* hello, Nonce* server_nonce);
-ClientHello MakeClientHello(const Key& key, const Nonce& server_nonce, const Nonce& client_nonce);
-// Checks a client's hello against the key and reads its nonce. Returns "" if it is good, else why
-// not, for the log.
-std::string CheckClientHello(const Key& key, const Nonce& server_nonce, const uint8_t* hello,
-                             Nonce* client_nonce);
+Hello MakeHello(const Nonce& nonce, uint8_t flags = 0);
+// Checks the first kHelloPrefixBytes bytes a peer sent. Returns "" if they open a hello of this
+// protocol version, else what the peer is, for a message that begins with "it" or "the peer":
+// "speaks minimr protocol 1, this is 2", "speaks TLS, this side does not", "is not a minimr peer".
+std::string CheckHelloPrefix(const uint8_t* prefix);
+// Reads the flags and the nonce that follow the prefix (kHelloBytes - kHelloPrefixBytes bytes).
+// Returns "" or, for flags this version does not know, what is wrong.
+std::string ParseHelloRest(const uint8_t* rest, uint8_t* flags, Nonce* nonce);
+
+// The keys of a connection's two directions, from the cluster key and both handshake nonces
+// (HKDF-SHA256): a frame sent one way never checks the other way, nor on another connection.
+struct FrameKeys {
+  Key client_to_server;
+  Key server_to_client;
+};
+FrameKeys DeriveFrameKeys(const Key& key, const Nonce& client_nonce, const Nonce& server_nonce);
 
 }  // namespace minimr::wire

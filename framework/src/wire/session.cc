@@ -1,103 +1,205 @@
 #include "framework/src/wire/session.h"
 
 #include <algorithm>
-#include <chrono>
+
+#include "framework/src/wire/tls.h"
 
 namespace minimr::wire {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-Session::Session(tcp::socket socket, const Key& key)
-    : socket_(std::move(socket)), handshake_timer_(socket_.get_executor()), key_(key) {
+Session::Session(tcp::socket socket, Security security)
+    : stream_(std::move(socket)),
+      security_(std::move(security)),
+      handshake_timer_(stream_.socket().get_executor()) {
   boost::system::error_code ec;
-  auto endpoint = socket_.remote_endpoint(ec);
-  peer_ = ec ? "unknown peer" : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-  socket_.set_option(tcp::no_delay(true), ec);
+  auto endpoint = stream_.socket().remote_endpoint(ec);
+  peer_ =
+      ec ? "unknown peer" : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  stream_.socket().set_option(tcp::no_delay(true), ec);
 }
 
 void Session::Start(Role role, std::function<void()> on_ready, FrameHandler on_frame,
                     CloseHandler on_close) {
+  role_ = role;
   on_ready_ = std::move(on_ready);
   on_frame_ = std::move(on_frame);
   on_close_ = std::move(on_close);
   my_nonce_ = NewNonce();
-  handshake_timer_.expires_after(std::chrono::seconds(10));
+  handshake_timer_.expires_after(handshake_timeout_);
   handshake_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (!ec && !self->ready_) self->Fail("handshake timed out");
+    if (!ec && !self->ready_) {
+      self->Fail("handshake: not done within " +
+                 std::to_string(self->handshake_timeout_.count() / 1000.0).substr(0, 4) + " s");
+    }
   });
-  if (role == Role::kServer) {
-    SendServerHello();
+  if (role == Role::kServer && security_.tls_server) {
+    WaitForFirstBytes();
+  } else if (role == Role::kClient && security_.tls_client) {
+    stream_.UseTls(*security_.tls_client);
+    TlsHandshake();
   } else {
-    ClientReadHello();
+    SendHello();
   }
 }
 
-void Session::SendServerHello() {
-  auto hello = std::make_shared<ServerHello>(MakeServerHello(my_nonce_));
-  asio::async_write(socket_, asio::buffer(*hello),
-                    [self = shared_from_this(), hello](boost::system::error_code ec, size_t) {
-                      if (ec) return self->Fail("handshake: " + ec.message());
-                      self->ReadClientHello();
+std::string Session::HandshakeError(const boost::system::error_code& ec) const {
+  if (Stream::PeerClosed(ec) || ec == asio::error::connection_reset) {
+    return role_ == Role::kClient
+               ? "handshake: connection closed by peer (does this side hold the cluster's key?)"
+               : "handshake: connection closed by peer";
+  }
+  return "handshake: " + ec.message();
+}
+
+// A TLS server looks at the first bytes before it speaks: a TLS handshake goes on in TLS, a
+// minimr hello in plain TCP is told that this cluster requires TLS.
+void Session::WaitForFirstBytes() {
+  stream_.socket().async_wait(
+      tcp::socket::wait_read, [self = shared_from_this()](boost::system::error_code ec) {
+        if (self->closed_) return;
+        if (ec) return self->Fail(self->HandshakeError(ec));
+        uint8_t first = 0;
+        self->stream_.socket().non_blocking(true, ec);
+        size_t n =
+            self->stream_.socket().receive(asio::buffer(&first, 1), tcp::socket::message_peek, ec);
+        if (ec == asio::error::would_block) return self->WaitForFirstBytes();
+        if (ec || n == 0) return self->Fail(self->HandshakeError(ec ? ec : asio::error::eof));
+        if (first == 0x16) {  // a TLS handshake record
+          self->stream_.UseTls(*self->security_.tls_server);
+          return self->TlsHandshake();
+        }
+        self->RefusePlainPeer();
+      });
+}
+
+void Session::RefusePlainPeer() {
+  stream_.AsyncRead(
+      asio::buffer(their_hello_.data(), kHelloPrefixBytes),
+      [self = shared_from_this()](boost::system::error_code ec, size_t) {
+        if (ec) return self->Fail(self->HandshakeError(ec));
+        std::string other = CheckHelloPrefix(self->their_hello_.data());
+        if (!other.empty()) return self->Fail("handshake: the peer " + other);
+        // Tell it why, then wait for it to hang up: closing first could reset the connection
+        // before it has read the answer.
+        self->my_hello_ = MakeHello(Nonce{}, kHelloTlsRequired);
+        self->stream_.AsyncWrite(
+            asio::buffer(self->my_hello_), [self](boost::system::error_code ec, size_t) {
+              std::string reason =
+                  "handshake: the peer speaks minimr without TLS, and this cluster requires "
+                  "TLS (its connection file is out of date, or it is not this cluster's)";
+              if (ec) return self->Fail(reason);
+              self->stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+              auto sink = std::make_shared<std::array<uint8_t, 256>>();
+              auto drain = std::make_shared<std::function<void()>>();
+              *drain = [self, sink, drain, reason] {
+                self->stream_.socket().async_read_some(
+                    asio::buffer(*sink),
+                    [self, sink, drain, reason](boost::system::error_code ec, size_t) {
+                      if (ec || self->closed_) {
+                        *drain = nullptr;
+                        return self->Fail(reason);
+                      }
+                      (*drain)();
+                    });
+              };
+              (*drain)();
+            });
+      });
+}
+
+void Session::TlsHandshake() {
+  bool as_client = role_ == Role::kClient;
+  stream_.tls_stream().async_handshake(
+      as_client ? asio::ssl::stream_base::client : asio::ssl::stream_base::server,
+      [self = shared_from_this(), as_client](boost::system::error_code ec) {
+        if (self->closed_) return;
+        if (ec) return self->Fail("handshake: " + DescribeTlsFailure(ec, as_client));
+        self->SendHello();
+      });
+}
+
+void Session::SendHello() {
+  my_hello_ = MakeHello(my_nonce_);
+  stream_.AsyncWrite(asio::buffer(my_hello_),
+                     [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                       if (self->closed_) return;
+                       if (ec) return self->Fail(self->HandshakeError(ec));
+                       self->ReadHelloPrefix();
+                     });
+}
+
+void Session::ReadHelloPrefix() {
+  stream_.AsyncRead(asio::buffer(their_hello_.data(), kHelloPrefixBytes),
+                    [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                      if (self->closed_) return;
+                      if (ec) return self->Fail(self->HandshakeError(ec));
+                      std::string other = CheckHelloPrefix(self->their_hello_.data());
+                      if (!other.empty()) return self->Fail("handshake: the peer " + other);
+                      self->ReadHelloRest();
                     });
 }
 
-void Session::ReadClientHello() {
-  asio::async_read(
-      socket_, asio::buffer(hello_, kClientHelloBytes),
+void Session::ReadHelloRest() {
+  stream_.AsyncRead(
+      asio::buffer(their_hello_.data() + kHelloPrefixBytes, kHelloBytes - kHelloPrefixBytes),
       [self = shared_from_this()](boost::system::error_code ec, size_t) {
-        if (ec) return self->Fail("handshake: " + ec.message());
-        std::string error =
-            CheckClientHello(self->key_, self->my_nonce_, self->hello_.data(), &self->their_nonce_);
-        if (!error.empty()) return self->Fail("handshake: " + error);
-        auto reply = std::make_shared<Proof>(ServerProof(self->key_, self->their_nonce_,
-                                                         self->my_nonce_));
-        asio::async_write(self->socket_, asio::buffer(*reply),
-                          [self, reply](boost::system::error_code ec, size_t) {
-                            if (ec) return self->Fail("handshake: " + ec.message());
-                            self->Ready();
-                          });
-      });
-}
-
-void Session::ClientReadHello() {
-  asio::async_read(
-      socket_, asio::buffer(hello_, kServerHelloBytes),
-      [self = shared_from_this()](boost::system::error_code ec, size_t) {
-        if (ec) return self->Fail("handshake: " + ec.message());
-        if (!ParseServerHello(self->hello_.data(), &self->their_nonce_)) {
-          return self->Fail("handshake: not a minimr peer");
+        if (self->closed_) return;
+        if (ec) return self->Fail(self->HandshakeError(ec));
+        uint8_t flags = 0;
+        std::string error = ParseHelloRest(self->their_hello_.data() + kHelloPrefixBytes, &flags,
+                                           &self->their_nonce_);
+        if (!error.empty()) return self->Fail("handshake: the peer " + error);
+        if (flags & kHelloTlsRequired) {
+          return self->Fail(
+              "handshake: the peer requires TLS, and this side connected without it (is the "
+              "connection file current?)");
         }
-        auto hello = std::make_shared<ClientHello>(
-            MakeClientHello(self->key_, self->their_nonce_, self->my_nonce_));
-        asio::async_write(self->socket_, asio::buffer(*hello),
-                          [self, hello](boost::system::error_code ec, size_t) {
-                            if (ec) return self->Fail("handshake: " + ec.message());
-                            self->ClientReadProof();
-                          });
+        // A server proves its key only to a peer that has proved its own.
+        if (self->role_ == Role::kServer) return self->ReadProof();
+        self->SendProof();
       });
 }
 
-void Session::ClientReadProof() {
-  asio::async_read(socket_, asio::buffer(hello_, kServerProofBytes),
-                   [self = shared_from_this()](boost::system::error_code ec, size_t) {
-                     if (ec) {
-                       return self->Fail("handshake: " + ec.message() +
-                                         " (does this side hold the cluster's key?)");
-                     }
-                     Proof proof;
-                     std::copy_n(self->hello_.begin(), kProofBytes, proof.begin());
-                     if (!ProofsEqual(proof, ServerProof(self->key_, self->my_nonce_,
-                                                         self->their_nonce_))) {
-                       return self->Fail("handshake: the server does not hold this cluster's key");
-                     }
-                     self->Ready();
-                   });
+void Session::SendProof() {
+  my_proof_ = role_ == Role::kServer ? ServerProof(security_.key, their_nonce_, my_nonce_)
+                                     : ClientProof(security_.key, their_nonce_, my_nonce_);
+  stream_.AsyncWrite(asio::buffer(my_proof_),
+                     [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                       if (self->closed_) return;
+                       if (ec) return self->Fail(self->HandshakeError(ec));
+                       if (self->role_ == Role::kServer) return self->Ready();
+                       self->ReadProof();
+                     });
+}
+
+void Session::ReadProof() {
+  stream_.AsyncRead(asio::buffer(their_proof_), [self = shared_from_this()](
+                                                    boost::system::error_code ec, size_t) {
+    if (self->closed_) return;
+    if (ec) return self->Fail(self->HandshakeError(ec));
+    const Key& key = self->security_.key;
+    bool server = self->role_ == Role::kServer;
+    Proof expected = server ? ClientProof(key, self->my_nonce_, self->their_nonce_)
+                            : ServerProof(key, self->my_nonce_, self->their_nonce_);
+    if (!ProofsEqual(self->their_proof_, expected)) {
+      return self->Fail("handshake: the peer does not hold this cluster's key");
+    }
+    if (server) return self->SendProof();
+    self->Ready();
+  });
 }
 
 void Session::Ready() {
+  bool server = role_ == Role::kServer;
+  FrameKeys keys = DeriveFrameKeys(security_.key, server ? their_nonce_ : my_nonce_,
+                                   server ? my_nonce_ : their_nonce_);
+  send_mac_ = std::make_unique<FrameMac>(server ? keys.server_to_client : keys.client_to_server);
+  receive_mac_ = std::make_unique<FrameMac>(server ? keys.client_to_server : keys.server_to_client);
   ready_ = true;
   handshake_timer_.cancel();
+  until_ready_.reset();
   if (on_ready_) on_ready_();
   if (closed_) return;
   ReadHeader();
@@ -105,43 +207,55 @@ void Session::Ready() {
 }
 
 void Session::ReadHeader() {
-  asio::async_read(socket_, asio::buffer(header_),
-                   [self = shared_from_this()](boost::system::error_code ec, size_t) {
-                     if (ec) {
-                       return self->Fail(ec == asio::error::eof ? "connection closed by peer"
-                                                                : ec.message());
-                     }
-                     uint32_t length = DecodeFrameLength(self->header_);
-                     if (length == 0 || length > kMaxFrameBytes) {
-                       return self->Fail("malformed frame: length " + std::to_string(length));
-                     }
-                     self->ReadBody(length);
-                   });
+  stream_.AsyncRead(
+      asio::buffer(header_), [self = shared_from_this()](boost::system::error_code ec, size_t) {
+        if (self->closed_) return;
+        if (ec) {
+          return self->Fail(Stream::PeerClosed(ec) ? "connection closed by peer" : ec.message());
+        }
+        uint32_t length = DecodeFrameLength(self->header_);
+        if (length == 0 || length > kMaxFrameBytes) {
+          return self->Fail("malformed frame: length " + std::to_string(length));
+        }
+        self->ReadBody(length);
+      });
 }
 
 void Session::ReadBody(uint32_t length) {
-  body_.resize(length);
-  asio::async_read(socket_, asio::buffer(body_),
-                   [self = shared_from_this()](boost::system::error_code ec, size_t) {
-                     if (ec) return self->Fail(ec.message());
-                     auto type = static_cast<MessageType>(self->body_[0]);
-                     try {
-                       self->on_frame_(type, std::string_view(self->body_).substr(1));
-                     } catch (const std::exception& e) {
-                       return self->Fail(e.what());
-                     }
-                     if (!self->closed_) self->ReadHeader();
-                   });
+  body_.resize(length + kFrameMacBytes);
+  stream_.AsyncRead(asio::buffer(body_), [self = shared_from_this(), length](
+                                             boost::system::error_code ec, size_t) {
+    if (self->closed_) return;
+    if (ec) {
+      return self->Fail(Stream::PeerClosed(ec) ? "connection closed by peer in a frame"
+                                               : ec.message());
+    }
+    std::string_view frame(self->body_);
+    uint64_t number = self->receive_mac_->frames();
+    if (!self->receive_mac_->Open(self->header_, frame)) {
+      return self->Fail("frame " + std::to_string(number) +
+                        " failed its MAC check: it was changed, replayed, reordered or made "
+                        "without this connection's key");
+    }
+    auto type = static_cast<MessageType>(frame[0]);
+    try {
+      self->on_frame_(type, frame.substr(1, length - 1));
+    } catch (const std::exception& e) {
+      return self->Fail(e.what());
+    }
+    if (!self->closed_) self->ReadHeader();
+  });
 }
 
 void Session::Send(MessageType type, std::string body) {
   if (closed_) return;
   std::string frame;
-  frame.reserve(kFrameHeaderBytes + 1 + body.size());
+  frame.reserve(kFrameHeaderBytes + 1 + body.size() + kFrameMacBytes);
   auto header = EncodeFrameLength(static_cast<uint32_t>(body.size() + 1));
   frame.append(reinterpret_cast<const char*>(header.data()), header.size());
   frame.push_back(static_cast<char>(type));
   frame.append(body);
+  frame.append(kFrameMacBytes, '\0');  // filled in when the frame is written, in order
   outbox_.push_back(std::move(frame));
   if (ready_) WriteNext();
 }
@@ -159,21 +273,23 @@ void Session::WriteNext() {
     return;
   }
   writing_ = true;
-  asio::async_write(socket_, asio::buffer(outbox_.front()),
-                    [self = shared_from_this()](boost::system::error_code ec, size_t) {
-                      self->writing_ = false;
-                      // The frame in flight stayed in outbox_ until now: drop it only here.
-                      self->outbox_.pop_front();
-                      if (self->closed_) return self->outbox_.clear();
-                      if (ec) return self->Fail(ec.message());
-                      self->WriteNext();
-                    });
+  std::string& frame = outbox_.front();
+  send_mac_->Seal(&frame);
+  stream_.AsyncWrite(asio::buffer(frame),
+                     [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                       self->writing_ = false;
+                       // The frame in flight stayed in outbox_ until now: drop it only here.
+                       self->outbox_.pop_front();
+                       if (self->closed_) return self->outbox_.clear();
+                       if (ec) return self->Fail(ec.message());
+                       self->WriteNext();
+                     });
 }
 
 void Session::WhenSent(std::function<void()> fn) {
   when_sent_ = std::move(fn);
   if (ready_ && !writing_ && outbox_.empty()) {
-    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->WriteNext(); });
+    asio::post(stream_.socket().get_executor(), [self = shared_from_this()] { self->WriteNext(); });
   }
 }
 
@@ -187,12 +303,12 @@ void Session::Close() { Fail(""); }
 void Session::Fail(const std::string& reason) {
   if (closed_) return;
   closed_ = true;
-  boost::system::error_code ignored;
   handshake_timer_.cancel();
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  stream_.Close();
   // A write in flight still reads its frame; its handler clears the rest.
   if (!writing_) outbox_.clear();
+  until_ready_.reset();
+  until_closed_.reset();
   if (on_close_) {
     auto on_close = std::move(on_close_);
     on_close(reason);

@@ -1,8 +1,10 @@
-// One connection, asynchronous, on an io_context: the handshake, then frames in both directions.
-// Owns its socket and buffers; kept alive by shared_from_this while operations are pending.
-// Every method must be called on the io_context's thread.
+// One connection, asynchronous, on an io_context: TLS if the cluster uses it, the handshake, then
+// authenticated frames in both directions. Owns its socket and buffers; kept alive by
+// shared_from_this while operations are pending. Every method must be called on the io_context's
+// thread.
 #pragma once
 
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -12,8 +14,11 @@
 #include "framework/src/wire/archive.h"
 #include "framework/src/wire/asio.h"
 #include "framework/src/wire/frame.h"
+#include "framework/src/wire/frame_mac.h"
 #include "framework/src/wire/handshake.h"
 #include "framework/src/wire/messages.h"
+#include "framework/src/wire/security.h"
+#include "framework/src/wire/stream.h"
 
 namespace minimr::wire {
 
@@ -25,10 +30,19 @@ class Session : public std::enable_shared_from_this<Session> {
   // Called once when the connection ends, with the reason ("" for a Close() from this side).
   using CloseHandler = std::function<void(const std::string& reason)>;
 
-  Session(boost::asio::ip::tcp::socket socket, const Key& key);
+  // A server session speaks TLS if `security` has a TLS server context, a client session if it
+  // has a TLS client context.
+  Session(boost::asio::ip::tcp::socket socket, Security security);
+
+  // How long the handshake (TLS included) may take before the connection is cut; 10 s unless
+  // set. REQUIRES: before Start().
+  void SetHandshakeTimeout(std::chrono::milliseconds timeout) { handshake_timeout_ = timeout; }
+  // Keeps `token` until the handshake has ended (either way), or until the connection has
+  // closed: how a listener counts its connections.
+  void HoldUntilReady(std::shared_ptr<void> token) { until_ready_ = std::move(token); }
+  void HoldUntilClosed(std::shared_ptr<void> token) { until_closed_ = std::move(token); }
 
   // Runs the handshake in `role`; then on_ready, then on_frame for every frame, then on_close.
-  // A handshake not done within 10 s fails.
   void Start(Role role, std::function<void()> on_ready, FrameHandler on_frame,
              CloseHandler on_close);
 
@@ -43,32 +57,48 @@ class Session : public std::enable_shared_from_this<Session> {
   // Closes the connection once the frames queued so far are sent.
   void CloseAfterSending();
   void Close();
+  // Closes the connection now, and tells on_close `reason`.
+  void Abort(const std::string& reason) { Fail(reason); }
 
   bool closed() const { return closed_; }
+  bool ready() const { return ready_; }
   // "host:port" of the other side.
   const std::string& peer() const { return peer_; }
 
  private:
-  void SendServerHello();
-  void ReadClientHello();
-  void ClientReadHello();
-  void ClientReadProof();
+  void WaitForFirstBytes();
+  void RefusePlainPeer();
+  void TlsHandshake();
+  void SendHello();
+  void ReadHelloPrefix();
+  void ReadHelloRest();
+  void SendProof();
+  void ReadProof();
   void Ready();
   void ReadHeader();
   void ReadBody(uint32_t length);
   void WriteNext();
   void Fail(const std::string& reason);
+  // "handshake: " and what `ec` says, for a handshake step that failed.
+  std::string HandshakeError(const boost::system::error_code& ec) const;
 
-  boost::asio::ip::tcp::socket socket_;
+  Stream stream_;
+  Security security_;
+  Role role_ = Role::kServer;
   boost::asio::steady_timer handshake_timer_;
-  Key key_;
+  std::chrono::milliseconds handshake_timeout_{10000};
+  std::shared_ptr<void> until_ready_, until_closed_;
   Nonce my_nonce_{};
   Nonce their_nonce_{};
+  Hello my_hello_{};
+  Hello their_hello_{};
+  Proof my_proof_{};
+  Proof their_proof_{};
+  std::unique_ptr<FrameMac> send_mac_, receive_mac_;
   std::string peer_;
-  std::array<uint8_t, kClientHelloBytes> hello_{};
   std::array<uint8_t, kFrameHeaderBytes> header_{};
-  std::string body_;
-  std::deque<std::string> outbox_;
+  std::string body_;                // type, body and MAC of the frame being read
+  std::deque<std::string> outbox_;  // whole frames, their MAC filled in when written
   bool writing_ = false;
   bool ready_ = false;
   bool closed_ = false;

@@ -1,0 +1,50 @@
+// The MAC of one direction of a connection. Each frame's MAC is the first kFrameMacBytes of
+//   HMAC-SHA256(direction key, u64 big-endian sequence number | length | type | body)
+// where the sequence number counts the frames sent that way from 0 and is never sent: both
+// sides count. A frame changed, replayed, reordered, reflected back to its sender or carried
+// over from another connection does not check, because its key or its number differ.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+#include "framework/src/wire/frame.h"
+#include "framework/src/wire/handshake.h"
+
+typedef struct evp_mac_ctx_st EVP_MAC_CTX;
+
+namespace minimr::wire {
+
+class FrameMac {
+ public:
+  using Tag = std::array<uint8_t, kFrameMacBytes>;
+
+  // Throws std::runtime_error if OpenSSL cannot make an HMAC-SHA256.
+  explicit FrameMac(const Key& direction_key);
+  ~FrameMac();
+  FrameMac(const FrameMac&) = delete;
+  FrameMac& operator=(const FrameMac&) = delete;
+
+  // The tag of the next frame, whose bytes (header, type, body, without the tag) are `pieces`
+  // in order. Counts the frame.
+  Tag Next(std::initializer_list<std::string_view> pieces);
+  // Whether `tag` (kFrameMacBytes bytes) is the next frame's, compared in constant time. Counts
+  // the frame either way (a connection ends at the first frame that fails).
+  bool CheckNext(std::initializer_list<std::string_view> pieces, const uint8_t* tag);
+  // Fills in the tag of a whole frame: header, type, body, then kFrameMacBytes for the tag.
+  // REQUIRES: frame->size() > kFrameHeaderBytes + kFrameMacBytes. Counts the frame.
+  void Seal(std::string* frame);
+  // Whether a frame read as its header and the rest (type, body, then the tag) checks.
+  // REQUIRES: rest.size() > kFrameMacBytes. Counts the frame.
+  bool Open(const std::array<uint8_t, kFrameHeaderBytes>& header, std::string_view rest);
+  // How many frames have been counted.
+  uint64_t frames() const { return sequence_; }
+
+ private:
+  EVP_MAC_CTX* keyed_ = nullptr;  // an HMAC keyed once; each frame works on a copy
+  uint64_t sequence_ = 0;
+};
+
+}  // namespace minimr::wire
