@@ -13,7 +13,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr char kKnownTopKeys[] = "(known: job, plugin, params, input, reduce, output, cluster, tasks)";
+constexpr char kKnownTopKeys[] =
+    "(known: job, plugin, params, input, map, reduce, shuffle, output, cluster, tasks)";
 
 // The smallest valid file: the three required keys. Tests append to it, under `input` when
 // they indent, and from line 6.
@@ -232,7 +233,8 @@ TEST_F(JobConfigTest, EffectiveYamlReadsBackToTheSameConfig) {
                             "  generate: {digits: 1000}\n"
                             "params: {n: 2, empty: '', nul: 'null', colon: 'a: b', list: '[x]'}\n"
                             "plugin: lib/x.so\n"),
-      {"params.n=3", "cluster.launcher=sge", "output.format=jsonl"});
+      {"params.n=3", "cluster.launcher=sge", "output.format=jsonl", "map.sort_buffer=100000",
+       "reduce.shuffle_buffer=3MiB", "shuffle.merge_factor=7"});
   const JobConfig second = LoadJobConfig(Write("effective.yaml", first.effective_yaml));
   EXPECT_EQ(second.job, first.job);
   EXPECT_EQ(second.plugin, first.plugin);
@@ -241,6 +243,9 @@ TEST_F(JobConfigTest, EffectiveYamlReadsBackToTheSameConfig) {
   EXPECT_EQ(second.split_size, first.split_size);
   EXPECT_EQ(second.generate, first.generate);
   EXPECT_EQ(second.reduce_tasks, first.reduce_tasks);
+  EXPECT_EQ(second.sort_buffer, 100000u);
+  EXPECT_EQ(second.shuffle_buffer, 3u << 20);
+  EXPECT_EQ(second.merge_factor, 7);
   EXPECT_EQ(second.output_dir, first.output_dir);
   EXPECT_EQ(second.launcher, first.launcher);
   EXPECT_EQ(second.workers, first.workers);
@@ -318,6 +323,45 @@ TEST_F(JobConfigTest, RefusesBadFailureSettings) {
             "job.yaml:6:23: tasks.max_attempts: expected a whole number from 1 to 100, got '0'");
 }
 
+TEST_F(JobConfigTest, ReadsTheShuffleBudgets) {
+  const JobConfig defaults = LoadJobConfig(Write("default.yaml", kMinimal));
+  EXPECT_EQ(defaults.sort_buffer, 64u << 20);
+  EXPECT_EQ(defaults.shuffle_buffer, 128u << 20);
+  EXPECT_EQ(defaults.merge_factor, 16);
+  const JobConfig config = LoadJobConfig(
+      Write("job.yaml", std::string(kMinimal) +
+                            "map: {sort_buffer: 1MiB}\n"
+                            "reduce: {tasks: 2, shuffle_buffer: 64KiB}\n"
+                            "shuffle: {merge_factor: 2}\n"),
+      {"map.sort_buffer=100 MB"});
+  EXPECT_EQ(config.sort_buffer, 100000000u);
+  EXPECT_EQ(config.shuffle_buffer, 64u << 10);
+  EXPECT_EQ(config.merge_factor, 2);
+}
+
+TEST_F(JobConfigTest, RefusesBadShuffleBudgets) {
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "map: {sort_buffer: 64k}\n"),
+            "job.yaml:6:20: map.sort_buffer: expected a size such as 64MiB, 512KiB or 1GiB, got "
+            "'64k'");
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "map: {sort_buffer: 1000}\n"),
+            "job.yaml:6:20: map.sort_buffer: must be from 64KiB to 64GiB, got '1000' (1000 B)");
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "reduce:\n  shuffle_buffer: 65TiB\n"),
+            "job.yaml:7:19: reduce.shuffle_buffer: must be from 64KiB to 64GiB, got '65TiB' "
+            "(65.0 TiB)");
+  EXPECT_EQ(ErrorOfText(kMinimal, {"reduce.shuffle_buffer=[1MiB]"}),
+            "-D reduce.shuffle_buffer=[1MiB]: reduce.shuffle_buffer: expected a size such as "
+            "64MiB, 512KiB or 1GiB, got a list");
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "shuffle: {merge_factor: 1}\n"),
+            "job.yaml:6:25: shuffle.merge_factor: expected a whole number from 2 to 1,000, got '1'");
+  EXPECT_EQ(ErrorOfText(kMinimal, {"shuffle.merge_factor=1001"}),
+            "-D shuffle.merge_factor=1001: shuffle.merge_factor: expected a whole number from 2 "
+            "to 1,000, got '1001'");
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "shuffle: {factor: 3}\n"),
+            "job.yaml:6:11: shuffle.factor: unknown key 'factor' (known: merge_factor)");
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "map: 3\n"),
+            "job.yaml:6:6: map: expected a mapping with sort_buffer, got '3'");
+}
+
 TEST_F(JobConfigTest, EffectiveYamlNamesTheFileAndOverridesAndShowsTheirValues) {
   const JobConfig config = LoadJobConfig(Write("job.yaml", kMinimal), {"params.n=3"});
   EXPECT_EQ(config.effective_yaml,
@@ -332,8 +376,13 @@ TEST_F(JobConfigTest, EffectiveYamlNamesTheFileAndOverridesAndShowsTheirValues) 
                 dir_ +
                 "/data/*.txt\n"
                 "  split_size: file\n"
+                "map:\n"
+                "  sort_buffer: 64MiB\n"
                 "reduce:\n"
                 "  tasks: 1\n"
+                "  shuffle_buffer: 128MiB\n"
+                "shuffle:\n"
+                "  merge_factor: 16\n"
                 "output:\n"
                 "  dir: " +
                 dir_ +
@@ -528,7 +577,7 @@ TEST_F(JobConfigTest, BadInputPathsItemIsNamedByIndex) {
 
 TEST_F(JobConfigTest, SectionThatIsNotAMappingIsRejected) {
   EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "reduce: 3\n"),
-            "job.yaml:6:9: reduce: expected a mapping with tasks, got '3'");
+            "job.yaml:6:9: reduce: expected a mapping with tasks, shuffle_buffer, got '3'");
 }
 
 TEST_F(JobConfigTest, DuplicateKeyIsRejected) {
@@ -575,7 +624,8 @@ TEST_F(JobConfigTest, OverrideNamingAnUnknownKeyIsRejected) {
                 kKnownTopKeys);
   EXPECT_EQ(
       ErrorOf("job.yaml", {"reduce.taks=3"}),
-      "-D reduce.taks=3: reduce.taks: unknown key 'taks'; did you mean 'tasks'? (known: tasks)");
+      "-D reduce.taks=3: reduce.taks: unknown key 'taks'; did you mean 'tasks'? (known: tasks, "
+            "shuffle_buffer)");
 }
 
 TEST_F(JobConfigTest, BadOverriddenValueNamesTheOverrideNotTheFile) {

@@ -1,13 +1,18 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <random>
+#include <set>
+#include <thread>
 
 #include "framework/src/runtime/task_context_impl.h"
 #include "framework/src/shuffle/map_output.h"
 #include "framework/src/shuffle/merger.h"
 #include "framework/src/shuffle/record_format.h"
+#include "framework/src/shuffle/run_merger.h"
+#include "framework/src/shuffle/shuffle_buffer.h"
 #include "minimr/sum_reducer.h"
 
 namespace minimr::shuffle {
@@ -89,18 +94,21 @@ TEST(Merger, SkipsValuesAGroupLeavesUnread) {
 
 // Writes many random word counts through a MapOutputWriter and reads every partition back.
 std::map<std::string, int64_t> WriteAndReadBack(const std::string& path, size_t spill_bytes,
-                                                bool combine, int64_t* spills) {
+                                                bool combine, int64_t* spills,
+                                                int merge_factor = kDefaultMergeFactor,
+                                                int64_t* merge_passes = nullptr) {
   HashPartitioner partitioner;
   runtime::TaskContextImpl context(Params(), "map", 0);
   std::function<std::unique_ptr<Reducer>()> combiner;
   if (combine) combiner = [] { return std::make_unique<SumReducer>(); };
-  MapOutputWriter writer(path, 3, partitioner, combiner, context, spill_bytes);
+  MapOutputWriter writer(path, 3, partitioner, combiner, context, spill_bytes, merge_factor);
   std::mt19937 random(42);
   for (int i = 0; i < 20000; ++i) {
     writer.Emit("word" + std::to_string(random() % 500), "1");
   }
   PartitionIndex index = writer.Commit();
   *spills = context.counters().Get("map.spills");
+  if (merge_passes) *merge_passes = context.counters().Get("map.merge.passes");
   EXPECT_EQ(index.size(), 4u);
   std::map<std::string, int64_t> totals;
   for (int p = 0; p < 3; ++p) {
@@ -131,6 +139,211 @@ TEST(MapOutputWriter, SpillsAndCombinesToTheSameCountsAsInMemory) {
   for (const auto& [word, count] : in_memory) total += count;
   EXPECT_EQ(total, 20000);
   EXPECT_FALSE(fs::exists(dir / "b.spill0")) << "spill files must be removed";
+}
+
+TEST(MapOutputWriter, MergesManySpillsInPassesOfTheMergeFactor) {
+  TempDir dir;
+  int64_t spills_whole = 0, spills = 0, passes_whole = 0, passes = 0;
+  auto whole = WriteAndReadBack(dir / "a", 64 << 20, false, &spills_whole, 16, &passes_whole);
+  auto merged = WriteAndReadBack(dir / "b", 4096, false, &spills, 2, &passes);
+  EXPECT_EQ(passes_whole, 0);
+  EXPECT_GT(spills, 20);
+  // Two runs at a time: each pass removes one run, until two are left for the last merge.
+  EXPECT_EQ(passes, spills - 2);
+  EXPECT_EQ(whole, merged);
+  for (int i = 0; i < spills + passes; ++i) {
+    EXPECT_FALSE(fs::exists(dir / ("b.spill" + std::to_string(i)))) << "spill " << i;
+  }
+}
+
+TEST(MapOutputWriter, ARecordBiggerThanTheBufferGoesThrough) {
+  TempDir dir;
+  HashPartitioner partitioner;
+  runtime::TaskContextImpl context(Params(), "map", 0);
+  MapOutputWriter writer(dir / "big", 2, partitioner, nullptr, context, 4096, 2);
+  const std::string big(10000, 'v');
+  writer.Emit("a", "1");
+  writer.Emit("b", big);
+  writer.Emit("c", "2");
+  PartitionIndex index = writer.Commit();
+  std::map<std::string, std::string> seen;
+  for (int p = 0; p < 2; ++p) {
+    auto run = OpenFileRun(dir / "big", index[p], index[p + 1] - index[p], 4096);
+    while (run->Next()) seen[std::string(run->key())] = std::string(run->value());
+  }
+  EXPECT_EQ(seen, (std::map<std::string, std::string>{{"a", "1"}, {"b", big}, {"c", "2"}}));
+}
+
+TEST(RunMerger, FirstMergeLeavesOnlyFullMerges) {
+  EXPECT_EQ(FirstMergeWidth(3, 4, 4), 0u);
+  EXPECT_EQ(FirstMergeWidth(4, 4, 4), 0u);
+  EXPECT_EQ(FirstMergeWidth(5, 4, 4), 2u);   // 5 -> 4
+  EXPECT_EQ(FirstMergeWidth(7, 4, 4), 4u);   // 7 -> 4
+  EXPECT_EQ(FirstMergeWidth(8, 4, 4), 2u);   // 8 -> 7 -> 4
+  EXPECT_EQ(FirstMergeWidth(10, 4, 4), 4u);  // 10 -> 7 -> 4
+  EXPECT_EQ(FirstMergeWidth(100, 2, 2), 2u);
+}
+
+// Sorted single-partition runs of "k<i>" keys, i from a seeded generator, value "1".
+std::vector<RunFile> MakeRuns(const TempDir& dir, int count, std::multiset<std::string>* all) {
+  std::mt19937 random(7);
+  std::vector<RunFile> runs;
+  for (int r = 0; r < count; ++r) {
+    std::multiset<std::string> keys;
+    for (int i = 0, n = 1 + int(random() % 200); i < n; ++i) {
+      keys.insert("k" + std::to_string(random() % 1000));
+    }
+    RunWriter writer(dir / ("run" + std::to_string(r)), 1);
+    writer.StartPartition(0);
+    for (const std::string& key : keys) writer.Emit(key, "1");
+    runs.push_back(writer.Commit());
+    all->insert(keys.begin(), keys.end());
+  }
+  return runs;
+}
+
+std::multiset<std::string> ReadKeys(std::vector<std::unique_ptr<RecordSource>> sources) {
+  std::multiset<std::string> keys;
+  std::string previous;
+  MergeGroups(std::move(sources), [&](std::string_view key, ValueIterator& values) {
+    EXPECT_LT(previous, std::string(key));
+    previous = key;
+    std::string_view value;
+    while (values.Next(&value)) keys.insert(std::string(key));
+  });
+  return keys;
+}
+
+TEST(RunMerger, MergeDownComesToTheTargetKeepingEveryRecord) {
+  TempDir dir;
+  std::multiset<std::string> all;
+  std::vector<RunFile> runs = MakeRuns(dir, 23, &all);
+  int names = 0;
+  const int merges = MergeDown(&runs, 5, 5, 4096, [&] { return dir / ("m" + std::to_string(names++)); });
+  EXPECT_EQ(runs.size(), 5u);
+  EXPECT_EQ(merges, 5);  // 23 -> 21 -> 17 -> 13 -> 9 -> 5
+  std::vector<std::unique_ptr<RecordSource>> sources;
+  for (const RunFile& run : runs) sources.push_back(OpenFileRun(run.path, 0, run.size(), 4096));
+  EXPECT_EQ(ReadKeys(std::move(sources)), all);
+  for (int r = 0; r < 23; ++r) {
+    const bool kept = std::any_of(runs.begin(), runs.end(), [&](const RunFile& run) {
+      return run.path == dir / ("run" + std::to_string(r));
+    });
+    EXPECT_EQ(fs::exists(dir / ("run" + std::to_string(r))), kept) << "run " << r;
+  }
+}
+
+// A segment of `count` records with keys key<first>, key<first + 1>, ...
+std::string Sequence(int first, int count, std::multiset<std::string>* all) {
+  std::vector<std::string> keys;
+  for (int i = 0; i < count; ++i) keys.push_back("key" + std::to_string(first + i));
+  std::sort(keys.begin(), keys.end());
+  std::string bytes;
+  for (const std::string& key : keys) AppendRecord(&bytes, key, "1");
+  if (all) all->insert(keys.begin(), keys.end());
+  return bytes;
+}
+
+// Segments of records as map tasks would send them: sorted runs of "k<i>" keys.
+std::vector<std::string> MakeSegments(int count, int max_records, std::multiset<std::string>* all) {
+  std::mt19937 random(11);
+  std::vector<std::string> segments;
+  for (int s = 0; s < count; ++s) {
+    std::multiset<std::string> keys;
+    for (int i = 0, n = 1 + int(random() % max_records); i < n; ++i) {
+      keys.insert("key" + std::to_string(random() % 5000));
+    }
+    std::string bytes;
+    for (const std::string& key : keys) AppendRecord(&bytes, key, "1");
+    segments.push_back(bytes);
+    all->insert(keys.begin(), keys.end());
+  }
+  return segments;
+}
+
+TEST(ShuffleBuffer, KeepsSmallShufflesInMemory) {
+  TempDir dir;
+  std::multiset<std::string> all;
+  ShuffleBuffer buffer(dir / "r", 64 << 20, 4);
+  for (const std::string& segment : MakeSegments(50, 100, &all)) buffer.Add(segment);
+  EXPECT_EQ(ReadKeys(buffer.TakeSources()), all);
+  const ShuffleBuffer::Stats stats = buffer.stats();
+  EXPECT_EQ(stats.memory_spills + stats.direct_to_disk + stats.merge_passes, 0);
+  EXPECT_TRUE(fs::is_empty(dir / ""));
+}
+
+TEST(ShuffleBuffer, SpillsBeyondItsBudgetAndMergesTheRunsInPasses) {
+  TempDir dir;
+  std::multiset<std::string> all;
+  std::vector<std::string> segments = MakeSegments(500, 800, &all);
+  // A segment bigger than a quarter of what the budget leaves for segments.
+  segments.insert(segments.begin() + 100, Sequence(10000, 6000, &all));
+  const uint64_t budget = 256 << 10;
+  {
+    ShuffleBuffer buffer(dir / "r", budget, 3);
+    uint64_t total = 0;
+    for (const std::string& segment : segments) {
+      // Fetched in pieces, as the fetch loop receives them.
+      std::unique_ptr<ShuffleBuffer::Segment> s = buffer.Begin();
+      for (size_t at = 0; at < segment.size(); at += 1000) {
+        s->Append(std::string_view(segment).substr(at, 1000));
+      }
+      s->Finish();
+      total += segment.size();
+    }
+    std::vector<std::unique_ptr<RecordSource>> sources = buffer.TakeSources();
+    size_t files = 0;
+    for (const auto& entry : fs::directory_iterator(dir / "")) files += entry.is_regular_file();
+    EXPECT_LE(files, 3u) << "the final merge opens at most merge_factor files";
+    EXPECT_EQ(ReadKeys(std::move(sources)), all);
+    const ShuffleBuffer::Stats stats = buffer.stats();
+    EXPECT_EQ(uint64_t(stats.bytes), total);
+    EXPECT_GT(stats.memory_spills, 5);
+    EXPECT_EQ(stats.direct_to_disk, 1);
+    EXPECT_GT(stats.merge_passes, 2);
+  }
+  EXPECT_TRUE(fs::is_empty(dir / "")) << "the buffer removes its files";
+}
+
+TEST(ShuffleBuffer, TakesSegmentsFromSeveralFetchesAtOnce) {
+  TempDir dir;
+  std::multiset<std::string> all;
+  std::vector<std::string> segments = MakeSegments(400, 300, &all);
+  ShuffleBuffer buffer(dir / "r", 128 << 10, 4);
+  std::vector<std::thread> fetches;
+  for (int t = 0; t < 5; ++t) {
+    fetches.emplace_back([&, t] {
+      for (size_t s = t; s < segments.size(); s += 5) {
+        std::unique_ptr<ShuffleBuffer::Segment> segment = buffer.Begin();
+        for (size_t at = 0; at < segments[s].size(); at += 512) {
+          segment->Append(std::string_view(segments[s]).substr(at, 512));
+        }
+        segment->Finish();
+      }
+    });
+  }
+  for (std::thread& fetch : fetches) fetch.join();
+  EXPECT_EQ(ReadKeys(buffer.TakeSources()), all);
+  EXPECT_GT(buffer.stats().memory_spills, 0);
+}
+
+TEST(ShuffleBuffer, DropsASegmentNeverFinished) {
+  TempDir dir;
+  std::multiset<std::string> all;
+  std::vector<std::string> segments = MakeSegments(2, 2000, &all);
+  ShuffleBuffer buffer(dir / "r", 64 << 10, 2);
+  {
+    // Fetches that fail half-way, in memory and on disk.
+    std::unique_ptr<ShuffleBuffer::Segment> failed = buffer.Begin();
+    failed->Append(std::string_view(segments[0]).substr(0, 100));
+    std::unique_ptr<ShuffleBuffer::Segment> failed_on_disk = buffer.Begin();
+    failed_on_disk->Append(Sequence(0, 3000, nullptr));
+    EXPECT_FALSE(fs::is_empty(dir / ""));
+  }
+  EXPECT_TRUE(fs::is_empty(dir / ""));
+  buffer.Add(segments[0]);
+  buffer.Add(segments[1]);
+  EXPECT_EQ(ReadKeys(buffer.TakeSources()), all);
 }
 
 }  // namespace

@@ -32,10 +32,12 @@ constexpr int kMaxDepth = 64;         // deeper nesting is a mistake (or an alia
 constexpr size_t kMaxNodes = 100000;  // guards against aliases that expand exponentially
 constexpr size_t kMaxFileBytes = 16 << 20;
 
-constexpr std::string_view kTopKeys[] = {"job",    "plugin", "params",  "input",
-                                         "reduce", "output", "cluster", "tasks"};
+constexpr std::string_view kTopKeys[] = {"job",    "plugin",  "params",  "input", "map",
+                                         "reduce", "shuffle", "output", "cluster", "tasks"};
 constexpr std::string_view kInputKeys[] = {"paths", "split_size", "generate"};
-constexpr std::string_view kReduceKeys[] = {"tasks"};
+constexpr std::string_view kMapKeys[] = {"sort_buffer"};
+constexpr std::string_view kReduceKeys[] = {"tasks", "shuffle_buffer"};
+constexpr std::string_view kShuffleKeys[] = {"merge_factor"};
 constexpr std::string_view kOutputKeys[] = {"dir", "format", "overwrite"};
 constexpr std::string_view kClusterKeys[] = {"launcher", "workers", "heartbeat_interval",
                                              "worker_timeout", "fetch_timeout"};
@@ -348,6 +350,29 @@ std::chrono::milliseconds Duration(const Node& node, const std::string& key) {
   return *value;
 }
 
+// A buffer's size: `shuffle::kMinBuffer` to `shuffle::kMaxBuffer` bytes.
+uint64_t BufferSize(const Node& node, const std::string& key) {
+  constexpr std::string_view kExpected = "a size such as 64MiB, 512KiB or 1GiB";
+  const std::string& text = Scalar(node, key, kExpected);
+  const std::optional<uint64_t> bytes = ParseByteSize(text);
+  if (!bytes) Fail(node.where, key, "expected " + std::string(kExpected) + ", got '" + text + "'");
+  if (*bytes < shuffle::kMinBuffer || *bytes > shuffle::kMaxBuffer) {
+    Fail(node.where, key,
+         "must be from 64KiB to 64GiB, got '" + text + "' (" + FormatBytes(*bytes) + ")");
+  }
+  return *bytes;
+}
+
+// A byte count as a job file may say it and ParseByteSize reads back: "64MiB", "100000".
+std::string ExactByteSize(uint64_t bytes) {
+  constexpr std::pair<uint64_t, const char*> kUnits[] = {
+      {uint64_t(1) << 30, "GiB"}, {uint64_t(1) << 20, "MiB"}, {uint64_t(1) << 10, "KiB"}};
+  for (const auto& [unit, name] : kUnits) {
+    if (bytes >= unit && bytes % unit == 0) return std::to_string(bytes / unit) + name;
+  }
+  return std::to_string(bytes);
+}
+
 bool Boolean(const Node& node, const std::string& key) {
   const std::string& text = Scalar(node, key, "true or false");
   if (text == "true") return true;
@@ -426,8 +451,15 @@ std::string EffectiveYaml(const JobConfig& config, const std::string& split_size
     EmitScalarMap(out, config.generate);
   }
   out << YAML::EndMap;
+  out << YAML::Key << "map" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "sort_buffer" << YAML::Value << ExactByteSize(config.sort_buffer);
+  out << YAML::EndMap;
   out << YAML::Key << "reduce" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "tasks" << YAML::Value << config.reduce_tasks << YAML::EndMap;
+  out << YAML::Key << "tasks" << YAML::Value << config.reduce_tasks;
+  out << YAML::Key << "shuffle_buffer" << YAML::Value << ExactByteSize(config.shuffle_buffer);
+  out << YAML::EndMap;
+  out << YAML::Key << "shuffle" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "merge_factor" << YAML::Value << config.merge_factor << YAML::EndMap;
   out << YAML::Key << "output" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "dir" << YAML::Value << config.output_dir;
   out << YAML::Key << "format" << YAML::Value << config.output_format;
@@ -526,10 +558,28 @@ JobConfig Validate(const Node& root, const std::string& path,
   std::string split_size;
   ReadInput(root, config, split_size);
 
-  if (const Node* reduce = OptionalMap(Find(root, "reduce"), "reduce", "a mapping with tasks")) {
+  if (const Node* map = OptionalMap(Find(root, "map"), "map", "a mapping with sort_buffer")) {
+    CheckKeys(*map, "map", kMapKeys);
+    if (const Node* node = Find(*map, "sort_buffer")) {
+      config.sort_buffer = BufferSize(*node, "map.sort_buffer");
+    }
+  }
+  if (const Node* reduce =
+          OptionalMap(Find(root, "reduce"), "reduce", "a mapping with tasks, shuffle_buffer")) {
     CheckKeys(*reduce, "reduce", kReduceKeys);
     if (const Node* tasks = Find(*reduce, "tasks")) {
       config.reduce_tasks = Integer(*tasks, "reduce.tasks", 1, kMaxCount);
+    }
+    if (const Node* node = Find(*reduce, "shuffle_buffer")) {
+      config.shuffle_buffer = BufferSize(*node, "reduce.shuffle_buffer");
+    }
+  }
+  if (const Node* shuffle =
+          OptionalMap(Find(root, "shuffle"), "shuffle", "a mapping with merge_factor")) {
+    CheckKeys(*shuffle, "shuffle", kShuffleKeys);
+    if (const Node* node = Find(*shuffle, "merge_factor")) {
+      config.merge_factor = Integer(*node, "shuffle.merge_factor", shuffle::kMinMergeFactor,
+                                    shuffle::kMaxMergeFactor);
     }
   }
 

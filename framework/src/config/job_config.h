@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "framework/src/shuffle/shuffle_options.h"
+
 namespace minimr::config {
 
 // Everything a job file says, checked, with defaults filled in and paths made absolute against
@@ -27,6 +29,11 @@ struct JobConfig {
   std::map<std::string, std::string> generate;  // `input.generate.*` scalars; empty if absent
   std::string generate_where;                   // where input.generate was set, as below
   int reduce_tasks = 1;                         // `reduce.tasks`: 1..10000
+  // The shuffle's budgets, per task (docs/shuffle.md): `map.sort_buffer` and
+  // `reduce.shuffle_buffer` in bytes, 64 KiB..64 GiB; `shuffle.merge_factor`, 2..1000.
+  uint64_t sort_buffer = shuffle::kDefaultSortBuffer;
+  uint64_t shuffle_buffer = shuffle::kDefaultShuffleBuffer;
+  int merge_factor = shuffle::kDefaultMergeFactor;
   std::string output_dir;                       // `output.dir`: absolute; required
   std::string output_dir_where;                 // where output.dir was set, as below
   std::string output_format = "text";           // `output.format`: "text" or "jsonl"

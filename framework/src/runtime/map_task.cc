@@ -20,7 +20,7 @@ MapTaskOutput RunMapTask(const wire::TaskSpec& task, const JobDefinition& job,
   std::unique_ptr<RecordReader> reader = input->Open(files, split, context);
   context.SetReader(reader.get());
   shuffle::MapOutputWriter output(output_path, task.reduce_tasks, *partitioner, job.combiner,
-                                  context);
+                                  context, task.shuffle.sort_buffer, task.shuffle.merge_factor);
   mapper->Setup(context);
   std::string_view key, value;
   int64_t records = 0;

@@ -33,6 +33,22 @@ int Milliseconds(Duration d) {
   return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
 }
 
+// The job file checked these; a client of its own may not have.
+void CheckShuffleBudgets(const wire::ShuffleBudgets& budgets) {
+  for (auto [bytes, key] : {std::pair{budgets.sort_buffer, "map.sort_buffer"},
+                            std::pair{budgets.shuffle_buffer, "reduce.shuffle_buffer"}}) {
+    if (bytes < shuffle::kMinBuffer || bytes > shuffle::kMaxBuffer) {
+      throw std::runtime_error(std::string(key) + " must be from 64KiB to 64GiB, not " +
+                               std::to_string(bytes) + " bytes");
+    }
+  }
+  if (budgets.merge_factor < shuffle::kMinMergeFactor ||
+      budgets.merge_factor > shuffle::kMaxMergeFactor) {
+    throw std::runtime_error("shuffle.merge_factor must be from 2 to 1000, not " +
+                             std::to_string(budgets.merge_factor));
+  }
+}
+
 }  // namespace
 
 class Master::Impl : public std::enable_shared_from_this<Impl> {
@@ -317,6 +333,7 @@ void Master::Impl::Admit(std::unique_ptr<ActiveJob> job, std::string error) {
       ResolveParams(s.job_name, definition, s.params);
       if (s.reduce_tasks < 1) throw std::runtime_error("reduce.tasks must be at least 1");
       if (s.max_attempts < 1) throw std::runtime_error("tasks.max_attempts must be at least 1");
+      CheckShuffleBudgets(s.shuffle);
       if (!ParseOutputFormat(s.output_format)) {
         throw std::runtime_error("output.format must be text or jsonl, not '" + s.output_format +
                                  "'");
@@ -419,6 +436,7 @@ void Master::Impl::StartNextJob() {
       spec.plan = PlanJob(s.input_paths, s.split_size);
       spec.reduce_tasks = s.reduce_tasks;
       spec.output_format = s.output_format;
+      spec.shuffle = s.shuffle;
       spec.options.max_attempts = s.max_attempts;
       spec.options.max_failures_per_worker = s.max_failures_per_worker;
       spec.options.speculation = s.speculation;

@@ -8,17 +8,12 @@
 #include "framework/src/runtime/part_file_writer.h"
 #include "framework/src/runtime/task_context_impl.h"
 #include "framework/src/shuffle/merger.h"
+#include "framework/src/shuffle/shuffle_buffer.h"
 #include "framework/src/util/atomic_file.h"
 #include "framework/src/wire/archive.h"
 #include "framework/src/wire/blocking_client.h"
 
 namespace minimr::runtime {
-namespace {
-
-// Fetched partitions up to this size stay in memory; larger ones are spilled to scratch files.
-constexpr size_t kInMemoryFetch = 8u << 20;
-
-}  // namespace
 
 std::string PartFileName(int index) {
   char name[32];
@@ -63,42 +58,21 @@ Counters RunReduceTask(const wire::TaskSpec& task, const JobDefinition& job,
                        std::chrono::milliseconds fetch_timeout, const TaskControl& control) {
   TaskContextImpl context(Params(task.params), "reduce", task.index);
 
-  // Fetch every map output's partition: into memory while it is small, streamed onto local disk
-  // once it grows past kInMemoryFetch.
-  std::vector<std::string> in_memory(task.map_outputs.size());
-  std::vector<std::string> scratch_files;
-  struct ScratchCleanup {
-    std::vector<std::string>& files;
-    ~ScratchCleanup() {
-      for (const auto& f : files) ::unlink(f.c_str());
-    }
-  } cleanup{scratch_files};
-  std::vector<std::unique_ptr<shuffle::RecordSource>> runs;
-  int64_t fetched = 0;
+  // Fetch every map output's partition into the shuffle buffer, which keeps them in memory up to
+  // the job's reduce.shuffle_buffer and merges them onto local disk beyond it.
+  shuffle::ShuffleBuffer buffer(scratch_dir + "/reduce" + std::to_string(task.index) + "-" +
+                                    std::to_string(task.attempt) + "-run",
+                                task.shuffle.shuffle_buffer, task.shuffle.merge_factor);
   for (size_t m = 0; m < task.map_outputs.size(); ++m) {
     const wire::MapOutputLocation& location = task.map_outputs[m];
-    std::string& bytes = in_memory[m];
-    std::unique_ptr<AtomicFile> file;
     control.CheckCancel();
-    uint64_t size = 0;
+    std::unique_ptr<shuffle::ShuffleBuffer::Segment> segment = buffer.Begin();
     try {
-      size = FetchPartition(location, task.job_id, task.index, security, fetch_timeout,
-                            [&](std::string_view piece) {
-      control.CheckCancel();
-      if (!file && bytes.size() + piece.size() > kInMemoryFetch) {
-        file = std::make_unique<AtomicFile>(scratch_dir + "/reduce" + std::to_string(task.index) +
-                                                "-map" + std::to_string(location.map_task),
-                                            0600);  // map output, this user's only
-        file->Write(bytes);
-        bytes.clear();
-        bytes.shrink_to_fit();
-      }
-      if (file) {
-        file->Write(piece);
-      } else {
-        bytes.append(piece);
-      }
-    });
+      FetchPartition(location, task.job_id, task.index, security, fetch_timeout,
+                     [&](std::string_view piece) {
+                       control.CheckCancel();
+                       segment->Append(piece);
+                     });
     } catch (const TaskKilled&) {
       throw;
     } catch (const std::exception& e) {
@@ -109,16 +83,14 @@ Counters RunReduceTask(const wire::TaskSpec& task, const JobDefinition& job,
       }
       throw FetchFailure(e.what(), std::move(lost));
     }
-    fetched += static_cast<int64_t>(size);
-    if (file) {
-      file->Commit(/*durable=*/false);
-      scratch_files.push_back(file->path());
-      runs.push_back(shuffle::OpenFileRun(file->path(), 0, size));
-    } else {
-      runs.push_back(shuffle::OpenMemoryRun(bytes));
-    }
+    segment->Finish();
   }
-  context.counters().Add("reduce.shuffle.bytes", fetched);
+  std::vector<std::unique_ptr<shuffle::RecordSource>> runs = buffer.TakeSources();
+  const shuffle::ShuffleBuffer::Stats stats = buffer.stats();
+  context.counters().Add("reduce.shuffle.bytes", stats.bytes);
+  context.counters().Add("reduce.spills", stats.memory_spills);
+  context.counters().Add("reduce.spilled_segments", stats.direct_to_disk);
+  context.counters().Add("reduce.merge.passes", stats.merge_passes);
 
   const std::optional<OutputFormat> format = ParseOutputFormat(task.output_format);
   if (!format) throw std::runtime_error("unknown output format '" + task.output_format + "'");

@@ -138,6 +138,7 @@ void JobScheduler::StartAttempt(bool is_map, int index, int worker, TimePoint no
   task->index = index;
   task->attempt = attempt;
   task->reduce_tasks = spec_.reduce_tasks;
+  task->shuffle = spec_.shuffle;
   if (is_map) {
     const InputSplit& split = spec_.plan.splits[index];
     task->input_paths = spec_.plan.files.paths;

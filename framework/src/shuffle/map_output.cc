@@ -6,64 +6,26 @@
 #include <stdexcept>
 
 #include "framework/src/shuffle/merger.h"
-#include "framework/src/shuffle/record_format.h"
-#include "framework/src/util/atomic_file.h"
+#include "framework/src/shuffle/run_merger.h"
 
 namespace minimr::shuffle {
-
-// Appends records to a file, partition by partition, noting where each partition starts.
-class MapOutputWriter::RunSink : public Emitter {
- public:
-  // Map output is private to the user who runs the job: 0600, in the worker's 0700 scratch.
-  RunSink(const std::string& path, int partitions) : file_(path, 0600), index_(partitions + 1, 0) {}
-
-  void StartPartition(int p) {
-    Flush();
-    // Partitions with nothing in them get an empty range.
-    for (int q = next_partition_; q <= p; ++q) index_[q] = file_.size();
-    next_partition_ = p + 1;
-  }
-  void Emit(std::string_view key, std::string_view value) override {
-    AppendRecord(&buf_, key, value);
-    ++records_;
-    if (buf_.size() >= (1 << 20)) Flush();
-  }
-  PartitionIndex Commit() {
-    StartPartition(static_cast<int>(index_.size()) - 1);
-    file_.Commit(/*durable=*/false);
-    return index_;
-  }
-  uint64_t records() const { return records_; }
-
- private:
-  void Flush() {
-    file_.Write(buf_);
-    buf_.clear();
-  }
-  AtomicFile file_;
-  PartitionIndex index_;
-  int next_partition_ = 0;
-  std::string buf_;
-  uint64_t records_ = 0;
-};
-
 namespace {
 
 // The values of one key, in a sorted range of entries.
 template <class Entry>
 class EntryValues : public ValueIterator {
  public:
-  EntryValues(const std::string& arena, const Entry* begin, const Entry* end)
-      : arena_(arena), next_(begin), end_(end) {}
+  EntryValues(const char* buffer, const Entry* begin, const Entry* end)
+      : buffer_(buffer), next_(begin), end_(end) {}
   bool Next(std::string_view* value) override {
     if (next_ == end_) return false;
-    *value = std::string_view(arena_).substr(next_->offset + next_->key_size, next_->value_size);
+    *value = std::string_view(buffer_ + next_->offset + next_->key_size, next_->value_size);
     ++next_;
     return true;
   }
 
  private:
-  const std::string& arena_;
+  const char* buffer_;
   const Entry* next_;
   const Entry* end_;
 };
@@ -72,13 +34,18 @@ class EntryValues : public ValueIterator {
 
 MapOutputWriter::MapOutputWriter(std::string path, int partitions, Partitioner& partitioner,
                                  std::function<std::unique_ptr<Reducer>()> combiner,
-                                 TaskContext& context, size_t spill_bytes)
+                                 TaskContext& context, uint64_t sort_buffer, int merge_factor)
     : path_(std::move(path)),
       partitions_(partitions),
       partitioner_(partitioner),
       combiner_factory_(std::move(combiner)),
       context_(context),
-      spill_bytes_(spill_bytes) {
+      // Whole entries at the end, aligned.
+      sort_buffer_(sort_buffer / alignof(Entry) * alignof(Entry)),
+      merge_factor_(merge_factor) {
+  if (sort_buffer_ < 2 * sizeof(Entry) || merge_factor_ < 2) {
+    throw std::invalid_argument("MapOutputWriter: sort buffer or merge factor too small");
+  }
   if (combiner_factory_) {
     combiner_ = combiner_factory_();
     combiner_->Setup(context_);
@@ -86,7 +53,7 @@ MapOutputWriter::MapOutputWriter(std::string path, int partitions, Partitioner& 
 }
 
 MapOutputWriter::~MapOutputWriter() {
-  for (const auto& spill : spill_paths_) ::unlink(spill.c_str());
+  for (const RunFile& spill : spills_) ::unlink(spill.path.c_str());
 }
 
 void MapOutputWriter::Emit(std::string_view key, std::string_view value) {
@@ -98,70 +65,98 @@ void MapOutputWriter::Emit(std::string_view key, std::string_view value) {
   if (key.size() > UINT32_MAX || value.size() > UINT32_MAX) {
     throw std::runtime_error("a map output record over 4 GiB");
   }
-  entries_.push_back({uint32_t(p), uint32_t(key.size()), uint32_t(value.size()), arena_.size()});
-  arena_.append(key);
-  arena_.append(value);
   ++records_;
-  if (arena_.size() + entries_.size() * sizeof(Entry) >= spill_bytes_) Spill();
+  const uint64_t size = key.size() + value.size();
+  if (size + sizeof(Entry) > sort_buffer_) {
+    SpillAlone(uint32_t(p), key, value);
+    return;
+  }
+  if (!buffer_) {
+    // Not value-initialized: the kernel gives pages only as records and entries reach them.
+    buffer_.reset(new char[sort_buffer_]);
+    entries_end_ = reinterpret_cast<Entry*>(buffer_.get() + sort_buffer_);
+  }
+  if (used_ + size + (entry_count_ + 1) * sizeof(Entry) > sort_buffer_) Spill();
+  std::copy(key.begin(), key.end(), buffer_.get() + used_);
+  std::copy(value.begin(), value.end(), buffer_.get() + used_ + key.size());
+  ++entry_count_;
+  *entries_begin() = {uint32_t(p), uint32_t(key.size()), uint32_t(value.size()), used_};
+  used_ += size;
 }
 
-void MapOutputWriter::WriteSorted(RunSink& sink) {
-  std::string_view arena = arena_;
-  auto key_of = [arena](const Entry& e) { return arena.substr(e.offset, e.key_size); };
-  std::sort(entries_.begin(), entries_.end(), [&](const Entry& a, const Entry& b) {
+void MapOutputWriter::WriteSorted(RunWriter& sink) {
+  const char* buffer = buffer_.get();
+  auto key_of = [buffer](const Entry& e) { return std::string_view(buffer + e.offset, e.key_size); };
+  Entry* const begin = entries_begin();
+  Entry* const end = entries_end_;
+  // In place: a stable sort would want scratch memory beyond the budget.
+  std::sort(begin, end, [&](const Entry& a, const Entry& b) {
     if (a.partition != b.partition) return a.partition < b.partition;
     return key_of(a) < key_of(b);
   });
   int partition = -1;
-  for (size_t i = 0; i < entries_.size();) {
-    const Entry& first = entries_[i];
-    if (int(first.partition) != partition) {
-      partition = first.partition;
+  for (Entry* i = begin; i != end;) {
+    if (int(i->partition) != partition) {
+      partition = i->partition;
       sink.StartPartition(partition);
     }
-    std::string_view key = key_of(first);
-    size_t j = i + 1;
-    while (j < entries_.size() && entries_[j].partition == first.partition &&
-           key_of(entries_[j]) == key) {
-      ++j;
-    }
+    std::string_view key = key_of(*i);
+    Entry* j = i + 1;
+    while (j != end && j->partition == i->partition && key_of(*j) == key) ++j;
     if (combiner_) {
-      EntryValues<Entry> values(arena_, &entries_[i], &entries_[0] + j);
+      EntryValues<Entry> values(buffer, i, j);
       combiner_->Reduce(key, values, sink);
       context_.counters().Add("combine.input.records", int64_t(j - i));
     } else {
-      for (size_t k = i; k < j; ++k) {
-        sink.Emit(key, arena.substr(entries_[k].offset + key.size(), entries_[k].value_size));
+      for (Entry* k = i; k != j; ++k) {
+        sink.Emit(key, std::string_view(buffer + k->offset + key.size(), k->value_size));
       }
     }
     i = j;
   }
-  entries_.clear();
-  arena_.clear();
+  entry_count_ = 0;
+  used_ = 0;
+}
+
+std::string MapOutputWriter::NextSpillPath() {
+  return path_ + ".spill" + std::to_string(spill_names_++);
 }
 
 void MapOutputWriter::Spill() {
-  std::string spill_path = path_ + ".spill" + std::to_string(spill_paths_.size());
-  RunSink sink(spill_path, partitions_);
+  RunWriter sink(NextSpillPath(), partitions_);
   WriteSorted(sink);
-  spill_indexes_.push_back(sink.Commit());
-  spill_paths_.push_back(spill_path);
+  spills_.push_back(sink.Commit());
+  context_.counters().Add("map.spills", 1);
+}
+
+void MapOutputWriter::SpillAlone(uint32_t partition, std::string_view key,
+                                 std::string_view value) {
+  if (entry_count_ > 0) Spill();
+  RunWriter sink(NextSpillPath(), partitions_);
+  sink.StartPartition(int(partition));
+  sink.Emit(key, value);
+  spills_.push_back(sink.Commit());
   context_.counters().Add("map.spills", 1);
 }
 
 PartitionIndex MapOutputWriter::Commit() {
   context_.counters().Add("map.output.records", int64_t(records_));
-  RunSink out(path_, partitions_);
-  if (spill_paths_.empty()) {
-    WriteSorted(out);
+  const size_t piece = MergePieceBytes(sort_buffer_, merge_factor_);
+  RunWriter out(path_, partitions_, piece);
+  if (spills_.empty()) {
+    if (entry_count_ > 0) WriteSorted(out);
   } else {
-    if (!entries_.empty()) Spill();
+    if (entry_count_ > 0) Spill();
+    buffer_.reset();  // the merge's read buffers take its place
+    const int passes = MergeDown(&spills_, static_cast<size_t>(merge_factor_), merge_factor_, piece,
+                                 [this] { return NextSpillPath(); });
+    context_.counters().Add("map.merge.passes", passes);
     for (int p = 0; p < partitions_; ++p) {
       out.StartPartition(p);
       std::vector<std::unique_ptr<RecordSource>> runs;
-      for (size_t s = 0; s < spill_paths_.size(); ++s) {
-        const PartitionIndex& index = spill_indexes_[s];
-        runs.push_back(OpenFileRun(spill_paths_[s], index[p], index[p + 1] - index[p]));
+      for (const RunFile& spill : spills_) {
+        const uint64_t begin = spill.index[p], end = spill.index[p + 1];
+        if (end > begin) runs.push_back(OpenFileRun(spill.path, begin, end - begin, piece));
       }
       MergeGroups(std::move(runs), [&](std::string_view key, ValueIterator& values) {
         if (combiner_) {
@@ -174,9 +169,9 @@ PartitionIndex MapOutputWriter::Commit() {
     }
   }
   if (combiner_) context_.counters().Add("combine.output.records", int64_t(out.records()));
-  PartitionIndex index = out.Commit();
-  context_.counters().Add("map.output.bytes", int64_t(index.back()));
-  return index;
+  RunFile output = out.Commit();
+  context_.counters().Add("map.output.bytes", int64_t(output.size()));
+  return output.index;
 }
 
 }  // namespace minimr::shuffle

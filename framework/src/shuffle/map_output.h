@@ -1,6 +1,6 @@
 // The map side of the shuffle: collects what a mapper emits, partitions it, sorts each partition
-// by key, runs the combiner, spills to disk when memory fills, and writes one file holding every
-// partition's sorted run back to back.
+// by key, runs the combiner, spills to disk when its buffer fills, and writes one file holding
+// every partition's sorted run back to back.
 #pragma once
 
 #include <cstdint>
@@ -9,19 +9,21 @@
 #include <string>
 #include <vector>
 
+#include "framework/src/shuffle/run_writer.h"
+#include "framework/src/shuffle/shuffle_options.h"
 #include "minimr/job.h"
 
 namespace minimr::shuffle {
 
-// Where each partition lies in a map output file: partition p is [offsets[p], offsets[p+1]).
-using PartitionIndex = std::vector<uint64_t>;
-
 class MapOutputWriter : public Emitter {
  public:
-  // `combiner` may be empty. Spills happen when buffered records exceed `spill_bytes`.
+  // `combiner` may be empty. Records and their index are kept in one buffer of `sort_buffer`
+  // bytes (touched only as it fills); when it is full they are sorted and spilled. Spills are
+  // merged at most `merge_factor` at a time, in as many passes as it takes.
   MapOutputWriter(std::string path, int partitions, Partitioner& partitioner,
                   std::function<std::unique_ptr<Reducer>()> combiner, TaskContext& context,
-                  size_t spill_bytes = 64u << 20);
+                  uint64_t sort_buffer = kDefaultSortBuffer,
+                  int merge_factor = kDefaultMergeFactor);
   ~MapOutputWriter() override;
 
   void Emit(std::string_view key, std::string_view value) override;
@@ -29,17 +31,22 @@ class MapOutputWriter : public Emitter {
   PartitionIndex Commit();
 
  private:
+  // A record in the buffer; the index grows down from the buffer's end as the records grow up
+  // from its start, so that both share one budget whatever the records' sizes.
   struct Entry {
     uint32_t partition;
     uint32_t key_size;
     uint32_t value_size;
-    uint64_t offset;  // of the key in arena_; the value follows it
+    uint64_t offset;  // of the key in the buffer; the value follows it
   };
-  class RunSink;
 
   // Sorts and combines what is buffered and writes it, partition after partition, to `sink`.
-  void WriteSorted(RunSink& sink);
+  void WriteSorted(RunWriter& sink);
   void Spill();
+  // A record too big for the buffer goes to a spill of its own.
+  void SpillAlone(uint32_t partition, std::string_view key, std::string_view value);
+  std::string NextSpillPath();
+  Entry* entries_begin() { return entries_end_ - entry_count_; }
 
   std::string path_;
   int partitions_;
@@ -47,11 +54,14 @@ class MapOutputWriter : public Emitter {
   std::function<std::unique_ptr<Reducer>()> combiner_factory_;
   std::unique_ptr<Reducer> combiner_;
   TaskContext& context_;
-  size_t spill_bytes_;
-  std::string arena_;
-  std::vector<Entry> entries_;
-  std::vector<std::string> spill_paths_;
-  std::vector<PartitionIndex> spill_indexes_;
+  uint64_t sort_buffer_;
+  int merge_factor_;
+  std::unique_ptr<char[]> buffer_;  // allocated at the first Emit
+  Entry* entries_end_ = nullptr;
+  uint64_t used_ = 0;  // bytes of records at the buffer's start
+  size_t entry_count_ = 0;
+  std::vector<RunFile> spills_;
+  int spill_names_ = 0;
   uint64_t records_ = 0;
 };
 

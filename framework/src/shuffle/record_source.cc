@@ -7,12 +7,10 @@
 namespace minimr::shuffle {
 namespace {
 
-constexpr size_t kReadPiece = 1 << 20;
-
 class FileRun : public RecordSource {
  public:
-  FileRun(const std::string& path, uint64_t offset, uint64_t length)
-      : file_(path), pos_(offset), end_(offset + length) {}
+  FileRun(const std::string& path, uint64_t offset, uint64_t length, size_t read_piece)
+      : file_(path), pos_(offset), end_(offset + length), read_piece_(read_piece) {}
 
   bool Next() override {
     for (;;) {
@@ -23,7 +21,7 @@ class FileRun : public RecordSource {
       }
       // Keep the partial record, then read more after it.
       std::string rest(unread_);
-      size_t want = std::max<size_t>(kReadPiece, rest.size() * 2);
+      size_t want = std::max<size_t>(read_piece_, rest.size() * 2);
       want = static_cast<size_t>(std::min<uint64_t>(want, end_ - pos_));
       buf_.resize(rest.size() + want);
       std::copy(rest.begin(), rest.end(), buf_.begin());
@@ -40,6 +38,7 @@ class FileRun : public RecordSource {
  private:
   FileReader file_;
   uint64_t pos_, end_;
+  size_t read_piece_;
   std::string buf_;
   std::string_view unread_, key_, value_;
 };
@@ -62,8 +61,8 @@ class MemoryRun : public RecordSource {
 }  // namespace
 
 std::unique_ptr<RecordSource> OpenFileRun(const std::string& path, uint64_t offset,
-                                          uint64_t length) {
-  return std::make_unique<FileRun>(path, offset, length);
+                                          uint64_t length, size_t read_piece) {
+  return std::make_unique<FileRun>(path, offset, length, read_piece);
 }
 
 std::unique_ptr<RecordSource> OpenMemoryRun(std::string_view bytes) {

@@ -20,9 +20,10 @@ class RecordSource {
   virtual std::string_view value() const = 0;
 };
 
-// Records in bytes [offset, offset + length) of a file, read in large pieces.
+// Records in bytes [offset, offset + length) of a file, read `read_piece` bytes at a time (more
+// only to hold a record longer than that).
 std::unique_ptr<RecordSource> OpenFileRun(const std::string& path, uint64_t offset,
-                                          uint64_t length);
+                                          uint64_t length, size_t read_piece = 1 << 20);
 // Records in a string the caller keeps alive.
 std::unique_ptr<RecordSource> OpenMemoryRun(std::string_view bytes);
 

@@ -12,6 +12,8 @@
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
 
+#include "framework/src/shuffle/shuffle_options.h"
+
 namespace minimr::wire {
 
 enum class MessageType : uint8_t {
@@ -65,6 +67,19 @@ struct Registered {
   }
 };
 
+// A job's shuffle budgets, per task (the job file's map.sort_buffer, reduce.shuffle_buffer,
+// shuffle.merge_factor).
+struct ShuffleBudgets {
+  uint64_t sort_buffer = shuffle::kDefaultSortBuffer;
+  uint64_t shuffle_buffer = shuffle::kDefaultShuffleBuffer;
+  int32_t merge_factor = shuffle::kDefaultMergeFactor;
+
+  template <class A>
+  void serialize(A& ar, unsigned) {
+    ar & sort_buffer & shuffle_buffer & merge_factor;
+  }
+};
+
 // Where a finished map task's output can be fetched.
 struct MapOutputLocation {
   std::string host;
@@ -99,6 +114,7 @@ struct TaskSpec {
   std::string plugin_path;
   std::string plugin_sha256;
   std::string output_format = "text";  // how part files are written: "text" or "jsonl"
+  ShuffleBudgets shuffle;
 
   template <class A>
   void serialize(A& ar, unsigned) {
@@ -106,6 +122,7 @@ struct TaskSpec {
     ar & input_paths & input_sizes & file_index & offset & length;
     ar & map_outputs & output_dir & plugin_path & plugin_sha256;
     ar & output_format;
+    ar & shuffle;
   }
 };
 
@@ -247,6 +264,7 @@ struct JobSubmission {
   std::string plugin_bytes;
   std::string output_format = "text";  // `output.format`: "text" or "jsonl"
   bool output_overwrite = false;       // `output.overwrite`: may replace a previous minimr output
+  ShuffleBudgets shuffle;
 
   template <class A>
   void serialize(A& ar, unsigned) {
@@ -255,6 +273,7 @@ struct JobSubmission {
     ar & plugin_path & plugin_sha256 & plugin_bytes;
     ar & output_format;
     ar & output_overwrite;
+    ar & shuffle;
   }
 };
 
