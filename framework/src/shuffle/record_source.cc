@@ -1,5 +1,7 @@
 #include "framework/src/shuffle/record_source.h"
 
+#include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 #include "framework/src/shuffle/record_format.h"
@@ -19,17 +21,23 @@ class FileRun : public RecordSource {
         if (!unread_.empty()) throw std::runtime_error(file_.path() + ": truncated record");
         return false;
       }
-      // Keep the partial record, then read more after it.
-      std::string rest(unread_);
-      size_t want = std::max<size_t>(read_piece_, rest.size() * 2);
-      want = static_cast<size_t>(std::min<uint64_t>(want, end_ - pos_));
-      buf_.resize(rest.size() + want);
-      std::copy(rest.begin(), rest.end(), buf_.begin());
-      size_t n = file_.ReadAt(pos_, buf_.data() + rest.size(), want);
+      // Keep the partial record at the front, then read more after it, into a buffer of
+      // read_piece_ bytes unless a record needs more.
+      const size_t rest = unread_.size();
+      const size_t size = std::max(read_piece_, rest * 2);
+      if (size > capacity_) {
+        std::unique_ptr<char[]> bigger(new char[size]);
+        std::memcpy(bigger.get(), unread_.data(), rest);
+        buf_ = std::move(bigger);
+        capacity_ = size;
+      } else if (rest > 0) {
+        std::memmove(buf_.get(), unread_.data(), rest);
+      }
+      const size_t want = static_cast<size_t>(std::min<uint64_t>(capacity_ - rest, end_ - pos_));
+      size_t n = file_.ReadAt(pos_, buf_.get() + rest, want);
       if (n == 0) throw std::runtime_error(file_.path() + ": shorter than expected");
       pos_ += n;
-      buf_.resize(rest.size() + n);
-      unread_ = buf_;
+      unread_ = std::string_view(buf_.get(), rest + n);
     }
   }
   std::string_view key() const override { return key_; }
@@ -39,7 +47,8 @@ class FileRun : public RecordSource {
   FileReader file_;
   uint64_t pos_, end_;
   size_t read_piece_;
-  std::string buf_;
+  std::unique_ptr<char[]> buf_;  // not std::string, which may take twice what it is asked for
+  size_t capacity_ = 0;
   std::string_view unread_, key_, value_;
 };
 

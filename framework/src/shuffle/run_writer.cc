@@ -5,7 +5,9 @@
 namespace minimr::shuffle {
 
 RunWriter::RunWriter(const std::string& path, int partitions, size_t buffer_bytes)
-    : file_(path, 0600), index_(partitions + 1, 0), buffer_bytes_(buffer_bytes) {}
+    : file_(path, 0600), index_(partitions + 1, 0), buffer_bytes_(buffer_bytes) {
+  buf_.reserve(buffer_bytes_);
+}
 
 void RunWriter::StartPartition(int p) {
   Flush();
@@ -15,9 +17,11 @@ void RunWriter::StartPartition(int p) {
 }
 
 void RunWriter::Emit(std::string_view key, std::string_view value) {
+  // Written before the buffer would grow (std::string would double it), with room for the
+  // record's two varints.
+  if (buf_.size() + key.size() + value.size() + 20 > buffer_bytes_) Flush();
   AppendRecord(&buf_, key, value);
   ++records_;
-  if (buf_.size() >= buffer_bytes_) Flush();
 }
 
 void RunWriter::WriteEncoded(std::string_view bytes) {
