@@ -25,18 +25,19 @@ output: {dir: $work/out, overwrite: true}
 cluster: {launcher: local, workers: 2}
 YAML
 
-timed() {  # label command...: prints "label wall user sys maxrss_kib"
+exec 3>&1
+timed() {  # label command...: prints "label wall user sys maxrss_kib" and keeps it in times
   local label=$1
   shift
   /usr/bin/time -f "$label %e %U %S %M" -o "$work/time" "$@"
-  cat "$work/time"
+  tee -a "$work/times" < "$work/time" >&3
 }
 
 for i in $(seq "$runs"); do
   timed minimr "$minimr" run "$work/wc.yaml" >/dev/null 2>"$work/minimr.log"
   timed loop build/bench/wordcount_loop "$work/loop.tsv" "$work"/corpus/*
   timed sort_uniq sh -c "cat '$work'/corpus/* | tr -s ' ' '\n' | LC_ALL=C sort --parallel=2 -S 1G -T '$work' | uniq -c > '$work/sort.txt'"
-done | tee "$work/times"
+done
 
 LC_ALL=C sort "$work/loop.tsv" > "$work/loop.sorted"
 cat "$work"/out/part-r-* | LC_ALL=C sort > "$work/minimr.sorted"
