@@ -16,7 +16,7 @@ files=${3:-3}
 factor=${4:-16}
 minimr=$PWD/build/minimr
 work=$(mktemp -d /tmp/minimr-shuffle-memory-XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+trap '(jobs -p | xargs -r kill) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
 mkdir -p "$work/big" "$work/small"
 build/bench/word_corpus "$work/big" $((file_mb * 1000000 * files)) "$files" 20000000 1
