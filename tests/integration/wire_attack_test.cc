@@ -545,7 +545,7 @@ TEST_F(WireAttack, GarbageHalfFramesHugeLengthsForgeriesAndReplaysLeaveARunningJ
     }
     {
       RawPeer half_hello(info.host, info.port);
-      half_hello.Write(std::string("MINIMR02\0\1\2", 11));
+      half_hello.Write(std::string("MINIMR03\0\1\2", 11));
       half_hello.ShutdownSend();
       EXPECT_TRUE(half_hello.WaitForClose());
     }

@@ -1,5 +1,6 @@
 #include "framework/src/runtime/master.h"
 
+#include <algorithm>
 #include <deque>
 #include <filesystem>
 #include <iostream>
@@ -75,7 +76,8 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   };
   // What a connection turned out to be, from its first frame.
   struct Peer {
-    enum class Kind { kUnknown, kWorker, kClient } kind = Kind::kUnknown;
+    // kReader: a worker's task reading a list of a job's, piece by piece.
+    enum class Kind { kUnknown, kWorker, kClient, kReader } kind = Kind::kUnknown;
     int worker_id = -1;
   };
 
@@ -90,6 +92,9 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   // Queues a submitted job, or refuses it with `error` (or with what its checks find).
   void Admit(std::unique_ptr<ActiveJob> job, std::string error);
   void SendPlugin(const std::shared_ptr<wire::Session>& session, std::string_view body);
+  // A piece of the running job's input file list or map output locations (ListRequest).
+  void SendListPiece(const std::shared_ptr<wire::Session>& session, MessageType type,
+                     std::string_view body);
   // A client's CancelJob: its job ends at once, committing nothing.
   void Cancel(const std::shared_ptr<wire::Session>& session, std::string_view body);
   // Where the master keeps its copies of plugins; made on first use.
@@ -116,6 +121,7 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   uint64_t next_job_id_ = 1;
   WorkerRegistry registry_;
   std::map<int, std::shared_ptr<wire::Session>> sessions_;  // of the registered workers
+  std::set<int> idle_workers_;  // registered workers that asked for a task and have none
   std::deque<std::unique_ptr<ActiveJob>> jobs_;  // front() runs; the rest wait
   std::vector<std::weak_ptr<wire::Session>> connections_;  // every connection, to close at Stop()
   std::unique_ptr<ScratchDir> plugin_dir_;
@@ -180,7 +186,17 @@ void Master::Impl::OnFrame(const std::shared_ptr<wire::Session>& session, Peer& 
       return Submit(session, body);
     }
     if (type == MessageType::kFetchPlugin) return SendPlugin(session, body);
+    if (type == MessageType::kListInputFiles || type == MessageType::kListMapOutputs) {
+      peer.kind = Peer::Kind::kReader;
+      return SendListPiece(session, type, body);
+    }
     throw wire::DecodeError("expected a worker's registration or a job");
+  }
+  if (peer.kind == Peer::Kind::kReader) {
+    if (type == MessageType::kListInputFiles || type == MessageType::kListMapOutputs) {
+      return SendListPiece(session, type, body);
+    }
+    throw wire::DecodeError("a task reading a job's list asks for pieces of it, nothing else");
   }
   if (peer.kind == Peer::Kind::kClient) {
     if (type == MessageType::kCancelJob) return Cancel(session, body);
@@ -199,7 +215,7 @@ void Master::Impl::OnFrame(const std::shared_ptr<wire::Session>& session, Peer& 
       break;
     }
     case MessageType::kTaskRequest:
-      worker->idle = true;
+      idle_workers_.insert(peer.worker_id);
       worker->progress_bytes = 0;
       Dispatch();
       break;
@@ -218,6 +234,7 @@ void Master::Impl::OnFrame(const std::shared_ptr<wire::Session>& session, Peer& 
           leaving.reason + "; its work runs again elsewhere");
       registry_.Remove(peer.worker_id, clock_.Now());
       sessions_.erase(peer.worker_id);
+      idle_workers_.erase(peer.worker_id);
       if (ActiveJob* job = Running()) {
         job->scheduler->WorkerLost(peer.worker_id, leaving.reason, clock_.Now(),
                                    /*handed_back=*/true);
@@ -248,7 +265,8 @@ void Master::Impl::RegisterWorker(const std::shared_ptr<wire::Session>& session,
   session->SendMessage(MessageType::kRegistered,
                        wire::Registered{peer.worker_id, Milliseconds(options_.heartbeat),
                                         Milliseconds(options_.worker_timeout),
-                                        Milliseconds(options_.fetch_timeout)});
+                                        Milliseconds(options_.fetch_timeout),
+                                        options_.max_frame_bytes});
   if (stopped_) {
     session->SendMessage(MessageType::kTaskAssignment, wire::TaskAssignment{true, {}});
     return;
@@ -268,6 +286,7 @@ void Master::Impl::OnClose(Peer& peer, const std::string& reason) {
   }
   registry_.Remove(peer.worker_id, clock_.Now());
   sessions_.erase(peer.worker_id);
+  idle_workers_.erase(peer.worker_id);
   if (ActiveJob* job = Running()) {
     job->scheduler->WorkerLost(peer.worker_id, reason.empty() ? "taken for dead" : reason,
                                clock_.Now());
@@ -396,6 +415,51 @@ void Master::Impl::SendPlugin(const std::shared_ptr<wire::Session>& session,
   session->CloseAfterSending();
 }
 
+void Master::Impl::SendListPiece(const std::shared_ptr<wire::Session>& session, MessageType type,
+                                 std::string_view body) {
+  wire::ListRequest request;
+  wire::Decode(body, request);
+  const ActiveJob* job = Running();
+  std::string error;
+  if (!job || job->id != request.job_id) {
+    error = "job " + std::to_string(request.job_id) + " is not running";
+  }
+  // What fits a frame: generous guesses of each item's encoded size, and room to spare.
+  const size_t budget = options_.max_frame_bytes / 2;
+  const size_t max = static_cast<size_t>(std::clamp(request.max, 1, 1 << 20));
+  size_t bytes = 64;
+  if (type == MessageType::kListInputFiles) {
+    wire::InputFilesPiece piece;
+    piece.error = error;
+    if (error.empty()) {
+      const InputFiles& files = job->scheduler->spec().plan.files;
+      piece.total = static_cast<int32_t>(files.paths.size());
+      for (size_t i = static_cast<size_t>(std::max(request.from, 0));
+           i < files.paths.size() && piece.paths.size() < max; ++i) {
+        bytes += files.paths[i].size() + 24;
+        if (bytes > budget && !piece.paths.empty()) break;
+        piece.paths.push_back(files.paths[i]);
+        piece.sizes.push_back(files.sizes[i]);
+      }
+    }
+    return session->SendMessage(MessageType::kInputFiles, piece);
+  }
+  wire::MapOutputsPiece piece;
+  piece.error = error;
+  if (error.empty()) {
+    const JobScheduler& scheduler = *job->scheduler;
+    piece.total = scheduler.map_tasks();
+    scheduler.MapOutputsFrom(request.from, max, &piece.locations);
+    size_t fit = 0;
+    for (; fit < piece.locations.size(); ++fit) {
+      bytes += piece.locations[fit].host.size() + 32;
+      if (bytes > budget && fit > 0) break;
+    }
+    piece.locations.resize(fit);
+  }
+  session->SendMessage(MessageType::kMapOutputs, piece);
+}
+
 const std::string& Master::Impl::PluginDir() {
   if (!plugin_dir_) {
     plugin_dir_ = std::make_unique<ScratchDir>(std::filesystem::temp_directory_path().string());
@@ -445,11 +509,14 @@ void Master::Impl::Dispatch() {
   ActiveJob* job = Running();
   if (!job) return;
   TimePoint now = clock_.Now();
-  for (auto& [id, worker] : registry_.workers()) {
-    if (!worker.idle) continue;
-    wire::TaskAssignment assignment;
-    if (!job->scheduler->Assign(id, now, &assignment.task)) continue;
-    worker.idle = false;
+  wire::TaskAssignment assignment;
+  for (auto it = idle_workers_.begin(); it != idle_workers_.end();) {
+    const int id = *it;
+    if (!job->scheduler->Assign(id, now, &assignment.task)) {
+      ++it;
+      continue;
+    }
+    it = idle_workers_.erase(it);
     sessions_.at(id)->SendMessage(MessageType::kTaskAssignment, assignment);
   }
 }

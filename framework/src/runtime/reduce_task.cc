@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <deque>
 
 #include "framework/src/runtime/job_output.h"
 #include "framework/src/runtime/part_file_writer.h"
@@ -58,14 +59,15 @@ uint64_t FetchPartition(const wire::MapOutputLocation& from, uint64_t job_id, in
   }
 }
 
-Counters RunReduceTask(const wire::TaskSpec& task, const JobDefinition& job,
+Counters RunReduceTask(const wire::TaskSpec& task, MapOutputLocations& locations,
+                       const JobDefinition& job,
                        const wire::Security& security, const std::string& scratch_dir,
                        std::chrono::milliseconds fetch_timeout, const TaskControl& control) {
   TaskContextImpl context(Params(task.params), "reduce", task.index);
 
   // Fetch every map output's partition: into memory while it is small, streamed onto local disk
   // once it grows past kInMemoryFetch.
-  std::vector<std::string> in_memory(task.map_outputs.size());
+  std::deque<std::string> in_memory;  // grows as locations arrive; never moves its strings
   std::vector<std::string> scratch_files;
   struct ScratchCleanup {
     std::vector<std::string>& files;
@@ -75,9 +77,8 @@ Counters RunReduceTask(const wire::TaskSpec& task, const JobDefinition& job,
   } cleanup{scratch_files};
   std::vector<std::unique_ptr<shuffle::RecordSource>> runs;
   int64_t fetched = 0;
-  for (size_t m = 0; m < task.map_outputs.size(); ++m) {
-    const wire::MapOutputLocation& location = task.map_outputs[m];
-    std::string& bytes = in_memory[m];
+  for (wire::MapOutputLocation location; locations.Next(&location);) {
+    std::string& bytes = in_memory.emplace_back();
     std::unique_ptr<AtomicFile> file;
     control.CheckCancel();
     uint64_t size = 0;
@@ -102,12 +103,8 @@ Counters RunReduceTask(const wire::TaskSpec& task, const JobDefinition& job,
     } catch (const TaskKilled&) {
       throw;
     } catch (const std::exception& e) {
-      // Every output on that worker is as unreachable as this one.
-      std::vector<wire::MapOutputLocation> lost;
-      for (const wire::MapOutputLocation& other : task.map_outputs) {
-        if (other.host == location.host && other.port == location.port) lost.push_back(other);
-      }
-      throw FetchFailure(e.what(), std::move(lost));
+      // The master takes every other output on that worker for lost with this one.
+      throw FetchFailure(e.what(), {location});
     }
     fetched += static_cast<int64_t>(size);
     if (file) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "framework/src/runtime/master_lists.h"
 #include "framework/src/runtime/task_control.h"
 #include "framework/src/wire/messages.h"
 #include "framework/src/wire/security.h"
@@ -20,8 +21,8 @@ namespace minimr::runtime {
 // The name of reduce task `index`'s output file: part-r-00003.
 std::string PartFileName(int index);
 
-// A reduce attempt that could not fetch map output: the outputs of the worker it could not reach
-// (which vanished, froze or lost them), for the master to run again.
+// A reduce attempt that could not fetch map output: the output it could not fetch (its worker
+// vanished, froze or lost it), for the master to run again with every other on that worker.
 class FetchFailure : public std::runtime_error {
  public:
   FetchFailure(const std::string& what, std::vector<wire::MapOutputLocation> lost)
@@ -32,13 +33,14 @@ class FetchFailure : public std::runtime_error {
   std::vector<wire::MapOutputLocation> lost_;
 };
 
-// Fetches, merges and reduces; writes the part file to the attempt's place in the staging
+// Fetches the task's partition of each map output `locations` yields, merges and reduces; writes the part file to the attempt's place in the staging
 // directory (job_output.h's AttemptPartPath), where the master commits it if the attempt wins.
 // Fetched partitions larger than memory allows go to files in `scratch_dir`; a fetch that receives
 // nothing for `fetch_timeout` fails. Returns the task's counters. Throws FetchFailure when map
 // output cannot be fetched, TaskKilled when `control` says so, and std::runtime_error naming the
 // file on any other failure.
-Counters RunReduceTask(const wire::TaskSpec& task, const JobDefinition& job,
+Counters RunReduceTask(const wire::TaskSpec& task, MapOutputLocations& locations,
+                       const JobDefinition& job,
                        const wire::Security& security, const std::string& scratch_dir,
                        std::chrono::milliseconds fetch_timeout, const TaskControl& control);
 

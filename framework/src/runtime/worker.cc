@@ -20,6 +20,7 @@
 #include "framework/src/runtime/crash_reporter.h"
 #include "framework/src/runtime/fault_injection.h"
 #include "framework/src/runtime/map_task.h"
+#include "framework/src/runtime/master_lists.h"
 #include "framework/src/runtime/reduce_task.h"
 #include "framework/src/runtime/scratch_dir.h"
 #include "framework/src/util/process.h"
@@ -75,6 +76,11 @@ class Worker::Impl {
   // machine cannot read the plugin's path). Throws std::runtime_error naming the plugin.
   const JobDefinition* FindTaskJob(const wire::TaskSpec& task);
   std::string FetchPlugin(uint64_t job_id);
+  // The job's input files: from the master the first time, then from input_files_.
+  std::shared_ptr<const InputFiles> JobInputFiles(uint64_t job_id);
+  MasterAddress master_address() const {
+    return {options_.master_host, options_.master_port, options_.security, max_frame_bytes_};
+  }
   void WatchForCrash();
   void Stop(int exit_code);
   // Leaves in good order: abandons the running task, hands the work back, exits with 0.
@@ -119,7 +125,10 @@ class Worker::Impl {
   std::atomic<bool> runner_busy_{false};
   std::atomic<bool> cancel_{false};
   std::atomic<uint64_t> progress_bytes_{0};
+  std::atomic<uint32_t> max_frame_bytes_{wire::kMaxFrameBytes};  // from the registration
   std::map<OutputKey, StoredOutput> outputs_;
+  // Each running job's input files, read from the master by its first map task here.
+  std::map<uint64_t, std::shared_ptr<const InputFiles>> input_files_;
 };
 
 Worker::Worker(WorkerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -270,6 +279,8 @@ void Worker::Impl::OnMasterFrame(wire::MessageType type, std::string_view body) 
       heartbeat_ms_ = std::max(50, registered.heartbeat_ms);
       master_timeout_ms_ = std::max(heartbeat_ms_ * 2, registered.master_timeout_ms);
       fetch_timeout_ms_ = std::max(100, registered.fetch_timeout_ms);
+      max_frame_bytes_ = registered.max_frame_bytes;
+      master_->SetMaxFrameBytes(registered.max_frame_bytes);
       Log("registered with the master as worker " + std::to_string(registered.worker_id));
       heartbeat_timer_.cancel();
       Heartbeat();
@@ -308,6 +319,7 @@ void Worker::Impl::OnMasterFrame(wire::MessageType type, std::string_view body) 
       wire::JobDone done;
       wire::Decode(body, done);
       std::lock_guard lock(mu_);
+      input_files_.erase(done.job_id);
       for (auto it = outputs_.begin(); it != outputs_.end();) {
         if (std::get<0>(it->first) == done.job_id) {
           ::unlink(it->second.path.c_str());
@@ -578,6 +590,19 @@ std::string Worker::Impl::FetchPlugin(uint64_t job_id) {
   return std::move(data.bytes);
 }
 
+std::shared_ptr<const InputFiles> Worker::Impl::JobInputFiles(uint64_t job_id) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = input_files_.find(job_id);
+    if (it != input_files_.end()) return it->second;
+  }
+  auto files = std::make_shared<const InputFiles>(
+      FetchInputFiles(master_address(), job_id, std::chrono::milliseconds(fetch_timeout_ms_)));
+  std::lock_guard lock(mu_);
+  input_files_[job_id] = files;
+  return files;
+}
+
 wire::TaskReport Worker::Impl::RunTask(const wire::TaskSpec& task) {
   wire::TaskReport report;
   report.job_id = task.job_id;
@@ -594,12 +619,15 @@ wire::TaskReport Worker::Impl::RunTask(const wire::TaskSpec& task) {
     if (task.is_map) {
       std::string path = scratch_->path() + "/job" + std::to_string(task.job_id) + "-map" +
                          std::to_string(task.index) + "-attempt" + std::to_string(task.attempt);
-      MapTaskOutput output = RunMapTask(task, *job, path, control);
+      std::shared_ptr<const InputFiles> files = JobInputFiles(task.job_id);
+      MapTaskOutput output = RunMapTask(task, *files, *job, path, control);
       counters = std::move(output.counters);
       std::lock_guard lock(mu_);
       outputs_[{task.job_id, task.index, task.attempt}] = {output.path, output.index};
     } else {
-      counters = RunReduceTask(task, *job, options_.security, scratch_->path(),
+      MapOutputLocations locations(master_address(), task.job_id, task.map_tasks,
+                                   std::chrono::milliseconds(fetch_timeout_ms_), control);
+      counters = RunReduceTask(task, locations, *job, options_.security, scratch_->path(),
                                std::chrono::milliseconds(fetch_timeout_ms_), control);
     }
     report.counters.insert(counters.values().begin(), counters.values().end());

@@ -23,6 +23,7 @@ struct BlockingClient::Impl {
   Security security;
   std::string peer;
   std::chrono::milliseconds timeout;
+  size_t max_frame_bytes = kMaxFrameBytes;
   std::optional<FrameMac> send_mac, receive_mac;
 
   // Starts an asynchronous operation with `start(handler)` and runs the io_context until it
@@ -192,6 +193,8 @@ BlockingClient::BlockingClient(const std::string& host, uint16_t port, const Sec
   }
 }
 
+void BlockingClient::SetMaxFrameBytes(size_t bytes) { impl_->max_frame_bytes = bytes; }
+
 BlockingClient::~BlockingClient() = default;
 
 void BlockingClient::Send(MessageType type, const std::string& body) {
@@ -213,7 +216,7 @@ void BlockingClient::Receive(MessageType* type, std::string* body,
       "waiting for a message",
       [&](auto handler) { impl_->stream.AsyncRead(asio::buffer(header), handler); }, on_wait);
   uint32_t length = DecodeFrameLength(header);
-  if (length == 0 || length > kMaxFrameBytes) {
+  if (length == 0 || length > impl_->max_frame_bytes) {
     throw std::runtime_error(impl_->peer + ": malformed frame of length " + std::to_string(length));
   }
   // The type byte apart, so that the body lands where it stays (no copy of a 1 MiB piece).

@@ -214,7 +214,7 @@ void Session::ReadHeader() {
           return self->Fail(Stream::PeerClosed(ec) ? "connection closed by peer" : ec.message());
         }
         uint32_t length = DecodeFrameLength(self->header_);
-        if (length == 0 || length > kMaxFrameBytes) {
+        if (length == 0 || length > self->max_frame_bytes_) {
           return self->Fail("malformed frame: length " + std::to_string(length));
         }
         self->ReadBody(length);

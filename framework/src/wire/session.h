@@ -37,6 +37,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // How long the handshake (TLS included) may take before the connection is cut; 10 s unless
   // set. REQUIRES: before Start().
   void SetHandshakeTimeout(std::chrono::milliseconds timeout) { handshake_timeout_ = timeout; }
+  // The largest frame this side accepts (kMaxFrameBytes unless set); a longer one closes the
+  // connection. May be called at any time, for the frames read after it.
+  void SetMaxFrameBytes(size_t bytes) { max_frame_bytes_ = bytes; }
   // Keeps `token` until the handshake has ended (either way), or until the connection has
   // closed: how a listener counts its connections.
   void HoldUntilReady(std::shared_ptr<void> token) { until_ready_ = std::move(token); }
@@ -87,6 +90,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Role role_ = Role::kServer;
   boost::asio::steady_timer handshake_timer_;
   std::chrono::milliseconds handshake_timeout_{10000};
+  size_t max_frame_bytes_ = kMaxFrameBytes;
   std::shared_ptr<void> until_ready_, until_closed_;
   Nonce my_nonce_{};
   Nonce their_nonce_{};
