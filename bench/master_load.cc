@@ -294,15 +294,17 @@ int RunOnce(const std::string& minimr, int workers, int tasks, int reduces,
   }
   double seconds = Seconds(ended - submitted);
   int64_t total = int64_t(tasks) + reduces;
-  std::printf("| %d | %d | %.2f | %.2f | %.0f | %.0f | %.2f (%.0f%%) | %.1f | %.2f |\n", workers,
-              tasks, register_seconds, seconds, double(total) / seconds,
+  std::printf("| %d | %d | %lld | %.2f | %.2f | %.0f | %.0f | %.2f (%.0f%%) | %.1f | %.2f |\n",
+              workers, tasks, static_cast<long long>(load.tasks_done), register_seconds, seconds,
+              double(total) / seconds,
               double(load.heartbeats) / seconds, after.cpu_seconds - before.cpu_seconds,
               100 * (after.cpu_seconds - before.cpu_seconds) / seconds,
               double(after.peak_kib) / 1024, self_cpu);
   std::fflush(stdout);
-  if (load.tasks_done != total) {
-    std::cerr << "master_load: " << load.tasks_done << " tasks reported, expected " << total
-              << "\n";
+  // More attempts than tasks are backups of stragglers (speculation), which a loaded machine makes.
+  if (load.tasks_done < total) {
+    std::cerr << "master_load: " << load.tasks_done << " attempts reported, expected at least "
+              << total << "\n";
     return 1;
   }
 
@@ -371,9 +373,9 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  std::printf("| simulated workers | no-op map tasks | registration s | job s | tasks/s "
-              "| heartbeats/s | master CPU s (of the job's time) | master peak RSS MiB "
-              "| load tool CPU s |\n|---|---|---|---|---|---|---|---|---|\n");
+  std::printf("| simulated workers | no-op map tasks | attempts run | registration s | job s "
+              "| tasks/s | heartbeats/s | master CPU s (of the job's time) | master peak RSS MiB "
+              "| load tool CPU s |\n|---|---|---|---|---|---|---|---|---|---|\n");
   for (int n : counts) {
     if (int status = RunOnce(minimr, n, tasks, reduces, heartbeat)) return status;
   }

@@ -510,9 +510,18 @@ void Master::Impl::Dispatch() {
   if (!job) return;
   TimePoint now = clock_.Now();
   wire::TaskAssignment assignment;
+  // With no task waiting, only a backup of a straggler can go out, and it is refused only to
+  // the worker it runs on or excluded ones: a few refusals say the rest would be refused too,
+  // so that an event costs O(1), not O(idle workers), at the end of a phase.
+  int refused_without_waiting = 0;
+  const std::vector<std::string> excluded = job->scheduler->ExcludedWorkers();
   for (auto it = idle_workers_.begin(); it != idle_workers_.end();) {
     const int id = *it;
     if (!job->scheduler->Assign(id, now, &assignment.task)) {
+      if (!job->scheduler->HasWaitingTask() &&
+          ++refused_without_waiting > 2 + static_cast<int>(excluded.size())) {
+        break;
+      }
       ++it;
       continue;
     }

@@ -113,6 +113,15 @@ bool JobScheduler::Assign(int worker, TimePoint now, wire::TaskSpec* task) {
   return false;
 }
 
+bool JobScheduler::HasWaitingTask() const {
+  if (failed() || done()) return false;
+  auto waiting = [this](bool is_map) {
+    return next_fresh_[is_map] < static_cast<int>((is_map ? maps_ : reduces_).size()) ||
+           !requeued_[is_map].empty();
+  };
+  return waiting(true) || (maps_done() && waiting(false));
+}
+
 double JobScheduler::MedianSeconds(bool is_map) const {
   const std::vector<float>& finished = finished_seconds_[is_map];
   // Exact while few tasks have finished; then again each time their number grew by 1/32.

@@ -104,6 +104,9 @@ class JobScheduler {
   // Picks the next task for `worker` into *task: a waiting map, else (once every map is done) a
   // waiting reduce, else a backup attempt of a straggler. False if none can run there now.
   bool Assign(int worker, TimePoint now, wire::TaskSpec* task);
+  // Whether some task waits to run (a backup of a straggler aside): when none does, Assign can
+  // give a worker only a backup.
+  bool HasWaitingTask() const;
   // Appends to *out the locations of the outputs of map tasks `from`, `from + 1`, ..., at most
   // `max` of them, stopping before the first map task whose output is not there (not run yet,
   // or lost and waiting to run again).
