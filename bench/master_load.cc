@@ -62,11 +62,11 @@ class SimWorker : public std::enable_shared_from_this<SimWorker> {
     auto socket = std::make_shared<tcp::socket>(io_);
     socket->open(tcp::v4());
     // 127.0.0.0/8 is all loopback: each group of workers comes from an address of its own.
-    auto from = asio::ip::make_address_v4(
-        (127u << 24) | static_cast<uint32_t>(2 + id_ / kWorkersPerAddress));
+    auto from = asio::ip::make_address_v4((127u << 24) |
+                                          static_cast<uint32_t>(2 + id_ / kWorkersPerAddress));
     socket->bind(tcp::endpoint(from, 0));
-    socket->async_connect(master, [self = shared_from_this(), socket, security](
-                                      boost::system::error_code ec) {
+    socket->async_connect(master, [self = shared_from_this(), socket,
+                                   security](boost::system::error_code ec) {
       if (ec) {
         self->load_.error = "worker " + std::to_string(self->id_) + ": connect: " + ec.message();
         return;
@@ -135,8 +135,8 @@ class SimWorker : public std::enable_shared_from_this<SimWorker> {
         report.ok = true;
         if (!task.is_map) {
           // The part file the master commits: empty, as a reduce of nothing writes it.
-          std::ofstream(minimr::runtime::AttemptPartPath(task.output_dir, task.index,
-                                                         task.attempt));
+          std::ofstream(
+              minimr::runtime::AttemptPartPath(task.output_dir, task.index, task.attempt));
         }
         session_->SendMessage(MessageType::kTaskReport, report);
         session_->Send(MessageType::kTaskRequest);
@@ -210,9 +210,8 @@ double SelfCpuSeconds() {
 
 int RunOnce(const std::string& minimr, int workers, int tasks, int reduces,
             const std::string& heartbeat) {
-  fs::path dir = fs::temp_directory_path() /
-                 ("minimr-master-load-" + std::to_string(::getpid()) + "-" +
-                  std::to_string(workers));
+  fs::path dir = fs::temp_directory_path() / ("minimr-master-load-" + std::to_string(::getpid()) +
+                                              "-" + std::to_string(workers));
   fs::remove_all(dir);
   fs::create_directories(dir);
   {
@@ -296,8 +295,8 @@ int RunOnce(const std::string& minimr, int workers, int tasks, int reduces,
   int64_t total = int64_t(tasks) + reduces;
   std::printf("| %d | %d | %lld | %.2f | %.2f | %.0f | %.0f | %.2f (%.0f%%) | %.1f | %.2f |\n",
               workers, tasks, static_cast<long long>(load.tasks_done), register_seconds, seconds,
-              double(total) / seconds,
-              double(load.heartbeats) / seconds, after.cpu_seconds - before.cpu_seconds,
+              double(total) / seconds, double(load.heartbeats) / seconds,
+              after.cpu_seconds - before.cpu_seconds,
               100 * (after.cpu_seconds - before.cpu_seconds) / seconds,
               double(after.peak_kib) / 1024, self_cpu);
   std::fflush(stdout);
@@ -373,9 +372,10 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  std::printf("| simulated workers | no-op map tasks | attempts run | registration s | job s "
-              "| tasks/s | heartbeats/s | master CPU s (of the job's time) | master peak RSS MiB "
-              "| load tool CPU s |\n|---|---|---|---|---|---|---|---|---|---|\n");
+  std::printf(
+      "| simulated workers | no-op map tasks | attempts run | registration s | job s "
+      "| tasks/s | heartbeats/s | master CPU s (of the job's time) | master peak RSS MiB "
+      "| load tool CPU s |\n|---|---|---|---|---|---|---|---|---|---|\n");
   for (int n : counts) {
     if (int status = RunOnce(minimr, n, tasks, reduces, heartbeat)) return status;
   }

@@ -61,8 +61,11 @@ std::string JobJson(const wire::JobSubmission& submission, const JobScheduler& s
       auto at = [&](double q) {
         return seconds[std::min(seconds.size() - 1, static_cast<size_t>(q * seconds.size()))];
       };
-      summary["seconds"] = {{"min", seconds.front()}, {"p50", at(0.5)},  {"p90", at(0.9)},
-                            {"p99", at(0.99)},        {"max", seconds.back()}};
+      summary["seconds"] = {{"min", seconds.front()},
+                            {"p50", at(0.5)},
+                            {"p90", at(0.9)},
+                            {"p99", at(0.99)},
+                            {"max", seconds.back()}};
     }
     tasks[is_map ? "map" : "reduce"] = summary;
   }
@@ -83,7 +86,8 @@ std::string JobJson(const wire::JobSubmission& submission, const JobScheduler& s
     listed.push_back(task);
   }
   tasks["attempts"] = listed;
-  if (notable.size() > kListedAttempts) tasks["attempts_not_listed"] = notable.size() - kListedAttempts;
+  if (notable.size() > kListedAttempts)
+    tasks["attempts_not_listed"] = notable.size() - kListedAttempts;
   json["tasks"] = tasks;
   // Input paths and parameters are bytes, not always UTF-8, which JSON text must be: such bytes
   // show as U+FFFD here (the part files keep every byte; see docs/output-format.md).

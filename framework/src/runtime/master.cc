@@ -262,11 +262,11 @@ void Master::Impl::RegisterWorker(const std::shared_ptr<wire::Session>& session,
   Log("worker " + std::to_string(peer.worker_id) + " (" + hello.name + ") registered from " +
       session->peer() + ", serving map output on " + hello.host + ":" +
       std::to_string(hello.data_port));
-  session->SendMessage(MessageType::kRegistered,
-                       wire::Registered{peer.worker_id, Milliseconds(options_.heartbeat),
-                                        Milliseconds(options_.worker_timeout),
-                                        Milliseconds(options_.fetch_timeout),
-                                        options_.max_frame_bytes});
+  session->SendMessage(
+      MessageType::kRegistered,
+      wire::Registered{peer.worker_id, Milliseconds(options_.heartbeat),
+                       Milliseconds(options_.worker_timeout), Milliseconds(options_.fetch_timeout),
+                       options_.max_frame_bytes});
   if (stopped_) {
     session->SendMessage(MessageType::kTaskAssignment, wire::TaskAssignment{true, {}});
     return;

@@ -60,9 +60,9 @@ uint64_t FetchPartition(const wire::MapOutputLocation& from, uint64_t job_id, in
 }
 
 Counters RunReduceTask(const wire::TaskSpec& task, MapOutputLocations& locations,
-                       const JobDefinition& job,
-                       const wire::Security& security, const std::string& scratch_dir,
-                       std::chrono::milliseconds fetch_timeout, const TaskControl& control) {
+                       const JobDefinition& job, const wire::Security& security,
+                       const std::string& scratch_dir, std::chrono::milliseconds fetch_timeout,
+                       const TaskControl& control) {
   TaskContextImpl context(Params(task.params), "reduce", task.index);
 
   // Fetch every map output's partition: into memory while it is small, streamed onto local disk

@@ -33,16 +33,16 @@ class FetchFailure : public std::runtime_error {
   std::vector<wire::MapOutputLocation> lost_;
 };
 
-// Fetches the task's partition of each map output `locations` yields, merges and reduces; writes the part file to the attempt's place in the staging
-// directory (job_output.h's AttemptPartPath), where the master commits it if the attempt wins.
-// Fetched partitions larger than memory allows go to files in `scratch_dir`; a fetch that receives
-// nothing for `fetch_timeout` fails. Returns the task's counters. Throws FetchFailure when map
-// output cannot be fetched, TaskKilled when `control` says so, and std::runtime_error naming the
-// file on any other failure.
+// Fetches the task's partition of each map output `locations` yields, merges and reduces; writes
+// the part file to the attempt's place in the staging directory (job_output.h's AttemptPartPath),
+// where the master commits it if the attempt wins. Fetched partitions larger than memory allows go
+// to files in `scratch_dir`; a fetch that receives nothing for `fetch_timeout` fails. Returns the
+// task's counters. Throws FetchFailure when map output cannot be fetched, TaskKilled when `control`
+// says so, and std::runtime_error naming the file on any other failure.
 Counters RunReduceTask(const wire::TaskSpec& task, MapOutputLocations& locations,
-                       const JobDefinition& job,
-                       const wire::Security& security, const std::string& scratch_dir,
-                       std::chrono::milliseconds fetch_timeout, const TaskControl& control);
+                       const JobDefinition& job, const wire::Security& security,
+                       const std::string& scratch_dir, std::chrono::milliseconds fetch_timeout,
+                       const TaskControl& control);
 
 // Fetches partition `partition` of a map output from its worker, handing each piece to `sink`
 // as it arrives. Returns the partition's size. Throws std::runtime_error naming the worker and

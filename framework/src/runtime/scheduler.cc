@@ -196,9 +196,8 @@ void JobScheduler::StartAttempt(bool is_map, int index, int worker, TimePoint no
   }
 }
 
-void JobScheduler::EndAttempt(bool is_map, int index, size_t which,
-                              AttemptRecord::Outcome outcome, TimePoint now,
-                              const std::string& error) {
+void JobScheduler::EndAttempt(bool is_map, int index, size_t which, AttemptRecord::Outcome outcome,
+                              TimePoint now, const std::string& error) {
   Task& t = TaskOf(is_map, index);
   LiveAttempt live = t.running[which];
   t.running.erase(t.running.begin() + static_cast<std::ptrdiff_t>(which));
