@@ -3,6 +3,7 @@
 # silent when all are there), then configures and builds it with a CMake preset.
 #   ./setup.sh            the optimized build, in build/
 #   ./setup.sh sanitize   AddressSanitizer + UndefinedBehaviorSanitizer, in build-sanitize/
+#   ./setup.sh fuzz       the libFuzzer targets (clang 14, ASan + UBSan), in build-fuzz/
 set -euo pipefail
 cd "$(dirname "$0")"
 preset=${1:-release}
@@ -16,6 +17,10 @@ packages=(
   libgtest-dev libbenchmark-dev
   dpkg-dev file
 )
+if [ "$preset" = fuzz ]; then
+  # clang, its libFuzzer and sanitizer runtimes, and llvm-symbolizer for readable findings.
+  packages+=(clang-14 libclang-rt-14-dev llvm-14)
+fi
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
