@@ -553,6 +553,23 @@ TEST_F(JobConfigTest, SelfReferentialAliasIsRejected) {
   EXPECT_NE(message.find("nested more than 64 levels deep"), std::string::npos) << message;
 }
 
+TEST_F(JobConfigTest, AliasRepeatingALongValueIsRejectedBeforeItFillsMemory) {
+  // 100,000 nodes (under the bound on nodes) of 200 KB each would be 20 GB: refused at 16 MiB.
+  std::string text = std::string(kMinimal) + "x: &a \"" + std::string(200000, 'v') + "\"\n";
+  std::string previous = "a";
+  for (const std::string name : {"b", "c", "d", "e", "f"}) {
+    text += name + ": &" + name + " [*" + previous;
+    for (int i = 1; i < 10; ++i) text += ", *" + previous;
+    text += "]\n";
+    previous = name;
+  }
+  const std::string message = ErrorOfText(text);
+  EXPECT_NE(message.find("more than 16.0 MiB of keys and values; is an alias repeating a long "
+                         "value?"),
+            std::string::npos)
+      << message;
+}
+
 // --- Errors in overrides -----------------------------------------------------------------------
 
 TEST_F(JobConfigTest, OverrideWithoutEqualsIsRejected) {

@@ -31,6 +31,9 @@ constexpr int kMaxCount = 10000;      // bound on reduce.tasks and cluster.worke
 constexpr int kMaxDepth = 64;         // deeper nesting is a mistake (or an alias cycle)
 constexpr size_t kMaxNodes = 100000;  // guards against aliases that expand exponentially
 constexpr size_t kMaxFileBytes = 16 << 20;
+// Guards against an alias of a long value repeated (within kMaxNodes): without aliases, a file's
+// keys and values never take more bytes than the file.
+constexpr size_t kMaxValueBytes = kMaxFileBytes;
 
 constexpr std::string_view kTopKeys[] = {"job",    "plugin", "params",  "input",
                                          "reduce", "output", "cluster", "tasks"};
@@ -121,6 +124,7 @@ class Converter {
         break;
       case YAML::NodeType::Scalar:
         node.kind = Node::Kind::kScalar;
+        CountBytes(yaml.Scalar(), node.where, key);
         node.scalar = yaml.Scalar();
         break;
       case YAML::NodeType::Sequence: {
@@ -146,6 +150,7 @@ class Converter {
                                                                     : "nothing"));
           }
           const std::string& name = it->first.Scalar();
+          CountBytes(name, key_where, key);
           if (!names.insert(name).second) {
             for (const Entry& seen : node.entries) {
               if (seen.key == name) {
@@ -163,9 +168,19 @@ class Converter {
   }
 
  private:
+  void CountBytes(const std::string& text, const std::string& where, const std::string& key) {
+    bytes_ += text.size();
+    if (bytes_ > kMaxValueBytes) {
+      Fail(where, key,
+           "more than " + FormatBytes(kMaxValueBytes) +
+               " of keys and values; is an alias repeating a long value?");
+    }
+  }
+
   std::string source_;
   std::string override_where_;
   size_t nodes_ = 0;
+  size_t bytes_ = 0;
 };
 
 std::string ReadFile(const std::string& path) {
