@@ -547,6 +547,13 @@ TEST_F(JobConfigTest, OnlyOneDocumentIsAllowed) {
             "job.yaml:7:1: expected one YAML document, found 2 (remove the '---' separators)");
 }
 
+TEST_F(JobConfigTest, StrayCommaIsMalformedYaml) {
+  // yaml-cpp 0.7's LoadAll loops for ever on this, filling memory.
+  EXPECT_EQ(ErrorOfText(","), "job.yaml:1:1: malformed YAML: unexpected ','");
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "---\n,\n"),
+            "job.yaml:7:1: malformed YAML: unexpected ','");
+}
+
 TEST_F(JobConfigTest, SelfReferentialAliasIsRejected) {
   const std::string message = ErrorOfText(std::string(kMinimal) + "params: &p {a: *p}\n");
   EXPECT_NE(message.find("job.yaml:6:"), std::string::npos) << message;

@@ -11,10 +11,12 @@
 #include <filesystem>
 #include <set>
 #include <span>
+#include <sstream>
 #include <string_view>
 #include <system_error>
 #include <utility>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "framework/src/config/byte_size.h"
@@ -208,23 +210,69 @@ std::string ReadFile(const std::string& path) {
   return text;
 }
 
+// Where each document of a YAML stream starts, and where its top node is; nothing else.
+class DocumentMarks : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+  std::vector<YAML::Mark> tops;  // one per document, once its top node is seen
+
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Top(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Top(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Top(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Top(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Top(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void Top(const YAML::Mark& mark) {
+    if (tops.size() < starts.size()) tops.push_back(mark);
+  }
+};
+
 // Parses the file into a mapping; an empty file is an empty mapping.
 Node ParseFile(const std::string& path) {
   const std::string text = ReadFile(path);
   Converter converter(path, "");
-  std::vector<YAML::Node> documents;
+  YAML::Node document;
   try {
-    documents = YAML::LoadAll(text);
+    // The documents are counted first, not read with YAML::LoadAll: yaml-cpp 0.7 makes a null
+    // document of a stray ',' without moving past it, for ever, and LoadAll keeps them all until
+    // memory runs out (jbeder/yaml-cpp#1040). A document that starts where the one before it
+    // did is that case.
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    DocumentMarks marks;
+    while (parser.HandleNextDocument(marks)) {
+      const std::vector<YAML::Mark>& starts = marks.starts;
+      if (starts.size() >= 2 && starts.back().pos == starts[starts.size() - 2].pos) {
+        const size_t at = static_cast<size_t>(starts.back().pos);
+        Fail(converter.Where(starts.back()), "",
+             at < text.size() ? "malformed YAML: unexpected '" + std::string(1, text[at]) + "'"
+                              : "malformed YAML");
+      }
+    }
+    if (marks.starts.size() > 1) {
+      Fail(converter.Where(marks.tops.size() > 1 ? marks.tops[1] : marks.starts[1]), "",
+           "expected one YAML document, found " + std::to_string(marks.starts.size()) +
+               " (remove the '---' separators)");
+    }
+    document = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     Fail(converter.Where(e.mark), "", "malformed YAML: " + e.msg);
   }
-  if (documents.size() > 1) {
-    Fail(converter.Where(documents[1].Mark()), "",
-         "expected one YAML document, found " + std::to_string(documents.size()) +
-             " (remove the '---' separators)");
-  }
-  Node root;
-  if (!documents.empty()) root = converter.Convert(documents[0], "", 0, nullptr);
+  Node root = converter.Convert(document, "", 0, nullptr);
   if (root.kind == Node::Kind::kNull) {
     root.kind = Node::Kind::kMap;
     root.where = path + ":1:1";
