@@ -13,7 +13,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr char kKnownTopKeys[] = "(known: job, plugin, params, input, reduce, output, cluster, tasks)";
+constexpr char kKnownTopKeys[] =
+    "(known: job, plugin, params, input, reduce, output, cluster, tasks, shuffle)";
 
 // The smallest valid file: the three required keys. Tests append to it, under `input` when
 // they indent, and from line 6.
@@ -349,7 +350,25 @@ TEST_F(JobConfigTest, EffectiveYamlNamesTheFileAndOverridesAndShowsTheirValues) 
                 "tasks:\n"
                 "  max_attempts: 4\n"
                 "  max_failures_per_worker: 3\n"
-                "  speculation: true\n");
+                "  speculation: true\n"
+                "shuffle:\n"
+                "  parallel_copies: 5\n");
+}
+
+TEST_F(JobConfigTest, ReadsAndChecksTheParallelCopies) {
+  EXPECT_EQ(LoadJobConfig(Write("job.yaml", kMinimal)).parallel_copies, 5);
+  const JobConfig config = LoadJobConfig(
+      Write("job.yaml", std::string(kMinimal) + "shuffle: {parallel_copies: 12}\n"));
+  EXPECT_EQ(config.parallel_copies, 12);
+  EXPECT_EQ(LoadJobConfig(Write("effective.yaml", config.effective_yaml)).parallel_copies, 12);
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "shuffle: {parallel_copies: 0}\n"),
+            "job.yaml:6:28: shuffle.parallel_copies: expected a whole number from 1 to 100, got "
+            "'0'");
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal), {"shuffle.parallel_copies=many"}),
+            "-D shuffle.parallel_copies=many: shuffle.parallel_copies: expected a whole number "
+            "from 1 to 100, got 'many'");
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "shuffle: {copies: 2}\n"),
+            "job.yaml:6:11: shuffle.copies: unknown key 'copies' (known: parallel_copies)");
 }
 
 // --- Errors in the file ------------------------------------------------------------------------

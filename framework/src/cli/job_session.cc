@@ -198,6 +198,7 @@ wire::JobSubmission PrepareSubmission(const config::JobConfig& config) {
   submission.max_attempts = config.max_attempts;
   submission.max_failures_per_worker = config.max_failures_per_worker;
   submission.speculation = config.speculation;
+  submission.parallel_copies = config.parallel_copies;
   submission.output_format = config.output_format;
   submission.output_overwrite = config.output_overwrite;
   return submission;

@@ -38,7 +38,8 @@ constexpr size_t kMaxFileBytes = 16 << 20;
 constexpr size_t kMaxValueBytes = kMaxFileBytes;
 
 constexpr std::string_view kTopKeys[] = {"job",    "plugin", "params",  "input",
-                                         "reduce", "output", "cluster", "tasks"};
+                                         "reduce", "output", "cluster", "tasks",
+                                         "shuffle"};
 constexpr std::string_view kInputKeys[] = {"paths", "split_size", "generate"};
 constexpr std::string_view kReduceKeys[] = {"tasks"};
 constexpr std::string_view kOutputKeys[] = {"dir", "format", "overwrite"};
@@ -46,6 +47,7 @@ constexpr std::string_view kClusterKeys[] = {"launcher", "workers", "heartbeat_i
                                              "worker_timeout", "fetch_timeout"};
 constexpr std::string_view kTasksKeys[] = {"max_attempts", "max_failures_per_worker",
                                            "speculation"};
+constexpr std::string_view kShuffleKeys[] = {"parallel_copies"};
 
 // A YAML node copied out of yaml-cpp together with where it was written, so that errors about
 // values (not only syntax errors) name the file and line, or the override that set them.
@@ -508,6 +510,9 @@ std::string EffectiveYaml(const JobConfig& config, const std::string& split_size
   out << YAML::Key << "max_failures_per_worker" << YAML::Value << config.max_failures_per_worker;
   out << YAML::Key << "speculation" << YAML::Value << (config.speculation ? "true" : "false");
   out << YAML::EndMap;
+  out << YAML::Key << "shuffle" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "parallel_copies" << YAML::Value << config.parallel_copies;
+  out << YAML::EndMap;
   out << YAML::EndMap;
   return header + out.c_str() + "\n";
 }
@@ -665,6 +670,14 @@ JobConfig Validate(const Node& root, const std::string& path,
     }
     if (const Node* node = Find(*tasks, "speculation")) {
       config.speculation = Boolean(*node, "tasks.speculation");
+    }
+  }
+
+  if (const Node* shuffle =
+          OptionalMap(Find(root, "shuffle"), "shuffle", "a mapping with parallel_copies")) {
+    CheckKeys(*shuffle, "shuffle", kShuffleKeys);
+    if (const Node* node = Find(*shuffle, "parallel_copies")) {
+      config.parallel_copies = Integer(*node, "shuffle.parallel_copies", 1, 100);
     }
   }
 

@@ -41,6 +41,8 @@ struct JobConfig {
   int max_attempts = 4;             // `tasks.max_attempts`: 1..100
   int max_failures_per_worker = 3;  // `tasks.max_failures_per_worker`: 1..10000
   bool speculation = true;          // `tasks.speculation`
+  // `shuffle.parallel_copies`: 1..100, how many servers a reduce task fetches from at once.
+  int parallel_copies = 5;
   std::string effective_yaml;  // the configuration after overrides and defaults, as YAML that
                                // LoadJobConfig reads back to the same values (the job's record)
 };

@@ -419,6 +419,7 @@ void Master::Impl::StartNextJob() {
       spec.plan = PlanJob(s.input_paths, s.split_size);
       spec.reduce_tasks = s.reduce_tasks;
       spec.output_format = s.output_format;
+      spec.parallel_copies = s.parallel_copies;
       spec.options.max_attempts = s.max_attempts;
       spec.options.max_failures_per_worker = s.max_failures_per_worker;
       spec.options.speculation = s.speculation;

@@ -153,6 +153,7 @@ void JobScheduler::StartAttempt(bool is_map, int index, int worker, TimePoint no
     }
     task->output_dir = spec_.staging_dir;
     task->output_format = spec_.output_format;
+    task->parallel_copies = spec_.parallel_copies;
   }
 }
 

@@ -22,7 +22,7 @@
 namespace minimr::wire {
 
 // Version 1 had no frame MACs; every later change to the wire bumps this.
-constexpr int kProtocolVersion = 2;
+constexpr int kProtocolVersion = 3;
 
 constexpr size_t kKeyBytes = 32;
 constexpr size_t kNonceBytes = 32;

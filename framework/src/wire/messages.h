@@ -99,13 +99,14 @@ struct TaskSpec {
   std::string plugin_path;
   std::string plugin_sha256;
   std::string output_format = "text";  // how part files are written: "text" or "jsonl"
+  int32_t parallel_copies = 5;  // reduce tasks: servers fetched from at once (shuffle.parallel_copies)
 
   template <class A>
   void serialize(A& ar, unsigned) {
     ar & job_id & job_name & params & is_map & index & attempt & reduce_tasks;
     ar & input_paths & input_sizes & file_index & offset & length;
     ar & map_outputs & output_dir & plugin_path & plugin_sha256;
-    ar & output_format;
+    ar & output_format & parallel_copies;
   }
 };
 
@@ -247,6 +248,7 @@ struct JobSubmission {
   std::string plugin_bytes;
   std::string output_format = "text";  // `output.format`: "text" or "jsonl"
   bool output_overwrite = false;       // `output.overwrite`: may replace a previous minimr output
+  int32_t parallel_copies = 5;         // `shuffle.parallel_copies`: 1..100
 
   template <class A>
   void serialize(A& ar, unsigned) {
@@ -255,6 +257,7 @@ struct JobSubmission {
     ar & plugin_path & plugin_sha256 & plugin_bytes;
     ar & output_format;
     ar & output_overwrite;
+    ar & parallel_copies;
   }
 };
 
