@@ -3,6 +3,8 @@
 # silent when all are there), then configures and builds it with a CMake preset.
 #   ./setup.sh            the optimized build, in build/
 #   ./setup.sh sanitize   AddressSanitizer + UndefinedBehaviorSanitizer, in build-sanitize/
+#   ./setup.sh bench      the optimized build, and the peers bench/run compares minimr with
+#                         (IPython-parallel, numpy, Dask: Debian's, for /usr/bin/python3)
 set -euo pipefail
 cd "$(dirname "$0")"
 preset=${1:-release}
@@ -16,6 +18,10 @@ packages=(
   libgtest-dev libbenchmark-dev
   dpkg-dev file
 )
+if [ "$preset" = bench ]; then
+  preset=release
+  packages+=(python3-ipyparallel python3-numpy python3-dask python3-distributed)
+fi
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
