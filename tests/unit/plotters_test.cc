@@ -1,6 +1,7 @@
 // report::StartPlotters: gnuplot processes started ahead of the plots, which draw them.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -90,6 +91,26 @@ TEST_F(Plotters, APlotterThatDiedIsPassedOverAndThePlotStillDrawn) {
   ::kill(plotters[0], SIGKILL);
   PlotLine(ThreePoints(), (dir_ / "b.png").string());
   EXPECT_TRUE(IsPng(dir_ / "b.png"));
+}
+
+TEST_F(Plotters, TheDirectoryOfAPlotterOwnerThatWasKilledIsRemoved) {
+  // A process that has exited: its pid names no process (for now).
+  const pid_t gone = ::fork();
+  if (gone == 0) ::_exit(0);
+  ASSERT_GT(gone, 0);
+  ::waitpid(gone, nullptr, 0);
+  const char* tmp = std::getenv("TMPDIR");
+  const fs::path parent = tmp && *tmp ? tmp : "/tmp";
+  const fs::path abandoned = parent / ("minimr-plot-" + std::to_string(gone) + "-test");
+  const fs::path alive = parent / ("minimr-plot-" + std::to_string(::getppid()) + "-test");
+  fs::create_directories(abandoned);
+  fs::create_directories(alive);
+  std::ofstream(abandoned / "plotter-0.log") << "left behind";
+  StartPlotters(1);
+  EXPECT_FALSE(fs::exists(abandoned));
+  EXPECT_TRUE(fs::exists(alive));  // its owner still runs
+  fs::remove_all(alive);
+  fs::remove_all(abandoned);
 }
 
 TEST_F(Plotters, PlotsBeyondTheStartedOnesStartGnuplotThemselves) {

@@ -86,11 +86,40 @@ class Pool {
   bool MakeDir() {
     if (!dir_.empty()) return true;
     const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/minimr-plot-XXXXXX";
+    const std::string parent = tmp && *tmp ? tmp : "/tmp";
+    RemoveAbandonedDirs(parent);
+    std::string pattern = parent + "/" + kDirPrefix + std::to_string(::getpid()) + "-XXXXXX";
     if (!::mkdtemp(pattern.data())) return false;
     dir_ = pattern;
     return true;
   }
+
+  // Removes the plotter directories of processes of this user that no longer run (killed
+  // before they could remove their own).
+  static void RemoveAbandonedDirs(const std::string& parent) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(parent, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind(kDirPrefix, 0) != 0) continue;
+      const size_t dash = name.find('-', sizeof kDirPrefix - 1);
+      if (dash == std::string::npos) continue;
+      const std::string pid_text =
+          name.substr(sizeof kDirPrefix - 1, dash - (sizeof kDirPrefix - 1));
+      if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos ||
+          pid_text.size() > 9) {
+        continue;
+      }
+      struct stat st {};
+      if (::lstat(entry.path().c_str(), &st) != 0 || !S_ISDIR(st.st_mode) ||
+          st.st_uid != ::getuid()) {
+        continue;
+      }
+      const pid_t owner = static_cast<pid_t>(std::stol(pid_text));
+      if (::kill(owner, 0) != 0 && errno == ESRCH) fs::remove_all(entry.path(), ec);
+    }
+  }
+
+  static constexpr char kDirPrefix[] = "minimr-plot-";
 
   std::mutex mutex_;
   std::string dir_;
