@@ -4,6 +4,8 @@
 #   ./setup.sh            the optimized build, in build/
 #   ./setup.sh sanitize   AddressSanitizer + UndefinedBehaviorSanitizer, in build-sanitize/
 #   ./setup.sh fuzz       the libFuzzer targets (clang 14, ASan + UBSan), in build-fuzz/
+#   ./setup.sh bench      the optimized build, and the peers bench/run compares minimr with
+#                         (IPython-parallel, numpy, Dask: Debian's, for /usr/bin/python3)
 set -euo pipefail
 cd "$(dirname "$0")"
 preset=${1:-release}
@@ -20,6 +22,10 @@ packages=(
 if [ "$preset" = fuzz ]; then
   # clang, its libFuzzer and sanitizer runtimes, and llvm-symbolizer for readable findings.
   packages+=(clang-14 libclang-rt-14-dev llvm-14)
+fi
+if [ "$preset" = bench ]; then
+  preset=release
+  packages+=(python3-ipyparallel python3-numpy python3-dask python3-distributed)
 fi
 missing=()
 for package in "${packages[@]}"; do
