@@ -15,7 +15,7 @@
 //     bytes each; empty files get none) and read through the job's InputFormat (LineInputFormat
 //     if it has none), with a TaskContext that answers input_file(), input_split() and
 //     past_split_end() as a worker's does;
-//   - per map task: the combiner's Setup, then the mapper's Setup, Map over every record and
+//   - per map task: the partitioner's Setup, the combiner's Setup, then the mapper's Setup, Map over every record and
 //     Finish; the job's Partitioner (HashPartitioner if none) on every emitted key, refused if
 //     out of range; the output sorted by key bytes within each partition and grouped, the
 //     combiner run once per key (with phase() "map"), or, with SpillEvery(n), on every n

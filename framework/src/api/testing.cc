@@ -271,6 +271,7 @@ JobOutput JobHarness::Run() const {
     if (input.files != nullptr) context.SetInput(input.files, input.split);
     std::unique_ptr<Partitioner> partitioner =
         job_.partitioner ? job_.partitioner() : std::make_unique<HashPartitioner>();
+    partitioner->Setup(context);
     std::unique_ptr<Reducer> combiner;
     if (job_.combiner) {
       combiner = job_.combiner();
