@@ -8,8 +8,8 @@
 # concatenated into one file of 100-byte lines (gensort -a's records end in \r\n), with
 # `LC_ALL=C sort -S SORT_MEMORY --parallel=2`, and compares the two sorted files byte for byte
 # (terasort writes records of equal keys in whole-record byte order, as sort does). Prints each
-# wall time and the peak RSS of the largest process (GNU time's "Maximum resident set size":
-# for minimr run, its largest worker or master). Needs about 5 x RECORDS x 100 bytes of disk in
+# wall time and GNU time's "Maximum resident set size" (for minimr run: the largest of it and
+# the processes it waited for). Needs about 5 x RECORDS x 100 bytes of disk in
 # $TMPDIR (or /tmp); the page cache is warm for both sorts (the input was just written).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +40,12 @@ timed "minimr terasort (2 workers, 4 reduce tasks)" \
   $minimr run configs/terasort.yaml -D "input.paths='$work/gen/part-r-*'" \
   -D cluster.workers=2 -D reduce.tasks=4 -D output.dir="$work/sorted"
 grep -E "^Job terasort done" "$work/log" || true
+python3 - "$work/sorted/job.json" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))["timings"]
+print(f"terasort job (master's view): {t['seconds']:.2f} s, map phase {t['map_seconds']:.2f} s, "
+      f"reduce phase {t['reduce_seconds']:.2f} s")
+PY
 timed "teravalidate" \
   $minimr run configs/teravalidate.yaml -D "input.paths='$work/sorted/part-r-*'" \
   -D params.generated="$work/gen" -D output.dir="$work/validate"
