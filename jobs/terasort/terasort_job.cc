@@ -69,7 +69,17 @@ minimr::JobDefinition TeraSort() {
   job.prepare = [](const minimr::InputFiles& input, int reduce_tasks,
                    const minimr::Params& params) {
     std::map<std::string, std::string> prepared;
-    if (!params.GetString("cut_points", "").empty()) return prepared;  // given by the user
+    const std::string given = params.GetString("cut_points", "");
+    if (!given.empty()) {
+      const size_t count = minimr::DecodeCutPoints(given, "cut_points").size();
+      if (count + 1 != static_cast<size_t>(reduce_tasks)) {
+        throw minimr::ParamError("params.cut_points: " + std::to_string(count) +
+                                 " cut points make " + std::to_string(count + 1) +
+                                 " ranges, but reduce.tasks is " + std::to_string(reduce_tasks) +
+                                 " (leave it empty to sample the input)");
+      }
+      return prepared;
+    }
     minimr::FixedRecordInputFormat format(terasort::kRecordSize, terasort::kKeySize);
     const std::vector<std::string> sample =
         minimr::SampleKeys(input, format, static_cast<size_t>(params.GetInt("sample_size", 0)),

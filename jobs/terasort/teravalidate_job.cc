@@ -201,6 +201,17 @@ minimr::JobDefinition TeraValidate() {
           "params.generated: required: the teragen output directory whose records were sorted");
     }
   };
+  // Refused before anything runs: more than one reduce task, or no teragen output to compare.
+  job.prepare = [](const minimr::InputFiles&, int reduce_tasks, const minimr::Params& params) {
+    if (reduce_tasks != 1) {
+      throw std::runtime_error(
+          "teravalidate checks order across all part files in one reduce "
+          "task: set reduce.tasks: 1 (it has " +
+          std::to_string(reduce_tasks) + ")");
+    }
+    minimr::ReadJobCounters(params.GetString("generated", ""));
+    return std::map<std::string, std::string>{};
+  };
   job.report = Report;
   return job;
 }

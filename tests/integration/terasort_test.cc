@@ -220,6 +220,44 @@ TEST_F(TeraSortTest, TeraSortRefusesInputThatIsNotWholeRecords) {
       << result.output;
 }
 
+TEST_F(TeraSortTest, TeraSortRefusesCutPointsForAnotherNumberOfReduceTasks) {
+  Result result = RunConfig(
+      "terasort.yaml", {"input.paths=" + Quoted(Gen() / "part-r-*"), "params.cut_points=4141,4d4d",
+                        "reduce.tasks=4", "output.dir=" + (dir_->path() / "cuts").string()});
+  EXPECT_NE(result.status, 0) << result.output;
+  EXPECT_NE(result.output.find("params.cut_points: 2 cut points make 3 ranges, but reduce.tasks "
+                               "is 4"),
+            std::string::npos)
+      << result.output;
+  EXPECT_FALSE(fs::exists(dir_->path() / "cuts"));
+}
+
+TEST_F(TeraSortTest, TeraValidateRefusesSeveralReduceTasksBeforeRunning) {
+  Result result =
+      RunConfig("teravalidate.yaml", {"input.paths=" + Quoted(Sorted() / "part-r-*"),
+                                      "params.generated=" + Gen().string(), "reduce.tasks=2",
+                                      "output.dir=" + (dir_->path() / "two").string()});
+  EXPECT_NE(result.status, 0) << result.output;
+  // From the client, before any task ran (the map tasks would refuse too, after retries).
+  EXPECT_NE(result.output.find("job teravalidate: preparing the job: teravalidate checks order "
+                               "across all part files in one reduce task: set reduce.tasks: 1 "
+                               "(it has 2)"),
+            std::string::npos)
+      << result.output;
+  EXPECT_FALSE(fs::exists(dir_->path() / "two"));
+}
+
+TEST_F(TeraSortTest, TeraValidateRefusesAGeneratedDirectoryWithoutJobJson) {
+  Result result =
+      RunConfig("teravalidate.yaml", {"input.paths=" + Quoted(Sorted() / "part-r-*"),
+                                      "params.generated=" + (dir_->path() / "nothing").string(),
+                                      "output.dir=" + (dir_->path() / "none").string()});
+  EXPECT_NE(result.status, 0) << result.output;
+  EXPECT_NE(result.output.find((dir_->path() / "nothing" / "job.json").string() + ": cannot read"),
+            std::string::npos)
+      << result.output;
+}
+
 TEST_F(TeraSortTest, TeraGenRefusesAnInputSection) {
   Result result = RunConfig("teragen.yaml", {"input.paths=/etc/hostname",
                                              "output.dir=" + (dir_->path() / "no").string()});
