@@ -6,6 +6,8 @@
 #include <set>
 #include <string>
 
+#include "minimr/testing.h"
+
 namespace terasort {
 namespace {
 
@@ -40,6 +42,29 @@ TEST(TeraRecordTest, IsAFunctionOfSeedAndRow) {
 
 TEST(TeraRecordTest, ChecksumIsZlibsCrc32OfTheWholeRecord) {
   EXPECT_EQ(RecordCrc("1234", "56789"), 0xcbf43926u);  // CRC-32's check value
+}
+
+// teragen in-process: its synthetic splits become the map tasks, its row-range partitioner cuts
+// the rows into reduce tasks in order.
+TEST(TeraGenJobTest, MakesEveryRowOnceInRowOrderAcrossReduceTasks) {
+  minimr::testing::JobOutput output = minimr::testing::JobHarness::ForJob("teragen")
+                                          .Param("records", "1000")
+                                          .Param("seed", "3")
+                                          .Param("map_tasks", "3")
+                                          .ReduceTasks(4)
+                                          .Run();
+  ASSERT_EQ(output.partitions.size(), 4u);
+  uint64_t row = 0;
+  for (const minimr::testing::Records& partition : output.partitions) {
+    EXPECT_EQ(partition.size(), 250u);
+    for (const auto& [key, value] : partition) {
+      EXPECT_EQ(key + value, Record(3, row)) << "row " << row;
+      ++row;
+    }
+  }
+  EXPECT_EQ(row, 1000u);
+  EXPECT_EQ(output.counters.Get("map.input.records"), 1000);
+  EXPECT_EQ(output.counters.Get(kRecordsCounter), 1000);
 }
 
 }  // namespace
