@@ -24,7 +24,9 @@ class FixedRecordReader : public RecordReader {
     // The first record that starts at or after `start`, and the first at or after `end`.
     pos_ = (start + record_size - 1) / record_size * record_size;
     end_ = std::min<uint64_t>((end + record_size - 1) / record_size * record_size, file_.size());
-    buf_.resize(std::max<size_t>(kBlock / record_size, 1) * record_size);
+    // A block of whole records, or the whole split if that is smaller.
+    const uint64_t block = std::max<size_t>(kBlock / record_size, 1) * record_size;
+    buf_.resize(static_cast<size_t>(pos_ < end_ ? std::min(block, end_ - pos_) : 0));
   }
 
   bool Next(std::string_view* key, std::string_view* value) override {
