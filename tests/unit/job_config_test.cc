@@ -283,11 +283,11 @@ TEST_F(JobConfigTest, RefusesAnUnknownOutputFormatNamingTheChoices) {
                         "  format: csv\n"
                         "input:\n"
                         "  paths: data/*.txt\n"),
-            "job.yaml:4:11: output.format: expected 'text' or 'jsonl', got 'csv'");
+            "job.yaml:4:11: output.format: expected 'text', 'jsonl' or 'raw', got 'csv'");
   EXPECT_EQ(ErrorOfText(kMinimal, {"output.format=JSON"}),
-            "-D output.format=JSON: output.format: expected 'text' or 'jsonl', got 'JSON'");
+            "-D output.format=JSON: output.format: expected 'text', 'jsonl' or 'raw', got 'JSON'");
   EXPECT_EQ(ErrorOfText(std::string(kMinimal), {"output.format=[text]"}),
-            "-D output.format=[text]: output.format: expected 'text' or 'jsonl', got a list");
+            "-D output.format=[text]: output.format: expected 'text', 'jsonl' or 'raw', got a list");
 }
 
 TEST_F(JobConfigTest, ReadsTheFailureSettings) {

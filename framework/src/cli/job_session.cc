@@ -188,12 +188,32 @@ wire::JobSubmission PrepareSubmission(const config::JobConfig& config) {
   // takes the lock for the job when it admits it).
   { runtime::OutputLock probe(config.output_dir); }
 
+  config::CheckInputSection(config, config.job, bool(job.synthetic_splits));
   std::vector<std::string> inputs = config::ExpandInputPaths(config, /*allow_empty=*/true);
   if (inputs.empty() && !config.generate.empty()) GenerateInput(config, job);
   inputs = config::ExpandInputPaths(config);
 
   submission.job_name = config.job;
   submission.params = config.params;
+  if (job.prepare) {
+    // Here, before anything is sent: the job's own look at its input (terasort's sample).
+    InputFiles files;
+    for (const std::string& path : inputs) {
+      std::error_code ec;
+      const uint64_t size = std::filesystem::file_size(path, ec);
+      if (ec) throw std::runtime_error(path + ": cannot read input: " + ec.message());
+      files.paths.push_back(path);
+      files.sizes.push_back(size);
+    }
+    const Params params = ResolveParams(config.job, job, config.params);
+    try {
+      for (auto& [name, value] : job.prepare(files, config.reduce_tasks, params)) {
+        submission.params[name] = std::move(value);
+      }
+    } catch (const std::exception& e) {
+      throw std::runtime_error("job " + config.job + ": preparing the job: " + e.what());
+    }
+  }
   submission.input_paths = inputs;
   submission.split_size = config.split_size;
   submission.reduce_tasks = config.reduce_tasks;

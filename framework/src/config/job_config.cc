@@ -520,10 +520,17 @@ std::string EffectiveYaml(const JobConfig& config, const std::string& split_size
 void ReadInput(const Node& root, JobConfig& config, std::string& split_size) {
   const Node* input = Find(root, "input");
   const Node* map = OptionalMap(input, "input", "a mapping with paths, split_size, generate");
+  if (map == nullptr && input == nullptr) {
+    // No input: section at all, which only a job that makes its own input may have (checked
+    // once the job is known: CheckInputSection).
+    config.input_where = root.where;
+    return;
+  }
   if (map == nullptr) {
-    Fail(input != nullptr ? input->where : root.where, "input.paths",
+    Fail(input->where, "input.paths",
          "required key is missing (the input files: a path, a glob or a list of them)");
   }
+  config.input_where = map->where;
   CheckKeys(*map, "input", kInputKeys);
 
   const Node* paths = Find(*map, "paths");
@@ -617,7 +624,7 @@ JobConfig Validate(const Node& root, const std::string& path,
       Absolute(NonEmptyScalar(*dir, "output.dir", "a directory"), dir->where, "output.dir");
   config.output_dir_where = dir->where;
   if (const Node* format = Find(*output, "format")) {
-    constexpr std::string_view kExpected = "'text' or 'jsonl'";
+    constexpr std::string_view kExpected = "'text', 'jsonl' or 'raw'";
     const std::string& text = Scalar(*format, "output.format", kExpected);
     if (!ParseOutputFormat(text)) {
       Fail(format->where, "output.format",
@@ -704,6 +711,17 @@ JobConfig LoadJobConfig(const std::string& path, const std::vector<std::string>&
   Node root = ParseFile(path);
   for (const std::string& text : overrides) ApplyOverride(root, text);
   return Validate(root, path, overrides);
+}
+
+void CheckInputSection(const JobConfig& config, const std::string& job, bool makes_own_input) {
+  if (makes_own_input && !config.input_patterns.empty()) {
+    Fail(config.input_where, "input",
+         "job '" + job + "' makes its own input and reads no files; remove the input: section");
+  }
+  if (!makes_own_input && config.input_patterns.empty()) {
+    Fail(config.input_where, "input.paths",
+         "required key is missing (the input files: a path, a glob or a list of them)");
+  }
 }
 
 std::vector<std::string> ExpandInputPaths(const JobConfig& config, bool allow_empty) {

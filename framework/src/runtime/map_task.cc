@@ -19,6 +19,7 @@ MapTaskOutput RunMapTask(const wire::TaskSpec& task, const JobDefinition& job,
 
   std::unique_ptr<RecordReader> reader = input->Open(files, split, context);
   context.SetReader(reader.get());
+  partitioner->Setup(context);
   shuffle::MapOutputWriter output(output_path, task.reduce_tasks, *partitioner, job.combiner,
                                   context);
   mapper->Setup(context);

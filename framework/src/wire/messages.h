@@ -98,7 +98,7 @@ struct TaskSpec {
   // A job from a plugin: its path where the job was submitted, and the SHA-256 of its bytes.
   std::string plugin_path;
   std::string plugin_sha256;
-  std::string output_format = "text";  // how part files are written: "text" or "jsonl"
+  std::string output_format = "text";  // how part files are written: "text", "jsonl" or "raw"
   int32_t parallel_copies = 5;  // reduce tasks: servers fetched from at once (shuffle.parallel_copies)
 
   template <class A>
@@ -246,7 +246,7 @@ struct JobSubmission {
   std::string plugin_path;
   std::string plugin_sha256;
   std::string plugin_bytes;
-  std::string output_format = "text";  // `output.format`: "text" or "jsonl"
+  std::string output_format = "text";  // `output.format`: "text", "jsonl" or "raw"
   bool output_overwrite = false;       // `output.overwrite`: may replace a previous minimr output
   int32_t parallel_copies = 5;         // `shuffle.parallel_copies`: 1..100
 
