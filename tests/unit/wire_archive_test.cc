@@ -80,6 +80,19 @@ TEST(WireArchive, RefusesACollectionLargerThanTheMessage) {
               testing::HasSubstr("a collection of 68719476736 elements in a message with"));
 }
 
+TEST(WireArchive, RefusesABoolThatIsNeitherZeroNorOne) {
+  // The bool is the one byte where the encodings of ok and not ok differ.
+  std::string bytes = Encode(FetchEnd{true, "gone", 99});
+  const std::string not_ok = Encode(FetchEnd{false, "gone", 99});
+  ASSERT_EQ(bytes.size(), not_ok.size());
+  size_t at = 0;
+  while (at < bytes.size() && bytes[at] == not_ok[at]) ++at;
+  ASSERT_LT(at, bytes.size());
+  ASSERT_EQ(bytes[at], 1);
+  bytes[at] = 2;
+  EXPECT_THAT(DecodeErrorOf<FetchEnd>(bytes), testing::HasSubstr("a bool of value 2"));
+}
+
 TEST(WireArchive, RefusesTruncatedAndTrailingBytes) {
   std::string bytes = Encode(SampleTask());
   TaskSpec decoded;

@@ -8,7 +8,9 @@ MapTaskOutput RunMapTask(const wire::TaskSpec& task, const InputFiles& files,
                          const JobDefinition& job, const std::string& output_path,
                          const TaskControl& control) {
   TaskContextImpl context(Params(task.params), "map", task.index);
-  if (task.file_index < 0 || static_cast<size_t>(task.file_index) >= files.paths.size()) {
+  const bool synthetic = task.file_index == kSyntheticSplit && files.paths.empty();
+  if (!synthetic &&
+      (task.file_index < 0 || static_cast<size_t>(task.file_index) >= files.paths.size())) {
     throw std::runtime_error("map task " + std::to_string(task.index) + " reads input file " +
                              std::to_string(task.file_index) + " of " +
                              std::to_string(files.paths.size()));
@@ -24,6 +26,7 @@ MapTaskOutput RunMapTask(const wire::TaskSpec& task, const InputFiles& files,
 
   std::unique_ptr<RecordReader> reader = input->Open(files, split, context);
   context.SetReader(reader.get());
+  partitioner->Setup(context);
   shuffle::MapOutputWriter output(output_path, task.reduce_tasks, *partitioner, job.combiner,
                                   context);
   mapper->Setup(context);

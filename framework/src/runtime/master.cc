@@ -337,7 +337,7 @@ void Master::Impl::Admit(std::unique_ptr<ActiveJob> job, std::string error) {
       if (s.reduce_tasks < 1) throw std::runtime_error("reduce.tasks must be at least 1");
       if (s.max_attempts < 1) throw std::runtime_error("tasks.max_attempts must be at least 1");
       if (!ParseOutputFormat(s.output_format)) {
-        throw std::runtime_error("output.format must be text or jsonl, not '" + s.output_format +
+        throw std::runtime_error("output.format must be text, jsonl or raw, not '" + s.output_format +
                                  "'");
       }
       // Locked first, then looked at: nothing another job does can come in between.
@@ -477,12 +477,13 @@ void Master::Impl::StartNextJob() {
       spec.job_name = s.job_name;
       spec.plugin_path = s.plugin_path;
       spec.plugin_sha256 = s.plugin_sha256;
-      spec.params =
-          ResolveParams(s.job_name, plugin::ResolveJob(s.job_name, job.plugin_copy), s.params)
-              .values();
-      spec.plan = PlanJob(s.input_paths, s.split_size);
+      const JobDefinition& definition = plugin::ResolveJob(s.job_name, job.plugin_copy);
+      const Params params = ResolveParams(s.job_name, definition, s.params);
+      spec.params = params.values();
+      spec.plan = PlanJob(definition, params, s.input_paths, s.split_size);
       spec.reduce_tasks = s.reduce_tasks;
       spec.output_format = s.output_format;
+      spec.parallel_copies = s.parallel_copies;
       spec.options.max_attempts = s.max_attempts;
       spec.options.max_failures_per_worker = s.max_failures_per_worker;
       spec.options.speculation = s.speculation;

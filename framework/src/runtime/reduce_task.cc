@@ -10,16 +10,8 @@
 #include "framework/src/runtime/task_context_impl.h"
 #include "framework/src/shuffle/merger.h"
 #include "framework/src/util/atomic_file.h"
-#include "framework/src/wire/archive.h"
-#include "framework/src/wire/blocking_client.h"
 
 namespace minimr::runtime {
-namespace {
-
-// Fetched partitions up to this size stay in memory; larger ones are spilled to scratch files.
-constexpr size_t kInMemoryFetch = 8u << 20;
-
-}  // namespace
 
 std::string PartFileName(int index) {
   char name[32];
@@ -27,95 +19,123 @@ std::string PartFileName(int index) {
   return name;
 }
 
-uint64_t FetchPartition(const wire::MapOutputLocation& from, uint64_t job_id, int partition,
-                        const wire::Security& security, std::chrono::milliseconds timeout,
-                        const std::function<void(std::string_view)>& sink) {
-  std::string where = "map task " + std::to_string(from.map_task) + "'s output on " + from.host +
-                      ":" + std::to_string(from.port);
-  try {
-    wire::BlockingClient client(from.host, from.port, security, timeout);
-    wire::FetchRequest request{job_id, from.map_task, from.attempt, partition};
-    client.Send(wire::MessageType::kFetchRequest, wire::Encode(request));
-    uint64_t received = 0;
-    for (;;) {
-      wire::MessageType type;
-      std::string body;
-      client.Receive(&type, &body);
-      if (type == wire::MessageType::kFetchData) {
-        received += body.size();
-        sink(body);
-      } else if (type == wire::MessageType::kFetchEnd) {
-        wire::FetchEnd end;
-        wire::Decode(body, end);
-        if (!end.ok) throw std::runtime_error(end.error);
-        if (end.bytes != received) throw std::runtime_error("incomplete transfer");
-        return received;
-      } else {
-        throw std::runtime_error("unexpected message");
+namespace {
+
+// Fetched partitions up to this size stay in memory; larger ones are spilled to scratch files.
+constexpr size_t kInMemoryFetch = 8u << 20;
+
+// Keeps each fetched partition in memory while it is small, and streams it onto local disk
+// once it grows past kInMemoryFetch. Copier threads write to different outputs' slots only.
+class FetchedPartitions : public FetchSink {
+ public:
+  explicit FetchedPartitions(std::string scratch_prefix)
+      : scratch_prefix_(std::move(scratch_prefix)) {}
+
+  // Makes room for `more` outputs after those already there. Not while a fetch runs.
+  void Grow(size_t more) { slots_.resize(slots_.size() + more); }
+  ~FetchedPartitions() override {
+    for (Slot& slot : slots_) {
+      if (slot.committed) {
+        ::unlink(slot.file->path().c_str());
       }
     }
-  } catch (const std::exception& e) {
-    throw std::runtime_error("fetching " + where + ": " + e.what());
   }
-}
+
+  void Piece(size_t output, std::string_view piece) override {
+    Slot& slot = slots_[output];
+    if (!slot.file && slot.bytes.size() + piece.size() > kInMemoryFetch) {
+      slot.file = std::make_unique<AtomicFile>(scratch_prefix_ + std::to_string(output),
+                                               0600);  // map output, this user's only
+      slot.file->Write(slot.bytes);
+      slot.bytes.clear();
+      slot.bytes.shrink_to_fit();
+    }
+    if (slot.file) {
+      slot.file->Write(piece);
+    } else {
+      slot.bytes.append(piece);
+    }
+  }
+
+  void Done(size_t output, uint64_t size) override {
+    Slot& slot = slots_[output];
+    slot.size = size;
+    if (slot.file) {
+      slot.file->Commit(/*durable=*/false);
+      slot.committed = true;
+    }
+  }
+
+  // The fetched partitions as sorted runs, in the order of the map outputs. REQUIRES: every
+  // output is Done; this object outlives the runs.
+  std::vector<std::unique_ptr<shuffle::RecordSource>> Runs() {
+    std::vector<std::unique_ptr<shuffle::RecordSource>> runs;
+    for (Slot& slot : slots_) {
+      runs.push_back(slot.file ? shuffle::OpenFileRun(slot.file->path(), 0, slot.size)
+                               : shuffle::OpenMemoryRun(slot.bytes));
+    }
+    return runs;
+  }
+
+  int64_t bytes() const {
+    int64_t total = 0;
+    for (const Slot& slot : slots_) total += static_cast<int64_t>(slot.size);
+    return total;
+  }
+
+ private:
+  struct Slot {
+    std::string bytes;
+    std::unique_ptr<AtomicFile> file;
+    bool committed = false;
+    uint64_t size = 0;
+  };
+  std::deque<Slot> slots_;  // never moves a slot: memory runs point into them
+  std::string scratch_prefix_;
+};
+
+// The sink of one batch of outputs: its outputs are `first`, `first + 1`, ... of `all`.
+class BatchSink : public FetchSink {
+ public:
+  BatchSink(FetchSink& all, size_t first) : all_(all), first_(first) {}
+  void Piece(size_t output, std::string_view bytes) override { all_.Piece(first_ + output, bytes); }
+  void Done(size_t output, uint64_t size) override { all_.Done(first_ + output, size); }
+
+ private:
+  FetchSink& all_;
+  size_t first_;
+};
+
+// Locations are fetched from the master and their outputs fetched from the workers this many
+// at a time, so that neither list grows with the job's map tasks.
+constexpr size_t kFetchBatch = 4096;
+
+}  // namespace
 
 Counters RunReduceTask(const wire::TaskSpec& task, MapOutputLocations& locations,
-                       const JobDefinition& job, const wire::Security& security,
-                       const std::string& scratch_dir, std::chrono::milliseconds fetch_timeout,
-                       const TaskControl& control) {
+                       const JobDefinition& job, FetchConnections& connections,
+                       const std::string& scratch_dir, const TaskControl& control) {
   TaskContextImpl context(Params(task.params), "reduce", task.index);
 
-  // Fetch every map output's partition: into memory while it is small, streamed onto local disk
-  // once it grows past kInMemoryFetch.
-  std::deque<std::string> in_memory;  // grows as locations arrive; never moves its strings
-  std::vector<std::string> scratch_files;
-  struct ScratchCleanup {
-    std::vector<std::string>& files;
-    ~ScratchCleanup() {
-      for (const auto& f : files) ::unlink(f.c_str());
+  control.CheckCancel();
+  FetchedPartitions fetched(scratch_dir + "/reduce" + std::to_string(task.index) + "-map");
+  int64_t opened_before = connections.opened();
+  std::vector<wire::MapOutputLocation> batch;
+  for (size_t first = 0;; first += batch.size()) {
+    batch.clear();
+    for (wire::MapOutputLocation location;
+         batch.size() < kFetchBatch && locations.Next(&location);) {
+      batch.push_back(std::move(location));
     }
-  } cleanup{scratch_files};
-  std::vector<std::unique_ptr<shuffle::RecordSource>> runs;
-  int64_t fetched = 0;
-  for (wire::MapOutputLocation location; locations.Next(&location);) {
-    std::string& bytes = in_memory.emplace_back();
-    std::unique_ptr<AtomicFile> file;
-    control.CheckCancel();
-    uint64_t size = 0;
-    try {
-      size = FetchPartition(location, task.job_id, task.index, security, fetch_timeout,
-                            [&](std::string_view piece) {
-      control.CheckCancel();
-      if (!file && bytes.size() + piece.size() > kInMemoryFetch) {
-        file = std::make_unique<AtomicFile>(scratch_dir + "/reduce" + std::to_string(task.index) +
-                                                "-map" + std::to_string(location.map_task),
-                                            0600);  // map output, this user's only
-        file->Write(bytes);
-        bytes.clear();
-        bytes.shrink_to_fit();
-      }
-      if (file) {
-        file->Write(piece);
-      } else {
-        bytes.append(piece);
-      }
-    });
-    } catch (const TaskKilled&) {
-      throw;
-    } catch (const std::exception& e) {
-      // The master takes every other output on that worker for lost with this one.
-      throw FetchFailure(e.what(), {location});
-    }
-    fetched += static_cast<int64_t>(size);
-    if (file) {
-      file->Commit(/*durable=*/false);
-      scratch_files.push_back(file->path());
-      runs.push_back(shuffle::OpenFileRun(file->path(), 0, size));
-    } else {
-      runs.push_back(shuffle::OpenMemoryRun(bytes));
-    }
+    if (batch.empty()) break;
+    fetched.Grow(batch.size());
+    BatchSink sink(fetched, first);
+    FetchMapOutputs(batch, task.job_id, task.index, task.parallel_copies, connections, control,
+                    sink);
   }
-  context.counters().Add("reduce.shuffle.bytes", fetched);
+  std::vector<std::unique_ptr<shuffle::RecordSource>> runs = fetched.Runs();
+  context.counters().Add("reduce.shuffle.connections", connections.opened() - opened_before);
+  context.counters().Add("reduce.shuffle.bytes", fetched.bytes());
 
   const std::optional<OutputFormat> format = ParseOutputFormat(task.output_format);
   if (!format) throw std::runtime_error("unknown output format '" + task.output_format + "'");

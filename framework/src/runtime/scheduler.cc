@@ -60,6 +60,10 @@ void JobScheduler::AddWorker(int worker, const std::string& name, const std::str
 std::string JobScheduler::Describe(bool is_map, int index) const {
   if (!is_map) return "reduce task " + std::to_string(index);
   const InputSplit& split = spec_.plan.splits[index];
+  if (split.file_index == kSyntheticSplit) {
+    return "map task " + std::to_string(index) + " (synthetic, " + std::to_string(split.offset) +
+           "+" + std::to_string(split.length) + ")";
+  }
   const std::string& path = spec_.plan.files.paths[split.file_index];
   return "map task " + std::to_string(index) + " (" + path.substr(path.rfind('/') + 1) +
          ", bytes " + std::to_string(split.offset) + "-" +
@@ -193,6 +197,7 @@ void JobScheduler::StartAttempt(bool is_map, int index, int worker, TimePoint no
     task->map_tasks = static_cast<int32_t>(maps_.size());
     task->output_dir = spec_.staging_dir;
     task->output_format = spec_.output_format;
+    task->parallel_copies = spec_.parallel_copies;
   }
 }
 

@@ -105,14 +105,15 @@ struct TaskSpec {
   // A job from a plugin: its path where the job was submitted, and the SHA-256 of its bytes.
   std::string plugin_path;
   std::string plugin_sha256;
-  std::string output_format = "text";  // how part files are written: "text" or "jsonl"
+  std::string output_format = "text";  // how part files are written: "text", "jsonl" or "raw"
+  int32_t parallel_copies = 5;  // reduce tasks: servers fetched from at once (shuffle.parallel_copies)
 
   template <class A>
   void serialize(A& ar, unsigned) {
     ar & job_id & job_name & params & is_map & index & attempt & reduce_tasks;
     ar & file_index & offset & length;
     ar & map_tasks & output_dir & plugin_path & plugin_sha256;
-    ar & output_format;
+    ar & output_format & parallel_copies;
   }
 };
 
@@ -291,8 +292,9 @@ struct JobSubmission {
   std::string plugin_path;
   std::string plugin_sha256;
   std::string plugin_bytes;
-  std::string output_format = "text";  // `output.format`: "text" or "jsonl"
+  std::string output_format = "text";  // `output.format`: "text", "jsonl" or "raw"
   bool output_overwrite = false;       // `output.overwrite`: may replace a previous minimr output
+  int32_t parallel_copies = 5;         // `shuffle.parallel_copies`: 1..100
 
   template <class A>
   void serialize(A& ar, unsigned) {
@@ -301,6 +303,7 @@ struct JobSubmission {
     ar & plugin_path & plugin_sha256 & plugin_bytes;
     ar & output_format;
     ar & output_overwrite;
+    ar & parallel_copies;
   }
 };
 

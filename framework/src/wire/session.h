@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "framework/src/wire/archive.h"
 #include "framework/src/wire/asio.h"
@@ -103,6 +104,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::array<uint8_t, kFrameHeaderBytes> header_{};
   std::string body_;                // type, body and MAC of the frame being read
   std::deque<std::string> outbox_;  // whole frames, their MAC filled in when written
+  static constexpr size_t kMaxFramesPerWrite = 64;
+  std::vector<boost::asio::const_buffer> write_buffers_;  // the frames of the write under way
   bool writing_ = false;
   bool ready_ = false;
   bool closed_ = false;
