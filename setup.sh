@@ -3,6 +3,9 @@
 # silent when all are there), then configures and builds it with a CMake preset.
 #   ./setup.sh            the optimized build, in build/
 #   ./setup.sh sanitize   AddressSanitizer + UndefinedBehaviorSanitizer, in build-sanitize/
+#   ./setup.sh fuzz       the libFuzzer targets (clang 14, ASan + UBSan), in build-fuzz/
+#   ./setup.sh bench      the optimized build, and the peers bench/run compares minimr with
+#                         (IPython-parallel, numpy, Dask: Debian's, for /usr/bin/python3)
 set -euo pipefail
 cd "$(dirname "$0")"
 preset=${1:-release}
@@ -11,11 +14,19 @@ packages=(
   g++ cmake make ccache
   libboost-dev libboost-serialization-dev libboost-program-options-dev
   libboost-iostreams-dev libboost-filesystem-dev libboost-system-dev
-  libyaml-cpp-dev libssl-dev nlohmann-json3-dev libgmp-dev
+  libyaml-cpp-dev libssl-dev nlohmann-json3-dev libgmp-dev zlib1g-dev
   libgnuplot-iostream-dev gnuplot-nox
   libgtest-dev libbenchmark-dev
   dpkg-dev file
 )
+if [ "$preset" = fuzz ]; then
+  # clang, its libFuzzer and sanitizer runtimes, and llvm-symbolizer for readable findings.
+  packages+=(clang-14 libclang-rt-14-dev llvm-14)
+fi
+if [ "$preset" = bench ]; then
+  preset=release
+  packages+=(python3-ipyparallel python3-numpy python3-dask python3-distributed)
+fi
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||

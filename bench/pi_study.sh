@@ -30,21 +30,15 @@ for i in $(seq "$runs"); do
   echo "minimr run configs/pi-two-digit.yaml (2 workers, with report): $(printf "%.2f" "$(echo "$end - $start" | bc)") s"
 done
 python3 - "$out/run/job.json" <<'PY'
-import collections, json, sys
+import json, sys
 job = json.load(open(sys.argv[1]))
-digits_per_byte = job["counters"]["pidigits.digits"] / job["counters"]["map.input.bytes"]
 t = job["timings"]
 print(f"job (master's view): {t['seconds']:.3f} s, map phase {t['map_seconds']:.3f} s, "
       f"reduce phase {t['reduce_seconds']:.3f} s")
-busy = collections.defaultdict(float)
-read = collections.defaultdict(int)
-for task in job["tasks"]:
-    if task["phase"] == "map" and task["ok"]:
-        busy[task["worker"]] += task["seconds"]
-        read[task["worker"]] += task["input_bytes"]
-for worker, seconds in sorted(busy.items()):
-    digits = read[worker] * digits_per_byte
-    print(f"{worker}: {digits / 1e6:.0f} M digits in {seconds:.3f} s of map tasks: "
-          f"{digits / seconds / 1e6:.0f} M digits/s")
+m = job["tasks"]["map"]
+digits = job["counters"]["pidigits.digits"]
+print(f"map tasks: {m['tasks']} ({m['attempts']} attempts), each {m['seconds']['p50']:.3f} s "
+      f"(median), {m['seconds']['max']:.3f} s at most; {digits / 1e6:.0f} M digits in "
+      f"{t['map_seconds']:.3f} s of map phase: {digits / t['map_seconds'] / 1e6:.0f} M digits/s")
 PY
 for i in $(seq "$runs"); do build/bench/plain_pair_count 2 "${files[@]}"; done

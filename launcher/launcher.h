@@ -20,6 +20,9 @@ struct WorkerLaunch {
   // A local worker stopped (SIGSTOP) this long is killed and replaced: the master has given up
   // on it by then (its worker timeout).
   std::chrono::milliseconds stall_timeout{std::chrono::seconds(10)};
+  // Local workers started beside their master, before it has written the connection file, wait
+  // this long for it (whole seconds; 0: it must be there).
+  std::chrono::seconds connection_wait{0};
 };
 
 class Launcher {

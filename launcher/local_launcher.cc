@@ -18,6 +18,10 @@ void LocalLauncher::StartOne() {
   std::string log = launch_.log_dir + "/worker-" + number + ".log";
   std::vector<std::string> argv = {launch_.minimr,  "worker", "--connection-file",
                                    launch_.connection_file, "--name", name};
+  if (launch_.connection_wait.count() > 0) {
+    argv.push_back("--connection-wait");
+    argv.push_back(std::to_string(launch_.connection_wait.count()));
+  }
   if (!launch_.work_dir.empty()) {
     argv.push_back("--work-dir");
     argv.push_back(launch_.work_dir);

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <exception>
 #include <future>
 #include <numeric>
 #include <span>
@@ -433,13 +434,12 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
   const fs::path dir(in.output_dir);
   r.counts_csv = (dir / "counts.csv").string();
   r.summary_txt = (dir / "summary.txt").string();
-  WriteAtomically(r.counts_csv, [&](const std::function<void(std::string_view)>& append) {
-    WriteCountsCsv(append, r.present, r.keys, in.n, r.sequences);
-  });
   const std::string digits_title =
       r.digits ? "Digits of pi: " + WithThousands(static_cast<double>(*r.digits)) + " digits" : "";
-  // The plots are drawn at once, each by a gnuplot process of its own.
+  // The plots are drawn at once, each by a gnuplot process of its own, while counts.csv is
+  // written.
   std::future<void> digits_plot;
+  std::future<void> pairs_plot;
   if (in.n == 1) {
     r.digits_png = (dir / "digits.png").string();
     digits_plot = std::async(std::launch::async, [&] {
@@ -457,9 +457,28 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
         r.digits ? "Digit pairs of pi: " + WithThousands(static_cast<double>(*r.digits)) + " digits"
                  : "Digit pairs of pi: " + WithThousands(static_cast<double>(r.sequences.total)) +
                        " overlapping pairs";
-    PlotPairs(Dense(r.present, r.keys), r.sequences, r.serial, title, r.pairs_png);
+    pairs_plot = std::async(std::launch::async, [&r, title] {
+      PlotPairs(Dense(r.present, r.keys), r.sequences, r.serial, title, r.pairs_png);
+    });
   }
-  if (digits_plot.valid()) digits_plot.get();
+  // A plot that fails still lets the other finish before its error goes up.
+  std::exception_ptr failure;
+  try {
+    WriteAtomically(r.counts_csv, [&](const std::function<void(std::string_view)>& append) {
+      WriteCountsCsv(append, r.present, r.keys, in.n, r.sequences);
+    });
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  for (std::future<void>* plot : {&digits_plot, &pairs_plot}) {
+    if (!plot->valid()) continue;
+    try {
+      plot->get();
+    } catch (...) {
+      if (!failure) failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
 
   std::vector<std::string> files;
   for (const std::string* f : {&r.counts_csv, &r.digits_png, &r.pairs_png, &r.summary_txt}) {

@@ -229,6 +229,8 @@ TEST(Numbers, EveryNumericOptionAndValueIsRangeChecked) {
       {worker + "--master 127.0.0.1:-1", "--master wants HOST:PORT with a port from 1 to 65535"},
       {worker + "--master 127.0.0.1:65536", "--master wants HOST:PORT"},
       {worker + "--run-time-limit -1", "--run-time-limit: expected a whole number from 0 to "},
+      {worker + "--connection-wait 3601",
+       "--connection-wait: expected a whole number from 0 to 3,600, got '3601'"},
       {Minimr() + " run " + yaml.string() + " -D reduce.tasks=-1",
        "-D reduce.tasks=-1: reduce.tasks: expected a whole number from 1 to 10,000, got '-1'"},
       {Minimr() + " run " + yaml.string() + " -D cluster.workers=18446744073709551615",

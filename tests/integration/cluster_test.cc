@@ -96,6 +96,21 @@ TEST_F(PiCluster, OneMillionDigitsGiveThePublishedCounts) {
   EXPECT_NE(r.output.find("chi-square"), std::string::npos) << r.output;
 }
 
+TEST_F(PiCluster, NoReportLeavesTheReportForMinimrReportToDraw) {
+  std::string out = (*dir_ / "out-no-report").string();
+  Result r = RunJob("--no-report -D output.dir=" + out);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(fs::exists(out + "/_SUCCESS"));
+  EXPECT_EQ(ReadOutput(out).size(), 100u);
+  EXPECT_FALSE(fs::exists(out + "/summary.txt"));
+  EXPECT_FALSE(fs::exists(out + "/pairs.png"));
+  EXPECT_EQ(r.output.find("chi-square"), std::string::npos) << r.output;
+  Result report = Shell(Minimr() + " report " + out);
+  ASSERT_EQ(report.status, 0) << report.output;
+  EXPECT_TRUE(fs::exists(out + "/summary.txt"));
+  EXPECT_TRUE(fs::exists(out + "/pairs.png"));
+}
+
 TEST_F(PiCluster, PairCountsAreExactForEverySplitSizeAndWorkerCount) {
   std::map<std::string, uint64_t> expected;
   for (size_t i = 0; i + 2 <= digits_->size(); ++i) expected[digits_->substr(i, 2)]++;
@@ -141,6 +156,31 @@ TEST_F(PiCluster, AnOutOfRangeParameterIsRefusedWithItsLine) {
   EXPECT_NE(r.output.find("n9.yaml:3:6: params.n: the sequence length must be 1 to 8"),
             std::string::npos)
       << r.output;
+}
+
+// A worker started before its master waits for the connection file (--connection-wait) and
+// joins once the master writes it; without the wait it refuses at once.
+TEST(StandaloneCluster, AWorkerStartedBeforeItsMasterWaitsForTheConnectionFile) {
+  testing::TempDir dir("early-worker");
+  std::string connection = (dir.path() / "connection.json").string();
+  Result impatient = Shell(Minimr() + " worker --connection-file " + connection);
+  EXPECT_NE(impatient.status, 0);
+  EXPECT_NE(impatient.output.find(connection), std::string::npos) << impatient.output;
+
+  minimr::ChildProcess worker({Minimr(), "worker", "--connection-file", connection,
+                               "--connection-wait", "20", "--work-dir", dir.path().string()},
+                              (dir.path() / "worker.log").string());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(worker.Running()) << testing::ReadFile(dir.path() / "worker.log");
+  minimr::ChildProcess master({Minimr(), "master", "--connection-file", connection},
+                              (dir.path() / "master.log").string());
+  EXPECT_TRUE(testing::WaitForText(dir.path() / "master.log", " registered from ",
+                                   std::chrono::seconds(20)))
+      << testing::ReadFile(dir.path() / "master.log")
+      << testing::ReadFile(dir.path() / "worker.log");
+  master.Signal(SIGTERM);
+  EXPECT_TRUE(master.WaitFor(std::chrono::seconds(10)));
+  EXPECT_TRUE(worker.WaitFor(std::chrono::seconds(10)));
 }
 
 // A master and a worker started by hand, a job sent with `minimr submit`.

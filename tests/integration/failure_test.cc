@@ -6,6 +6,8 @@
 #include <fstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/integration/harness.h"
 
 namespace minimr::testing {
@@ -166,6 +168,56 @@ TEST_F(Failures, AFrozenWorkerHoldingMapOutputDoesNotHangTheReduce) {
   std::string record = ReadFile(out / "job.json");
   EXPECT_NE(record.find("its output could not be fetched"), std::string::npos) << record;
   cluster.worker(frozen).Signal(SIGKILL);
+}
+
+// Whether process `pid` is stopped (state T in /proc/<pid>/stat).
+bool IsStopped(pid_t pid) {
+  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  size_t paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'T';
+}
+
+TEST_F(Failures, AWorkerKilledAfterItsMapsFinishedHasThoseMapsRunAgain) {
+  TempDir dir("killed-after-maps");
+  TestCluster cluster(dir.path(), {"--worker-timeout", "10m", "--fetch-timeout", "5s"});
+  // The doomed worker finishes one map task, reports it, and stops with its output; the test
+  // then kills it, so that output is gone before any reduce has it.
+  size_t doomed = cluster.AddWorker("doomed worker", "stall-after-maps=1");
+  ASSERT_TRUE(cluster.WaitForRegistrations(1, seconds(30))) << cluster.MasterLog();
+  cluster.AddWorker("worker 2");
+  ASSERT_TRUE(cluster.WaitForRegistrations(2, seconds(30))) << cluster.MasterLog();
+  fs::path out = dir.path() / "out";
+  auto submit = cluster.StartSubmit(JobFile(dir.path(), out), {});
+  pid_t pid = cluster.worker(doomed).pid();
+  auto deadline = std::chrono::steady_clock::now() + seconds(60);
+  while (!IsStopped(pid) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(IsStopped(pid)) << cluster.MasterLog();
+  cluster.worker(doomed).Signal(SIGKILL);
+  ASSERT_TRUE(submit->WaitFor(seconds(120))) << cluster.MasterLog();
+  ASSERT_TRUE(submit->ExitedCleanly()) << submit->Ending() << "\n" << cluster.MasterLog();
+  EXPECT_EQ(ReadCounts(out.string()), *expected_);
+  // The map task whose output died with the worker ran again, and a later attempt won. (The
+  // worker may also have been given another map task before it stopped: that attempt is lost
+  // as a running one, not as output.)
+  nlohmann::json record = nlohmann::json::parse(ReadFile(out / "job.json"));
+  int lost_outputs = 0;
+  for (const auto& lost : record["tasks"]["attempts"]) {
+    if (lost["phase"] != "map" || lost["outcome"] != "lost" ||
+        lost.value("error", "").find("its output") == std::string::npos) {
+      continue;
+    }
+    ++lost_outputs;
+    EXPECT_EQ(lost["worker"], "doomed worker") << lost;
+  }
+  EXPECT_EQ(lost_outputs, 1) << record.dump(2);
+  // job.json lists only the attempts that did not simply succeed; its summary counts the rest.
+  // An attempt whose output was lost had succeeded first, so each lost output means one more
+  // map attempt that succeeded: the one run again.
+  const nlohmann::json& maps = record["tasks"]["map"];
+  EXPECT_EQ(maps["succeeded"].get<int>(), maps["tasks"].get<int>() + lost_outputs)
+      << record.dump(2);
 }
 
 TEST_F(Failures, RunReplacesAFrozenWorker) {

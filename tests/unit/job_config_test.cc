@@ -287,11 +287,11 @@ TEST_F(JobConfigTest, RefusesAnUnknownOutputFormatNamingTheChoices) {
                         "  format: csv\n"
                         "input:\n"
                         "  paths: data/*.txt\n"),
-            "job.yaml:4:11: output.format: expected 'text' or 'jsonl', got 'csv'");
+            "job.yaml:4:11: output.format: expected 'text', 'jsonl' or 'raw', got 'csv'");
   EXPECT_EQ(ErrorOfText(kMinimal, {"output.format=JSON"}),
-            "-D output.format=JSON: output.format: expected 'text' or 'jsonl', got 'JSON'");
+            "-D output.format=JSON: output.format: expected 'text', 'jsonl' or 'raw', got 'JSON'");
   EXPECT_EQ(ErrorOfText(std::string(kMinimal), {"output.format=[text]"}),
-            "-D output.format=[text]: output.format: expected 'text' or 'jsonl', got a list");
+            "-D output.format=[text]: output.format: expected 'text', 'jsonl' or 'raw', got a list");
 }
 
 TEST_F(JobConfigTest, ReadsTheFailureSettings) {
@@ -398,7 +398,25 @@ TEST_F(JobConfigTest, EffectiveYamlNamesTheFileAndOverridesAndShowsTheirValues) 
                 "tasks:\n"
                 "  max_attempts: 4\n"
                 "  max_failures_per_worker: 3\n"
-                "  speculation: true\n");
+                "  speculation: true\n"
+                "shuffle:\n"
+                "  parallel_copies: 5\n");
+}
+
+TEST_F(JobConfigTest, ReadsAndChecksTheParallelCopies) {
+  EXPECT_EQ(LoadJobConfig(Write("job.yaml", kMinimal)).parallel_copies, 5);
+  const JobConfig config = LoadJobConfig(
+      Write("job.yaml", std::string(kMinimal) + "shuffle: {parallel_copies: 12}\n"));
+  EXPECT_EQ(config.parallel_copies, 12);
+  EXPECT_EQ(LoadJobConfig(Write("effective.yaml", config.effective_yaml)).parallel_copies, 12);
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "shuffle: {parallel_copies: 0}\n"),
+            "job.yaml:6:28: shuffle.parallel_copies: expected a whole number from 1 to 100, got "
+            "'0'");
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal), {"shuffle.parallel_copies=many"}),
+            "-D shuffle.parallel_copies=many: shuffle.parallel_copies: expected a whole number "
+            "from 1 to 100, got 'many'");
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "shuffle: {copies: 2}\n"),
+            "job.yaml:6:11: shuffle.copies: unknown key 'copies' (known: parallel_copies)");
 }
 
 // --- Errors in the file ------------------------------------------------------------------------
@@ -596,10 +614,34 @@ TEST_F(JobConfigTest, OnlyOneDocumentIsAllowed) {
             "job.yaml:7:1: expected one YAML document, found 2 (remove the '---' separators)");
 }
 
+TEST_F(JobConfigTest, StrayCommaIsMalformedYaml) {
+  // yaml-cpp 0.7's LoadAll loops for ever on this, filling memory.
+  EXPECT_EQ(ErrorOfText(","), "job.yaml:1:1: malformed YAML: unexpected ','");
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "---\n,\n"),
+            "job.yaml:7:1: malformed YAML: unexpected ','");
+}
+
 TEST_F(JobConfigTest, SelfReferentialAliasIsRejected) {
   const std::string message = ErrorOfText(std::string(kMinimal) + "params: &p {a: *p}\n");
   EXPECT_NE(message.find("job.yaml:6:"), std::string::npos) << message;
   EXPECT_NE(message.find("nested more than 64 levels deep"), std::string::npos) << message;
+}
+
+TEST_F(JobConfigTest, AliasRepeatingALongValueIsRejectedBeforeItFillsMemory) {
+  // 100,000 nodes (under the bound on nodes) of 200 KB each would be 20 GB: refused at 16 MiB.
+  std::string text = std::string(kMinimal) + "x: &a \"" + std::string(200000, 'v') + "\"\n";
+  std::string previous = "a";
+  for (const std::string name : {"b", "c", "d", "e", "f"}) {
+    text += name + ": &" + name + " [*" + previous;
+    for (int i = 1; i < 10; ++i) text += ", *" + previous;
+    text += "]\n";
+    previous = name;
+  }
+  const std::string message = ErrorOfText(text);
+  EXPECT_NE(message.find("more than 16.0 MiB of keys and values; is an alias repeating a long "
+                         "value?"),
+            std::string::npos)
+      << message;
 }
 
 // --- Errors in overrides -----------------------------------------------------------------------

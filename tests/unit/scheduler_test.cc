@@ -52,6 +52,12 @@ class SchedulerTest : public ::testing::Test {
   Completion Complete(int worker, const wire::TaskReport& report) {
     return scheduler->Complete(worker, report, clock.Now());
   }
+  // The locations a reduce task reads from the master.
+  std::vector<wire::MapOutputLocation> Locations(int from = 0, size_t max = 1000) {
+    std::vector<wire::MapOutputLocation> locations;
+    scheduler->MapOutputsFrom(from, max, &locations);
+    return locations;
+  }
   void Lost(int worker) { scheduler->WorkerLost(worker, "connection closed", clock.Now()); }
 
   ManualClock clock;
@@ -80,13 +86,50 @@ TEST_F(SchedulerTest, ReduceGetsEveryMapOutputLocation) {
   Complete(2, Report(b, true));
   ASSERT_TRUE(Assign(1, &r));
   EXPECT_FALSE(r.is_map);
-  ASSERT_EQ(r.map_outputs.size(), 2u);
-  EXPECT_EQ(r.map_outputs[0].host, "10.0.0.1");
-  EXPECT_EQ(r.map_outputs[1].port, 7002);
+  EXPECT_EQ(r.map_tasks, 2);
+  ASSERT_EQ(Locations().size(), 2u);
+  EXPECT_EQ(Locations()[0].host, "10.0.0.1");
+  EXPECT_EQ(Locations()[1].port, 7002);
+  EXPECT_EQ(Locations()[1].map_task, 1);
   EXPECT_EQ(r.output_dir, "/out/.staging");
   EXPECT_TRUE(Complete(1, Report(r, true)).accepted);
   EXPECT_TRUE(scheduler->done());
   EXPECT_EQ(scheduler->counters().Get("records"), 30);
+}
+
+TEST_F(SchedulerTest, GivesMapOutputLocationsInPiecesUpToTheFirstMissing) {
+  Make(5, 1, {}, 1);
+  for (int m = 0; m < 5; ++m) {
+    wire::TaskSpec task;
+    ASSERT_TRUE(Assign(1, &task));
+    if (m != 3) Complete(1, Report(task, true));
+  }
+  std::vector<wire::MapOutputLocation> piece = Locations(1, 1);
+  ASSERT_EQ(piece.size(), 1u);
+  EXPECT_EQ(piece[0].map_task, 1);
+  piece = Locations(1);
+  ASSERT_EQ(piece.size(), 2u) << "map task 3 has not finished: the piece stops before it";
+  EXPECT_EQ(piece[1].map_task, 2);
+  EXPECT_TRUE(Locations(3).empty());
+  EXPECT_TRUE(Locations(5).empty());
+}
+
+TEST_F(SchedulerTest, AFetchFailureLosesEveryOutputOfTheSameWorker) {
+  Make(4, 1);
+  for (int m = 0; m < 4; ++m) {
+    wire::TaskSpec task;
+    ASSERT_TRUE(Assign(1 + m % 2, &task));
+    Complete(1 + m % 2, Report(task, true));
+  }
+  wire::TaskSpec r;
+  ASSERT_TRUE(Assign(1, &r));
+  wire::TaskReport failed = Report(r, false, "connection refused");
+  failed.lost_maps = {Locations()[2]};  // map 2 ran on worker 1, as did map 0
+  Complete(1, failed);
+  ASSERT_FALSE(scheduler->failed()) << scheduler->error();
+  std::vector<int> again;
+  for (wire::TaskSpec task; Assign(2, &task) && task.is_map;) again.push_back(task.index);
+  EXPECT_EQ(again, (std::vector<int>{0, 2}));
 }
 
 TEST_F(SchedulerTest, RetriesAFailedTaskWithANewAttempt) {
@@ -165,8 +208,8 @@ TEST_F(SchedulerTest, RerunsFinishedMapsWhoseOutputWasLost) {
   Complete(2, Report(r, true));
   ASSERT_TRUE(Assign(2, &r));
   EXPECT_FALSE(r.is_map);
-  EXPECT_EQ(r.map_outputs[0].host, "10.0.0.2");
-  EXPECT_EQ(r.map_outputs[0].attempt, 1);
+  EXPECT_EQ(Locations()[0].host, "10.0.0.2");
+  EXPECT_EQ(Locations()[0].attempt, 1);
 }
 
 TEST_F(SchedulerTest, AFetchFailureRerunsTheMapNotTheReducesAttempts) {
@@ -183,7 +226,7 @@ TEST_F(SchedulerTest, AFetchFailureRerunsTheMapNotTheReducesAttempts) {
     ASSERT_TRUE(Assign(1, &r));
     ASSERT_FALSE(r.is_map);
     wire::TaskReport failed = Report(r, false, "nothing from the peer for 10 s");
-    failed.lost_maps = {r.map_outputs[lost]};
+    failed.lost_maps = {Locations()[lost]};
     Complete(1, failed);
     ASSERT_FALSE(scheduler->failed()) << scheduler->error();
     EXPECT_FALSE(scheduler->maps_done());
@@ -209,7 +252,7 @@ TEST_F(SchedulerTest, RepeatedFetchFailuresOfOneMapFailTheJob) {
     Complete(2, Report(m, true));
     ASSERT_TRUE(Assign(1, &r));
     wire::TaskReport failed = Report(r, false, "unreachable");
-    failed.lost_maps = {r.map_outputs[0]};
+    failed.lost_maps = {Locations()[0]};
     Complete(1, failed);
   }
   EXPECT_TRUE(scheduler->failed());
@@ -242,7 +285,7 @@ TEST_F(SchedulerTest, BacksUpAStragglerAndKillsTheLoser) {
   EXPECT_FALSE(Complete(1, Report(a, true)).accepted) << "the loser's late report is ignored";
   EXPECT_EQ(scheduler->progress().maps_done, 3);
   EXPECT_EQ(scheduler->counters().Get("records"), 30);
-  const auto& attempts = scheduler->attempts();
+  const auto& attempts = scheduler->notable_attempts();
   EXPECT_EQ(attempts[0].outcome, AttemptRecord::Outcome::kKilled);
   EXPECT_TRUE(attempts.back().speculative);
 }

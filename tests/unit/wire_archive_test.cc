@@ -12,10 +12,17 @@ TaskSpec SampleTask() {
   task.job_id = 7;
   task.job_name = "pidigits";
   task.params = {{"n", "2"}};
-  task.input_paths = {"/data/a", "/data/b"};
-  task.input_sizes = {10, 20};
-  task.map_outputs = {{"127.0.0.1", 4000, 3, 1}};
+  task.map_tasks = 3;
+  task.output_dir = "/out/.staging";
   return task;
+}
+
+InputFilesPiece SamplePiece() {
+  InputFilesPiece piece;
+  piece.total = 2;
+  piece.paths = {"/data/a", "/data/b"};
+  piece.sizes = {10, 20};
+  return piece;
 }
 
 // The message of the DecodeError that decoding `bytes` as a T throws, or "" if none.
@@ -35,9 +42,12 @@ TEST(WireArchive, RoundTripsAMessage) {
   Decode(Encode(SampleTask()), decoded);
   EXPECT_EQ(decoded.job_name, "pidigits");
   EXPECT_EQ(decoded.params.at("n"), "2");
-  EXPECT_EQ(decoded.input_sizes, (std::vector<uint64_t>{10, 20}));
-  ASSERT_EQ(decoded.map_outputs.size(), 1u);
-  EXPECT_EQ(decoded.map_outputs[0].port, 4000);
+  EXPECT_EQ(decoded.map_tasks, 3);
+  EXPECT_EQ(decoded.output_dir, "/out/.staging");
+  InputFilesPiece piece;
+  Decode(Encode(SamplePiece()), piece);
+  EXPECT_EQ(piece.sizes, (std::vector<uint64_t>{10, 20}));
+  EXPECT_EQ(piece.paths.at(1), "/data/b");
 }
 
 TEST(WireArchive, RefusesAStringLongerThanTheMessage) {
@@ -57,9 +67,8 @@ TEST(WireArchive, RefusesAStringLongerThanTheMessage) {
 }
 
 TEST(WireArchive, RefusesACollectionLargerThanTheMessage) {
-  TaskSpec task = SampleTask();
-  std::string bytes = Encode(task);
-  // Find the input_sizes count (2, as 8 bytes) followed by 10 and 20, and forge it.
+  std::string bytes = Encode(SamplePiece());
+  // Find the sizes count (2, as 8 bytes) followed by 10 and 20, and forge it.
   std::string pattern(24, '\0');
   uint64_t values[3] = {2, 10, 20};
   std::memcpy(pattern.data(), values, sizeof values);
@@ -67,8 +76,21 @@ TEST(WireArchive, RefusesACollectionLargerThanTheMessage) {
   ASSERT_NE(at, std::string::npos);
   uint64_t forged = uint64_t(1) << 36;
   std::memcpy(bytes.data() + at, &forged, sizeof forged);
-  EXPECT_THAT(DecodeErrorOf<TaskSpec>(bytes),
+  EXPECT_THAT(DecodeErrorOf<InputFilesPiece>(bytes),
               testing::HasSubstr("a collection of 68719476736 elements in a message with"));
+}
+
+TEST(WireArchive, RefusesABoolThatIsNeitherZeroNorOne) {
+  // The bool is the one byte where the encodings of ok and not ok differ.
+  std::string bytes = Encode(FetchEnd{true, "gone", 99});
+  const std::string not_ok = Encode(FetchEnd{false, "gone", 99});
+  ASSERT_EQ(bytes.size(), not_ok.size());
+  size_t at = 0;
+  while (at < bytes.size() && bytes[at] == not_ok[at]) ++at;
+  ASSERT_LT(at, bytes.size());
+  ASSERT_EQ(bytes[at], 1);
+  bytes[at] = 2;
+  EXPECT_THAT(DecodeErrorOf<FetchEnd>(bytes), testing::HasSubstr("a bool of value 2"));
 }
 
 TEST(WireArchive, RefusesTruncatedAndTrailingBytes) {

@@ -49,11 +49,13 @@ TEST(Handshake, AHelloOfThisVersionCarriesItsNonce) {
 
 TEST(Handshake, APeerOfAnotherVersionIsNamedWithBothVersions) {
   EXPECT_EQ(CheckHelloPrefix(HelloOfVersion("MINIMR01").data()),
-            "speaks minimr protocol 1, this is 2");
-  EXPECT_EQ(CheckHelloPrefix(HelloOfVersion("MINIMR03").data()),
-            "speaks minimr protocol 3, this is 2");
+            "speaks minimr protocol 1, this is 3");
+  EXPECT_EQ(CheckHelloPrefix(HelloOfVersion("MINIMR02").data()),
+            "speaks minimr protocol 2, this is 3");
+  EXPECT_EQ(CheckHelloPrefix(HelloOfVersion("MINIMR04").data()),
+            "speaks minimr protocol 4, this is 3");
   EXPECT_EQ(CheckHelloPrefix(HelloOfVersion("MINIMR12").data()),
-            "speaks minimr protocol 12, this is 2");
+            "speaks minimr protocol 12, this is 3");
 }
 
 TEST(Handshake, StrangersAndTlsAreToldApartFromMinimrPeers) {

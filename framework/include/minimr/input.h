@@ -20,7 +20,12 @@ struct InputFiles {
   std::vector<uint64_t> sizes;
 };
 
-// Bytes [offset, offset + length) of input file number `file_index`.
+// The file_index of a synthetic split: one a job declares for itself (JobDefinition::
+// synthetic_splits) instead of a byte range of an input file.
+inline constexpr int kSyntheticSplit = -1;
+
+// Bytes [offset, offset + length) of input file number `file_index`; or, when file_index is
+// kSyntheticSplit, whatever range the job means by offset and length (rows of a generator).
 struct InputSplit {
   int file_index = 0;
   uint64_t offset = 0;
@@ -93,6 +98,36 @@ class NumberedLineInputFormat : public InputFormat {
   std::unique_ptr<RecordReader> Open(const InputFiles& files, const InputSplit& split,
                                      TaskContext& context) override;
 };
+
+// Fixed-size binary records, such as the Sort Benchmark's 100-byte ones: key the first
+// `key_size` bytes of each record, value the rest. Records are counted from the start of their
+// file; a record belongs to the split where its first byte lies. A file whose size is not a
+// whole number of records is refused with an error naming it and its size.
+class FixedRecordInputFormat : public InputFormat {
+ public:
+  // REQUIRES: 0 < key_size <= record_size.
+  FixedRecordInputFormat(size_t record_size, size_t key_size);
+  std::unique_ptr<RecordReader> Open(const InputFiles& files, const InputSplit& split,
+                                     TaskContext& context) override;
+
+ private:
+  size_t record_size_;
+  size_t key_size_;
+};
+
+// The rows of a synthetic split, [offset, offset + length), one record each: key the row's
+// number as Codec<uint64_t> encodes it (8 bytes, big-endian), value empty. For generators.
+class RowRangeInputFormat : public InputFormat {
+ public:
+  // Throws std::invalid_argument for a split that is not synthetic.
+  std::unique_ptr<RecordReader> Open(const InputFiles& files, const InputSplit& split,
+                                     TaskContext& context) override;
+};
+
+// Rows [0, rows) cut into `tasks` synthetic splits of nearly equal length (the first rows %
+// tasks one row longer); fewer if there are fewer rows than tasks, none for no rows.
+// REQUIRES: tasks >= 1.
+std::vector<InputSplit> SplitRows(uint64_t rows, int tasks);
 
 // Reads a file in large sequential pieces with pread(2); for input formats.
 class FileReader {

@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -64,6 +65,9 @@ class Reducer {
 class Partitioner {
  public:
   virtual ~Partitioner() = default;
+  // Called once in each map task, before the first Partition (a partitioner that reads its
+  // cut points from the job's parameters reads them here).
+  virtual void Setup(TaskContext& context) { (void)context; }
   // Returns a partition in [0, partitions). Must be a pure function of its arguments: every map
   // task, on every machine, must send a key to the same reduce task.
   virtual int Partition(std::string_view key, int partitions) = 0;
@@ -113,6 +117,9 @@ struct JobDefinition {
   std::function<void(const Params&)> validate;
   // Writes a report into the finished output directory (summary to context.out).
   std::function<void(const ReportContext&)> report;
+  // How many plots (minimr/plot.h) `report` draws for these parameters: minimr has their gnuplot
+  // processes started while the job runs (report::StartPlotters). None if empty.
+  std::function<int(const Params& params)> report_plots;
   // Makes input files in `directory` when the job's input patterns match nothing and its YAML has
   // `input.generate:` (whose scalars are `spec`). Progress goes to `progress`.
   std::function<void(const Params& spec, const std::string& directory, std::ostream& progress)>
@@ -122,6 +129,18 @@ struct JobDefinition {
   // the names against the job's input.paths before generating, so that input the job would not
   // read is refused at once rather than made (and made again on every run).
   std::function<std::vector<std::string>(const Params& spec)> generated_files;
+  // For a job that makes its data instead of reading input files (teragen): its map tasks'
+  // splits, from its parameters (defaults filled in, validated). Each is synthetic (file_index
+  // kSyntheticSplit) and handed to the job's InputFormat with no input files; offset and length
+  // mean what the job says (RowRangeInputFormat: rows). Such a job takes no input: section.
+  std::function<std::vector<InputSplit>(const Params& params)> synthetic_splits;
+  // Runs where the job is submitted, once its input files are known and before anything is
+  // sent: returns values for some of the job's own declared parameters, which every task then
+  // sees (terasort samples its input here for its partitioner's cut points). Throws to refuse
+  // the job (std::runtime_error, naming what is wrong).
+  std::function<std::map<std::string, std::string>(const InputFiles& input, int reduce_tasks,
+                                                   const Params& params)>
+      prepare;
   // Subcommands the job adds to the minimr binary (built-in jobs only).
   std::vector<JobCommand> commands;
 

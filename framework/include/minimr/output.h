@@ -5,6 +5,9 @@
 //          value is written as \t, \n, \r or \\ (other bytes, NUL included, as they are).
 //   jsonl  one {"key": ..., "value": ...} JSON object per line; a key or value that is valid
 //          UTF-8 is a JSON string, any other is {"base64": "<its bytes in base64>"}.
+//   raw    the key's bytes and then the value's, nothing between or after: fixed-size binary
+//          records (terasort), byte for byte. It has no record boundaries of its own, so
+//          OutputReader refuses it; read such part files with FixedRecordInputFormat.
 #pragma once
 
 #include <cstdint>
@@ -15,11 +18,13 @@
 #include <utility>
 #include <vector>
 
+#include "minimr/counters.h"
+
 namespace minimr {
 
-enum class OutputFormat { kText, kJsonLines };
+enum class OutputFormat { kText, kJsonLines, kRaw };
 
-// "text" or "jsonl", as the job file's output.format names them.
+// "text", "jsonl" or "raw", as the job file's output.format names them.
 const char* OutputFormatName(OutputFormat format);
 // The format named `name`, or nullopt if there is none.
 std::optional<OutputFormat> ParseOutputFormat(std::string_view name);
@@ -29,9 +34,10 @@ class OutputReader {
  public:
   // Lists `dir`'s part files and takes the format its job.json records (text when it has no
   // job.json, as a hand-made directory may not). Throws std::runtime_error naming `dir` when it
-  // cannot be read or has no part files, and naming job.json when that is malformed.
+  // cannot be read or has no part files, naming job.json when that is malformed, and for raw
+  // output, which has no records to tell apart.
   explicit OutputReader(const std::string& dir);
-  // Reads `dir` as `format`, whatever job.json says.
+  // Reads `dir` as `format`, whatever job.json says. REQUIRES: format is not kRaw.
   OutputReader(const std::string& dir, OutputFormat format);
   ~OutputReader();
   OutputReader(const OutputReader&) = delete;
@@ -55,6 +61,11 @@ class OutputReader {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The counters job.json records for the finished job in `dir` (what its tasks counted: teragen's
+// record count and checksum, for teravalidate). Throws std::runtime_error naming the file when
+// it is missing or malformed.
+Counters ReadJobCounters(const std::string& dir);
 
 // Every record of the output in `dir`, in the order OutputReader reads them. Throws as it does.
 std::vector<std::pair<std::string, std::string>> ReadOutput(const std::string& dir);

@@ -43,6 +43,13 @@ struct Heatmap {
   double min_half_range = 0;  // with `center`: the colours span at least center +- this
 };
 
+// Starts `count` gnuplot processes now, each drawing a throw-away plot (which loads gnuplot,
+// its fonts and the pngcairo terminal) and then waiting for a plot of this process: the next
+// `count` plots are drawn by them, without that start-up. Start them from the main thread, as
+// early as the plots are known to come, so that their start-up overlaps other work. Plots
+// beyond them start gnuplot as usual. Never throws; unused ones are stopped at exit.
+void StartPlotters(int count);
+
 // Draws `spec` as a 900x650 PNG at `png_path`, replacing any file there.
 // Throws std::invalid_argument if values and x_labels differ in size or are empty or a value
 // is not finite, and std::runtime_error if gnuplot is not installed or fails (the message

@@ -14,8 +14,9 @@
 //   - input files cut into splits as input.split_size does (one per file, or `split_size`
 //     bytes each; empty files get none) and read through the job's InputFormat (LineInputFormat
 //     if it has none), with a TaskContext that answers input_file(), input_split() and
-//     past_split_end() as a worker's does;
-//   - per map task: the combiner's Setup, then the mapper's Setup, Map over every record and
+//     past_split_end() as a worker's does; a job with synthetic_splits and no MapTask or Files
+//     given runs one map task per synthetic split, as the master plans them;
+//   - per map task: the partitioner's Setup, the combiner's Setup, then the mapper's Setup, Map over every record and
 //     Finish; the job's Partitioner (HashPartitioner if none) on every emitted key, refused if
 //     out of range; the output sorted by key bytes within each partition and grouped, the
 //     combiner run once per key (with phase() "map"), or, with SpillEvery(n), on every n

@@ -3,4 +3,6 @@
 #pragma once
 
 // 2: JobDefinition::generated_files.
-#define MINIMR_API_VERSION 2
+// 3: JobDefinition::report_plots; Partitioner::Setup, JobDefinition::synthetic_splits and
+//    prepare, output format raw.
+#define MINIMR_API_VERSION 3

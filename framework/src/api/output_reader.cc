@@ -59,8 +59,8 @@ OutputFormat RecordedFormat(const std::string& dir) {
   std::optional<OutputFormat> format;
   if (name.is_string()) format = ParseOutputFormat(name.get<std::string>());
   if (!format) {
-    throw std::runtime_error(path + ": output.format: expected \"text\" or \"jsonl\", got " +
-                             name.dump());
+    throw std::runtime_error(
+        path + ": output.format: expected \"text\", \"jsonl\" or \"raw\", got " + name.dump());
   }
   return *format;
 }
@@ -75,13 +75,40 @@ std::string Excerpt(std::string_view line) {
 }  // namespace
 
 const char* OutputFormatName(OutputFormat format) {
-  return format == OutputFormat::kJsonLines ? "jsonl" : "text";
+  switch (format) {
+    case OutputFormat::kJsonLines:
+      return "jsonl";
+    case OutputFormat::kRaw:
+      return "raw";
+    case OutputFormat::kText:
+      break;
+  }
+  return "text";
 }
 
 std::optional<OutputFormat> ParseOutputFormat(std::string_view name) {
   if (name == "text") return OutputFormat::kText;
   if (name == "jsonl") return OutputFormat::kJsonLines;
+  if (name == "raw") return OutputFormat::kRaw;
   return std::nullopt;
+}
+
+Counters ReadJobCounters(const std::string& dir) {
+  const std::string path = dir + "/job.json";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw std::runtime_error(path + ": cannot read (is " + dir + " a finished job's output?)");
+  }
+  Counters counters;
+  try {
+    const nlohmann::json json = nlohmann::json::parse(in);
+    for (const auto& [name, value] : json.at("counters").items()) {
+      counters.Add(name, value.get<int64_t>());
+    }
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": malformed counters: " + e.what());
+  }
+  return counters;
 }
 
 struct OutputReader::Impl {
@@ -204,6 +231,11 @@ struct OutputReader::Impl {
 OutputReader::OutputReader(const std::string& dir) : impl_(std::make_unique<Impl>()) {
   impl_->part_files = ListPartFiles(dir);
   impl_->format = RecordedFormat(dir);
+  if (impl_->format == OutputFormat::kRaw) {
+    throw std::runtime_error(dir + " holds raw output (output.format: raw), which has no record "
+                             "boundaries to read lines by; read its part files with "
+                             "FixedRecordInputFormat");
+  }
 }
 
 OutputReader::OutputReader(const std::string& dir, OutputFormat format)

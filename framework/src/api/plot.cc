@@ -20,6 +20,7 @@
 
 #include <gnuplot-iostream.h>
 
+#include "framework/src/api/plotters.h"
 #include "framework/src/util/process.h"
 #include "minimr/number_format.h"
 
@@ -177,7 +178,9 @@ void Render(const std::string& png_path,
   // gnuplot runs a script file, not a pipe: a pipe hides the exit status (gnuplot-iostream's
   // pclose drops it, and gnuplot keeps reading after an error) and a gnuplot that dies early
   // would kill us with SIGPIPE on the next write.
-  CommandResult run = RunCommand({"gnuplot", script}, std::chrono::seconds(120));
+  constexpr auto kPatience = std::chrono::seconds(120);
+  std::optional<CommandResult> on_plotter = RunOnPlotter(script, kPatience);
+  CommandResult run = on_plotter ? *on_plotter : RunCommand({"gnuplot", script}, kPatience);
   if (run.status == -1 && FindInPath("gnuplot").empty()) {
     throw std::runtime_error("cannot draw " + png_path +
                              ": gnuplot is not installed (no `gnuplot` on PATH); install "
@@ -219,6 +222,8 @@ bool AllFinite(const std::vector<double>& values) {
 }
 
 }  // namespace
+
+void StartPlotters(int count) { StartPlotterProcesses(count); }
 
 void PlotLine(const LinePlot& spec, const std::string& png_path) {
   const size_t n = spec.values.size();

@@ -241,11 +241,20 @@ JobHarness& JobHarness::SpillEvery(size_t records) {
 
 namespace {
 
-// Calls task(index, input) for every map task of `inputs`, in order.
+// Calls task(index, input) for every map task of `inputs`, in order; with no inputs, for every
+// synthetic split of a job that declares them.
 template <class Input>
-void ForEachMapTask(const std::vector<Input>& inputs,
+void ForEachMapTask(const JobDefinition& job, const Params& params,
+                    const std::vector<Input>& inputs,
                     const std::function<void(int, const MapTaskInput&)>& task) {
   int index = 0;
+  if (inputs.empty() && job.synthetic_splits) {
+    const InputFiles none;
+    for (const InputSplit& split : runtime::PlanJob(job, params, {}, 0).splits) {
+      task(index++, {nullptr, &none, split});
+    }
+    return;
+  }
   for (const Input& input : inputs) {
     if (input.paths.empty()) {
       task(index++, {&input.records, nullptr, {}});
@@ -266,11 +275,12 @@ JobOutput JobHarness::Run() const {
   JobOutput result;
   // map_outputs[m][p]: map task m's output for partition p.
   std::vector<std::vector<Records>> map_outputs;
-  ForEachMapTask(inputs_, [&](int index, const MapTaskInput& input) {
+  ForEachMapTask(job_, params, inputs_, [&](int index, const MapTaskInput& input) {
     HarnessContext context(params, "map", index);
     if (input.files != nullptr) context.SetInput(input.files, input.split);
     std::unique_ptr<Partitioner> partitioner =
         job_.partitioner ? job_.partitioner() : std::make_unique<HashPartitioner>();
+    partitioner->Setup(context);
     std::unique_ptr<Reducer> combiner;
     if (job_.combiner) {
       combiner = job_.combiner();
@@ -315,7 +325,7 @@ JobOutput JobHarness::Run() const {
 MapperOutput JobHarness::RunMapper() const {
   Params params = ResolveParams(name_, job_, params_);
   MapperOutput result;
-  ForEachMapTask(inputs_, [&](int index, const MapTaskInput& input) {
+  ForEachMapTask(job_, params, inputs_, [&](int index, const MapTaskInput& input) {
     HarnessContext context(params, "map", index);
     if (input.files != nullptr) context.SetInput(input.files, input.split);
     size_t before = result.records.size();

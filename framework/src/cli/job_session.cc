@@ -17,6 +17,7 @@
 #include "framework/src/util/process.h"
 #include "framework/src/wire/frame.h"
 #include "minimr/job.h"
+#include "minimr/plot.h"
 #include "minimr/progress_line.h"
 
 namespace minimr::cli {
@@ -112,10 +113,13 @@ int SetupFailure(const char* command, const std::exception& error) {
 }
 
 bool ParseJobArguments(int argc, char** argv, const char* command, std::string* yaml,
-                       std::vector<std::string>* overrides) {
+                       std::vector<std::string>* overrides, bool* report) {
+  *report = true;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg == "-D") {
+    if (arg == "--no-report") {
+      *report = false;
+    } else if (arg == "-D") {
       if (i + 1 == argc) {
         std::cerr << "minimr " << command << ": -D needs key=value\n";
         return false;
@@ -184,12 +188,32 @@ wire::JobSubmission PrepareSubmission(const config::JobConfig& config) {
   // takes the lock for the job when it admits it).
   { runtime::OutputLock probe(config.output_dir); }
 
+  config::CheckInputSection(config, config.job, bool(job.synthetic_splits));
   std::vector<std::string> inputs = config::ExpandInputPaths(config, /*allow_empty=*/true);
   if (inputs.empty() && !config.generate.empty()) GenerateInput(config, job);
   inputs = config::ExpandInputPaths(config);
 
   submission.job_name = config.job;
   submission.params = config.params;
+  if (job.prepare) {
+    // Here, before anything is sent: the job's own look at its input (terasort's sample).
+    InputFiles files;
+    for (const std::string& path : inputs) {
+      std::error_code ec;
+      const uint64_t size = std::filesystem::file_size(path, ec);
+      if (ec) throw std::runtime_error(path + ": cannot read input: " + ec.message());
+      files.paths.push_back(path);
+      files.sizes.push_back(size);
+    }
+    const Params params = ResolveParams(config.job, job, config.params);
+    try {
+      for (auto& [name, value] : job.prepare(files, config.reduce_tasks, params)) {
+        submission.params[name] = std::move(value);
+      }
+    } catch (const std::exception& e) {
+      throw std::runtime_error("job " + config.job + ": preparing the job: " + e.what());
+    }
+  }
   submission.input_paths = inputs;
   submission.split_size = config.split_size;
   submission.reduce_tasks = config.reduce_tasks;
@@ -199,14 +223,26 @@ wire::JobSubmission PrepareSubmission(const config::JobConfig& config) {
   submission.max_failures_per_worker = config.max_failures_per_worker;
   submission.speculation = config.speculation;
   submission.shuffle = {config.sort_buffer, config.shuffle_buffer, config.merge_factor};
+  submission.parallel_copies = config.parallel_copies;
   submission.output_format = config.output_format;
   submission.output_overwrite = config.output_overwrite;
   return submission;
 }
 
 int FollowJob(const std::string& host, uint16_t port, const wire::Security& security,
-              const wire::JobSubmission& submission, const std::function<void()>& check,
-              const std::function<std::string()>& cancel) {
+              const wire::JobSubmission& submission, bool report,
+              const std::function<void()>& check,
+              const std::function<std::string()>& cancel,
+              const std::function<void()>& finished) {
+  const JobDefinition& job = plugin::ResolveJob(submission.job_name, submission.plugin_path);
+  if (report && job.report && job.report_plots) {
+    // Started now, their start-up overlaps the job; a job that cannot say just waits for them.
+    try {
+      report::StartPlotters(
+          job.report_plots(ResolveParams(submission.job_name, job, submission.params)));
+    } catch (const std::exception&) {
+    }
+  }
   ProgressLine progress(std::cout, ProgressLine::StdoutIsTerminal());
   uint64_t job_id = 0;
   std::string cancelled;  // why, once asked
@@ -248,6 +284,7 @@ int FollowJob(const std::string& host, uint16_t port, const wire::Security& secu
             << config::FormatBytes(result.bytes_total) << " at "
             << Rate(double(result.bytes_total), result.seconds) << ".\n"
             << "Output: " << submission.output_dir << std::endl;
+  if (finished) finished();
   if (!cancelled.empty()) {  // no report: the user asked to stop
     std::cerr << "minimr: the job had finished before it could be cancelled; its output is "
                  "complete (draw its report with: minimr report "
@@ -255,8 +292,7 @@ int FollowJob(const std::string& host, uint16_t port, const wire::Security& secu
     return 0;
   }
 
-  const JobDefinition& job = plugin::ResolveJob(submission.job_name, submission.plugin_path);
-  if (!job.report) return 0;
+  if (!job.report || !report) return 0;
   ReportContext context;
   context.output_dir = submission.output_dir;
   context.params = ResolveParams(submission.job_name, job, submission.params);

@@ -21,18 +21,22 @@ wire::JobSubmission PrepareSubmission(const config::JobConfig& config);
 // over this job's own output). `check` is called with each progress update and may throw to
 // abandon the job (an interrupt, a dead cluster). `cancel`, if given, is asked as often; once it
 // returns a reason ("SIGINT"), the master cancels the job and FollowJob says "job N cancelled".
-// Returns the exit status.
+// With `report` false the job's report is not drawn (`minimr report` draws it later).
+// `finished`, if given, is called once the job has succeeded, before its report: the cluster
+// can stop meanwhile. Returns the exit status.
 int FollowJob(const std::string& host, uint16_t port, const wire::Security& security,
-              const wire::JobSubmission& submission, const std::function<void()>& check,
-              const std::function<std::string()>& cancel = nullptr);
+              const wire::JobSubmission& submission, bool report,
+              const std::function<void()>& check,
+              const std::function<std::string()>& cancel = nullptr,
+              const std::function<void()>& finished = nullptr);
 
 // Prints an error found before the job runs and returns the exit status: 2 for a mistake in the
 // job file or its parameters, 1 for anything else.
 int SetupFailure(const char* command, const std::exception& error);
 
-// Parses `JOB.yaml [-D key=value]...` (also -Dkey=value); returns false and prints why if the
-// arguments are wrong.
+// Parses `JOB.yaml [-D key=value]... [--no-report]` (also -Dkey=value); returns false and
+// prints why if the arguments are wrong. *report is false if --no-report was given.
 bool ParseJobArguments(int argc, char** argv, const char* command, std::string* yaml,
-                       std::vector<std::string>* overrides);
+                       std::vector<std::string>* overrides, bool* report);
 
 }  // namespace minimr::cli

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "framework/src/cli/commands.h"
+#include "framework/src/config/byte_size.h"
 #include "framework/src/config/duration.h"
 #include "framework/src/runtime/master.h"
 #include "framework/src/util/file_lock.h"
@@ -39,6 +40,9 @@ int MasterCommand(int argc, char** argv) {
       "a fetch of map output that receives nothing this long fails; the output is run again")(
       "no-worker-timeout", po::value<std::string>()->default_value("60s"),
       "a running job fails once the cluster has had no worker for this long")(
+      "max-frame-bytes", po::value<std::string>()->default_value("16MiB"),
+      "the largest frame the master sends its workers and they accept from it (64KiB to "
+      "16MiB); lists of input files and map outputs go in pieces that fit")(
       "tls",
       "encrypt every connection of the cluster with TLS: a self-signed certificate is made "
       "beside the connection file (mode 0600), which pins it; workers and clients follow the "
@@ -69,6 +73,16 @@ int MasterCommand(int argc, char** argv) {
         return 2;
       }
       *value = *parsed;
+    }
+    {
+      std::string text = vm["max-frame-bytes"].as<std::string>();
+      std::optional<uint64_t> bytes = config::ParseByteSize(text);
+      if (!bytes || *bytes < runtime::kMinFrameBytes || *bytes > wire::kMaxFrameBytes) {
+        std::cerr << "minimr master: --max-frame-bytes wants a size from 64KiB to 16MiB, got '"
+                  << text << "'\n";
+        return 2;
+      }
+      master_options.max_frame_bytes = static_cast<uint32_t>(*bytes);
     }
     if (master_options.worker_timeout <= master_options.heartbeat) {
       std::cerr << "minimr master: --worker-timeout must be longer than --heartbeat\n";

@@ -27,13 +27,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kRunHelp = R"(usage: minimr run JOB.yaml [-D key=value]...
+constexpr const char* kRunHelp = R"(usage: minimr run JOB.yaml [-D key=value]... [--no-report]
 
 Runs a job on an embedded local cluster: starts a master and cluster.workers worker
 processes, runs the job, prints its summary and report, and stops the cluster.
+--no-report leaves the job's report out (draw it later with: minimr report DIR).
 -D overrides any key of the job file, the value read as YAML, e.g.
   -D params.n=3  -D input.split_size=1MiB  -D cluster.workers=3  -D output.dir=/tmp/out
 )";
+
+// How long the master may take to write its connection file.
+constexpr int kMasterStartSeconds = 20;
 
 std::atomic<int> g_signal{0};
 
@@ -84,7 +88,8 @@ int RunCommand(int argc, char** argv) {
   }
   std::string yaml;
   std::vector<std::string> overrides;
-  if (!ParseJobArguments(argc, argv, "run", &yaml, &overrides)) return 2;
+  bool report = true;
+  if (!ParseJobArguments(argc, argv, "run", &yaml, &overrides, &report)) return 2;
 
   config::JobConfig config;
   wire::JobSubmission submission;
@@ -125,8 +130,23 @@ int RunCommand(int argc, char** argv) {
     // Local workers reach the master on loopback; Grid Engine's, on any host, by its name.
     master_args.insert(master_args.end(), {"--host", profile.launcher == "sge" ? "0.0.0.0" : "127.0.0.1"});
     minimr::ChildProcess master(master_args, run_dir.path + "/master.log");
+    launcher::WorkerLaunch launch;
+    launch.minimr = self;
+    launch.connection_file = connection_file;
+    launch.workers = config.workers;
+    launch.log_dir = run_dir.path;
+    launch.work_dir = run_dir.path;
+    launch.max_replacements = 2 * config.workers + config.max_attempts;
+    launch.stall_timeout = config.worker_timeout;
+    // Local workers start beside the master and wait for its connection file, so that their
+    // start-up overlaps the master's; Grid Engine's are submitted once it is written.
+    const bool workers_early = profile.launcher == "local";
+    if (workers_early) {
+      launch.connection_wait = std::chrono::seconds(kMasterStartSeconds);
+      workers->Start(launch);
+    }
     // The master writes the connection file once it listens.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kMasterStartSeconds);
     while (!fs::exists(connection_file)) {
       if (!master.Running() || std::chrono::steady_clock::now() > deadline) {
         run_dir.keep = true;
@@ -137,18 +157,19 @@ int RunCommand(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     wire::ConnectionInfo info = wire::ReadConnectionFile(connection_file);
-    launcher::WorkerLaunch launch;
-    launch.minimr = self;
-    launch.connection_file = connection_file;
-    launch.workers = config.workers;
-    launch.log_dir = run_dir.path;
-    launch.work_dir = run_dir.path;
-    launch.max_replacements = 2 * config.workers + config.max_attempts;
-    launch.stall_timeout = config.worker_timeout;
-    workers->Start(launch);
+    if (!workers_early) workers->Start(launch);
 
+    // Told to stop once the job is done, so that the cluster winds down while the report draws;
+    // workers leave when their master does.
+    bool stopping = false;
+    auto stop_master = [&] {
+      if (stopping) return;
+      stopping = true;
+      master.Signal(SIGTERM);
+      master.Signal(SIGCONT);  // a stopped master must run to hear it
+    };
     try {
-      status = FollowJob(info.host, info.port, wire::ClientSecurity(info), submission, [&] {
+      auto check = [&] {
         if (g_signal) {
           throw std::runtime_error(std::string("interrupted by SIG") + ::sigabbrev_np(g_signal) +
                                    "; stopping the cluster");
@@ -163,13 +184,14 @@ int RunCommand(int argc, char** argv) {
           throw std::runtime_error("every worker has exited:\n" + workers->Endings());
         }
         if (!master.Running()) throw std::runtime_error("the master " + master.Ending());
-      });
+      };
+      status = FollowJob(info.host, info.port, wire::ClientSecurity(info), submission, report,
+                         check, nullptr, stop_master);
     } catch (const std::exception& e) {
       std::cerr << "\nminimr run: " << e.what() << std::endl;
       status = g_signal ? 128 + g_signal : 1;
     }
-    master.Signal(SIGTERM);
-    master.Signal(SIGCONT);  // a stopped master must run to hear it
+    stop_master();
     if (!master.WaitFor(std::chrono::seconds(10))) master.Signal(SIGKILL);
     master.WaitFor(std::chrono::seconds(2));
     workers->Stop(std::chrono::seconds(10));

@@ -30,7 +30,7 @@ int SubmitCommand(int argc, char** argv) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       std::cout << "usage: minimr submit [--connection-file F | --profile P] JOB.yaml "
-                   "[-D key=value]...\n\n"
+                   "[-D key=value]... [--no-report]\n\n"
                    "Runs a job on a running cluster: the one started with `minimr cluster start "
                    "--profile P`,\nor the one whose connection file is F (default "
                 << connection_file << ").\n";
@@ -51,7 +51,9 @@ int SubmitCommand(int argc, char** argv) {
   }
   std::string yaml;
   std::vector<std::string> overrides;
-  if (!ParseJobArguments(static_cast<int>(rest.size()), rest.data(), "submit", &yaml, &overrides)) {
+  bool report = true;
+  if (!ParseJobArguments(static_cast<int>(rest.size()), rest.data(), "submit", &yaml, &overrides,
+                         &report)) {
     return 2;
   }
   wire::JobSubmission submission;
@@ -69,7 +71,7 @@ int SubmitCommand(int argc, char** argv) {
   try {
     wire::ConnectionInfo info = wire::ReadConnectionFile(connection_file);
     status = FollowJob(
-        info.host, info.port, wire::ClientSecurity(info), submission,
+        info.host, info.port, wire::ClientSecurity(info), submission, report,
         [] {
           if (g_signals > 1) {
             throw std::runtime_error(

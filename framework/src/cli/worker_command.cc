@@ -1,6 +1,9 @@
 #include <malloc.h>
 
+#include <chrono>
+#include <filesystem>
 #include <iostream>
+#include <thread>
 
 #include "framework/src/cli/commands.h"
 #include "framework/src/runtime/worker.h"
@@ -26,6 +29,9 @@ int WorkerCommand(int argc, char** argv) {
       "HOST:PORT of the master (default: the address in the connection file)")(
       "connection-file", po::value<std::string>(),
       "the cluster's connection file (default ~/.minimr/connection.json)")(
+      "connection-wait", IntegerOption(0, 3600)->default_value(0),
+      "seconds to wait for the connection file to appear, for a worker started beside its "
+      "master (0: it must be there)")(
       "work-dir", po::value<std::string>(),
       "where to make the worker's private scratch directory for map output (default: $TMPDIR)")(
       "name", po::value<std::string>(), "how the worker is named in logs")(
@@ -39,6 +45,11 @@ int WorkerCommand(int argc, char** argv) {
   try {
     std::string path = vm.count("connection-file") ? vm["connection-file"].as<std::string>()
                                                    : wire::DefaultConnectionFilePath();
+    const auto wait_until = std::chrono::steady_clock::now() +
+                            std::chrono::seconds(vm["connection-wait"].as<int64_t>());
+    while (!std::filesystem::exists(path) && std::chrono::steady_clock::now() < wait_until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     wire::ConnectionInfo info = wire::ReadConnectionFile(path);
     runtime::WorkerOptions worker_options;
     worker_options.master_host = info.host;

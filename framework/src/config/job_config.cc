@@ -11,10 +11,12 @@
 #include <filesystem>
 #include <set>
 #include <span>
+#include <sstream>
 #include <string_view>
 #include <system_error>
 #include <utility>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "framework/src/config/byte_size.h"
@@ -31,13 +33,16 @@ constexpr int kMaxCount = 10000;      // bound on reduce.tasks and cluster.worke
 constexpr int kMaxDepth = 64;         // deeper nesting is a mistake (or an alias cycle)
 constexpr size_t kMaxNodes = 100000;  // guards against aliases that expand exponentially
 constexpr size_t kMaxFileBytes = 16 << 20;
+// Guards against an alias of a long value repeated (within kMaxNodes): without aliases, a file's
+// keys and values never take more bytes than the file.
+constexpr size_t kMaxValueBytes = kMaxFileBytes;
 
 constexpr std::string_view kTopKeys[] = {"job",    "plugin",  "params",  "input", "map",
                                          "reduce", "shuffle", "output", "cluster", "tasks"};
 constexpr std::string_view kInputKeys[] = {"paths", "split_size", "generate"};
 constexpr std::string_view kMapKeys[] = {"sort_buffer"};
 constexpr std::string_view kReduceKeys[] = {"tasks", "shuffle_buffer"};
-constexpr std::string_view kShuffleKeys[] = {"merge_factor"};
+constexpr std::string_view kShuffleKeys[] = {"merge_factor", "parallel_copies"};
 constexpr std::string_view kOutputKeys[] = {"dir", "format", "overwrite"};
 constexpr std::string_view kClusterKeys[] = {"launcher", "workers", "heartbeat_interval",
                                              "worker_timeout", "fetch_timeout"};
@@ -123,6 +128,7 @@ class Converter {
         break;
       case YAML::NodeType::Scalar:
         node.kind = Node::Kind::kScalar;
+        CountBytes(yaml.Scalar(), node.where, key);
         node.scalar = yaml.Scalar();
         break;
       case YAML::NodeType::Sequence: {
@@ -148,6 +154,7 @@ class Converter {
                                                                     : "nothing"));
           }
           const std::string& name = it->first.Scalar();
+          CountBytes(name, key_where, key);
           if (!names.insert(name).second) {
             for (const Entry& seen : node.entries) {
               if (seen.key == name) {
@@ -165,9 +172,19 @@ class Converter {
   }
 
  private:
+  void CountBytes(const std::string& text, const std::string& where, const std::string& key) {
+    bytes_ += text.size();
+    if (bytes_ > kMaxValueBytes) {
+      Fail(where, key,
+           "more than " + FormatBytes(kMaxValueBytes) +
+               " of keys and values; is an alias repeating a long value?");
+    }
+  }
+
   std::string source_;
   std::string override_where_;
   size_t nodes_ = 0;
+  size_t bytes_ = 0;
 };
 
 std::string ReadFile(const std::string& path) {
@@ -195,23 +212,69 @@ std::string ReadFile(const std::string& path) {
   return text;
 }
 
+// Where each document of a YAML stream starts, and where its top node is; nothing else.
+class DocumentMarks : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+  std::vector<YAML::Mark> tops;  // one per document, once its top node is seen
+
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Top(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Top(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Top(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Top(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Top(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void Top(const YAML::Mark& mark) {
+    if (tops.size() < starts.size()) tops.push_back(mark);
+  }
+};
+
 // Parses the file into a mapping; an empty file is an empty mapping.
 Node ParseFile(const std::string& path) {
   const std::string text = ReadFile(path);
   Converter converter(path, "");
-  std::vector<YAML::Node> documents;
+  YAML::Node document;
   try {
-    documents = YAML::LoadAll(text);
+    // The documents are counted first, not read with YAML::LoadAll: yaml-cpp 0.7 makes a null
+    // document of a stray ',' without moving past it, for ever, and LoadAll keeps them all until
+    // memory runs out (jbeder/yaml-cpp#1040). A document that starts where the one before it
+    // did is that case.
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    DocumentMarks marks;
+    while (parser.HandleNextDocument(marks)) {
+      const std::vector<YAML::Mark>& starts = marks.starts;
+      if (starts.size() >= 2 && starts.back().pos == starts[starts.size() - 2].pos) {
+        const size_t at = static_cast<size_t>(starts.back().pos);
+        Fail(converter.Where(starts.back()), "",
+             at < text.size() ? "malformed YAML: unexpected '" + std::string(1, text[at]) + "'"
+                              : "malformed YAML");
+      }
+    }
+    if (marks.starts.size() > 1) {
+      Fail(converter.Where(marks.tops.size() > 1 ? marks.tops[1] : marks.starts[1]), "",
+           "expected one YAML document, found " + std::to_string(marks.starts.size()) +
+               " (remove the '---' separators)");
+    }
+    document = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     Fail(converter.Where(e.mark), "", "malformed YAML: " + e.msg);
   }
-  if (documents.size() > 1) {
-    Fail(converter.Where(documents[1].Mark()), "",
-         "expected one YAML document, found " + std::to_string(documents.size()) +
-             " (remove the '---' separators)");
-  }
-  Node root;
-  if (!documents.empty()) root = converter.Convert(documents[0], "", 0, nullptr);
+  Node root = converter.Convert(document, "", 0, nullptr);
   if (root.kind == Node::Kind::kNull) {
     root.kind = Node::Kind::kMap;
     root.where = path + ":1:1";
@@ -459,7 +522,9 @@ std::string EffectiveYaml(const JobConfig& config, const std::string& split_size
   out << YAML::Key << "shuffle_buffer" << YAML::Value << ExactByteSize(config.shuffle_buffer);
   out << YAML::EndMap;
   out << YAML::Key << "shuffle" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "merge_factor" << YAML::Value << config.merge_factor << YAML::EndMap;
+  out << YAML::Key << "merge_factor" << YAML::Value << config.merge_factor;
+  out << YAML::Key << "parallel_copies" << YAML::Value << config.parallel_copies;
+  out << YAML::EndMap;
   out << YAML::Key << "output" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "dir" << YAML::Value << config.output_dir;
   out << YAML::Key << "format" << YAML::Value << config.output_format;
@@ -484,10 +549,17 @@ std::string EffectiveYaml(const JobConfig& config, const std::string& split_size
 void ReadInput(const Node& root, JobConfig& config, std::string& split_size) {
   const Node* input = Find(root, "input");
   const Node* map = OptionalMap(input, "input", "a mapping with paths, split_size, generate");
+  if (map == nullptr && input == nullptr) {
+    // No input: section at all, which only a job that makes its own input may have (checked
+    // once the job is known: CheckInputSection).
+    config.input_where = root.where;
+    return;
+  }
   if (map == nullptr) {
-    Fail(input != nullptr ? input->where : root.where, "input.paths",
+    Fail(input->where, "input.paths",
          "required key is missing (the input files: a path, a glob or a list of them)");
   }
+  config.input_where = map->where;
   CheckKeys(*map, "input", kInputKeys);
 
   const Node* paths = Find(*map, "paths");
@@ -575,11 +647,15 @@ JobConfig Validate(const Node& root, const std::string& path,
     }
   }
   if (const Node* shuffle =
-          OptionalMap(Find(root, "shuffle"), "shuffle", "a mapping with merge_factor")) {
+          OptionalMap(Find(root, "shuffle"), "shuffle",
+                      "a mapping with merge_factor, parallel_copies")) {
     CheckKeys(*shuffle, "shuffle", kShuffleKeys);
     if (const Node* node = Find(*shuffle, "merge_factor")) {
       config.merge_factor = Integer(*node, "shuffle.merge_factor", shuffle::kMinMergeFactor,
                                     shuffle::kMaxMergeFactor);
+    }
+    if (const Node* node = Find(*shuffle, "parallel_copies")) {
+      config.parallel_copies = Integer(*node, "shuffle.parallel_copies", 1, 100);
     }
   }
 
@@ -599,7 +675,7 @@ JobConfig Validate(const Node& root, const std::string& path,
       Absolute(NonEmptyScalar(*dir, "output.dir", "a directory"), dir->where, "output.dir");
   config.output_dir_where = dir->where;
   if (const Node* format = Find(*output, "format")) {
-    constexpr std::string_view kExpected = "'text' or 'jsonl'";
+    constexpr std::string_view kExpected = "'text', 'jsonl' or 'raw'";
     const std::string& text = Scalar(*format, "output.format", kExpected);
     if (!ParseOutputFormat(text)) {
       Fail(format->where, "output.format",
@@ -678,6 +754,17 @@ JobConfig LoadJobConfig(const std::string& path, const std::vector<std::string>&
   Node root = ParseFile(path);
   for (const std::string& text : overrides) ApplyOverride(root, text);
   return Validate(root, path, overrides);
+}
+
+void CheckInputSection(const JobConfig& config, const std::string& job, bool makes_own_input) {
+  if (makes_own_input && !config.input_patterns.empty()) {
+    Fail(config.input_where, "input",
+         "job '" + job + "' makes its own input and reads no files; remove the input: section");
+  }
+  if (!makes_own_input && config.input_patterns.empty()) {
+    Fail(config.input_where, "input.paths",
+         "required key is missing (the input files: a path, a glob or a list of them)");
+  }
 }
 
 std::vector<std::string> ExpandInputPaths(const JobConfig& config, bool allow_empty) {

@@ -22,7 +22,9 @@ struct JobConfig {
   std::string job_where, plugin_where;        // where `job` and `plugin` were set, as below
   std::map<std::string, std::string> params;  // `params.*`: scalars as written ("2", "true")
   std::map<std::string, std::string> param_where;  // where each param was set, as below
-  std::vector<std::string> input_patterns;    // `input.paths`: globs, absolute; at least one
+  std::vector<std::string> input_patterns;    // `input.paths`: globs, absolute; none if the
+                                              // file has no input: section
+  std::string input_where;                    // where input: was set (or the file's top)
   std::vector<std::string> input_pattern_where;  // where each pattern was set, for messages:
                                                  // "<file>:<line>:<col>" or "-D <override>"
   uint64_t split_size = 0;                      // `input.split_size`: bytes; 0 = one split per file
@@ -36,7 +38,7 @@ struct JobConfig {
   int merge_factor = shuffle::kDefaultMergeFactor;
   std::string output_dir;                       // `output.dir`: absolute; required
   std::string output_dir_where;                 // where output.dir was set, as below
-  std::string output_format = "text";           // `output.format`: "text" or "jsonl"
+  std::string output_format = "text";           // `output.format`: "text", "jsonl" or "raw"
   bool output_overwrite = false;  // `output.overwrite`: may replace a previous minimr output
   std::string launcher = "local";               // `cluster.launcher`: "local" or "sge"
   int workers = 2;                              // `cluster.workers`: 1..10000
@@ -48,6 +50,8 @@ struct JobConfig {
   int max_attempts = 4;             // `tasks.max_attempts`: 1..100
   int max_failures_per_worker = 3;  // `tasks.max_failures_per_worker`: 1..10000
   bool speculation = true;          // `tasks.speculation`
+  // `shuffle.parallel_copies`: 1..100, how many servers a reduce task fetches from at once.
+  int parallel_copies = 5;
   std::string effective_yaml;  // the configuration after overrides and defaults, as YAML that
                                // LoadJobConfig reads back to the same values (the job's record)
 };
@@ -69,6 +73,10 @@ class ConfigError : public std::runtime_error {
 // the job), wrong types, out-of-range numbers, malformed YAML, an unreadable file and a malformed
 // override all throw ConfigError.
 JobConfig LoadJobConfig(const std::string& path, const std::vector<std::string>& overrides = {});
+
+// Checks the input: section against the job `job`: one that makes its own input (synthetic
+// splits) must have none, any other must name input.paths. Throws ConfigError naming where.
+void CheckInputSection(const JobConfig& config, const std::string& job, bool makes_own_input);
 
 // Expands config.input_patterns with glob(3): each pattern's matches sorted bytewise, patterns in
 // order, regular files only (symlinks followed), duplicates dropped keeping the first. Throws

@@ -30,4 +30,24 @@ JobPlan PlanJob(const std::vector<std::string>& paths, uint64_t split_size) {
   return plan;
 }
 
+JobPlan PlanJob(const JobDefinition& job, const Params& params,
+                const std::vector<std::string>& paths, uint64_t split_size) {
+  if (!job.synthetic_splits) return PlanJob(paths, split_size);
+  if (!paths.empty()) {
+    throw std::runtime_error("the job makes its own input (synthetic splits) and reads no "
+                             "input files, but " +
+                             std::to_string(paths.size()) + " were given");
+  }
+  JobPlan plan;
+  plan.splits = job.synthetic_splits(params);
+  for (const InputSplit& split : plan.splits) {
+    if (split.file_index != kSyntheticSplit) {
+      throw std::runtime_error("the job's synthetic_splits returned a split of input file " +
+                               std::to_string(split.file_index) +
+                               "; its splits must have file_index kSyntheticSplit");
+    }
+  }
+  return plan;
+}
+
 }  // namespace minimr::runtime

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "minimr/input.h"
+#include "minimr/job.h"
 
 namespace minimr::runtime {
 
@@ -19,5 +20,11 @@ struct JobPlan {
 // when split_size is 0. Empty files get no split. Throws std::runtime_error naming a file that
 // cannot be read.
 JobPlan PlanJob(const std::vector<std::string>& paths, uint64_t split_size);
+
+// The plan of `job` with `params` (resolved): its synthetic splits if it declares them (then
+// `paths` must be empty), else PlanJob(paths, split_size). Throws std::runtime_error for input
+// files given to a job that makes its own, and for a synthetic split that is not one.
+JobPlan PlanJob(const JobDefinition& job, const Params& params,
+                const std::vector<std::string>& paths, uint64_t split_size);
 
 }  // namespace minimr::runtime

@@ -1,5 +1,6 @@
 #include "framework/src/runtime/job_record.h"
 
+#include <algorithm>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
@@ -44,8 +45,36 @@ std::string JobJson(const wire::JobSubmission& submission, const JobScheduler& s
                      {"reduce_seconds", Seconds(times.finished - times.maps_finished)}};
   json["workers"] = result.workers;
   json["excluded_workers"] = scheduler.ExcludedWorkers();
-  nlohmann::json tasks = nlohmann::json::array();
-  for (const AttemptRecord& r : scheduler.attempts()) {
+  nlohmann::json tasks;
+  for (bool is_map : {true, false}) {
+    PhaseSummary phase = scheduler.Summary(is_map);
+    nlohmann::json summary = {{"tasks", phase.tasks},
+                              {"attempts", phase.attempts},
+                              {"succeeded", phase.succeeded},
+                              {"failed", phase.failed},
+                              {"lost", phase.lost},
+                              {"killed", phase.killed},
+                              {"speculative", phase.speculative}};
+    std::vector<float>& seconds = phase.seconds;
+    if (!seconds.empty()) {
+      std::sort(seconds.begin(), seconds.end());
+      auto at = [&](double q) {
+        return seconds[std::min(seconds.size() - 1, static_cast<size_t>(q * seconds.size()))];
+      };
+      summary["seconds"] = {{"min", seconds.front()},
+                            {"p50", at(0.5)},
+                            {"p90", at(0.9)},
+                            {"p99", at(0.99)},
+                            {"max", seconds.back()}};
+    }
+    tasks[is_map ? "map" : "reduce"] = summary;
+  }
+  // The attempts that did not simply succeed, the first kListedAttempts of them.
+  constexpr size_t kListedAttempts = 1000;
+  nlohmann::json listed = nlohmann::json::array();
+  const std::vector<AttemptRecord>& notable = scheduler.notable_attempts();
+  for (size_t i = 0; i < notable.size() && i < kListedAttempts; ++i) {
+    const AttemptRecord& r = notable[i];
     nlohmann::json task = {{"phase", r.is_map ? "map" : "reduce"},
                            {"index", r.index},
                            {"attempt", r.attempt},
@@ -53,10 +82,12 @@ std::string JobJson(const wire::JobSubmission& submission, const JobScheduler& s
                            {"seconds", r.seconds},
                            {"outcome", OutcomeName(r.outcome)}};
     if (r.speculative) task["speculative"] = true;
-    if (r.is_map) task["input_bytes"] = r.input_bytes;
     if (!r.error.empty()) task["error"] = r.error;
-    tasks.push_back(task);
+    listed.push_back(task);
   }
+  tasks["attempts"] = listed;
+  if (notable.size() > kListedAttempts)
+    tasks["attempts_not_listed"] = notable.size() - kListedAttempts;
   json["tasks"] = tasks;
   // Input paths and parameters are bytes, not always UTF-8, which JSON text must be: such bytes
   // show as U+FFFD here (the part files keep every byte; see docs/output-format.md).

@@ -1,5 +1,7 @@
-// job.json: the record of a finished job (its configuration, input, counters, timings and every
-// task attempt), written into the output beside the part files.
+// job.json: the record of a finished job (its configuration, input, counters, timings, its tasks
+// summed up by phase with percentiles of their times, and the attempts that did not simply
+// succeed), written into the output beside the part files. Its size does not grow with the
+// number of tasks that succeed.
 #pragma once
 
 #include <string>

@@ -4,10 +4,17 @@
 
 namespace minimr::runtime {
 
-MapTaskOutput RunMapTask(const wire::TaskSpec& task, const JobDefinition& job,
-                         const std::string& output_path, const TaskControl& control) {
+MapTaskOutput RunMapTask(const wire::TaskSpec& task, const InputFiles& files,
+                         const JobDefinition& job, const std::string& output_path,
+                         const TaskControl& control) {
   TaskContextImpl context(Params(task.params), "map", task.index);
-  InputFiles files{task.input_paths, task.input_sizes};
+  const bool synthetic = task.file_index == kSyntheticSplit && files.paths.empty();
+  if (!synthetic &&
+      (task.file_index < 0 || static_cast<size_t>(task.file_index) >= files.paths.size())) {
+    throw std::runtime_error("map task " + std::to_string(task.index) + " reads input file " +
+                             std::to_string(task.file_index) + " of " +
+                             std::to_string(files.paths.size()));
+  }
   InputSplit split{task.file_index, task.offset, task.length};
   context.SetInput(&files, split);
 
@@ -19,6 +26,7 @@ MapTaskOutput RunMapTask(const wire::TaskSpec& task, const JobDefinition& job,
 
   std::unique_ptr<RecordReader> reader = input->Open(files, split, context);
   context.SetReader(reader.get());
+  partitioner->Setup(context);
   shuffle::MapOutputWriter output(output_path, task.reduce_tasks, *partitioner, job.combiner,
                                   context, task.shuffle.sort_buffer, task.shuffle.merge_factor);
   mapper->Setup(context);

@@ -20,9 +20,11 @@ struct MapTaskOutput {
   Counters counters;
 };
 
-// Writes the output to `output_path`, reporting progress through `control` and stopping with
-// TaskKilled when it says so. Throws std::runtime_error (from the job's code or I/O) on failure.
-MapTaskOutput RunMapTask(const wire::TaskSpec& task, const JobDefinition& job,
-                         const std::string& output_path, const TaskControl& control);
+// Runs the task's split of `files` (the job's input files). Writes the output to `output_path`,
+// reporting progress through `control` and stopping with TaskKilled when it says so. Throws
+// std::runtime_error (from the job's code or I/O) on failure.
+MapTaskOutput RunMapTask(const wire::TaskSpec& task, const InputFiles& files,
+                         const JobDefinition& job, const std::string& output_path,
+                         const TaskControl& control);
 
 }  // namespace minimr::runtime

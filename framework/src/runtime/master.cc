@@ -1,5 +1,6 @@
 #include "framework/src/runtime/master.h"
 
+#include <algorithm>
 #include <deque>
 #include <filesystem>
 #include <iostream>
@@ -91,7 +92,8 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   };
   // What a connection turned out to be, from its first frame.
   struct Peer {
-    enum class Kind { kUnknown, kWorker, kClient } kind = Kind::kUnknown;
+    // kReader: a worker's task reading a list of a job's, piece by piece.
+    enum class Kind { kUnknown, kWorker, kClient, kReader } kind = Kind::kUnknown;
     int worker_id = -1;
   };
 
@@ -106,6 +108,9 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   // Queues a submitted job, or refuses it with `error` (or with what its checks find).
   void Admit(std::unique_ptr<ActiveJob> job, std::string error);
   void SendPlugin(const std::shared_ptr<wire::Session>& session, std::string_view body);
+  // A piece of the running job's input file list or map output locations (ListRequest).
+  void SendListPiece(const std::shared_ptr<wire::Session>& session, MessageType type,
+                     std::string_view body);
   // A client's CancelJob: its job ends at once, committing nothing.
   void Cancel(const std::shared_ptr<wire::Session>& session, std::string_view body);
   // Where the master keeps its copies of plugins; made on first use.
@@ -132,6 +137,7 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   uint64_t next_job_id_ = 1;
   WorkerRegistry registry_;
   std::map<int, std::shared_ptr<wire::Session>> sessions_;  // of the registered workers
+  std::set<int> idle_workers_;  // registered workers that asked for a task and have none
   std::deque<std::unique_ptr<ActiveJob>> jobs_;  // front() runs; the rest wait
   std::vector<std::weak_ptr<wire::Session>> connections_;  // every connection, to close at Stop()
   std::unique_ptr<ScratchDir> plugin_dir_;
@@ -196,7 +202,17 @@ void Master::Impl::OnFrame(const std::shared_ptr<wire::Session>& session, Peer& 
       return Submit(session, body);
     }
     if (type == MessageType::kFetchPlugin) return SendPlugin(session, body);
+    if (type == MessageType::kListInputFiles || type == MessageType::kListMapOutputs) {
+      peer.kind = Peer::Kind::kReader;
+      return SendListPiece(session, type, body);
+    }
     throw wire::DecodeError("expected a worker's registration or a job");
+  }
+  if (peer.kind == Peer::Kind::kReader) {
+    if (type == MessageType::kListInputFiles || type == MessageType::kListMapOutputs) {
+      return SendListPiece(session, type, body);
+    }
+    throw wire::DecodeError("a task reading a job's list asks for pieces of it, nothing else");
   }
   if (peer.kind == Peer::Kind::kClient) {
     if (type == MessageType::kCancelJob) return Cancel(session, body);
@@ -215,7 +231,7 @@ void Master::Impl::OnFrame(const std::shared_ptr<wire::Session>& session, Peer& 
       break;
     }
     case MessageType::kTaskRequest:
-      worker->idle = true;
+      idle_workers_.insert(peer.worker_id);
       worker->progress_bytes = 0;
       Dispatch();
       break;
@@ -234,6 +250,7 @@ void Master::Impl::OnFrame(const std::shared_ptr<wire::Session>& session, Peer& 
           leaving.reason + "; its work runs again elsewhere");
       registry_.Remove(peer.worker_id, clock_.Now());
       sessions_.erase(peer.worker_id);
+      idle_workers_.erase(peer.worker_id);
       if (ActiveJob* job = Running()) {
         job->scheduler->WorkerLost(peer.worker_id, leaving.reason, clock_.Now(),
                                    /*handed_back=*/true);
@@ -261,10 +278,11 @@ void Master::Impl::RegisterWorker(const std::shared_ptr<wire::Session>& session,
   Log("worker " + std::to_string(peer.worker_id) + " (" + hello.name + ") registered from " +
       session->peer() + ", serving map output on " + hello.host + ":" +
       std::to_string(hello.data_port));
-  session->SendMessage(MessageType::kRegistered,
-                       wire::Registered{peer.worker_id, Milliseconds(options_.heartbeat),
-                                        Milliseconds(options_.worker_timeout),
-                                        Milliseconds(options_.fetch_timeout)});
+  session->SendMessage(
+      MessageType::kRegistered,
+      wire::Registered{peer.worker_id, Milliseconds(options_.heartbeat),
+                       Milliseconds(options_.worker_timeout), Milliseconds(options_.fetch_timeout),
+                       options_.max_frame_bytes});
   if (stopped_) {
     session->SendMessage(MessageType::kTaskAssignment, wire::TaskAssignment{true, {}});
     return;
@@ -284,6 +302,7 @@ void Master::Impl::OnClose(Peer& peer, const std::string& reason) {
   }
   registry_.Remove(peer.worker_id, clock_.Now());
   sessions_.erase(peer.worker_id);
+  idle_workers_.erase(peer.worker_id);
   if (ActiveJob* job = Running()) {
     job->scheduler->WorkerLost(peer.worker_id, reason.empty() ? "taken for dead" : reason,
                                clock_.Now());
@@ -335,7 +354,7 @@ void Master::Impl::Admit(std::unique_ptr<ActiveJob> job, std::string error) {
       if (s.max_attempts < 1) throw std::runtime_error("tasks.max_attempts must be at least 1");
       CheckShuffleBudgets(s.shuffle);
       if (!ParseOutputFormat(s.output_format)) {
-        throw std::runtime_error("output.format must be text or jsonl, not '" + s.output_format +
+        throw std::runtime_error("output.format must be text, jsonl or raw, not '" + s.output_format +
                                  "'");
       }
       // Locked first, then looked at: nothing another job does can come in between.
@@ -413,6 +432,51 @@ void Master::Impl::SendPlugin(const std::shared_ptr<wire::Session>& session,
   session->CloseAfterSending();
 }
 
+void Master::Impl::SendListPiece(const std::shared_ptr<wire::Session>& session, MessageType type,
+                                 std::string_view body) {
+  wire::ListRequest request;
+  wire::Decode(body, request);
+  const ActiveJob* job = Running();
+  std::string error;
+  if (!job || job->id != request.job_id) {
+    error = "job " + std::to_string(request.job_id) + " is not running";
+  }
+  // What fits a frame: generous guesses of each item's encoded size, and room to spare.
+  const size_t budget = options_.max_frame_bytes / 2;
+  const size_t max = static_cast<size_t>(std::clamp(request.max, 1, 1 << 20));
+  size_t bytes = 64;
+  if (type == MessageType::kListInputFiles) {
+    wire::InputFilesPiece piece;
+    piece.error = error;
+    if (error.empty()) {
+      const InputFiles& files = job->scheduler->spec().plan.files;
+      piece.total = static_cast<int32_t>(files.paths.size());
+      for (size_t i = static_cast<size_t>(std::max(request.from, 0));
+           i < files.paths.size() && piece.paths.size() < max; ++i) {
+        bytes += files.paths[i].size() + 24;
+        if (bytes > budget && !piece.paths.empty()) break;
+        piece.paths.push_back(files.paths[i]);
+        piece.sizes.push_back(files.sizes[i]);
+      }
+    }
+    return session->SendMessage(MessageType::kInputFiles, piece);
+  }
+  wire::MapOutputsPiece piece;
+  piece.error = error;
+  if (error.empty()) {
+    const JobScheduler& scheduler = *job->scheduler;
+    piece.total = scheduler.map_tasks();
+    scheduler.MapOutputsFrom(request.from, max, &piece.locations);
+    size_t fit = 0;
+    for (; fit < piece.locations.size(); ++fit) {
+      bytes += piece.locations[fit].host.size() + 32;
+      if (bytes > budget && fit > 0) break;
+    }
+    piece.locations.resize(fit);
+  }
+  session->SendMessage(MessageType::kMapOutputs, piece);
+}
+
 const std::string& Master::Impl::PluginDir() {
   if (!plugin_dir_) {
     plugin_dir_ = std::make_unique<ScratchDir>(std::filesystem::temp_directory_path().string());
@@ -430,13 +494,14 @@ void Master::Impl::StartNextJob() {
       spec.job_name = s.job_name;
       spec.plugin_path = s.plugin_path;
       spec.plugin_sha256 = s.plugin_sha256;
-      spec.params =
-          ResolveParams(s.job_name, plugin::ResolveJob(s.job_name, job.plugin_copy), s.params)
-              .values();
-      spec.plan = PlanJob(s.input_paths, s.split_size);
+      const JobDefinition& definition = plugin::ResolveJob(s.job_name, job.plugin_copy);
+      const Params params = ResolveParams(s.job_name, definition, s.params);
+      spec.params = params.values();
+      spec.plan = PlanJob(definition, params, s.input_paths, s.split_size);
       spec.reduce_tasks = s.reduce_tasks;
       spec.output_format = s.output_format;
       spec.shuffle = s.shuffle;
+      spec.parallel_copies = s.parallel_copies;
       spec.options.max_attempts = s.max_attempts;
       spec.options.max_failures_per_worker = s.max_failures_per_worker;
       spec.options.speculation = s.speculation;
@@ -463,11 +528,23 @@ void Master::Impl::Dispatch() {
   ActiveJob* job = Running();
   if (!job) return;
   TimePoint now = clock_.Now();
-  for (auto& [id, worker] : registry_.workers()) {
-    if (!worker.idle) continue;
-    wire::TaskAssignment assignment;
-    if (!job->scheduler->Assign(id, now, &assignment.task)) continue;
-    worker.idle = false;
+  wire::TaskAssignment assignment;
+  // With no task waiting, only a backup of a straggler can go out, and it is refused only to
+  // the worker it runs on or excluded ones: a few refusals say the rest would be refused too,
+  // so that an event costs O(1), not O(idle workers), at the end of a phase.
+  int refused_without_waiting = 0;
+  const std::vector<std::string> excluded = job->scheduler->ExcludedWorkers();
+  for (auto it = idle_workers_.begin(); it != idle_workers_.end();) {
+    const int id = *it;
+    if (!job->scheduler->Assign(id, now, &assignment.task)) {
+      if (!job->scheduler->HasWaitingTask() &&
+          ++refused_without_waiting > 2 + static_cast<int>(excluded.size())) {
+        break;
+      }
+      ++it;
+      continue;
+    }
+    it = idle_workers_.erase(it);
     sessions_.at(id)->SendMessage(MessageType::kTaskAssignment, assignment);
   }
 }

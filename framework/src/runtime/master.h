@@ -11,10 +11,15 @@
 
 #include "framework/src/runtime/clock.h"
 #include "framework/src/wire/asio.h"
+#include "framework/src/wire/frame.h"
 #include "framework/src/wire/handshake.h"
 #include "framework/src/wire/listener.h"
 
 namespace minimr::runtime {
+
+// The least --max-frame-bytes: room for any control message, and a piece of a list holding the
+// longest path a system allows.
+constexpr uint32_t kMinFrameBytes = 64u << 10;
 
 struct MasterOptions {
   std::string host = "127.0.0.1";  // address to listen on
@@ -33,6 +38,9 @@ struct MasterOptions {
   Duration fetch_timeout = std::chrono::seconds(10);
   // A running job fails once the cluster has had no worker at all for this long.
   Duration no_worker_timeout = std::chrono::seconds(60);
+  // The largest frame the master sends its workers, and they accept from it; the lists a job
+  // keeps (input files, map output locations) go out in pieces that fit. At least kMinFrameBytes.
+  uint32_t max_frame_bytes = wire::kMaxFrameBytes;
   // How often the master checks for silent workers, stragglers and sends progress.
   Duration tick = std::chrono::milliseconds(200);
   const Clock* clock = nullptr;  // nullptr: the real steady clock

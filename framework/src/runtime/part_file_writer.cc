@@ -118,6 +118,11 @@ void AppendJsonValue(std::string_view bytes, std::string* out) {
 
 void AppendOutputLine(OutputFormat format, std::string_view key, std::string_view value,
                       std::string* out) {
+  if (format == OutputFormat::kRaw) {
+    out->append(key);
+    out->append(value);
+    return;
+  }
   if (format == OutputFormat::kText) {
     AppendTextEscaped(key, out);
     out->push_back('\t');

@@ -13,7 +13,8 @@
 
 namespace minimr::runtime {
 
-// Appends the line (with its '\n') that stands for the pair in `format` to *out.
+// Appends the line (with its '\n') that stands for the pair in `format` to *out; for raw, the
+// key's and the value's bytes.
 void AppendOutputLine(OutputFormat format, std::string_view key, std::string_view value,
                       std::string* out);
 

@@ -1,7 +1,5 @@
 #include "framework/src/runtime/reduce_task.h"
 
-#include <unistd.h>
-
 #include <cstdio>
 
 #include "framework/src/runtime/job_output.h"
@@ -10,8 +8,6 @@
 #include "framework/src/shuffle/merger.h"
 #include "framework/src/shuffle/shuffle_buffer.h"
 #include "framework/src/util/atomic_file.h"
-#include "framework/src/wire/archive.h"
-#include "framework/src/wire/blocking_client.h"
 
 namespace minimr::runtime {
 
@@ -21,72 +17,64 @@ std::string PartFileName(int index) {
   return name;
 }
 
-uint64_t FetchPartition(const wire::MapOutputLocation& from, uint64_t job_id, int partition,
-                        const wire::Security& security, std::chrono::milliseconds timeout,
-                        const std::function<void(std::string_view)>& sink) {
-  std::string where = "map task " + std::to_string(from.map_task) + "'s output on " + from.host +
-                      ":" + std::to_string(from.port);
-  try {
-    wire::BlockingClient client(from.host, from.port, security, timeout);
-    wire::FetchRequest request{job_id, from.map_task, from.attempt, partition};
-    client.Send(wire::MessageType::kFetchRequest, wire::Encode(request));
-    uint64_t received = 0;
-    for (;;) {
-      wire::MessageType type;
-      std::string body;
-      client.Receive(&type, &body);
-      if (type == wire::MessageType::kFetchData) {
-        received += body.size();
-        sink(body);
-      } else if (type == wire::MessageType::kFetchEnd) {
-        wire::FetchEnd end;
-        wire::Decode(body, end);
-        if (!end.ok) throw std::runtime_error(end.error);
-        if (end.bytes != received) throw std::runtime_error("incomplete transfer");
-        return received;
-      } else {
-        throw std::runtime_error("unexpected message");
-      }
-    }
-  } catch (const std::exception& e) {
-    throw std::runtime_error("fetching " + where + ": " + e.what());
-  }
-}
+namespace {
 
-Counters RunReduceTask(const wire::TaskSpec& task, const JobDefinition& job,
-                       const wire::Security& security, const std::string& scratch_dir,
-                       std::chrono::milliseconds fetch_timeout, const TaskControl& control) {
+// Hands each fetched partition of one batch of map outputs to the shuffle buffer as a segment of
+// its own. Copier threads touch different outputs' slots only; the buffer itself is thread-safe.
+class SegmentSink : public FetchSink {
+ public:
+  SegmentSink(shuffle::ShuffleBuffer& buffer, size_t outputs) : buffer_(buffer), slots_(outputs) {}
+
+  void Piece(size_t output, std::string_view bytes) override {
+    std::unique_ptr<shuffle::ShuffleBuffer::Segment>& segment = slots_[output];
+    if (!segment) segment = buffer_.Begin();
+    segment->Append(bytes);
+  }
+
+  void Done(size_t output, uint64_t) override {
+    std::unique_ptr<shuffle::ShuffleBuffer::Segment>& segment = slots_[output];
+    if (segment) segment->Finish();  // an empty partition adds nothing
+    segment.reset();
+  }
+
+ private:
+  shuffle::ShuffleBuffer& buffer_;
+  std::vector<std::unique_ptr<shuffle::ShuffleBuffer::Segment>> slots_;
+};
+
+// Locations are fetched from the master and their outputs fetched from the workers this many
+// at a time, so that neither list grows with the job's map tasks.
+constexpr size_t kFetchBatch = 4096;
+
+}  // namespace
+
+Counters RunReduceTask(const wire::TaskSpec& task, MapOutputLocations& locations,
+                       const JobDefinition& job, FetchConnections& connections,
+                       const std::string& scratch_dir, const TaskControl& control) {
   TaskContextImpl context(Params(task.params), "reduce", task.index);
 
   // Fetch every map output's partition into the shuffle buffer, which keeps them in memory up to
   // the job's reduce.shuffle_buffer and merges them onto local disk beyond it.
+  control.CheckCancel();
   shuffle::ShuffleBuffer buffer(scratch_dir + "/reduce" + std::to_string(task.index) + "-" +
                                     std::to_string(task.attempt) + "-run",
                                 task.shuffle.shuffle_buffer, task.shuffle.merge_factor);
-  for (size_t m = 0; m < task.map_outputs.size(); ++m) {
-    const wire::MapOutputLocation& location = task.map_outputs[m];
-    control.CheckCancel();
-    std::unique_ptr<shuffle::ShuffleBuffer::Segment> segment = buffer.Begin();
-    try {
-      FetchPartition(location, task.job_id, task.index, security, fetch_timeout,
-                     [&](std::string_view piece) {
-                       control.CheckCancel();
-                       segment->Append(piece);
-                     });
-    } catch (const TaskKilled&) {
-      throw;
-    } catch (const std::exception& e) {
-      // Every output on that worker is as unreachable as this one.
-      std::vector<wire::MapOutputLocation> lost;
-      for (const wire::MapOutputLocation& other : task.map_outputs) {
-        if (other.host == location.host && other.port == location.port) lost.push_back(other);
-      }
-      throw FetchFailure(e.what(), std::move(lost));
+  int64_t opened_before = connections.opened();
+  std::vector<wire::MapOutputLocation> batch;
+  for (;;) {
+    batch.clear();
+    for (wire::MapOutputLocation location;
+         batch.size() < kFetchBatch && locations.Next(&location);) {
+      batch.push_back(std::move(location));
     }
-    segment->Finish();
+    if (batch.empty()) break;
+    SegmentSink sink(buffer, batch.size());
+    FetchMapOutputs(batch, task.job_id, task.index, task.parallel_copies, connections, control,
+                    sink);
   }
   std::vector<std::unique_ptr<shuffle::RecordSource>> runs = buffer.TakeSources();
   const shuffle::ShuffleBuffer::Stats stats = buffer.stats();
+  context.counters().Add("reduce.shuffle.connections", connections.opened() - opened_before);
   context.counters().Add("reduce.shuffle.bytes", stats.bytes);
   context.counters().Add("reduce.spills", stats.memory_spills);
   context.counters().Add("reduce.spilled_segments", stats.direct_to_disk);

@@ -5,7 +5,30 @@
 namespace minimr::runtime {
 
 namespace {
+
 std::string Times(int n) { return std::to_string(n) + (n == 1 ? " time" : " times"); }
+
+// Counters packed as varints: (name's index in `names`, zigzag value) pairs. A small task's
+// counters fit the string's own bytes (15), so most tasks cost no allocation.
+void PutVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+uint64_t GetVarint(std::string_view* in) {
+  uint64_t v = 0;
+  for (int shift = 0; !in->empty(); shift += 7) {
+    auto byte = static_cast<uint8_t>(in->front());
+    in->remove_prefix(1);
+    v |= uint64_t(byte & 0x7f) << shift;
+    if (!(byte & 0x80)) break;
+  }
+  return v;
+}
+
 }  // namespace
 
 const char* OutcomeName(AttemptRecord::Outcome outcome) {
@@ -27,8 +50,6 @@ const char* OutcomeName(AttemptRecord::Outcome outcome) {
 JobScheduler::JobScheduler(JobSpec spec) : spec_(std::move(spec)) {
   maps_.resize(spec_.plan.splits.size());
   reduces_.resize(spec_.reduce_tasks);
-  for (size_t i = 0; i < maps_.size(); ++i) waiting_maps_.insert(static_cast<int>(i));
-  for (int i = 0; i < spec_.reduce_tasks; ++i) waiting_reduces_.insert(i);
 }
 
 void JobScheduler::AddWorker(int worker, const std::string& name, const std::string& host,
@@ -39,10 +60,19 @@ void JobScheduler::AddWorker(int worker, const std::string& name, const std::str
 std::string JobScheduler::Describe(bool is_map, int index) const {
   if (!is_map) return "reduce task " + std::to_string(index);
   const InputSplit& split = spec_.plan.splits[index];
+  if (split.file_index == kSyntheticSplit) {
+    return "map task " + std::to_string(index) + " (synthetic, " + std::to_string(split.offset) +
+           "+" + std::to_string(split.length) + ")";
+  }
   const std::string& path = spec_.plan.files.paths[split.file_index];
   return "map task " + std::to_string(index) + " (" + path.substr(path.rfind('/') + 1) +
          ", bytes " + std::to_string(split.offset) + "-" +
          std::to_string(split.offset + split.length) + ")";
+}
+
+std::string JobScheduler::WorkerName(int worker) const {
+  auto it = workers_.find(worker);
+  return it != workers_.end() ? it->second.name : "worker " + std::to_string(worker);
 }
 
 bool JobScheduler::Excluded(int worker) const {
@@ -60,20 +90,24 @@ std::vector<std::string> JobScheduler::ExcludedWorkers() const {
   std::vector<std::string> names;
   for (const auto& [worker, failures] : failures_on_worker_) {
     if (failures < spec_.options.max_failures_per_worker) continue;
-    auto it = workers_.find(worker);
-    names.push_back(it != workers_.end() ? it->second.name : "worker " + std::to_string(worker));
+    names.push_back(WorkerName(worker));
   }
   return names;
 }
 
 bool JobScheduler::Assign(int worker, TimePoint now, wire::TaskSpec* task) {
   if (failed() || done() || !workers_.count(worker) || Excluded(worker)) return false;
-  if (!waiting_maps_.empty()) {
-    StartAttempt(true, *waiting_maps_.begin(), worker, now, false, task);
-    return true;
-  }
-  if (maps_done() && !waiting_reduces_.empty()) {
-    StartAttempt(false, *waiting_reduces_.begin(), worker, now, false, task);
+  for (bool is_map : {true, false}) {
+    if (!is_map && !maps_done()) break;
+    const int p = is_map;
+    const int total = static_cast<int>((is_map ? maps_ : reduces_).size());
+    // The lowest waiting index: queued again, or never started.
+    int index = next_fresh_[p] < total ? next_fresh_[p] : -1;
+    if (!requeued_[p].empty() && (index < 0 || *requeued_[p].begin() < index)) {
+      index = *requeued_[p].begin();
+    }
+    if (index < 0) continue;
+    StartAttempt(is_map, index, worker, now, false, task);
     return true;
   }
   if (auto straggler = FindStraggler(worker, now)) {
@@ -83,50 +117,66 @@ bool JobScheduler::Assign(int worker, TimePoint now, wire::TaskSpec* task) {
   return false;
 }
 
+bool JobScheduler::HasWaitingTask() const {
+  if (failed() || done()) return false;
+  auto waiting = [this](bool is_map) {
+    return next_fresh_[is_map] < static_cast<int>((is_map ? maps_ : reduces_).size()) ||
+           !requeued_[is_map].empty();
+  };
+  return waiting(true) || (maps_done() && waiting(false));
+}
+
+double JobScheduler::MedianSeconds(bool is_map) const {
+  const std::vector<float>& finished = finished_seconds_[is_map];
+  // Exact while few tasks have finished; then again each time their number grew by 1/32.
+  size_t& of = median_of_[is_map];
+  if (finished.size() != of && (finished.size() < 64 || finished.size() >= of + of / 32)) {
+    std::vector<float> copy = finished;
+    std::nth_element(copy.begin(), copy.begin() + copy.size() / 2, copy.end());
+    median_[is_map] = copy[copy.size() / 2];
+    of = finished.size();
+  }
+  return median_[is_map];
+}
+
 std::optional<std::pair<bool, int>> JobScheduler::FindStraggler(int worker, TimePoint now) const {
   const SchedulerOptions& options = spec_.options;
   if (!options.speculation) return std::nullopt;
   bool is_map = !maps_done();
-  std::vector<double> finished = finished_seconds_[is_map];
   double threshold = 10 * Seconds(options.speculation_min);
-  if (!finished.empty()) {
-    std::nth_element(finished.begin(), finished.begin() + finished.size() / 2, finished.end());
+  if (!finished_seconds_[is_map].empty()) {
     threshold = std::max(Seconds(options.speculation_min),
-                         options.speculation_slowdown * finished[finished.size() / 2]);
+                         options.speculation_slowdown * MedianSeconds(is_map));
   }
-  std::optional<std::pair<bool, int>> best;
-  double longest = threshold;
-  const auto& tasks = is_map ? maps_ : reduces_;
-  for (size_t i = 0; i < tasks.size(); ++i) {
-    const Task& t = tasks[i];
-    if (t.state != State::kRunning || t.running.size() != 1 || t.running[0].worker == worker) {
+  // Oldest first: the first one that may have a backup is the one that has run longest.
+  for (const auto& [order, which] : running_) {
+    const auto& [task_is_map, index] = which;
+    const Task& t = (task_is_map ? maps_ : reduces_)[index];
+    if (Seconds(now - t.running[0].started) <= threshold) break;
+    if (task_is_map != is_map || t.running.size() != 1 || t.running[0].worker == worker) {
       continue;
     }
-    double elapsed = Seconds(now - records_[t.running[0].record].started);
-    if (elapsed > longest) {
-      longest = elapsed;
-      best = {is_map, static_cast<int>(i)};
-    }
+    return which;
   }
-  return best;
+  return std::nullopt;
 }
 
 void JobScheduler::StartAttempt(bool is_map, int index, int worker, TimePoint now,
                                 bool speculative, wire::TaskSpec* task) {
   Task& t = TaskOf(is_map, index);
-  (is_map ? waiting_maps_ : waiting_reduces_).erase(index);
+  if (!speculative) {
+    if (index == next_fresh_[is_map]) {
+      ++next_fresh_[is_map];
+    } else {
+      requeued_[is_map].erase(index);
+    }
+  }
   t.state = State::kRunning;
   int attempt = t.next_attempt++;
-  AttemptRecord record;
-  record.is_map = is_map;
-  record.index = index;
-  record.attempt = attempt;
-  record.worker = worker;
-  record.worker_name = workers_.at(worker).name;
-  record.speculative = speculative;
-  record.started = now;
-  t.running.push_back({worker, attempt, records_.size()});
-  records_.push_back(std::move(record));
+  uint64_t order = next_order_++;
+  t.running.push_back({worker, attempt, speculative, order, now});
+  running_[order] = {is_map, index};
+  ++attempts_started_[is_map];
 
   *task = wire::TaskSpec();
   task->job_id = spec_.id;
@@ -141,19 +191,50 @@ void JobScheduler::StartAttempt(bool is_map, int index, int worker, TimePoint no
   task->shuffle = spec_.shuffle;
   if (is_map) {
     const InputSplit& split = spec_.plan.splits[index];
-    task->input_paths = spec_.plan.files.paths;
-    task->input_sizes = spec_.plan.files.sizes;
     task->file_index = split.file_index;
     task->offset = split.offset;
     task->length = split.length;
   } else {
-    for (size_t m = 0; m < maps_.size(); ++m) {
-      const WorkerInfo& holder = workers_.at(maps_[m].winner_worker);
-      task->map_outputs.push_back(
-          {holder.host, holder.port, static_cast<int>(m), maps_[m].winner_attempt});
-    }
+    task->map_tasks = static_cast<int32_t>(maps_.size());
     task->output_dir = spec_.staging_dir;
     task->output_format = spec_.output_format;
+    task->parallel_copies = spec_.parallel_copies;
+  }
+}
+
+void JobScheduler::EndAttempt(bool is_map, int index, size_t which, AttemptRecord::Outcome outcome,
+                              TimePoint now, const std::string& error) {
+  Task& t = TaskOf(is_map, index);
+  LiveAttempt live = t.running[which];
+  t.running.erase(t.running.begin() + static_cast<std::ptrdiff_t>(which));
+  running_.erase(live.order);
+  double seconds = Seconds(now - live.started);
+  if (outcome == AttemptRecord::Outcome::kSucceeded) {
+    finished_seconds_[is_map].push_back(static_cast<float>(seconds));
+    if (!live.speculative) return;
+  }
+  AttemptRecord record;
+  record.is_map = is_map;
+  record.index = index;
+  record.attempt = live.attempt;
+  record.worker = live.worker;
+  record.worker_name = WorkerName(live.worker);
+  record.speculative = live.speculative;
+  record.started = live.started;
+  record.seconds = seconds;
+  record.outcome = outcome;
+  record.error = error;
+  notable_.push_back(std::move(record));
+}
+
+void JobScheduler::MapOutputsFrom(int from, size_t max,
+                                  std::vector<wire::MapOutputLocation>* out) const {
+  for (size_t m = std::max(from, 0); m < maps_.size() && out->size() < max; ++m) {
+    const Task& map = maps_[m];
+    auto holder = workers_.find(map.winner_worker);
+    if (map.state != State::kDone || holder == workers_.end()) return;
+    out->push_back(
+        {holder->second.host, holder->second.port, static_cast<int>(m), map.winner_attempt});
   }
 }
 
@@ -169,50 +250,58 @@ Completion JobScheduler::Complete(int worker, const wire::TaskReport& report, Ti
     return r.worker == worker && r.attempt == report.attempt;
   });
   if (it == t.running.end()) return completion;
-  AttemptRecord& record = records_[it->record];
-  record.seconds = Seconds(now - record.started);
-  auto input = report.counters.find("map.input.bytes");
-  if (input != report.counters.end()) record.input_bytes = input->second;
-  t.running.erase(it);
+  const size_t which = static_cast<size_t>(it - t.running.begin());
 
   if (report.ok) {
-    record.outcome = AttemptRecord::Outcome::kSucceeded;
+    // The task's other attempts are useless now: killed first, so that the record of a backup
+    // that won comes after that of the attempt it beat.
+    for (size_t i = t.running.size(); i-- > 0;) {
+      if (i == which) continue;
+      const LiveAttempt& other = t.running[i];
+      completion.to_kill.push_back(
+          {other.worker, wire::KillTask{spec_.id, report.is_map, report.index, other.attempt}});
+      EndAttempt(report.is_map, report.index, i, AttemptRecord::Outcome::kKilled, now, "");
+    }
+    EndAttempt(report.is_map, report.index, 0, AttemptRecord::Outcome::kSucceeded, now, "");
     t.state = State::kDone;
     t.winner_worker = worker;
     t.winner_attempt = report.attempt;
-    t.counters = Counters();
-    for (const auto& [name, value] : report.counters) t.counters.Add(name, value);
-    ++(report.is_map ? maps_done_ : reduces_done_);
-    finished_seconds_[report.is_map].push_back(record.seconds);
-    for (const LiveAttempt& other : t.running) {
-      records_[other.record].outcome = AttemptRecord::Outcome::kKilled;
-      records_[other.record].seconds = Seconds(now - records_[other.record].started);
-      completion.to_kill.push_back(
-          {other.worker, wire::KillTask{spec_.id, report.is_map, report.index, other.attempt}});
+    // Packed in the order of the names' first use in this job.
+    t.counters.clear();
+    for (const auto& [name, value] : report.counters) {
+      auto [id, fresh] = counter_ids_.try_emplace(name, counter_names_.size());
+      if (fresh) counter_names_.push_back(name);
+      PutVarint(&t.counters, id->second);
+      PutVarint(&t.counters, (uint64_t(value) << 1) ^ uint64_t(value >> 63));
     }
-    t.running.clear();
+    t.counters.shrink_to_fit();
+    ++(report.is_map ? maps_done_ : reduces_done_);
+    if (report.is_map) bytes_done_ += spec_.plan.splits[report.index].length;
     completion.accepted = true;
     return completion;
   }
 
-  record.outcome = AttemptRecord::Outcome::kFailed;
-  record.error = report.error;
+  EndAttempt(report.is_map, report.index, which, AttemptRecord::Outcome::kFailed, now,
+             report.error);
   if (!report.is_map && !report.lost_maps.empty()) {
-    // The reduce could not fetch some map output: that output is lost, not the reduce's fault.
+    // The reduce could not fetch some map output: that output is lost, not the reduce's fault,
+    // and so is every other output the same worker holds (the reduce knows only the locations
+    // it has been given so far).
+    std::set<int> holders;
     for (const wire::MapOutputLocation& lost : report.lost_maps) {
       if (lost.map_task < 0 || lost.map_task >= static_cast<int>(maps_.size())) continue;
-      Task& map = maps_[lost.map_task];
-      if (map.state != State::kDone || map.winner_attempt != lost.attempt) continue;
-      for (AttemptRecord& r : records_) {
-        if (r.is_map && r.index == lost.map_task && r.attempt == lost.attempt) {
-          r.outcome = AttemptRecord::Outcome::kLost;
-          r.error = "its output could not be fetched: " + report.error;
-        }
+      const Task& map = maps_[lost.map_task];
+      if (map.state == State::kDone && map.winner_attempt == lost.attempt) {
+        holders.insert(map.winner_worker);
       }
-      MarkWaiting(true, lost.map_task);
+    }
+    for (size_t m = 0; m < maps_.size() && !holders.empty(); ++m) {
+      Task& map = maps_[m];
+      if (map.state != State::kDone || !holders.count(map.winner_worker)) continue;
+      LoseMapOutput(static_cast<int>(m), "its output could not be fetched: " + report.error);
       if (++map.failures >= spec_.options.max_attempts) {
-        error_ = Describe(true, lost.map_task) + " failed " + Times(map.failures) +
-                 "; its attempts:\n" + History(true, lost.map_task);
+        error_ = Describe(true, static_cast<int>(m)) + " failed " + Times(map.failures) +
+                 "; its attempts:\n" + History(true, static_cast<int>(m));
         return completion;
       }
     }
@@ -221,6 +310,20 @@ Completion JobScheduler::Complete(int worker, const wire::TaskReport& report, Ti
   }
   AttemptFailed(report.is_map, report.index, worker);
   return completion;
+}
+
+void JobScheduler::LoseMapOutput(int index, const std::string& error) {
+  Task& map = maps_[index];
+  AttemptRecord record;
+  record.is_map = true;
+  record.index = index;
+  record.attempt = map.winner_attempt;
+  record.worker = map.winner_worker;
+  record.worker_name = WorkerName(map.winner_worker);
+  record.outcome = AttemptRecord::Outcome::kLost;
+  record.error = error;
+  notable_.push_back(std::move(record));
+  MarkWaiting(true, index);
 }
 
 void JobScheduler::AttemptFailed(bool is_map, int index, int worker) {
@@ -236,7 +339,7 @@ void JobScheduler::AttemptFailed(bool is_map, int index, int worker) {
 
 std::string JobScheduler::History(bool is_map, int index) const {
   std::string text;
-  for (const AttemptRecord& r : records_) {
+  for (const AttemptRecord& r : notable_) {
     if (r.is_map != is_map || r.index != index) continue;
     text += "  attempt " + std::to_string(r.attempt) + " on " + r.worker_name + ": " +
             OutcomeName(r.outcome) + (r.error.empty() ? "" : ": " + r.error) + "\n";
@@ -249,18 +352,21 @@ void JobScheduler::MarkWaiting(bool is_map, int index) {
   Task& task = TaskOf(is_map, index);
   if (task.state == State::kDone) {
     --(is_map ? maps_done_ : reduces_done_);
-    task.counters = Counters();
+    if (is_map) bytes_done_ -= spec_.plan.splits[index].length;
+    task.counters.clear();
   }
   task.state = task.running.empty() ? State::kWaiting : State::kRunning;
   task.winner_worker = task.winner_attempt = -1;
-  if (task.state == State::kWaiting) (is_map ? waiting_maps_ : waiting_reduces_).insert(index);
+  if (task.state == State::kWaiting) requeued_[is_map].insert(index);
 }
 
 void JobScheduler::WorkerLost(int worker, const std::string& reason, TimePoint now,
                               bool handed_back) {
   std::string name = workers_.count(worker) ? workers_[worker].name : "a worker";
-  workers_.erase(worker);
-  if (failed() || done()) return;
+  if (failed() || done()) {
+    workers_.erase(worker);
+    return;
+  }
   for (int phase = 0; phase < 2; ++phase) {
     bool is_map = phase == 0;
     auto& tasks = is_map ? maps_ : reduces_;
@@ -269,30 +375,24 @@ void JobScheduler::WorkerLost(int worker, const std::string& reason, TimePoint n
       auto it = std::find_if(t.running.begin(), t.running.end(),
                              [&](const LiveAttempt& r) { return r.worker == worker; });
       if (it != t.running.end()) {
-        AttemptRecord& record = records_[it->record];
-        record.outcome = AttemptRecord::Outcome::kLost;
-        record.seconds = Seconds(now - record.started);
-        record.error = name + (handed_back ? " handed it back" : " was lost") +
-                       (reason.empty() ? "" : ": " + reason);
-        t.running.erase(it);
+        EndAttempt(is_map, static_cast<int>(i), static_cast<size_t>(it - t.running.begin()),
+                   AttemptRecord::Outcome::kLost, now,
+                   name + (handed_back ? " handed it back" : " was lost") +
+                       (reason.empty() ? "" : ": " + reason));
         if (handed_back) {
           if (t.running.empty()) MarkWaiting(is_map, static_cast<int>(i));
           continue;
         }
         AttemptFailed(is_map, static_cast<int>(i), worker);
-        if (failed()) return;
+        if (failed()) break;
       } else if (is_map && t.state == State::kDone && t.winner_worker == worker) {
         // Hadoop's rule: map output on a lost worker is lost. Every reduce still needs it.
-        for (AttemptRecord& r : records_) {
-          if (r.is_map && r.index == static_cast<int>(i) && r.attempt == t.winner_attempt) {
-            r.outcome = AttemptRecord::Outcome::kLost;
-            r.error = "its output was lost with " + name;
-          }
-        }
-        MarkWaiting(true, static_cast<int>(i));
+        LoseMapOutput(static_cast<int>(i), "its output was lost with " + name);
       }
     }
+    if (failed()) break;
   }
+  workers_.erase(worker);
   failures_on_worker_.erase(worker);
 }
 
@@ -303,26 +403,47 @@ JobProgress JobScheduler::progress() const {
   p.reduces_done = reduces_done_;
   p.reduces_total = static_cast<int>(reduces_.size());
   p.bytes_total = spec_.plan.input_bytes;
-  for (size_t i = 0; i < maps_.size(); ++i) {
-    if (maps_[i].state == State::kDone) p.bytes_done += spec_.plan.splits[i].length;
-  }
+  p.bytes_done = bytes_done_;
   return p;
 }
 
 Counters JobScheduler::counters() const {
+  std::vector<int64_t> sums(counter_names_.size());
+  for (const auto* tasks : {&maps_, &reduces_}) {
+    for (const Task& t : *tasks) {
+      for (std::string_view in = t.counters; !in.empty();) {
+        uint64_t id = GetVarint(&in);
+        uint64_t zigzag = GetVarint(&in);
+        if (id < sums.size()) sums[id] += static_cast<int64_t>((zigzag >> 1) ^ -(zigzag & 1));
+      }
+    }
+  }
   Counters total;
-  for (const Task& t : maps_) total.Merge(t.counters);
-  for (const Task& t : reduces_) total.Merge(t.counters);
+  for (size_t i = 0; i < sums.size(); ++i) total.Add(counter_names_[i], sums[i]);
   return total;
+}
+
+PhaseSummary JobScheduler::Summary(bool is_map) const {
+  PhaseSummary summary;
+  summary.tasks = static_cast<int>((is_map ? maps_ : reduces_).size());
+  summary.attempts = attempts_started_[is_map];
+  summary.seconds = finished_seconds_[is_map];
+  summary.succeeded = static_cast<int64_t>(summary.seconds.size());
+  for (const AttemptRecord& r : notable_) {
+    if (r.is_map != is_map) continue;
+    if (r.speculative) ++summary.speculative;
+    if (r.outcome == AttemptRecord::Outcome::kFailed) ++summary.failed;
+    if (r.outcome == AttemptRecord::Outcome::kKilled) ++summary.killed;
+    if (r.outcome == AttemptRecord::Outcome::kLost) ++summary.lost;
+  }
+  return summary;
 }
 
 std::map<std::pair<bool, int>, int> JobScheduler::Running() const {
   std::map<std::pair<bool, int>, int> running;
-  for (size_t i = 0; i < maps_.size(); ++i) {
-    if (!maps_[i].running.empty()) running[{true, int(i)}] = maps_[i].running[0].worker;
-  }
-  for (size_t i = 0; i < reduces_.size(); ++i) {
-    if (!reduces_[i].running.empty()) running[{false, int(i)}] = reduces_[i].running[0].worker;
+  for (const auto& [order, which] : running_) {
+    const Task& t = (which.first ? maps_ : reduces_)[which.second];
+    running.emplace(which, t.running[0].worker);
   }
   return running;
 }

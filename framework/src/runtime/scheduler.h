@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "framework/src/runtime/clock.h"
@@ -41,7 +42,8 @@ struct JobSpec {
   JobPlan plan;
   int reduce_tasks = 1;
   std::string staging_dir;  // reduce attempts write their part files under it
-  std::string output_format = "text";  // how they write them: "text" or "jsonl"
+  std::string output_format = "text";  // how they write them: "text", "jsonl" or "raw"
+  int parallel_copies = 5;  // servers a reduce task fetches from at once
   wire::ShuffleBudgets shuffle;
   SchedulerOptions options;
 };
@@ -64,7 +66,6 @@ struct AttemptRecord {
   bool speculative = false;  // a backup of a straggler
   TimePoint started{};
   double seconds = 0;
-  int64_t input_bytes = 0;
   Outcome outcome = Outcome::kRunning;
   std::string error;
 };
@@ -82,6 +83,19 @@ struct Completion {
   std::vector<AttemptToKill> to_kill;  // the task's other attempts, now useless
 };
 
+// A phase's tasks summed up, for job.json: attempts by outcome and the times of the successful
+// ones.
+struct PhaseSummary {
+  int tasks = 0;
+  int64_t attempts = 0, succeeded = 0, failed = 0, lost = 0, killed = 0, speculative = 0;
+  std::vector<float> seconds;  // of each successful attempt, in no order
+};
+
+// Memory: the master keeps, per map task, its split (24 bytes), a Task (about 80 bytes, its
+// counters packed in place when small) and the time of its successful attempt (4 bytes);
+// attempts are kept in full only when they did not simply succeed (failed, lost, killed,
+// speculative: notable_attempts()). Per-task work is O(log tasks) or less: nothing scans
+// every task on a dispatch or a report.
 class JobScheduler {
  public:
   explicit JobScheduler(JobSpec spec);
@@ -92,9 +106,17 @@ class JobScheduler {
   // Picks the next task for `worker` into *task: a waiting map, else (once every map is done) a
   // waiting reduce, else a backup attempt of a straggler. False if none can run there now.
   bool Assign(int worker, TimePoint now, wire::TaskSpec* task);
+  // Whether some task waits to run (a backup of a straggler aside): when none does, Assign can
+  // give a worker only a backup.
+  bool HasWaitingTask() const;
+  // Appends to *out the locations of the outputs of map tasks `from`, `from + 1`, ..., at most
+  // `max` of them, stopping before the first map task whose output is not there (not run yet,
+  // or lost and waiting to run again).
+  void MapOutputsFrom(int from, size_t max, std::vector<wire::MapOutputLocation>* out) const;
   // Records a finished attempt. Reports of attempts that are no longer running (killed, lost,
   // or of a job that is over) are ignored. A failed reduce that names map outputs it could not
-  // fetch sends those map tasks to run again and is not counted against the reduce.
+  // fetch sends those map tasks, and every other whose output the same worker holds, to run
+  // again, and is not counted against the reduce.
   Completion Complete(int worker, const wire::TaskReport& report, TimePoint now);
   // The worker is gone: each attempt it ran counts as failed (unless the worker left in good
   // order, `handed_back`: at the end of its run-time), and the finished map tasks whose output
@@ -106,6 +128,7 @@ class JobScheduler {
   const std::string& error() const { return error_; }
   bool maps_done() const { return maps_done_ == static_cast<int>(maps_.size()); }
   JobProgress progress() const;
+  int map_tasks() const { return static_cast<int>(maps_.size()); }
   // The sum of the counters of every task's successful attempt.
   Counters counters() const;
   const JobSpec& spec() const { return spec_; }
@@ -113,24 +136,30 @@ class JobScheduler {
   std::string Describe(bool is_map, int index) const;
   // The worker each running task is on (its first attempt), as (is_map, index) -> worker.
   std::map<std::pair<bool, int>, int> Running() const;
-  const std::vector<AttemptRecord>& attempts() const { return records_; }
+  // The attempts that did not simply succeed: failed, lost, killed, or speculative (a backup),
+  // in the order they ended.
+  const std::vector<AttemptRecord>& notable_attempts() const { return notable_; }
+  // Phase `is_map`'s tasks summed up.
+  PhaseSummary Summary(bool is_map) const;
   // Names of the workers excluded for failing too many of this job's attempts.
   std::vector<std::string> ExcludedWorkers() const;
 
  private:
-  enum class State { kWaiting, kRunning, kDone };
+  enum class State : uint8_t { kWaiting, kRunning, kDone };
   struct LiveAttempt {
     int worker;
     int attempt;
-    size_t record;  // index into records_
+    bool speculative;
+    uint64_t order;  // key in running_: attempts in the order they started
+    TimePoint started;
   };
   struct Task {
     State state = State::kWaiting;
     int next_attempt = 0;
     int failures = 0;
-    std::vector<LiveAttempt> running;
     int winner_worker = -1, winner_attempt = -1;  // when done (maps: where the output is)
-    Counters counters;                            // of the winning attempt
+    std::vector<LiveAttempt> running;
+    std::string counters;  // of the winning attempt, packed (PackCounters)
   };
   struct WorkerInfo {
     std::string name, host;
@@ -140,22 +169,44 @@ class JobScheduler {
   Task& TaskOf(bool is_map, int index) { return (is_map ? maps_ : reduces_)[index]; }
   bool Excluded(int worker) const;
   std::optional<std::pair<bool, int>> FindStraggler(int worker, TimePoint now) const;
+  // The median time of the phase's successful attempts, recomputed as their number grows.
+  double MedianSeconds(bool is_map) const;
   void StartAttempt(bool is_map, int index, int worker, TimePoint now, bool speculative,
                     wire::TaskSpec* spec);
+  // Ends a running attempt (removes it from the task and from running_) as `outcome`, recording
+  // it unless it simply succeeded.
+  void EndAttempt(bool is_map, int index, size_t which, AttemptRecord::Outcome outcome,
+                  TimePoint now, const std::string& error);
   // Ends a running attempt that failed (or whose worker was lost): counts it, and fails the job
   // or puts the task back in the queue.
   void AttemptFailed(bool is_map, int index, int worker);
+  // A finished map task's output is gone: records its winning attempt as lost and queues it.
+  void LoseMapOutput(int index, const std::string& error);
   void MarkWaiting(bool is_map, int index);
+  std::string WorkerName(int worker) const;
   std::string History(bool is_map, int index) const;
 
   JobSpec spec_;
   std::vector<Task> maps_, reduces_;
-  std::set<int> waiting_maps_, waiting_reduces_;  // by index
+  // Waiting tasks: those never started are every index from next_fresh_ on; those queued again
+  // are in requeued_.
+  int next_fresh_[2] = {0, 0};  // [is_map]
+  std::set<int> requeued_[2];
+  // Running attempts by start order: (is_map, index).
+  std::map<uint64_t, std::pair<bool, int>> running_;
+  uint64_t next_order_ = 0;
   std::map<int, WorkerInfo> workers_;
   std::map<int, int> failures_on_worker_;
-  std::vector<double> finished_seconds_[2];  // [is_map]
-  std::vector<AttemptRecord> records_;
+  std::vector<float> finished_seconds_[2];  // [is_map]
+  mutable double median_[2] = {0, 0};
+  mutable size_t median_of_[2] = {0, 0};  // how many times median_ was computed over
+  int64_t attempts_started_[2] = {0, 0};
+  std::vector<AttemptRecord> notable_;
+  // The names of the counters tasks report, in order of first use: Task::counters refers to them.
+  std::vector<std::string> counter_names_;
+  std::map<std::string, uint64_t, std::less<>> counter_ids_;
   int maps_done_ = 0, reduces_done_ = 0;
+  uint64_t bytes_done_ = 0;
   std::string error_;
 };
 

@@ -19,7 +19,10 @@
 #include "framework/src/plugin/plugin.h"
 #include "framework/src/runtime/crash_reporter.h"
 #include "framework/src/runtime/fault_injection.h"
+#include "framework/src/runtime/fetch_connections.h"
+#include "framework/src/runtime/map_output_server.h"
 #include "framework/src/runtime/map_task.h"
+#include "framework/src/runtime/master_lists.h"
 #include "framework/src/runtime/reduce_task.h"
 #include "framework/src/runtime/scratch_dir.h"
 #include "framework/src/util/process.h"
@@ -57,24 +60,24 @@ class Worker::Impl {
   int Run();
 
  private:
-  struct StoredOutput {
-    std::string path;
-    shuffle::PartitionIndex index;
-  };
   using OutputKey = std::tuple<uint64_t, int, int>;  // job, map task, attempt
 
   void Log(const std::string& line) { std::cerr << "[worker " << name_ << "] " << line << std::endl; }
   void Connect();
   void OnMasterFrame(wire::MessageType type, std::string_view body);
   void Heartbeat();
-  void Accept();
-  void ServeFetch(std::shared_ptr<wire::Session> session, std::string_view body);
+  std::optional<StoredMapOutput> FindOutput(uint64_t job, int map, int attempt);
   void RunTasks();
   wire::TaskReport RunTask(const wire::TaskSpec& task);
   // The job a task belongs to: built in, or from its plugin (fetched from the master if this
   // machine cannot read the plugin's path). Throws std::runtime_error naming the plugin.
   const JobDefinition* FindTaskJob(const wire::TaskSpec& task);
   std::string FetchPlugin(uint64_t job_id);
+  // The job's input files: from the master the first time, then from input_files_.
+  std::shared_ptr<const InputFiles> JobInputFiles(uint64_t job_id);
+  MasterAddress master_address() const {
+    return {options_.master_host, options_.master_port, options_.security, max_frame_bytes_};
+  }
   void WatchForCrash();
   void Stop(int exit_code);
   // Leaves in good order: abandons the running task, hands the work back, exits with 0.
@@ -88,7 +91,9 @@ class Worker::Impl {
   std::set<std::string> probed_plugins_;  // by SHA-256; touched by the task thread only
   asio::io_context io_;
   asio::steady_timer heartbeat_timer_;
-  std::shared_ptr<wire::Listener> listener_;  // the map-output server
+  std::unique_ptr<MapOutputServer> server_;
+  // Connections to map-output servers, for this worker's reduce tasks; made at registration.
+  std::unique_ptr<FetchConnections> fetch_connections_;
   asio::signal_set signals_;
   asio::signal_set warnings_;  // Grid Engine's: the run-time is nearly up
   bool leaving_ = false;
@@ -119,7 +124,10 @@ class Worker::Impl {
   std::atomic<bool> runner_busy_{false};
   std::atomic<bool> cancel_{false};
   std::atomic<uint64_t> progress_bytes_{0};
-  std::map<OutputKey, StoredOutput> outputs_;
+  std::atomic<uint32_t> max_frame_bytes_{wire::kMaxFrameBytes};  // from the registration
+  std::map<OutputKey, StoredMapOutput> outputs_;
+  // Each running job's input files, read from the master by its first map task here.
+  std::map<uint64_t, std::shared_ptr<const InputFiles>> input_files_;
 };
 
 Worker::Worker(WorkerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -229,16 +237,17 @@ void Worker::Impl::Connect() {
   // Serve map output on the address this host reaches the master from.
   auto local = socket.local_endpoint().address();
   data_host_ = local.to_string();
-  listener_ = std::make_shared<wire::Listener>(
+  server_ = std::make_unique<MapOutputServer>(
       io_, tcp::endpoint(local, 0), options_.security, options_.limits,
-      [this](const std::string& line) { Log("map-output server: " + line); });
-  Accept();
+      [this](const std::string& line) { Log("map-output server: " + line); },
+      [this](uint64_t job, int map, int attempt) { return FindOutput(job, map, attempt); },
+      faults_.hang_fetch());
 
   master_ = std::make_shared<wire::Session>(std::move(socket), options_.security);
   master_->Start(
       wire::Session::Role::kClient,
       [this] {
-        wire::RegisterWorker hello{data_host_, listener_->port(), static_cast<int32_t>(::getpid()),
+        wire::RegisterWorker hello{data_host_, server_->port(), static_cast<int32_t>(::getpid()),
                                    name_};
         master_->SendMessage(wire::MessageType::kRegisterWorker, hello);
       },
@@ -270,6 +279,10 @@ void Worker::Impl::OnMasterFrame(wire::MessageType type, std::string_view body) 
       heartbeat_ms_ = std::max(50, registered.heartbeat_ms);
       master_timeout_ms_ = std::max(heartbeat_ms_ * 2, registered.master_timeout_ms);
       fetch_timeout_ms_ = std::max(100, registered.fetch_timeout_ms);
+      max_frame_bytes_ = registered.max_frame_bytes;
+      master_->SetMaxFrameBytes(registered.max_frame_bytes);
+      fetch_connections_ = std::make_unique<FetchConnections>(
+          options_.security, std::chrono::milliseconds(fetch_timeout_ms_));
       Log("registered with the master as worker " + std::to_string(registered.worker_id));
       heartbeat_timer_.cancel();
       Heartbeat();
@@ -308,6 +321,7 @@ void Worker::Impl::OnMasterFrame(wire::MessageType type, std::string_view body) 
       wire::JobDone done;
       wire::Decode(body, done);
       std::lock_guard lock(mu_);
+      input_files_.erase(done.job_id);
       for (auto it = outputs_.begin(); it != outputs_.end();) {
         if (std::get<0>(it->first) == done.job_id) {
           ::unlink(it->second.path.c_str());
@@ -395,99 +409,18 @@ void Worker::Impl::Stop(int exit_code) {
   exit_code_ = exit_code;
   boost::system::error_code ignored;
   heartbeat_timer_.cancel();
-  if (listener_) listener_->Close();
+  if (server_) server_->Close();
   signals_.cancel(ignored);
   warnings_.cancel(ignored);
   if (master_) master_->Close();
   io_.stop();
 }
 
-void Worker::Impl::Accept() {
-  listener_->Start([this](std::shared_ptr<wire::Session> session) {
-    std::weak_ptr<wire::Session> weak = session;
-    session->Start(
-        wire::Session::Role::kServer, nullptr,
-        [this, weak](wire::MessageType type, std::string_view body) {
-          if (type != wire::MessageType::kFetchRequest) {
-            throw wire::DecodeError("unexpected message on the map-output port");
-          }
-          if (faults_.hang_fetch()) return;  // injected: never answer
-          if (auto s = weak.lock()) ServeFetch(s, body);
-        },
-        [this, weak](const std::string& reason) {
-          auto s = weak.lock();
-          if (reason.empty() || !s || (s->ready() && reason == "connection closed by peer")) {
-            return;
-          }
-          listener_->Note("refused", (s->ready() ? "closed the connection from "
-                                                 : "refused a connection from ") +
-                                         s->peer() + ": " + reason);
-        });
-  });
-}
-
-void Worker::Impl::ServeFetch(std::shared_ptr<wire::Session> session, std::string_view body) {
-  wire::FetchRequest request;
-  wire::Decode(body, request);
-  std::optional<StoredOutput> output;
-  {
-    std::lock_guard lock(mu_);
-    auto it = outputs_.find({request.job_id, request.map_task, request.attempt});
-    if (it != outputs_.end()) output = it->second;
-  }
-  int partitions = output ? static_cast<int>(output->index.size()) - 1 : 0;
-  if (!output || request.partition < 0 || request.partition >= partitions) {
-    wire::FetchEnd end{false, "no output of map task " + std::to_string(request.map_task) +
-                                  " attempt " + std::to_string(request.attempt) +
-                                  " partition " + std::to_string(request.partition) + " here",
-                       0};
-    session->SendMessage(wire::MessageType::kFetchEnd, end);
-    return;
-  }
-  // Send the partition a piece at a time, the next piece once the last one has been written.
-  struct Transfer {
-    std::unique_ptr<FileReader> file;
-    uint64_t offset, end, start;
-  };
-  auto transfer = std::make_shared<Transfer>();
-  transfer->start = transfer->offset = output->index[request.partition];
-  transfer->end = output->index[request.partition + 1];
-  try {
-    transfer->file = std::make_unique<FileReader>(output->path);
-  } catch (const std::exception& e) {
-    session->SendMessage(wire::MessageType::kFetchEnd, wire::FetchEnd{false, e.what(), 0});
-    return;
-  }
-  std::weak_ptr<wire::Session> weak = session;
-  auto send_next = std::make_shared<std::function<void()>>();
-  *send_next = [weak, transfer, send_next] {
-    auto s = weak.lock();
-    if (!s || s->closed()) {
-      *send_next = nullptr;  // break the cycle
-      return;
-    }
-    try {
-      if (transfer->offset == transfer->end) {
-        s->SendMessage(wire::MessageType::kFetchEnd,
-                       wire::FetchEnd{true, "", transfer->end - transfer->start});
-        *send_next = nullptr;
-        return;
-      }
-      size_t n = static_cast<size_t>(
-          std::min<uint64_t>(wire::kFetchPieceBytes, transfer->end - transfer->offset));
-      std::string piece(n, '\0');
-      if (transfer->file->ReadAt(transfer->offset, piece.data(), n) != n) {
-        throw std::runtime_error(transfer->file->path() + ": shorter than its index says");
-      }
-      transfer->offset += n;
-      s->Send(wire::MessageType::kFetchData, std::move(piece));
-      s->WhenSent(*send_next);
-    } catch (const std::exception& e) {
-      s->SendMessage(wire::MessageType::kFetchEnd, wire::FetchEnd{false, e.what(), 0});
-      *send_next = nullptr;
-    }
-  };
-  (*send_next)();
+std::optional<StoredMapOutput> Worker::Impl::FindOutput(uint64_t job, int map, int attempt) {
+  std::lock_guard lock(mu_);
+  auto it = outputs_.find({job, map, attempt});
+  if (it == outputs_.end()) return std::nullopt;
+  return it->second;
 }
 
 void Worker::Impl::RunTasks() {
@@ -578,6 +511,19 @@ std::string Worker::Impl::FetchPlugin(uint64_t job_id) {
   return std::move(data.bytes);
 }
 
+std::shared_ptr<const InputFiles> Worker::Impl::JobInputFiles(uint64_t job_id) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = input_files_.find(job_id);
+    if (it != input_files_.end()) return it->second;
+  }
+  auto files = std::make_shared<const InputFiles>(
+      FetchInputFiles(master_address(), job_id, std::chrono::milliseconds(fetch_timeout_ms_)));
+  std::lock_guard lock(mu_);
+  input_files_[job_id] = files;
+  return files;
+}
+
 wire::TaskReport Worker::Impl::RunTask(const wire::TaskSpec& task) {
   wire::TaskReport report;
   report.job_id = task.job_id;
@@ -594,13 +540,16 @@ wire::TaskReport Worker::Impl::RunTask(const wire::TaskSpec& task) {
     if (task.is_map) {
       std::string path = scratch_->path() + "/job" + std::to_string(task.job_id) + "-map" +
                          std::to_string(task.index) + "-attempt" + std::to_string(task.attempt);
-      MapTaskOutput output = RunMapTask(task, *job, path, control);
+      std::shared_ptr<const InputFiles> files = JobInputFiles(task.job_id);
+      MapTaskOutput output = RunMapTask(task, *files, *job, path, control);
       counters = std::move(output.counters);
       std::lock_guard lock(mu_);
       outputs_[{task.job_id, task.index, task.attempt}] = {output.path, output.index};
     } else {
-      counters = RunReduceTask(task, *job, options_.security, scratch_->path(),
-                               std::chrono::milliseconds(fetch_timeout_ms_), control);
+      MapOutputLocations locations(master_address(), task.job_id, task.map_tasks,
+                                   std::chrono::milliseconds(fetch_timeout_ms_), control);
+      counters =
+          RunReduceTask(task, locations, *job, *fetch_connections_, scratch_->path(), control);
     }
     report.counters.insert(counters.values().begin(), counters.values().end());
     report.ok = true;

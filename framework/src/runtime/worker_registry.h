@@ -17,7 +17,6 @@ struct WorkerEntry {
   std::string host;  // where its map-output server listens
   uint16_t data_port = 0;
   TimePoint last_seen{};
-  bool idle = false;            // asked for a task and has none yet
   uint64_t progress_bytes = 0;  // input read by its running map task
 };
 

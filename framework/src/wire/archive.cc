@@ -28,6 +28,15 @@ void BoundedIArchive::load(std::string& s) {
   if (length > 0) load_binary(s.data(), length);
 }
 
+void BoundedIArchive::load(bool& b) {
+  unsigned char byte = 0;
+  load_binary(&byte, 1);
+  if (byte > 1) {
+    throw DecodeError("malformed message: a bool of value " + std::to_string(byte));
+  }
+  b = byte == 1;
+}
+
 void BoundedIArchive::load_override(boost::serialization::collection_size_type& t) {
   Base::load_override(t);
   // Every element takes at least one byte, so a collection cannot hold more than what is left.

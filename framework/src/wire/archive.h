@@ -34,6 +34,9 @@ class BoundedIArchive
 
   using Base::load;
   void load(std::string& s);
+  // A bool is one byte, 0 or 1: any other byte is malformed (Boost would load it as a bool that
+  // is neither true nor false, which is undefined behaviour).
+  void load(bool& b);
 
  protected:
   template <class T>

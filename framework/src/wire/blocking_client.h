@@ -23,6 +23,9 @@ class BlockingClient {
                  std::chrono::milliseconds timeout = std::chrono::seconds(10));
   ~BlockingClient();
 
+  // The largest frame Receive accepts (kMaxFrameBytes unless set); a longer one throws.
+  void SetMaxFrameBytes(size_t bytes);
+
   // Sends one frame within the timeout. Throws std::runtime_error if it cannot.
   void Send(MessageType type, const std::string& body);
   // Reads one frame into *type and *body. Throws std::runtime_error if the connection ends, a

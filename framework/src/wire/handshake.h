@@ -21,8 +21,9 @@
 
 namespace minimr::wire {
 
-// Version 1 had no frame MACs; every later change to the wire bumps this.
-constexpr int kProtocolVersion = 2;
+// Version 1 had no frame MACs; 3 fetches input file lists and map output locations in pieces,
+// and many map outputs over one kept connection. Every later change to the wire bumps this.
+constexpr int kProtocolVersion = 3;
 
 constexpr size_t kKeyBytes = 32;
 constexpr size_t kNonceBytes = 32;

@@ -38,6 +38,10 @@ enum class MessageType : uint8_t {
   kFetchPlugin,         // worker -> master: the plugin of a job (FetchPlugin)
   kPluginData,          // master -> worker (PluginData)
   kCancelJob,           // client -> master: stop the client's job, commit nothing (CancelJob)
+  kListInputFiles,      // worker -> master: a piece of a job's input file list (ListRequest)
+  kInputFiles,          // master -> worker (InputFilesPiece)
+  kListMapOutputs,      // reducer -> master: a piece of a job's map output locations (ListRequest)
+  kMapOutputs,          // master -> reducer (MapOutputsPiece)
 };
 
 struct RegisterWorker {
@@ -60,10 +64,12 @@ struct Registered {
   int32_t master_timeout_ms = 10000;
   // A fetch of map output that receives nothing for this long fails.
   int32_t fetch_timeout_ms = 10000;
+  // The largest frame the worker accepts from the master (the cluster's --max-frame-bytes).
+  uint32_t max_frame_bytes = 16u << 20;
 
   template <class A>
   void serialize(A& ar, unsigned) {
-    ar & worker_id & heartbeat_ms & master_timeout_ms & fetch_timeout_ms;
+    ar & worker_id & heartbeat_ms & master_timeout_ms & fetch_timeout_ms & max_frame_bytes;
   }
 };
 
@@ -101,28 +107,69 @@ struct TaskSpec {
   int32_t index = 0;
   int32_t attempt = 0;
   int32_t reduce_tasks = 1;
-  // Map tasks: the split, and the job's input files (readers may read into the next one).
-  std::vector<std::string> input_paths;
-  std::vector<uint64_t> input_sizes;
+  // Map tasks: the split. The job's input files (readers may read into the next one) are not
+  // here: a worker asks the master for them once per job, in pieces (kListInputFiles), so that
+  // no assignment grows with the number of files.
   int32_t file_index = 0;
   uint64_t offset = 0;
   uint64_t length = 0;
-  // Reduce tasks: every map task's output, and the directory part files are committed to.
-  std::vector<MapOutputLocation> map_outputs;
+  // Reduce tasks: how many map outputs to fetch (their locations come from the master in pieces,
+  // kListMapOutputs), and the directory part files are committed to.
+  int32_t map_tasks = 0;
   std::string output_dir;
   // A job from a plugin: its path where the job was submitted, and the SHA-256 of its bytes.
   std::string plugin_path;
   std::string plugin_sha256;
-  std::string output_format = "text";  // how part files are written: "text" or "jsonl"
+  std::string output_format = "text";  // how part files are written: "text", "jsonl" or "raw"
+  int32_t parallel_copies = 5;  // reduce tasks: servers fetched from at once (shuffle.parallel_copies)
   ShuffleBudgets shuffle;
 
   template <class A>
   void serialize(A& ar, unsigned) {
     ar & job_id & job_name & params & is_map & index & attempt & reduce_tasks;
-    ar & input_paths & input_sizes & file_index & offset & length;
-    ar & map_outputs & output_dir & plugin_path & plugin_sha256;
-    ar & output_format;
+    ar & file_index & offset & length;
+    ar & map_tasks & output_dir & plugin_path & plugin_sha256;
+    ar & output_format & parallel_copies;
     ar & shuffle;
+  }
+};
+
+// A piece of a list the master keeps for a job: up to `max` items from index `from`.
+struct ListRequest {
+  uint64_t job_id = 0;
+  int32_t from = 0;
+  int32_t max = 0;
+
+  template <class A>
+  void serialize(A& ar, unsigned) {
+    ar & job_id & from & max;
+  }
+};
+
+// Input files `from`, `from + 1`, ... of a job (as many as fit a frame); `total` in the job.
+struct InputFilesPiece {
+  std::string error;  // the master has no such job (any more)
+  int32_t total = 0;
+  std::vector<std::string> paths;
+  std::vector<uint64_t> sizes;
+
+  template <class A>
+  void serialize(A& ar, unsigned) {
+    ar & error & total & paths & sizes;
+  }
+};
+
+// The locations of map outputs from map task `from` on, in map task order, stopping before the
+// first map task whose output is not there (being made again): then `locations` may be empty,
+// and the reducer asks again later. `total`: the job's map tasks.
+struct MapOutputsPiece {
+  std::string error;  // the master has no such job (any more)
+  int32_t total = 0;
+  std::vector<MapOutputLocation> locations;
+
+  template <class A>
+  void serialize(A& ar, unsigned) {
+    ar & error & total & locations;
   }
 };
 
@@ -262,9 +309,10 @@ struct JobSubmission {
   std::string plugin_path;
   std::string plugin_sha256;
   std::string plugin_bytes;
-  std::string output_format = "text";  // `output.format`: "text" or "jsonl"
+  std::string output_format = "text";  // `output.format`: "text", "jsonl" or "raw"
   bool output_overwrite = false;       // `output.overwrite`: may replace a previous minimr output
   ShuffleBudgets shuffle;
+  int32_t parallel_copies = 5;         // `shuffle.parallel_copies`: 1..100
 
   template <class A>
   void serialize(A& ar, unsigned) {
@@ -274,6 +322,7 @@ struct JobSubmission {
     ar & output_format;
     ar & output_overwrite;
     ar & shuffle;
+    ar & parallel_copies;
   }
 };
 

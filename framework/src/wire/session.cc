@@ -214,7 +214,7 @@ void Session::ReadHeader() {
           return self->Fail(Stream::PeerClosed(ec) ? "connection closed by peer" : ec.message());
         }
         uint32_t length = DecodeFrameLength(self->header_);
-        if (length == 0 || length > kMaxFrameBytes) {
+        if (length == 0 || length > self->max_frame_bytes_) {
           return self->Fail("malformed frame: length " + std::to_string(length));
         }
         self->ReadBody(length);
@@ -273,13 +273,20 @@ void Session::WriteNext() {
     return;
   }
   writing_ = true;
-  std::string& frame = outbox_.front();
-  send_mac_->Seal(&frame);
-  stream_.AsyncWrite(asio::buffer(frame),
-                     [self = shared_from_this()](boost::system::error_code ec, size_t) {
+  // Every frame queued so far in one write (a fetch's last piece and its end, say): one system
+  // call instead of one per frame.
+  size_t count = std::min(outbox_.size(), kMaxFramesPerWrite);
+  write_buffers_.clear();
+  for (size_t i = 0; i < count; ++i) {
+    send_mac_->Seal(&outbox_[i]);
+    write_buffers_.push_back(asio::buffer(outbox_[i]));
+  }
+  stream_.AsyncWrite(write_buffers_,
+                     [self = shared_from_this(), count](boost::system::error_code ec, size_t) {
                        self->writing_ = false;
-                       // The frame in flight stayed in outbox_ until now: drop it only here.
-                       self->outbox_.pop_front();
+                       // The frames in flight stayed in outbox_ until now: drop them only here.
+                       self->outbox_.erase(self->outbox_.begin(),
+                                           self->outbox_.begin() + static_cast<long>(count));
                        if (self->closed_) return self->outbox_.clear();
                        if (ec) return self->Fail(ec.message());
                        self->WriteNext();

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "framework/src/wire/archive.h"
 #include "framework/src/wire/asio.h"
@@ -37,6 +38,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // How long the handshake (TLS included) may take before the connection is cut; 10 s unless
   // set. REQUIRES: before Start().
   void SetHandshakeTimeout(std::chrono::milliseconds timeout) { handshake_timeout_ = timeout; }
+  // The largest frame this side accepts (kMaxFrameBytes unless set); a longer one closes the
+  // connection. May be called at any time, for the frames read after it.
+  void SetMaxFrameBytes(size_t bytes) { max_frame_bytes_ = bytes; }
   // Keeps `token` until the handshake has ended (either way), or until the connection has
   // closed: how a listener counts its connections.
   void HoldUntilReady(std::shared_ptr<void> token) { until_ready_ = std::move(token); }
@@ -87,6 +91,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Role role_ = Role::kServer;
   boost::asio::steady_timer handshake_timer_;
   std::chrono::milliseconds handshake_timeout_{10000};
+  size_t max_frame_bytes_ = kMaxFrameBytes;
   std::shared_ptr<void> until_ready_, until_closed_;
   Nonce my_nonce_{};
   Nonce their_nonce_{};
@@ -99,6 +104,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::array<uint8_t, kFrameHeaderBytes> header_{};
   std::string body_;                // type, body and MAC of the frame being read
   std::deque<std::string> outbox_;  // whole frames, their MAC filled in when written
+  static constexpr size_t kMaxFramesPerWrite = 64;
+  std::vector<boost::asio::const_buffer> write_buffers_;  // the frames of the write under way
   bool writing_ = false;
   bool ready_ = false;
   bool closed_ = false;

@@ -36,6 +36,15 @@ class Stream {
       boost::asio::async_read(socket_, buffers, std::forward<Handler>(handler));
     }
   }
+  // Reads what is there, at least one byte, into `buffer`.
+  template <class Buffer, class Handler>
+  void AsyncReadSome(const Buffer& buffer, Handler&& handler) {
+    if (tls_) {
+      tls_->async_read_some(buffer, std::forward<Handler>(handler));
+    } else {
+      socket_.async_read_some(buffer, std::forward<Handler>(handler));
+    }
+  }
   // Writes all of `buffers`, or fails.
   template <class Buffers, class Handler>
   void AsyncWrite(const Buffers& buffers, Handler&& handler) {

@@ -1,0 +1,23 @@
+// gnuplot processes started ahead of their plots (report::StartPlotters in minimr/plot.h): each
+// draws a throw-away plot, which loads gnuplot, its fonts and the pngcairo terminal, and then
+// waits in `load` on a FIFO of its own for the script of a real plot.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "framework/src/util/process.h"
+
+namespace minimr::report {
+
+// Starts `count` more plotters. Never throws: a plotter that cannot start is left out.
+void StartPlotterProcesses(int count);
+
+// Runs the gnuplot script at `script` on a waiting plotter, if there is one that still runs,
+// and returns how it ended (as RunCommand does; killed after `timeout`). nullopt: no plotter
+// was ready; the caller runs gnuplot itself.
+std::optional<CommandResult> RunOnPlotter(const std::string& script,
+                                          std::chrono::milliseconds timeout);
+
+}  // namespace minimr::report

@@ -1,0 +1,126 @@
+// report::StartPlotters: gnuplot processes started ahead of the plots, which draw them.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "minimr/plot.h"
+
+namespace minimr::report {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The gnuplot processes this test process has started and that still run.
+std::vector<pid_t> GnuplotChildren() {
+  std::vector<pid_t> pids;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    const size_t open = line.find('('), close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    char state = 0;
+    pid_t ppid = 0;
+    std::sscanf(line.c_str() + close + 1, " %c %d", &state, &ppid);
+    if (line.substr(open + 1, close - open - 1) == "gnuplot" && ppid == ::getpid() &&
+        state != 'Z') {
+      pids.push_back(std::stoi(name));
+    }
+  }
+  return pids;
+}
+
+std::vector<pid_t> WaitForGnuplotChildren(size_t count) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::vector<pid_t> pids;
+  while ((pids = GnuplotChildren()).size() < count && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return pids;
+}
+
+LinePlot ThreePoints() {
+  LinePlot plot;
+  plot.title = "three points";
+  plot.x_labels = {"a", "b", "c"};
+  plot.values = {1, 3, 2};
+  return plot;
+}
+
+bool IsPng(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  char head[4] = {};
+  return in.read(head, 4) && std::string(head + 1, 3) == "PNG";
+}
+
+class Plotters : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (system("command -v gnuplot >/dev/null 2>&1") != 0) GTEST_SKIP() << "no gnuplot";
+    dir_ = fs::temp_directory_path() / ("minimr-plotters-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(Plotters, AStartedPlotterDrawsTheNextPlotAndIsGone) {
+  ASSERT_TRUE(GnuplotChildren().empty());
+  StartPlotters(1);
+  ASSERT_EQ(WaitForGnuplotChildren(1).size(), 1u);
+  PlotLine(ThreePoints(), (dir_ / "a.png").string());
+  EXPECT_TRUE(IsPng(dir_ / "a.png"));
+  // Drawn by the waiting plotter, which has exited: none is left waiting.
+  EXPECT_TRUE(GnuplotChildren().empty());
+}
+
+TEST_F(Plotters, APlotterThatDiedIsPassedOverAndThePlotStillDrawn) {
+  StartPlotters(1);
+  std::vector<pid_t> plotters = WaitForGnuplotChildren(1);
+  ASSERT_EQ(plotters.size(), 1u);
+  ::kill(plotters[0], SIGKILL);
+  PlotLine(ThreePoints(), (dir_ / "b.png").string());
+  EXPECT_TRUE(IsPng(dir_ / "b.png"));
+}
+
+TEST_F(Plotters, TheDirectoryOfAPlotterOwnerThatWasKilledIsRemoved) {
+  // A process that has exited: its pid names no process (for now).
+  const pid_t gone = ::fork();
+  if (gone == 0) ::_exit(0);
+  ASSERT_GT(gone, 0);
+  ::waitpid(gone, nullptr, 0);
+  const char* tmp = std::getenv("TMPDIR");
+  const fs::path parent = tmp && *tmp ? tmp : "/tmp";
+  const fs::path abandoned = parent / ("minimr-plot-" + std::to_string(gone) + "-test");
+  const fs::path alive = parent / ("minimr-plot-" + std::to_string(::getppid()) + "-test");
+  fs::create_directories(abandoned);
+  fs::create_directories(alive);
+  std::ofstream(abandoned / "plotter-0.log") << "left behind";
+  StartPlotters(1);
+  EXPECT_FALSE(fs::exists(abandoned));
+  EXPECT_TRUE(fs::exists(alive));  // its owner still runs
+  fs::remove_all(alive);
+  fs::remove_all(abandoned);
+}
+
+TEST_F(Plotters, PlotsBeyondTheStartedOnesStartGnuplotThemselves) {
+  StartPlotters(1);
+  ASSERT_EQ(WaitForGnuplotChildren(1).size(), 1u);
+  PlotLine(ThreePoints(), (dir_ / "c.png").string());
+  PlotLine(ThreePoints(), (dir_ / "d.png").string());
+  EXPECT_TRUE(IsPng(dir_ / "c.png"));
+  EXPECT_TRUE(IsPng(dir_ / "d.png"));
+}
+
+}  // namespace
+}  // namespace minimr::report
