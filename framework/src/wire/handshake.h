@@ -22,7 +22,8 @@
 namespace minimr::wire {
 
 // Version 1 had no frame MACs; 3 fetches input file lists and map output locations in pieces,
-// and many map outputs over one kept connection. Every later change to the wire bumps this.
+// many map outputs over one kept connection, and carries the shuffle's budgets. Every later
+// change to the wire bumps this.
 constexpr int kProtocolVersion = 3;
 
 constexpr size_t kKeyBytes = 32;
