@@ -357,7 +357,8 @@ TEST_F(JobConfigTest, RefusesBadShuffleBudgets) {
             "-D shuffle.merge_factor=1001: shuffle.merge_factor: expected a whole number from 2 "
             "to 1,000, got '1001'");
   EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "shuffle: {factor: 3}\n"),
-            "job.yaml:6:11: shuffle.factor: unknown key 'factor' (known: merge_factor)");
+            "job.yaml:6:11: shuffle.factor: unknown key 'factor' (known: merge_factor, "
+            "parallel_copies)");
   EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "map: 3\n"),
             "job.yaml:6:6: map: expected a mapping with sort_buffer, got '3'");
 }
@@ -383,6 +384,7 @@ TEST_F(JobConfigTest, EffectiveYamlNamesTheFileAndOverridesAndShowsTheirValues) 
                 "  shuffle_buffer: 128MiB\n"
                 "shuffle:\n"
                 "  merge_factor: 16\n"
+                "  parallel_copies: 5\n"
                 "output:\n"
                 "  dir: " +
                 dir_ +
@@ -398,9 +400,7 @@ TEST_F(JobConfigTest, EffectiveYamlNamesTheFileAndOverridesAndShowsTheirValues) 
                 "tasks:\n"
                 "  max_attempts: 4\n"
                 "  max_failures_per_worker: 3\n"
-                "  speculation: true\n"
-                "shuffle:\n"
-                "  parallel_copies: 5\n");
+                "  speculation: true\n");
 }
 
 TEST_F(JobConfigTest, ReadsAndChecksTheParallelCopies) {
@@ -416,7 +416,8 @@ TEST_F(JobConfigTest, ReadsAndChecksTheParallelCopies) {
             "-D shuffle.parallel_copies=many: shuffle.parallel_copies: expected a whole number "
             "from 1 to 100, got 'many'");
   EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "shuffle: {copies: 2}\n"),
-            "job.yaml:6:11: shuffle.copies: unknown key 'copies' (known: parallel_copies)");
+            "job.yaml:6:11: shuffle.copies: unknown key 'copies' (known: merge_factor, "
+            "parallel_copies)");
 }
 
 // --- Errors in the file ------------------------------------------------------------------------
