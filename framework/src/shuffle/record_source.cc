@@ -27,7 +27,7 @@ class FileRun : public RecordSource {
       const size_t size = std::max(read_piece_, rest * 2);
       if (size > capacity_) {
         std::unique_ptr<char[]> bigger(new char[size]);
-        std::memcpy(bigger.get(), unread_.data(), rest);
+        if (rest > 0) std::memcpy(bigger.get(), unread_.data(), rest);
         buf_ = std::move(bigger);
         capacity_ = size;
       } else if (rest > 0) {
