@@ -504,16 +504,19 @@ std::string EffectiveYaml(const JobConfig& config, const std::string& split_size
   }
   out << YAML::Key << "params" << YAML::Value;
   EmitScalarMap(out, config.params);
-  out << YAML::Key << "input" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "paths" << YAML::Value << YAML::BeginSeq;
-  for (const std::string& pattern : config.input_patterns) out << pattern;
-  out << YAML::EndSeq;
-  out << YAML::Key << "split_size" << YAML::Value << split_size;
-  if (!config.generate.empty()) {
-    out << YAML::Key << "generate" << YAML::Value;
-    EmitScalarMap(out, config.generate);
+  // A job that makes its own input has no input section (an input section has paths).
+  if (!config.input_patterns.empty()) {
+    out << YAML::Key << "input" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "paths" << YAML::Value << YAML::BeginSeq;
+    for (const std::string& pattern : config.input_patterns) out << pattern;
+    out << YAML::EndSeq;
+    out << YAML::Key << "split_size" << YAML::Value << split_size;
+    if (!config.generate.empty()) {
+      out << YAML::Key << "generate" << YAML::Value;
+      EmitScalarMap(out, config.generate);
+    }
+    out << YAML::EndMap;
   }
-  out << YAML::EndMap;
   out << YAML::Key << "map" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "sort_buffer" << YAML::Value << ExactByteSize(config.sort_buffer);
   out << YAML::EndMap;
