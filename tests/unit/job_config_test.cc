@@ -628,9 +628,9 @@ TEST_F(JobConfigTest, SelfReferentialAliasIsRejected) {
   EXPECT_NE(message.find("nested more than 64 levels deep"), std::string::npos) << message;
 }
 
-TEST_F(JobConfigTest, AliasRepeatingALongValueIsRejectedBeforeItFillsMemory) {
-  // 100,000 nodes (under the bound on nodes) of 200 KB each would be 20 GB: refused at 16 MiB.
-  std::string text = std::string(kMinimal) + "x: &a \"" + std::string(200000, 'v') + "\"\n";
+// Aliases nested five deep of ten each: `ten` ten times over, then that ten times, and so on.
+std::string NestedAliases(const std::string& value) {
+  std::string text = "a: &a " + value + "\n";
   std::string previous = "a";
   for (const std::string name : {"b", "c", "d", "e", "f"}) {
     text += name + ": &" + name + " [*" + previous;
@@ -638,11 +638,42 @@ TEST_F(JobConfigTest, AliasRepeatingALongValueIsRejectedBeforeItFillsMemory) {
     text += "]\n";
     previous = name;
   }
-  const std::string message = ErrorOfText(text);
-  EXPECT_NE(message.find("more than 16.0 MiB of keys and values; is an alias repeating a long "
-                         "value?"),
-            std::string::npos)
-      << message;
+  return text;
+}
+
+TEST_F(JobConfigTest, AliasRepeatingALongValueIsRejectedBeforeItFillsMemory) {
+  // 100,000 copies of 200 KB would be 20 GB: refused at the sixth copy, past 1 MiB.
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) +
+                        NestedAliases("\"" + std::string(200000, 'v') + "\"")),
+            "job.yaml:7:28: b[5]: aliases repeat more than 1.0 MiB of keys and values in all; is "
+            "an alias repeating a long value?");
+}
+
+TEST_F(JobConfigTest, AliasesExpandingExponentiallyAreRejectedWhereTheyPassTheBound) {
+  // 11 nodes in `a`, 111 in `b`, 1,111 in `c`: the eighth `*c` brings the aliases past 10,000.
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + NestedAliases("[x, x, x, x, x, x, x, x, x, x]")),
+            "job.yaml:9:36: d[7]: aliases repeat more than 10000 nodes in all; is an alias "
+            "expanding itself?");
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "params:\n  list: &l [x, x, x, x, x, x, x, x, x]\n"
+                        "  more: {deeper: [&m [*l, *l, *l, *l, *l, *l, *l, *l, *l, *l],"
+                        " &n [*m, *m, *m, *m, *m, *m, *m, *m, *m, *m],"
+                        " [*n, *n, *n, *n, *n, *n, *n, *n, *n, *n]]}\n"),
+            "job.yaml:8:142: params.more.deeper[2][8]: aliases repeat more than 10000 nodes in "
+            "all; is an alias expanding itself?");
+  const std::string bomb = "[&a [x, x, x, x, x, x, x, x, x, x], &b [*a, *a, *a, *a, *a, *a, *a, *a, "
+                           "*a, *a], &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b], [*c, *c, *c, "
+                           "*c, *c, *c, *c, *c, *c, *c]]";
+  EXPECT_EQ(ErrorOfText(kMinimal, {"params.x=" + bomb}),
+            "-D params.x=" + bomb + ": params.x[3][7]: aliases repeat more than 10000 nodes in "
+            "all; is an alias expanding itself?");
+}
+
+TEST_F(JobConfigTest, AliasesThatRepeatAFewValuesAreRead) {
+  const JobConfig config = LoadJobConfig(Write(
+      "job.yaml", "job: wordcount\noutput: {dir: &d out/wc}\ninput:\n  paths: &p data/*.txt\n"
+                  "params: {glob: *p, where: *d}\n"));
+  EXPECT_EQ(config.params.at("glob"), "data/*.txt");
+  EXPECT_EQ(config.params.at("where"), "out/wc");
 }
 
 // --- Errors in overrides -----------------------------------------------------------------------

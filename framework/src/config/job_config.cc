@@ -16,11 +16,11 @@
 #include <system_error>
 #include <utility>
 
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "framework/src/config/byte_size.h"
 #include "framework/src/config/duration.h"
+#include "framework/src/config/yaml_scan.h"
 #include "framework/src/util/closest_name.h"
 #include "minimr/number_parse.h"
 #include "minimr/output.h"
@@ -36,6 +36,10 @@ constexpr size_t kMaxFileBytes = 16 << 20;
 // Guards against an alias of a long value repeated (within kMaxNodes): without aliases, a file's
 // keys and values never take more bytes than the file.
 constexpr size_t kMaxValueBytes = kMaxFileBytes;
+// What all the aliases of a job file or an override may add: a job file has use for a few
+// repeated values, not for an expansion (checked as the file is parsed, before it is expanded).
+constexpr uint64_t kMaxAliasNodes = 10000;
+constexpr uint64_t kMaxAliasBytes = 1 << 20;
 
 constexpr std::string_view kTopKeys[] = {"job",    "plugin",  "params",  "input", "map",
                                          "reduce", "shuffle", "output", "cluster", "tasks"};
@@ -212,36 +216,19 @@ std::string ReadFile(const std::string& path) {
   return text;
 }
 
-// Where each document of a YAML stream starts, and where its top node is; nothing else.
-class DocumentMarks : public YAML::EventHandler {
- public:
-  std::vector<YAML::Mark> starts;
-  std::vector<YAML::Mark> tops;  // one per document, once its top node is seen
-
-  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Top(mark); }
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Top(mark); }
-  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                const std::string&) override {
-    Top(mark);
-  }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {
-    Top(mark);
-  }
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {
-    Top(mark);
-  }
-  void OnMapEnd() override {}
-
- private:
-  void Top(const YAML::Mark& mark) {
-    if (tops.size() < starts.size()) tops.push_back(mark);
-  }
-};
+// Refuses a document whose aliases repeat more than a job file has any use for, at the alias
+// that passes the bound, before anything is expanded. `key` names the document's top node.
+void CheckAliases(const YamlScan& scan, const Converter& converter, const std::string& key) {
+  if (!scan.excess()) return;
+  const YamlScan::Excess& excess = *scan.excess();
+  const std::string& path = excess.key;
+  Fail(converter.Where(excess.mark),
+       path.empty() || path[0] == '[' || key.empty() ? key + path : key + "." + path,
+       excess.of_bytes ? "aliases repeat more than " + FormatBytes(kMaxAliasBytes) +
+                             " of keys and values in all; is an alias repeating a long value?"
+                       : "aliases repeat more than " + std::to_string(kMaxAliasNodes) +
+                             " nodes in all; is an alias expanding itself?");
+}
 
 // Parses the file into a mapping; an empty file is an empty mapping.
 Node ParseFile(const std::string& path) {
@@ -255,19 +242,20 @@ Node ParseFile(const std::string& path) {
     // did is that case.
     std::istringstream stream(text);
     YAML::Parser parser(stream);
-    DocumentMarks marks;
-    while (parser.HandleNextDocument(marks)) {
-      const std::vector<YAML::Mark>& starts = marks.starts;
+    YamlScan scan({kMaxAliasNodes, kMaxAliasBytes});
+    while (parser.HandleNextDocument(scan)) {
+      const std::vector<YAML::Mark>& starts = scan.starts();
       if (starts.size() >= 2 && starts.back().pos == starts[starts.size() - 2].pos) {
         const size_t at = static_cast<size_t>(starts.back().pos);
         Fail(converter.Where(starts.back()), "",
              at < text.size() ? "malformed YAML: unexpected '" + std::string(1, text[at]) + "'"
                               : "malformed YAML");
       }
+      CheckAliases(scan, converter, "");
     }
-    if (marks.starts.size() > 1) {
-      Fail(converter.Where(marks.tops.size() > 1 ? marks.tops[1] : marks.starts[1]), "",
-           "expected one YAML document, found " + std::to_string(marks.starts.size()) +
+    if (scan.starts().size() > 1) {
+      Fail(converter.Where(scan.tops().size() > 1 ? scan.tops()[1] : scan.starts()[1]), "",
+           "expected one YAML document, found " + std::to_string(scan.starts().size()) +
                " (remove the '---' separators)");
     }
     document = YAML::Load(text);
@@ -326,13 +314,18 @@ void ApplyOverride(Node& root, const std::string& text) {
     if (part.empty()) Fail(where, "", "expected key.path=value with a name between the dots");
   }
 
+  Converter converter("", where);
   YAML::Node yaml;
   try {
+    std::istringstream stream(text.substr(equals + 1));
+    YAML::Parser parser(stream);
+    YamlScan scan({kMaxAliasNodes, kMaxAliasBytes});
+    parser.HandleNextDocument(scan);
+    CheckAliases(scan, converter, key);
     yaml = YAML::Load(text.substr(equals + 1));
   } catch (const YAML::Exception& e) {
     Fail(where, key, "malformed YAML value: " + e.msg);
   }
-  Converter converter("", where);
   Node value = converter.Convert(yaml, key, static_cast<int>(parts.size()), nullptr);
 
   Node* map = &root;
