@@ -222,7 +222,12 @@ NGramCounter::NGramCounter(int n, const NGramCounterOptions& options)
       window_values_(PickKernels<1>(n, compactor_.vectorized()).values),
       buf_(new uint8_t[kBufferSize]()),
       narrow_size_(CountsTwoAtATime(n) ? kPow10[n + 1] + size_ : size_),
-      list_limit_(n >= kFirstListed ? size_ / kListFraction : 0) {
+      list_limit_(options.drained ? SIZE_MAX : n >= kFirstListed ? size_ / kListFraction : 0),
+      drained_(options.drained) {
+  if (drained_ && n < kFirstListed) {
+    throw std::invalid_argument("NGramCounter: only n >= " + std::to_string(kFirstListed) +
+                                " can be drained, not n = " + std::to_string(n));
+  }
   if (n < kFirstListed) narrow_ = NewTable<uint32_t>(narrow_size_);
   if (n >= 4) values_.reset(new uint32_t[kBlock + 8]);
 }
@@ -386,6 +391,13 @@ void NGramCounter::ForEach(const std::function<void(uint32_t index, uint64_t cou
   }
 }
 
+void NGramCounter::TakeCounts(std::vector<KeyCount>& counts) {
+  assert(drained_);
+  CountKeys(list_, counts);
+  const uint32_t per_digit = size_ / 10;
+  for (const KeyCount& kc : counts) taken_digits_[kc.key / per_digit] += kc.count;
+}
+
 std::array<uint64_t, 10> NGramCounter::DigitCounts() const {
   // Every counted window starts at an owned digit; the owned digits that start none are the
   // last owned_digits_ - windows_ of them, which the buffer still holds.
@@ -395,6 +407,7 @@ std::array<uint64_t, 10> NGramCounter::DigitCounts() const {
     ForEach([&](uint32_t index, uint64_t count) { counts[index / per_digit] += count; });
   } else if (!narrow_) {
     for (uint32_t window : list_) ++counts[window / per_digit];
+    for (int d = 0; d < 10; ++d) counts[d] += taken_digits_[d];
   } else {
     for (int d = 0; d < 10; ++d) {
       const uint32_t begin = d * per_digit;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "minimr/count_blocks.h"
 #include "pidigits/digit_compactor.h"
 
 namespace minimr::pidigits {
@@ -18,6 +19,10 @@ struct NGramCounterOptions {
   // Windows the 32-bit counters may hold before they are folded into 64-bit ones (at most
   // 2^32 - 1 is used). Tests lower it to exercise the folding.
   uint64_t fold_limit = UINT32_MAX;
+  // n >= 6 only: never count into the 10^n table; the window values are listed until their
+  // owner takes them as counts (TakeCounts), so that memory grows with the windows between two
+  // takes and not with 10^n.
+  bool drained = false;
 };
 
 // Counts every n-digit window of a digit stream fed in pieces. Whitespace is skipped, other
@@ -68,8 +73,16 @@ class NGramCounter {
   std::array<uint64_t, 10> DigitCounts() const;
 
   // Calls fn(index, count) for each window value 0..10^n-1 with count > 0, in increasing
-  // order; index is the n digits read as a decimal number (window "07" -> 7).
+  // order; index is the n digits read as a decimal number (window "07" -> 7). Drained: the
+  // windows not yet taken.
   void ForEach(const std::function<void(uint32_t index, uint64_t count)>& fn) const;
+
+  // Drained: windows listed since the last TakeCounts.
+  size_t listed() const { return list_.size(); }
+  // Drained: sets `counts` to the counts of the windows listed since the last take (keys
+  // increasing, as ForEach would give them) and forgets those windows.
+  // REQUIRES: options.drained.
+  void TakeCounts(std::vector<KeyCount>& counts);
 
  private:
   struct TableDeleter {
@@ -126,6 +139,8 @@ class NGramCounter {
   Table<uint64_t> wide_;
   std::vector<uint32_t> list_;
   size_t list_limit_;
+  const bool drained_;
+  std::array<uint64_t, 10> taken_digits_{};  // drained: first digits of the windows taken
   std::unique_ptr<uint32_t[]> values_;  // n >= 4: the window values of a block
 };
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "minimr/chi_square.h"
+#include "minimr/count_blocks.h"
 
 namespace minimr::pidigits {
 
@@ -22,11 +23,8 @@ struct PiReportInput {
   std::optional<std::array<uint64_t, 10>> digit_counts;
 };
 
-// A key that occurs in the output: its n digits read as a number ("07" -> 7), and its count.
-struct KeyCount {
-  uint64_t key = 0;
-  uint64_t count = 0;
-};
+// A key that occurs in the output (KeyCount): its n digits read as a number ("07" -> 7), and its
+// count.
 
 // What WritePiReport computed and wrote.
 struct PiReportResult {

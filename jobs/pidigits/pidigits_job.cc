@@ -10,9 +10,9 @@
 #include <memory>
 #include <ostream>
 
+#include "minimr/count_blocks.h"
 #include "minimr/job.h"
 #include "minimr/number_parse.h"
-#include "minimr/sum_reducer.h"
 #include "pidigits/digit_input_format.h"
 #include "pidigits/kanada_files.h"
 #include "pidigits/ngram_counter.h"
@@ -24,31 +24,52 @@
 namespace minimr::pidigits {
 namespace {
 
-// Counts in memory over the whole split (the counter is the combiner) and emits at the end.
+// Windows listed (4 bytes each, and as much again to sort them) before they are counted and
+// emitted, for n >= 6: 128 MiB at most, whatever the split's size.
+constexpr size_t kBatchWindows = size_t{16} << 20;
+
+// Keys per count block: at most 64 blocks for the 10^n keys, so that they spread over the
+// reduce tasks, and at most CountBlocks' default, 65,536 (a reducer's table of 512 KB).
+uint64_t BlockKeys(int n) {
+  uint64_t keys = 1;
+  for (int i = 0; i < n; ++i) keys *= 10;
+  return std::clamp<uint64_t>(keys / 64, 1, CountBlocks::kDefaultBlockKeys);
+}
+
+// Counts the split's n-digit windows and emits them as count blocks (minimr/count_blocks.h):
+// up to n = 5 from a table of 10^n counters at the end, from n = 6 on by sorting the windows,
+// a batch at a time (the counter is the combiner).
 class PiDigitsMapper : public Mapper {
  public:
   void Setup(TaskContext& context) override {
     context_ = &context;
-    counter_ = std::make_unique<NGramCounter>(static_cast<int>(context.params().GetInt("n", 2)));
+    const int n = static_cast<int>(context.params().GetInt("n", 2));
+    NGramCounterOptions options;
+    options.drained = n >= kFirstDrained;
+    counter_ = std::make_unique<NGramCounter>(n, options);
+    blocks_ = std::make_unique<CountBlocks>(BlockKeys(n));
   }
 
-  void Map(std::string_view, std::string_view text, Emitter&) override {
+  void Map(std::string_view, std::string_view text, Emitter& out) override {
     if (context_->past_split_end()) {
       counter_->AddLookahead(text.data(), text.size());
     } else {
       counter_->Add(text.data(), text.size());
+      if (counter_->n() >= kFirstDrained && counter_->listed() >= kBatchWindows) {
+        counter_->TakeCounts(counts_);
+        blocks_->Emit(counts_, out);
+      }
     }
   }
 
   void Finish(Emitter& out) override {
-    const int n = counter_->n();
-    char key[8];
-    counter_->ForEach([&](uint32_t index, uint64_t count) {
-      for (int i = n - 1; i >= 0; --i, index /= 10) key[i] = static_cast<char>('0' + index % 10);
-      char value[24];
-      auto [end, ec] = std::to_chars(value, value + sizeof value, count);
-      out.Emit(std::string_view(key, n), std::string_view(value, end - value));
-    });
+    if (counter_->n() >= kFirstDrained) {
+      counter_->TakeCounts(counts_);
+    } else {
+      counts_.clear();
+      counter_->ForEach([&](uint32_t index, uint64_t count) { counts_.push_back({index, count}); });
+    }
+    blocks_->Emit(counts_, out);
     Counters& counters = context_->counters();
     counters.Add("pidigits.digits", int64_t(counter_->owned_digits()));
     counters.Add("pidigits.sequences", int64_t(counter_->windows()));
@@ -60,8 +81,33 @@ class PiDigitsMapper : public Mapper {
   }
 
  private:
+  static constexpr int kFirstDrained = 6;
+
   TaskContext* context_ = nullptr;
   std::unique_ptr<NGramCounter> counter_;
+  std::unique_ptr<CountBlocks> blocks_;
+  std::vector<KeyCount> counts_;
+};
+
+// Writes each sequence's total as "<n digits>\t<count>".
+class PiDigitsReducer : public CountBlockReducer {
+ public:
+  void Setup(TaskContext& context) override {
+    n_ = static_cast<int>(context.params().GetInt("n", 2));
+  }
+
+ protected:
+  void EmitCount(uint64_t key, uint64_t count, Emitter& out) override {
+    char digits[8];
+    for (int i = n_ - 1; i >= 0; --i, key /= 10) digits[i] = static_cast<char>('0' + key % 10);
+    char value[24];
+    const char* end = std::to_chars(value, value + sizeof value, count).ptr;
+    out.Emit(std::string_view(digits, static_cast<size_t>(n_)),
+             std::string_view(value, static_cast<size_t>(end - value)));
+  }
+
+ private:
+  int n_ = 2;
 };
 
 void Validate(const Params& params) {
@@ -149,8 +195,8 @@ void Generate(const Params& spec, const std::string& directory, std::ostream& ou
 }
 
 JobDefinition Definition() {
-  JobDefinition job = MakeJob<PiDigitsMapper, SumReducer>();
-  job.Combiner<SumReducer>()
+  JobDefinition job = MakeJob<PiDigitsMapper, PiDigitsReducer>();
+  job.Combiner<CountBlockCombiner>()
       .Input<DigitInputFormat>()
       .Describe("frequencies of n-digit sequences in digit text (the digits of pi study)")
       .Param("n", "2", "sequence length, 1 to 8")

@@ -5,4 +5,5 @@
 // 2: JobDefinition::generated_files.
 // 3: JobDefinition::report_plots; Partitioner::Setup, JobDefinition::synthetic_splits and
 //    prepare, output format raw.
-#define MINIMR_API_VERSION 3
+// 4: minimr/count_blocks.h (CountKeys, CountBlocks, CountBlockCombiner, CountBlockReducer).
+#define MINIMR_API_VERSION 4
