@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -14,11 +15,13 @@
 #include <exception>
 #include <future>
 #include <numeric>
+#include <optional>
 #include <span>
 #include <sstream>
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
+#include <thread>
 
 #include "minimr/number_format.h"
 #include "minimr/output.h"
@@ -33,6 +36,9 @@ using report::ChiSquareResult;
 constexpr int kMaxN = 8;
 // counts.csv lists every key up to this n (at most 100 rows), beyond it only the keys present.
 constexpr int kAllKeysUpTo = 2;
+// Beyond this n there is no counts.csv: the part files list the keys present, and a copy would
+// double the report's time and the output's size (n = 8: 77 million keys of 150M digits).
+constexpr int kListedUpTo = 5;
 
 // An expected count: with two decimals unless it is whole.
 std::string Expected(double e) { return WithThousands(e, e == std::floor(e) ? 0 : 2); }
@@ -69,12 +75,76 @@ std::string Excerpt(std::string_view key, std::string_view value) {
   return "\"" + s + (line.size() > 40 ? "...\"" : "\"");
 }
 
-// Reads the records ("<n digits>", "<count>") of the job output in `dir` into `present`, sorted
-// by key; returns how many part files there were. Memory: a bit for each of the `keys` keys, to
-// find repeated ones, and an entry for each key that occurs.
-size_t ReadCounts(const std::string& dir, int n, uint64_t keys, std::vector<KeyCount>& present) {
-  OutputReader reader(dir);
-  std::vector<bool> seen(keys, false);
+// What a pass over part files gathers: the statistics of the counts, in memory that grows with
+// 10^(n-1) (and a bit per key), and up to n = kListedUpTo the records themselves.
+struct Tally {
+  uint64_t total = 0;
+  uint64_t present = 0;                // records
+  unsigned __int128 sum_squares = 0;   // of the counts
+  uint64_t max_count = 0, max_key = 0;  // the largest count, and its smallest key
+  uint64_t min_count = UINT64_MAX, min_key = 0;  // the smallest count of a record, its smallest key
+  std::vector<uint64_t> seen;     // a bit per key
+  std::vector<uint64_t> shorter;  // n >= 2: the counts summed over their last digit
+  std::vector<KeyCount> listed;   // n <= kListedUpTo: every record
+
+  Tally(int n, uint64_t keys) : seen((keys + 63) / 64), shorter(n >= 2 ? keys / 10 : 0) {}
+
+  void Add(uint64_t key, uint64_t count, int n) {
+    total += count;
+    ++present;
+    sum_squares += static_cast<unsigned __int128>(count) * count;
+    if (count > max_count || (count == max_count && key < max_key) || present == 1) {
+      max_count = count;
+      max_key = key;
+    }
+    if (count < min_count || (count == min_count && key < min_key)) {
+      min_count = count;
+      min_key = key;
+    }
+    if (!shorter.empty()) shorter[key / 10] += count;
+    if (n <= kListedUpTo) listed.push_back({key, count});
+  }
+
+  // Adds `other`'s records (of other part files); returns a key both hold, if any, and then
+  // adds nothing.
+  std::optional<uint64_t> Merge(const Tally& other) {
+    for (size_t w = 0; w < seen.size(); ++w) {
+      if (const uint64_t both = seen[w] & other.seen[w]) return w * 64 + std::countr_zero(both);
+    }
+    for (size_t w = 0; w < seen.size(); ++w) seen[w] |= other.seen[w];
+    for (size_t i = 0; i < shorter.size(); ++i) shorter[i] += other.shorter[i];
+    if (other.present > 0) {
+      if (present == 0 || other.max_count > max_count ||
+          (other.max_count == max_count && other.max_key < max_key)) {
+        max_count = other.max_count;
+        max_key = other.max_key;
+      }
+      if (other.min_count < min_count || (other.min_count == min_count && other.min_key < min_key)) {
+        min_count = other.min_count;
+        min_key = other.min_key;
+      }
+    }
+    total += other.total;
+    present += other.present;
+    sum_squares += other.sum_squares;
+    listed.insert(listed.end(), other.listed.begin(), other.listed.end());
+    return std::nullopt;
+  }
+
+  // The smallest key without a record; `keys` if every key has one.
+  uint64_t FirstAbsent(uint64_t keys) const {
+    for (size_t w = 0; w < seen.size(); ++w) {
+      if (~seen[w] != 0) return std::min<uint64_t>(keys, w * 64 + std::countr_one(seen[w]));
+    }
+    return keys;
+  }
+};
+
+// Reads the records ("<n digits>", "<count>") of the part file `part` of `dir` into `tally`,
+// checking each (`tally` may be shared by several parts: a key seen in an earlier one is
+// refused as repeated).
+void TallyPart(const std::string& dir, size_t part, int n, Tally& tally) {
+  OutputReader reader(dir, part);
   std::string_view key, value;
   while (reader.Next(&key, &value)) {
     auto fail = [&](const std::string& why) {
@@ -95,33 +165,73 @@ size_t ReadCounts(const std::string& dir, int n, uint64_t keys, std::vector<KeyC
     const char* last = value.data() + value.size();
     const auto [end, ec] = std::from_chars(first, last, count);
     if (first == last || ec != std::errc() || end != last) fail("bad count");
-    if (seen[index]) fail("key " + std::string(key) + " repeated (keys must be unique)");
-    seen[index] = true;
-    present.push_back({index, count});
+    uint64_t& word = tally.seen[index / 64];
+    const uint64_t bit = uint64_t{1} << (index % 64);
+    if (word & bit) fail("key " + std::string(key) + " repeated (keys must be unique)");
+    word |= bit;
+    tally.Add(index, count, n);
   }
-  std::sort(present.begin(), present.end(),
-            [](const KeyCount& a, const KeyCount& b) { return a.key < b.key; });
-  return reader.part_files().size();
 }
 
-// The chi-square test of uniformity over `keys` categories of which only `present` (by key) are
-// listed, the others counting 0: what report::ChiSquareUniform gives for the dense counts, in
-// time and memory that grow with the keys present. REQUIRES: a non-zero total, keys >= 2.
-ChiSquareResult SparseChiSquare(const std::vector<KeyCount>& present, uint64_t keys) {
+// Reads every part file of `dir`, several at once (a thread each, as many as there are cores),
+// into one tally; returns how many part files there were.
+size_t TallyParts(const std::string& dir, int n, uint64_t keys, Tally& tally) {
+  const size_t parts = OutputReader(dir).part_files().size();
+  const size_t threads =
+      std::max<size_t>(1, std::min<size_t>(parts, std::thread::hardware_concurrency()));
+  std::vector<Tally> tallies(threads - 1, Tally(n, keys));
+  std::vector<std::future<void>> running;
+  for (size_t t = 1; t < threads; ++t) {
+    running.push_back(std::async(std::launch::async, [&, t] {
+      for (size_t part = t; part < parts; part += threads) TallyPart(dir, part, n, tallies[t - 1]);
+    }));
+  }
+  std::exception_ptr failure;
+  try {
+    for (size_t part = 0; part < parts; part += threads) TallyPart(dir, part, n, tally);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  for (std::future<void>& thread : running) {
+    try {
+      thread.get();
+    } catch (...) {
+      if (!failure) failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+  for (const Tally& other : tallies) {
+    if (tally.Merge(other)) {
+      // A key in part files that different threads read: read them again, in one tally, for
+      // the file and line of its second record.
+      Tally again(n, keys);
+      for (size_t part = 0; part < parts; ++part) TallyPart(dir, part, n, again);
+      throw std::logic_error("a key repeated across part files, then not found again");
+    }
+  }
+  return parts;
+}
+
+// The chi-square statistic of uniformity of `sum_squares` (the sum of squared counts) over
+// `keys` categories with `total` in all: sum (c - e)^2 / e = keys * sum c^2 / total - total.
+double UniformityStatistic(unsigned __int128 sum_squares, uint64_t total, uint64_t keys) {
+  return static_cast<double>(static_cast<long double>(sum_squares) * keys / total -
+                             static_cast<long double>(total));
+}
+
+// The chi-square test of uniformity of the tallied counts over `keys` categories, those without
+// a record counting 0: what report::ChiSquareUniform gives for the dense counts.
+// REQUIRES: a non-zero total, keys >= 2.
+ChiSquareResult TallyChiSquare(const Tally& tally, uint64_t keys) {
   ChiSquareResult r;
-  for (const KeyCount& kc : present) r.total += kc.count;
+  r.total = tally.total;
   const double k = static_cast<double>(keys);
   r.expected = static_cast<double>(r.total) / k;
-  const long double e = static_cast<long double>(r.total) / static_cast<long double>(keys);
-  long double sum = static_cast<long double>(keys - present.size()) * e * e;  // the absent keys
-  for (const KeyCount& kc : present) {
-    const long double d = static_cast<long double>(kc.count) - e;
-    sum += d * d;
-  }
-  r.statistic = static_cast<double>(sum / e);
+  r.statistic = UniformityStatistic(tally.sum_squares, tally.total, keys);
   r.dof = keys - 1;
   r.p_value = report::ChiSquareUpperTail(r.statistic, static_cast<double>(r.dof));
-  // The key farthest from the expected count; of equals, the smallest (as the dense test).
+  // The key farthest from the expected count; of equals, the smallest (as the dense test): the
+  // largest count or the smallest, or a key without a record.
   const double sigma = std::sqrt(r.expected * (1 - 1 / k));
   double best = -1;
   auto consider = [&](uint64_t key, uint64_t count) {
@@ -132,29 +242,20 @@ ChiSquareResult SparseChiSquare(const std::vector<KeyCount>& present, uint64_t k
       r.max_z = z;
     }
   };
-  uint64_t first_absent = present.size();  // the smallest key not listed, if any
-  for (size_t i = 0; i < present.size(); ++i) {
-    if (present[i].key != i) {
-      first_absent = i;
-      break;
-    }
-  }
-  for (const KeyCount& kc : present) consider(kc.key, kc.count);
-  if (first_absent < keys) consider(first_absent, 0);
+  consider(tally.max_key, tally.max_count);
+  consider(tally.min_key, tally.min_count);
+  if (const uint64_t absent = tally.FirstAbsent(keys); absent < keys) consider(absent, 0);
   return r;
 }
 
-// Good's serial test of the n-digit counts `present` (of `keys` = 10^n), the (n-1)-digit counts
+// Good's serial test of the tallied n-digit counts (of `keys` = 10^n), the (n-1)-digit counts
 // being those summed over their last digit. REQUIRES: n >= 2, a non-zero total.
-report::SerialTestResult SparseSerialTest(const std::vector<KeyCount>& present, uint64_t keys) {
-  std::vector<KeyCount> shorter;
-  for (const KeyCount& kc : present) {  // by key, so by key / 10 too
-    if (shorter.empty() || shorter.back().key != kc.key / 10) shorter.push_back({kc.key / 10, 0});
-    shorter.back().count += kc.count;
-  }
+report::SerialTestResult TallySerialTest(const Tally& tally, uint64_t keys) {
+  unsigned __int128 shorter_squares = 0;
+  for (uint64_t count : tally.shorter) shorter_squares += static_cast<unsigned __int128>(count) * count;
   report::SerialTestResult r;
-  r.psi2 = SparseChiSquare(present, keys).statistic;
-  r.psi2_prev = keys / 10 >= 2 ? SparseChiSquare(shorter, keys / 10).statistic : 0;
+  r.psi2 = UniformityStatistic(tally.sum_squares, tally.total, keys);
+  r.psi2_prev = keys / 10 >= 2 ? UniformityStatistic(shorter_squares, tally.total, keys / 10) : 0;
   r.statistic = r.psi2 - r.psi2_prev;
   r.dof = keys - keys / 10;
   r.p_value = report::ChiSquareUpperTail(r.statistic, static_cast<double>(r.dof));
@@ -309,7 +410,9 @@ std::string Summary(const PiReportInput& in, const PiReportResult& r,
   for (const auto& [label, value] : facts) {
     s << "  " << label << ":" << std::string(label_width - label.size() + 2, ' ') << value << "\n";
   }
-  if (n > kAllKeysUpTo) {
+  if (n > kListedUpTo) {
+    s << "  the part files list the keys present (key<TAB>count); the others count 0\n";
+  } else if (n > kAllKeysUpTo) {
     s << "  counts.csv lists the keys present only; the others count 0\n";
   }
   if (n == 1 && counted && *r.digits != r.sequences.total) {
@@ -333,7 +436,7 @@ std::string Summary(const PiReportInput& in, const PiReportResult& r,
     tests.push_back(TestRow("Good's serial test, " + seq_name, r.serial->statistic, r.serial->dof,
                             r.serial->p_value));
   }
-  deviations.push_back(DeviationRow(seq_name, r.sequences, r.Count(r.sequences.max_category), n));
+  deviations.push_back(DeviationRow(seq_name, r.sequences, r.max_category_count, n));
   s << "\n" << Table(tests) << "\n" << Table(deviations);
   if (n >= 2) {
     s << "\n  * Overlapping sequences are not independent, so this statistic is not exactly\n"
@@ -413,13 +516,19 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
   r.n = in.n;
   r.keys = 1;
   for (int i = 0; i < in.n; ++i) r.keys *= 10;
-  r.part_files = ReadCounts(in.output_dir, in.n, r.keys, r.present);
-  r.keys_present = r.present.size();
-  if (std::all_of(r.present.begin(), r.present.end(),
-                  [](const KeyCount& kc) { return kc.count == 0; })) {
+  Tally tally(in.n, r.keys);
+  r.part_files = TallyParts(in.output_dir, in.n, r.keys, tally);
+  r.keys_present = tally.present;
+  if (tally.total == 0) {
     throw std::runtime_error("the part files in " + in.output_dir + " hold no counts (all zero)");
   }
-  r.sequences = SparseChiSquare(r.present, r.keys);
+  r.present = std::move(tally.listed);
+  std::sort(r.present.begin(), r.present.end(),
+            [](const KeyCount& a, const KeyCount& b) { return a.key < b.key; });
+  r.sequences = TallyChiSquare(tally, r.keys);
+  r.max_category_count = r.sequences.max_category == tally.max_key   ? tally.max_count
+                         : r.sequences.max_category == tally.min_key ? tally.min_count
+                                                                     : 0;
   if (in.n == 1) r.digits = r.sequences.total;
   const uint64_t counted_digits =
       in.digit_counts
@@ -429,10 +538,10 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
     r.digits = counted_digits;
     if (in.n >= 2) r.digit_test = report::ChiSquareUniform(*in.digit_counts);
   }
-  if (in.n >= 2) r.serial = SparseSerialTest(r.present, r.keys);
+  if (in.n >= 2) r.serial = TallySerialTest(tally, r.keys);
 
   const fs::path dir(in.output_dir);
-  r.counts_csv = (dir / "counts.csv").string();
+  if (in.n <= kListedUpTo) r.counts_csv = (dir / "counts.csv").string();
   r.summary_txt = (dir / "summary.txt").string();
   const std::string digits_title =
       r.digits ? "Digits of pi: " + WithThousands(static_cast<double>(*r.digits)) + " digits" : "";
@@ -464,9 +573,11 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
   // A plot that fails still lets the other finish before its error goes up.
   std::exception_ptr failure;
   try {
-    WriteAtomically(r.counts_csv, [&](const std::function<void(std::string_view)>& append) {
-      WriteCountsCsv(append, r.present, r.keys, in.n, r.sequences);
-    });
+    if (!r.counts_csv.empty()) {
+      WriteAtomically(r.counts_csv, [&](const std::function<void(std::string_view)>& append) {
+        WriteCountsCsv(append, r.present, r.keys, in.n, r.sequences);
+      });
+    }
   } catch (...) {
     failure = std::current_exception();
   }

@@ -1,6 +1,6 @@
 // The report of the digits-of-pi study: reads a finished pidigits job's output (records
 // "<n digits>" -> "<count>", through minimr/output.h in either output format) and writes
-// counts.csv, summary.txt and PNG plots beside its part files.
+// counts.csv (up to n = 5), summary.txt and PNG plots beside its part files.
 #pragma once
 
 #include <array>
@@ -32,9 +32,11 @@ struct PiReportResult {
   size_t part_files = 0;
   uint64_t keys = 0;              // how many keys there can be: 10^n
   uint64_t keys_present = 0;      // distinct keys found in the part files
-  std::vector<KeyCount> present;  // those keys, by key: memory grows with the output, not 10^n
-  // The count of `key` (0..10^n-1): 0 when it does not occur.
+  // Up to n = 5, those keys with their counts, by key (beyond, none: the part files list them).
+  std::vector<KeyCount> present;
+  // The count of `key` (0..10^n-1): 0 when it does not occur. REQUIRES: n <= 5.
   uint64_t Count(uint64_t key) const;
+  uint64_t max_category_count = 0;  // the count of sequences.max_category
   // Digits in the input: the sum of digit_counts, or else the total count if n == 1.
   std::optional<uint64_t> digits;
   report::ChiSquareResult sequences;  // uniformity of the n-digit counts (approximate if n >= 2)
@@ -50,10 +52,11 @@ struct PiReportResult {
   std::string pairs_png;
 };
 
-// Reads the part files of in.output_dir and writes there, each through a temporary file and a
-// rename: counts.csv (key,count,expected,z: for n <= 2 every one of the 10^n keys, for n >= 3
-// only the keys that occur, so that it grows with the input and not with 10^n; the summary says
-// how many of the 10^n occur), digits.png (one-digit counts: the output's when n == 1, else
+// Reads the part files of in.output_dir (a thread for each, up to the number of cores) and
+// writes there, each through a temporary file and a rename: counts.csv up to n = 5
+// (key,count,expected,z: for n <= 2 every one of the 10^n keys, for n >= 3 only the keys that
+// occur, so that it grows with the input and not with 10^n; beyond n = 5 the part files are
+// the list; the summary says how many of the 10^n occur), digits.png (one-digit counts: the output's when n == 1, else
 // digit_counts' when given), pairs.png (n == 2: a 10x10 heat-map) and summary.txt, which is
 // also printed to `out`.
 // Throws std::invalid_argument if n is not 1..8; std::runtime_error naming the file and line

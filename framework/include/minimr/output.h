@@ -39,6 +39,10 @@ class OutputReader {
   explicit OutputReader(const std::string& dir);
   // Reads `dir` as `format`, whatever job.json says. REQUIRES: format is not kRaw.
   OutputReader(const std::string& dir, OutputFormat format);
+  // Reads only the part file `part` (0-based, in name order) of `dir`: readers of different
+  // parts read one output in parallel, a thread each. Throws as above, and std::out_of_range
+  // when there is no such part.
+  OutputReader(const std::string& dir, size_t part);
   ~OutputReader();
   OutputReader(const OutputReader&) = delete;
   OutputReader& operator=(const OutputReader&) = delete;

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -116,8 +117,13 @@ struct OutputReader::Impl {
   std::vector<std::string> part_files;
   size_t next_file = 0;  // part_files[next_file - 1] is open
   std::ifstream in;
-  std::string line;
-  std::string key, value;
+  // Bytes read from the open file: [begin, end) not yet taken as lines.
+  std::vector<char> buffer = std::vector<char>(size_t{1} << 20);
+  size_t begin = 0, end = 0;
+  bool at_eof = false;
+  std::string_view line;  // in `buffer`
+  std::string key_bytes, value_bytes;  // keys and values with escapes undone
+  std::string_view key, value;
   uint64_t line_number = 0;
   std::string no_file;
 
@@ -130,12 +136,10 @@ struct OutputReader::Impl {
                              problem + " in line " + Excerpt(line) + "; expected " + expected);
   }
 
-  // Text: `escaped` (`what` is "key" or "value") with its escapes undone, into *out.
-  void Unescape(std::string_view escaped, const char* what, std::string* out) const {
-    if (escaped.find('\\') == std::string_view::npos) {
-      out->assign(escaped);
-      return;
-    }
+  // Text: `escaped` (`what` is "key" or "value") with its escapes undone: `escaped` itself when
+  // it has none, else *out.
+  std::string_view Unescape(std::string_view escaped, const char* what, std::string* out) const {
+    if (escaped.find('\\') == std::string_view::npos) return escaped;
     out->clear();
     for (size_t i = 0; i < escaped.size(); ++i) {
       const char c = escaped[i];
@@ -163,16 +167,17 @@ struct OutputReader::Impl {
         }
       }
     }
+    return *out;
   }
 
   void ParseText() {
     const size_t tab = line.find('\t');
-    if (tab == std::string::npos) Fail("no tab");
-    if (line.find('\t', tab + 1) != std::string::npos) {
+    if (tab == std::string_view::npos) Fail("no tab");
+    if (line.find('\t', tab + 1) != std::string_view::npos) {
       Fail("a second tab (a tab inside a key or value is written \\t)");
     }
-    Unescape(std::string_view(line).substr(0, tab), "key", &key);
-    Unescape(std::string_view(line).substr(tab + 1), "value", &value);
+    key = Unescape(line.substr(0, tab), "key", &key_bytes);
+    value = Unescape(line.substr(tab + 1), "value", &value_bytes);
   }
 
   // JSON: the member `name` of `object`, a string or {"base64": "..."}, into *out.
@@ -197,34 +202,62 @@ struct OutputReader::Impl {
   void ParseJson() {
     nlohmann::json json;
     try {
-      json = nlohmann::json::parse(line);
+      json = nlohmann::json::parse(line.begin(), line.end());
     } catch (const nlohmann::json::exception& e) {
       Fail(std::string("malformed JSON (") + e.what() + ")");
     }
     if (!json.is_object()) Fail("not a JSON object");
     if (json.size() != 2) Fail("members other than \"key\" and \"value\"");
-    Member(json, "key", &key);
-    Member(json, "value", &value);
+    Member(json, "key", &key_bytes);
+    Member(json, "value", &value_bytes);
+    key = key_bytes;
+    value = value_bytes;
   }
 
   // Reads the next line of the part files into `line`; false after the last.
   bool NextLine() {
     for (;;) {
       if (next_file > 0 && in.is_open()) {
-        if (std::getline(in, line)) {
+        if (const void* newline = std::memchr(buffer.data() + begin, '\n', end - begin)) {
+          const size_t at = static_cast<size_t>(static_cast<const char*>(newline) - buffer.data());
+          line = std::string_view(buffer.data() + begin, at - begin);
+          begin = at + 1;
           ++line_number;
-          if (in.eof()) Fail("no newline at the end of the file (was it cut short?)");
           return true;
         }
-        if (in.bad()) throw std::runtime_error("error reading " + part_files[next_file - 1]);
+        if (!at_eof) {
+          Refill();
+          continue;
+        }
+        if (begin < end) {
+          line = std::string_view(buffer.data() + begin, end - begin);
+          ++line_number;
+          Fail("no newline at the end of the file (was it cut short?)");
+        }
         in.close();
       }
       if (next_file == part_files.size()) return false;
       const std::string& path = part_files[next_file++];
       line_number = 0;
+      begin = end = 0;
+      at_eof = false;
       in.open(path, std::ios::binary);
       if (!in) throw std::runtime_error("cannot open " + path);
     }
+  }
+
+  // Moves the bytes not yet taken to the front of the buffer (growing it for a line longer than
+  // it) and reads more after them.
+  void Refill() {
+    std::memmove(buffer.data(), buffer.data() + begin, end - begin);
+    end -= begin;
+    begin = 0;
+    if (end == buffer.size()) buffer.resize(buffer.size() * 2);
+    in.read(buffer.data() + end, static_cast<std::streamsize>(buffer.size() - end));
+    const auto got = static_cast<size_t>(in.gcount());
+    if (in.bad()) throw std::runtime_error("error reading " + part_files[next_file - 1]);
+    end += got;
+    if (got == 0 || in.eof()) at_eof = true;
   }
 };
 
@@ -242,6 +275,15 @@ OutputReader::OutputReader(const std::string& dir, OutputFormat format)
     : impl_(std::make_unique<Impl>()) {
   impl_->part_files = ListPartFiles(dir);
   impl_->format = format;
+}
+
+OutputReader::OutputReader(const std::string& dir, size_t part) : OutputReader(dir) {
+  if (part >= impl_->part_files.size()) {
+    throw std::out_of_range("OutputReader: " + dir + " has " +
+                            std::to_string(impl_->part_files.size()) + " part files, no part " +
+                            std::to_string(part));
+  }
+  impl_->part_files = {impl_->part_files[part]};
 }
 
 OutputReader::~OutputReader() = default;
