@@ -391,11 +391,18 @@ void NGramCounter::ForEach(const std::function<void(uint32_t index, uint64_t cou
   }
 }
 
-void NGramCounter::TakeCounts(std::vector<KeyCount>& counts) {
+void NGramCounter::TakeSorted(const std::function<void(std::span<const uint32_t> sorted)>& take) {
   assert(drained_);
-  CountKeys(list_, counts);
+  SortKeys(list_);
   const uint32_t per_digit = size_ / 10;
-  for (const KeyCount& kc : counts) taken_digits_[kc.key / per_digit] += kc.count;
+  auto from = list_.begin();
+  for (uint32_t d = 0; d < 10; ++d) {  // sorted: each first digit's windows are a run
+    const auto to = std::lower_bound(from, list_.end(), (d + 1) * per_digit);
+    taken_digits_[d] += static_cast<uint64_t>(to - from);
+    from = to;
+  }
+  take(list_);
+  list_.clear();
 }
 
 std::array<uint64_t, 10> NGramCounter::DigitCounts() const {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "minimr/count_blocks.h"
@@ -77,12 +78,13 @@ class NGramCounter {
   // windows not yet taken.
   void ForEach(const std::function<void(uint32_t index, uint64_t count)>& fn) const;
 
-  // Drained: windows listed since the last TakeCounts.
+  // Drained: windows listed since the last take.
   size_t listed() const { return list_.size(); }
-  // Drained: sets `counts` to the counts of the windows listed since the last take (keys
-  // increasing, as ForEach would give them) and forgets those windows.
-  // REQUIRES: options.drained.
-  void TakeCounts(std::vector<KeyCount>& counts);
+  // Drained: sorts the windows listed since the last take (their values, minimr::SortKeys),
+  // hands them to `take` and forgets them. REQUIRES: options.drained.
+  void TakeSorted(const std::function<void(std::span<const uint32_t> sorted)>& take);
+  // Drained: makes room for `windows` windows before the next take.
+  void Reserve(size_t windows) { list_.reserve(windows); }
 
  private:
   struct TableDeleter {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <ostream>
@@ -38,7 +39,7 @@ uint64_t BlockKeys(int n) {
 
 // Counts the split's n-digit windows and emits them as count blocks (minimr/count_blocks.h):
 // up to n = 5 from a table of 10^n counters at the end, from n = 6 on by sorting the windows,
-// a batch at a time (the counter is the combiner).
+// a batch at a time.
 class PiDigitsMapper : public Mapper {
  public:
   void Setup(TaskContext& context) override {
@@ -47,6 +48,9 @@ class PiDigitsMapper : public Mapper {
     NGramCounterOptions options;
     options.drained = n >= kFirstDrained;
     counter_ = std::make_unique<NGramCounter>(n, options);
+    if (options.drained) {  // a window per byte at most: one allocation, no copies as it grows
+      counter_->Reserve(std::min<uint64_t>(kBatchWindows, context.input_split().length + n));
+    }
     blocks_ = std::make_unique<CountBlocks>(BlockKeys(n));
   }
 
@@ -56,20 +60,19 @@ class PiDigitsMapper : public Mapper {
     } else {
       counter_->Add(text.data(), text.size());
       if (counter_->n() >= kFirstDrained && counter_->listed() >= kBatchWindows) {
-        counter_->TakeCounts(counts_);
-        blocks_->Emit(counts_, out);
+        counter_->TakeSorted([&](std::span<const uint32_t> sorted) { blocks_->EmitSorted(sorted, out); });
       }
     }
   }
 
   void Finish(Emitter& out) override {
     if (counter_->n() >= kFirstDrained) {
-      counter_->TakeCounts(counts_);
+      counter_->TakeSorted([&](std::span<const uint32_t> sorted) { blocks_->EmitSorted(sorted, out); });
     } else {
-      counts_.clear();
-      counter_->ForEach([&](uint32_t index, uint64_t count) { counts_.push_back({index, count}); });
+      std::vector<KeyCount> counts;
+      counter_->ForEach([&](uint32_t index, uint64_t count) { counts.push_back({index, count}); });
+      blocks_->Emit(counts, out);
     }
-    blocks_->Emit(counts_, out);
     Counters& counters = context_->counters();
     counters.Add("pidigits.digits", int64_t(counter_->owned_digits()));
     counters.Add("pidigits.sequences", int64_t(counter_->windows()));
@@ -86,7 +89,6 @@ class PiDigitsMapper : public Mapper {
   TaskContext* context_ = nullptr;
   std::unique_ptr<NGramCounter> counter_;
   std::unique_ptr<CountBlocks> blocks_;
-  std::vector<KeyCount> counts_;
 };
 
 // Writes each sequence's total as "<n digits>\t<count>".
@@ -98,8 +100,18 @@ class PiDigitsReducer : public CountBlockReducer {
 
  protected:
   void EmitCount(uint64_t key, uint64_t count, Emitter& out) override {
+    static constexpr auto kPairs = [] {  // "00" to "99"
+      std::array<char, 200> pairs{};
+      for (int i = 0; i < 100; ++i) {
+        pairs[2 * i] = static_cast<char>('0' + i / 10);
+        pairs[2 * i + 1] = static_cast<char>('0' + i % 10);
+      }
+      return pairs;
+    }();
     char digits[8];
-    for (int i = n_ - 1; i >= 0; --i, key /= 10) digits[i] = static_cast<char>('0' + key % 10);
+    int i = n_;
+    for (; i >= 2; i -= 2, key /= 100) std::memcpy(digits + i - 2, &kPairs[2 * (key % 100)], 2);
+    if (i == 1) digits[0] = static_cast<char>('0' + key % 10);
     char value[24];
     const char* end = std::to_chars(value, value + sizeof value, count).ptr;
     out.Emit(std::string_view(digits, static_cast<size_t>(n_)),
@@ -195,9 +207,10 @@ void Generate(const Params& spec, const std::string& directory, std::ostream& ou
 }
 
 JobDefinition Definition() {
+  // No combiner: a map task counts its whole split before it emits (in batches only beyond
+  // 16M windows), so there is nothing left to combine.
   JobDefinition job = MakeJob<PiDigitsMapper, PiDigitsReducer>();
-  job.Combiner<CountBlockCombiner>()
-      .Input<DigitInputFormat>()
+  job.Input<DigitInputFormat>()
       .Describe("frequencies of n-digit sequences in digit text (the digits of pi study)")
       .Param("n", "2", "sequence length, 1 to 8")
       .Param("continuous", "true",

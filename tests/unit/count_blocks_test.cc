@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <limits>
@@ -114,6 +115,25 @@ TEST(CountBlocksTest, BlocksFromManyTasksSumToTheTotals) {
     EXPECT_LT(outputs[0].records[i - 1].first, outputs[0].records[i].first);
   }
   EXPECT_EQ(SumBlocks(reader, outputs), expected);
+}
+
+TEST(CountBlocksTest, SortedKeysMakeTheSameBlocksAsTheirCounts) {
+  std::mt19937_64 rng(5);
+  std::vector<uint32_t> keys;
+  for (int i = 0; i < 100'000; ++i) keys.push_back(static_cast<uint32_t>(rng() % 5'000'000));
+  std::vector<uint32_t> sorted = keys;
+  SortKeys(sorted);
+  EXPECT_TRUE(std::is_sorted(sorted.begin(), sorted.end()));
+  std::vector<KeyCount> counts;
+  CountKeys(keys, counts);
+  CountBlocks blocks(4096);
+  Collect from_sorted, from_counts;
+  blocks.EmitSorted(sorted, from_sorted);
+  blocks.Emit(counts, from_counts);
+  EXPECT_EQ(from_sorted.records, from_counts.records);
+  EXPECT_THROW(blocks.EmitSorted(std::vector<uint32_t>{3, 2}, from_sorted), std::invalid_argument);
+  EXPECT_THROW(blocks.EmitSorted(std::vector<uint32_t>{5000, 3}, from_sorted),
+               std::invalid_argument);
 }
 
 TEST(CountBlocksTest, EmitRefusesKeysOutOfOrderAndZeroCounts) {

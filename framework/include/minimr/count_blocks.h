@@ -7,11 +7,11 @@
 //
 //   class M : public minimr::Mapper {             // the keys of a split, in batches
 //     void Flush(minimr::Emitter& out) {
-//       minimr::CountKeys(keys_, counts_);          // sorts keys_, fills counts_, clears keys_
-//       blocks_.Emit(counts_, out);
+//       minimr::SortKeys(keys_);
+//       blocks_.EmitSorted(keys_, out);             // or CountKeys, then Emit the counts
+//       keys_.clear();
 //     }
 //     std::vector<uint32_t> keys_;
-//     std::vector<minimr::KeyCount> counts_;
 //     minimr::CountBlocks blocks_;
 //   };
 //   job.Combiner<minimr::CountBlockCombiner>();    // optional: sums a map task's blocks
@@ -37,9 +37,12 @@ struct KeyCount {
   uint64_t count;
 };
 
-// Sorts `keys` (a radix sort: time linear in their number), then sets `counts` to each distinct
-// key with how often it occurs, in increasing key order, and empties `keys` (its memory kept
-// for the next batch).
+// Sorts `keys` in increasing order: a radix sort, in time linear in their number, with a buffer
+// as large as `keys` (kept by the calling thread for the next call).
+void SortKeys(std::vector<uint32_t>& keys);
+
+// Sorts `keys`, then sets `counts` to each distinct key with how often it occurs, in
+// increasing key order, and empties `keys` (its memory kept for the next batch).
 void CountKeys(std::vector<uint32_t>& keys, std::vector<KeyCount>& counts);
 
 class CountBlocks {
@@ -58,6 +61,9 @@ class CountBlocks {
   // consecutive keys that holds any of them. Throws std::invalid_argument for keys out of
   // order or a zero count.
   void Emit(std::span<const KeyCount> counts, Emitter& out) const;
+  // The same for keys sorted in increasing order (SortKeys), each run of equal keys counting as
+  // one key with the run's length as its count: no list of counts in between.
+  void EmitSorted(std::span<const uint32_t> sorted_keys, Emitter& out) const;
 
   // Sums the blocks in `values`, all records of the block `block_key`, into `counts`: its keys
   // that occur, increasing, with their summed counts. Throws std::runtime_error naming the

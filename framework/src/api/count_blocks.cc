@@ -13,16 +13,48 @@ namespace {
 
 constexpr int kMaxRadixBits = 11;  // 2048 buckets a pass: their counters stay in L1
 
-void PutVarint(uint64_t v, std::string& out) {
+constexpr size_t kMaxVarintBytes = 10;
+
+// Writes v as a varint at p, which has room for kMaxVarintBytes; returns the end.
+inline char* PutVarint(uint64_t v, char* p) {
   while (v >= 0x80) {
-    out.push_back(static_cast<char>(v | 0x80));
+    *p++ = static_cast<char>(v | 0x80);
     v >>= 7;
   }
-  out.push_back(static_cast<char>(v));
+  *p++ = static_cast<char>(v);
+  return p;
 }
 
+// A block's value as it is written: varints appended at `end`, with room made a pair at a time.
+class BlockValue {
+ public:
+  void Start(uint64_t block_keys) {
+    bytes_.resize(std::max<size_t>(bytes_.size(), 4096));
+    end_ = PutVarint(block_keys, bytes_.data());
+  }
+  void Add(uint64_t delta, uint64_t count) {
+    if (static_cast<size_t>(bytes_.data() + bytes_.size() - end_) < 2 * kMaxVarintBytes) {
+      const size_t used = static_cast<size_t>(end_ - bytes_.data());
+      bytes_.resize(bytes_.size() * 2);
+      end_ = bytes_.data() + used;
+    }
+    end_ = PutVarint(count, PutVarint(delta, end_));
+  }
+  std::string_view view() const {
+    return std::string_view(bytes_.data(), static_cast<size_t>(end_ - bytes_.data()));
+  }
+
+ private:
+  std::string bytes_;
+  char* end_ = nullptr;
+};
+
 // Reads a varint at *p (before end); false if it is cut short or holds more than 64 bits.
-bool GetVarint(const char*& p, const char* end, uint64_t* v) {
+inline bool GetVarint(const char*& p, const char* end, uint64_t* v) {
+  if (p < end && static_cast<uint8_t>(*p) < 0x80) [[likely]] {  // most deltas and counts
+    *v = static_cast<uint8_t>(*p++);
+    return true;
+  }
   uint64_t result = 0;
   for (int shift = 0; shift < 64 && p < end; shift += 7) {
     const auto byte = static_cast<uint8_t>(*p++);
@@ -44,16 +76,17 @@ std::string BlockKey(uint64_t block) {
 
 }  // namespace
 
-void CountKeys(std::vector<uint32_t>& keys, std::vector<KeyCount>& counts) {
-  counts.clear();
-  if (keys.empty()) return;
+void SortKeys(std::vector<uint32_t>& keys) {
+  if (keys.size() < 2) return;
   const uint32_t max = *std::max_element(keys.begin(), keys.end());
   const int bits = std::max(1, static_cast<int>(std::bit_width(max)));
   const int passes = (bits + kMaxRadixBits - 1) / kMaxRadixBits;
   const int digit_bits = (bits + passes - 1) / passes;
   const uint32_t mask = (uint32_t{1} << digit_bits) - 1;
   // LSD radix sort: one stable counting pass per digit_bits of the key, least significant first.
-  std::vector<uint32_t> other(keys.size());
+  // The buffer stays with the thread: a map task's batches, and the next task's, reuse its pages.
+  thread_local std::vector<uint32_t> other;
+  other.resize(keys.size());
   std::vector<size_t> offsets(size_t{1} << digit_bits);
   for (int pass = 0; pass < passes; ++pass) {
     const int shift = pass * digit_bits;
@@ -64,6 +97,11 @@ void CountKeys(std::vector<uint32_t>& keys, std::vector<KeyCount>& counts) {
     for (uint32_t key : keys) other[offsets[(key >> shift) & mask]++] = key;
     keys.swap(other);
   }
+}
+
+void CountKeys(std::vector<uint32_t>& keys, std::vector<KeyCount>& counts) {
+  counts.clear();
+  SortKeys(keys);
   for (size_t i = 0; i < keys.size();) {
     size_t end = i + 1;
     while (end < keys.size() && keys[end] == keys[i]) ++end;
@@ -81,12 +119,11 @@ CountBlocks::CountBlocks(uint64_t block_keys) : block_keys_(block_keys) {
 }
 
 void CountBlocks::Emit(std::span<const KeyCount> counts, Emitter& out) const {
-  std::string value;
+  BlockValue value;
   for (size_t i = 0; i < counts.size();) {
     const uint64_t block = counts[i].key / block_keys_;
     const uint64_t first = block * block_keys_;
-    value.clear();
-    PutVarint(block_keys_, value);
+    value.Start(block_keys_);
     uint64_t previous = first;
     bool previous_pair = false;
     for (; i < counts.size() && counts[i].key / block_keys_ == block; ++i) {
@@ -95,15 +132,38 @@ void CountBlocks::Emit(std::span<const KeyCount> counts, Emitter& out) const {
       if (kc.key < previous || (kc.key == previous && previous_pair)) {
         throw std::invalid_argument("CountBlocks::Emit: keys not increasing");
       }
-      PutVarint(kc.key - previous, value);  // the first key from the block's start
-      PutVarint(kc.count, value);
+      value.Add(kc.key - previous, kc.count);  // the first key from the block's start
       previous = kc.key;
       previous_pair = true;
     }
     if (i < counts.size() && counts[i].key < first) {
       throw std::invalid_argument("CountBlocks::Emit: keys not increasing");
     }
-    out.Emit(BlockKey(block), value);
+    out.Emit(BlockKey(block), value.view());
+  }
+}
+
+void CountBlocks::EmitSorted(std::span<const uint32_t> sorted_keys, Emitter& out) const {
+  BlockValue value;
+  for (size_t i = 0; i < sorted_keys.size();) {
+    const uint64_t block = sorted_keys[i] / block_keys_;
+    const uint64_t first = block * block_keys_;
+    const uint64_t next_block = first + block_keys_;
+    value.Start(block_keys_);
+    uint64_t previous = first;
+    while (i < sorted_keys.size() && sorted_keys[i] < next_block) {
+      const uint32_t key = sorted_keys[i];
+      if (key < previous) throw std::invalid_argument("CountBlocks::EmitSorted: keys not sorted");
+      size_t end = i + 1;
+      while (end < sorted_keys.size() && sorted_keys[end] == key) ++end;
+      value.Add(key - previous, end - i);
+      previous = key;
+      i = end;
+    }
+    if (i < sorted_keys.size() && sorted_keys[i] < first) {
+      throw std::invalid_argument("CountBlocks::EmitSorted: keys not sorted");
+    }
+    out.Emit(BlockKey(block), value.view());
   }
 }
 
@@ -152,12 +212,12 @@ uint64_t CountBlocks::Sum(std::string_view block_key, ValueIterator& values,
       if (count == 0) fail("a count of zero");
       offset += delta;
       first_pair = false;
-      if (__builtin_add_overflow(table_[offset], count, &table_[offset])) {
+      if (__builtin_add_overflow(table_[offset], count, &table_[offset])) [[unlikely]] {
         fail("the count of key " + std::to_string(block * block_keys + offset) +
              " overflows 64 bits");
       }
-      used_end = std::max(used_end, offset + 1);
     }
+    if (!first_pair) used_end = std::max(used_end, offset + 1);  // keys increase in a value
   }
   counts.clear();
   const uint64_t first = block * block_keys;

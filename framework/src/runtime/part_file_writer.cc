@@ -1,5 +1,8 @@
 #include "framework/src/runtime/part_file_writer.h"
 
+#include <algorithm>
+#include <array>
+
 #include "framework/src/util/base64.h"
 
 namespace minimr::runtime {
@@ -8,8 +11,20 @@ namespace {
 constexpr size_t kFlushBytes = 1 << 20;
 constexpr char kHex[] = "0123456789abcdef";
 
+// The bytes text output escapes.
+constexpr std::array<bool, 256> kEscaped = [] {
+  std::array<bool, 256> escaped{};
+  for (unsigned char c : {'\t', '\n', '\r', '\\'}) escaped[c] = true;
+  return escaped;
+}();
+
 // Text: a tab, newline, carriage return or backslash as a backslash and t, n, r or itself.
 void AppendTextEscaped(std::string_view bytes, std::string* out) {
+  if (std::none_of(bytes.begin(), bytes.end(),
+                   [](char c) { return kEscaped[static_cast<unsigned char>(c)]; })) {
+    out->append(bytes);  // nearly always
+    return;
+  }
   size_t plain = 0;  // bytes[plain, i) are still to be copied
   for (size_t i = 0; i < bytes.size(); ++i) {
     char escape;
