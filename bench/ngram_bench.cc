@@ -6,8 +6,12 @@
 
 #include <cstdint>
 #include <random>
+#include <span>
 #include <string>
+#include <vector>
 
+#include "minimr/count_blocks.h"
+#include "minimr/job.h"
 #include "pidigits/ngram_counter.h"
 
 namespace minimr::pidigits {
@@ -144,6 +148,63 @@ BENCHMARK(BM_NGramCounter)
     ->Args({2, 0, 1})
     ->Args({2, 1, 1})
     ->Unit(benchmark::kMillisecond);
+
+// The bar for large n: one byte at a time into a table of 10^n counters, then the distinct
+// sequences counted. Arg: n.
+void BM_PlainLoopTable(benchmark::State& state) {
+  const Text& text = GetText(false);
+  uint32_t size = 1;
+  for (int64_t i = 0; i < state.range(0); ++i) size *= 10;
+  for (auto _ : state) {
+    std::vector<uint32_t> table(size, 0);
+    uint32_t window = 0;
+    uint64_t digits = 0;
+    for (char c : text.bytes) {
+      const unsigned d = static_cast<unsigned char>(c) - unsigned{'0'};
+      if (d > 9) continue;
+      window = (window * 10 + d) % size;
+      if (++digits >= static_cast<uint64_t>(state.range(0))) ++table[window];
+    }
+    uint64_t distinct = 0;
+    for (uint32_t count : table) distinct += count != 0;
+    benchmark::DoNotOptimize(distinct);
+  }
+  SetRates(state, text);
+}
+BENCHMARK(BM_PlainLoopTable)->ArgName("n")->Arg(8)->Unit(benchmark::kMillisecond);
+
+// What the pi job's map task does for n >= 6: the windows listed, sorted in batches of 16M
+// (minimr::SortKeys) and emitted as count blocks (minimr::CountBlocks). Arg: n.
+void BM_DrainedCounterToBlocks(benchmark::State& state) {
+  const Text& text = GetText(false);
+  const int n = static_cast<int>(state.range(0));
+  constexpr size_t kBatch = size_t{16} << 20;
+  struct Bytes : Emitter {
+    uint64_t bytes = 0;
+    void Emit(std::string_view key, std::string_view value) override {
+      bytes += key.size() + value.size();
+    }
+  };
+  uint64_t block_bytes = 0;
+  for (auto _ : state) {
+    NGramCounterOptions options;
+    options.drained = true;
+    NGramCounter counter(n, options);
+    counter.Reserve(kBatch);
+    CountBlocks blocks(65536);
+    Bytes out;
+    auto emit = [&](std::span<const uint32_t> sorted) { blocks.EmitSorted(sorted, out); };
+    for (size_t at = 0; at < text.bytes.size(); at += 1 << 20) {
+      counter.Add(text.bytes.data() + at, std::min<size_t>(1 << 20, text.bytes.size() - at));
+      if (counter.listed() >= kBatch) counter.TakeSorted(emit);
+    }
+    counter.TakeSorted(emit);
+    block_bytes = out.bytes;
+  }
+  state.counters["block bytes"] = static_cast<double>(block_bytes);
+  SetRates(state, text);
+}
+BENCHMARK(BM_DrainedCounterToBlocks)->ArgName("n")->Arg(6)->Arg(8)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace minimr::pidigits

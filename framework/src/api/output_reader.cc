@@ -171,13 +171,26 @@ struct OutputReader::Impl {
   }
 
   void ParseText() {
-    const size_t tab = line.find('\t');
-    if (tab == std::string_view::npos) Fail("no tab");
-    if (line.find('\t', tab + 1) != std::string_view::npos) {
-      Fail("a second tab (a tab inside a key or value is written \\t)");
+    // One pass over the line (most are short: several searches cost more than the bytes).
+    size_t tab = std::string_view::npos;
+    bool escapes = false;
+    for (size_t i = 0; i < line.size(); ++i) {
+      if (line[i] == '\t') {
+        if (tab != std::string_view::npos) {
+          Fail("a second tab (a tab inside a key or value is written \\t)");
+        }
+        tab = i;
+      } else if (line[i] == '\\') {
+        escapes = true;
+      }
     }
-    key = Unescape(line.substr(0, tab), "key", &key_bytes);
-    value = Unescape(line.substr(tab + 1), "value", &value_bytes);
+    if (tab == std::string_view::npos) Fail("no tab");
+    key = line.substr(0, tab);
+    value = line.substr(tab + 1);
+    if (escapes) {
+      key = Unescape(key, "key", &key_bytes);
+      value = Unescape(value, "value", &value_bytes);
+    }
   }
 
   // JSON: the member `name` of `object`, a string or {"base64": "..."}, into *out.
