@@ -41,15 +41,21 @@ int main(int argc, char** argv) {
     ::close(fd);
   }
   uint64_t distinct = 0, windows = 0;
+  unsigned __int128 squares = 0;  // for the chi-square of uniformity: a checksum of the counts
   for (uint32_t c : table) {
     distinct += c != 0;
     windows += c;
+    squares += static_cast<uint64_t>(c) * c;
   }
+  const double chi_square = static_cast<double>(static_cast<long double>(squares) * size /
+                                                    static_cast<long double>(windows) -
+                                                static_cast<long double>(windows));
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("plain n-digit loop: n = %d, %llu digits, %llu windows, %llu distinct in %.3f s: "
-              "%.1f M digits/s\n",
+  std::printf("plain n-digit loop: n = %d, %llu digits, %llu windows, %llu distinct, "
+              "chi-square %.2f, in %.3f s: %.1f M digits/s\n",
               n, static_cast<unsigned long long>(digits), static_cast<unsigned long long>(windows),
-              static_cast<unsigned long long>(distinct), seconds, digits / seconds / 1e6);
+              static_cast<unsigned long long>(distinct), chi_square, seconds,
+              digits / seconds / 1e6);
   return 0;
 }
