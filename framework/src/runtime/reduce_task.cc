@@ -85,6 +85,7 @@ Counters RunReduceTask(const wire::TaskSpec& task, MapOutputLocations& locations
   std::unique_ptr<Reducer> reducer = job.reducer();
   reducer->Setup(context);
   AtomicFile part(AttemptPartPath(task.output_dir, task.index, task.attempt));
+  part.StartWritebackEvery(8 << 20);  // the disk writes while the reducer works
   PartFileWriter output(part, *format);
   int64_t groups = 0;
   shuffle::MergeGroups(std::move(runs), [&](std::string_view k, ValueIterator& values) {

@@ -41,6 +41,13 @@ void AtomicFile::Write(std::string_view bytes) {
     Fail("cannot write");
   }
   size_ += bytes.size();
+  if (writeback_every_ > 0 && size_ - written_back_ >= writeback_every_) {
+    if (std::fflush(file_) != 0) Fail("cannot write");
+    // A hint: an error here comes back from Commit's fdatasync.
+    ::sync_file_range(::fileno(file_), static_cast<off_t>(written_back_),
+                      static_cast<off_t>(size_ - written_back_), SYNC_FILE_RANGE_WRITE);
+    written_back_ = size_;
+  }
 }
 
 void AtomicFile::Commit(bool durable) {

@@ -22,6 +22,10 @@ class AtomicFile {
   AtomicFile& operator=(const AtomicFile&) = delete;
 
   void Write(std::string_view bytes);
+  // For a large durable file: from now on, every `bytes` written start on their way to disk
+  // (sync_file_range), so that the disk writes while the file is made and Commit's sync finds
+  // little left to wait for.
+  void StartWritebackEvery(uint64_t bytes) { writeback_every_ = bytes; }
   // Bytes written so far.
   uint64_t size() const { return size_; }
   // Flushes and renames the file to its final name, first syncing it to disk if `durable` (results
@@ -37,6 +41,8 @@ class AtomicFile {
   std::string tmp_path_;
   std::FILE* file_ = nullptr;
   uint64_t size_ = 0;
+  uint64_t writeback_every_ = 0;  // 0: none before Commit
+  uint64_t written_back_ = 0;     // bytes sent on their way to disk
 };
 
 // Writes `contents` to `path` atomically, with `mode` as AtomicFile.
