@@ -117,6 +117,8 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   const std::string& PluginDir();
   void StartNextJob();
   void Dispatch();
+  // The worker's slot is free: it is idle until Dispatch gives it a task.
+  void WantsTask(int worker);
   void OnReport(int worker, const wire::TaskReport& report);
   void CheckJob();
   void FinishJob(bool ok, const std::string& error);
@@ -231,16 +233,18 @@ void Master::Impl::OnFrame(const std::shared_ptr<wire::Session>& session, Peer& 
       break;
     }
     case MessageType::kTaskRequest:
-      idle_workers_.insert(peer.worker_id);
-      worker->progress_bytes = 0;
-      Dispatch();
+      WantsTask(peer.worker_id);
       break;
     case MessageType::kTaskReport: {
       wire::TaskReport report;
       wire::Decode(body, report);
       OnReport(peer.worker_id, report);
       // A worker that crashed says so last, and dies once the connection is closed.
-      if (report.worker_dying) session->Close();
+      if (report.worker_dying) {
+        session->Close();
+      } else if (report.wants_task && !session->closed()) {
+        WantsTask(peer.worker_id);
+      }
       break;
     }
     case MessageType::kWorkerLeaving: {
@@ -547,6 +551,14 @@ void Master::Impl::Dispatch() {
     it = idle_workers_.erase(it);
     sessions_.at(id)->SendMessage(MessageType::kTaskAssignment, assignment);
   }
+}
+
+void Master::Impl::WantsTask(int worker) {
+  WorkerEntry* entry = registry_.Find(worker);
+  if (!entry) return;
+  idle_workers_.insert(worker);
+  entry->progress_bytes = 0;
+  Dispatch();
 }
 
 void Master::Impl::OnReport(int worker, const wire::TaskReport& report) {
