@@ -223,7 +223,7 @@ void Master::Impl::OnFrame(const std::shared_ptr<wire::Session>& session, Peer& 
 
   WorkerEntry* worker = registry_.Find(peer.worker_id);
   if (!worker) throw wire::DecodeError("this worker was taken for dead");
-  registry_.Heard(peer.worker_id, clock_.Now());
+  worker->last_seen = clock_.Now();  // registry_.Heard, without looking it up again
   switch (type) {
     case MessageType::kHeartbeat: {
       wire::Heartbeat beat;
@@ -565,11 +565,11 @@ void Master::Impl::OnReport(int worker, const wire::TaskReport& report) {
   ActiveJob* job = Running();
   if (!job || job->id != report.job_id) return;
   JobScheduler& scheduler = *job->scheduler;
-  WorkerEntry* entry = registry_.Find(worker);
-  std::string worker_name = entry ? entry->name : "?";
   if (!report.ok) {
+    WorkerEntry* entry = registry_.Find(worker);
     Log(scheduler.Describe(report.is_map, report.index) + " attempt " +
-        std::to_string(report.attempt) + " failed on " + worker_name + ": " + report.error);
+        std::to_string(report.attempt) + " failed on " + (entry ? entry->name : "?") + ": " +
+        report.error);
   }
   Completion completion = scheduler.Complete(worker, report, clock_.Now());
   for (const AttemptToKill& loser : completion.to_kill) {

@@ -52,13 +52,19 @@ class BoundedIArchive
   std::streambuf& buf_;
 };
 
-// Encodes a message that has a Boost.Serialization serialize() member.
+// Appends the encoding of a message that has a Boost.Serialization serialize() member to *out.
+template <class T>
+void EncodeAppend(const T& message, std::string* out) {
+  serialization_internal::AppendBuffer buffer(*out);
+  boost::archive::binary_oarchive archive(buffer, serialization_internal::kArchiveFlags);
+  archive << message;
+}
+
+// The encoding of a message that has a Boost.Serialization serialize() member.
 template <class T>
 std::string Encode(const T& message) {
   std::string bytes;
-  serialization_internal::AppendBuffer buffer(bytes);
-  boost::archive::binary_oarchive archive(buffer, serialization_internal::kArchiveFlags);
-  archive << message;
+  EncodeAppend(message, &bytes);
   return bytes;
 }
 

@@ -266,12 +266,22 @@ void Session::TakeFrames() {
 
 void Session::Send(MessageType type, std::string body) {
   if (closed_) return;
-  std::string frame;
-  frame.reserve(kFrameHeaderBytes + 1 + body.size() + kFrameMacBytes);
-  auto header = EncodeFrameLength(static_cast<uint32_t>(body.size() + 1));
-  frame.append(reinterpret_cast<const char*>(header.data()), header.size());
-  frame.push_back(static_cast<char>(type));
+  std::string frame = FrameStart(type, body.size());
   frame.append(body);
+  QueueFrame(std::move(frame));
+}
+
+std::string Session::FrameStart(MessageType type, size_t body_bytes) {
+  std::string frame;
+  frame.reserve(kFrameHeaderBytes + 1 + body_bytes + kFrameMacBytes);
+  frame.resize(kFrameHeaderBytes);
+  frame.push_back(static_cast<char>(type));
+  return frame;
+}
+
+void Session::QueueFrame(std::string frame) {
+  auto header = EncodeFrameLength(static_cast<uint32_t>(frame.size() - kFrameHeaderBytes));
+  std::copy(header.begin(), header.end(), frame.begin());
   frame.append(kFrameMacBytes, '\0');  // filled in when the frame is written, in order
   outbox_.push_back(std::move(frame));
   if (ready_) ScheduleWrite();

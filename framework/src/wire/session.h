@@ -54,7 +54,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void Send(MessageType type, std::string body = {});
   template <class T>
   void SendMessage(MessageType type, const T& message) {
-    Send(type, Encode(message));
+    if (closed_) return;
+    std::string frame = FrameStart(type, kSmallMessageBytes);
+    EncodeAppend(message, &frame);  // in place: no copy of the body
+    QueueFrame(std::move(frame));
   }
   // Calls `fn` once, when every frame queued so far has been written (for flow control).
   void WhenSent(std::function<void()> fn);
@@ -87,6 +90,12 @@ class Session : public std::enable_shared_from_this<Session> {
   // queued together (a report and the next request) go out in one write.
   void ScheduleWrite();
   void WriteNext();
+  // The start of a frame: room for its header, and its type; its body is appended to it. Room
+  // for `body_bytes` of body is reserved.
+  static std::string FrameStart(MessageType type, size_t body_bytes);
+  // Fills in the header of a frame made by FrameStart and its body, makes room for its MAC, and
+  // queues it.
+  void QueueFrame(std::string frame);
   void Fail(const std::string& reason);
   // "handshake: " and what `ec` says, for a handshake step that failed.
   std::string HandshakeError(const boost::system::error_code& ec) const;
@@ -114,6 +123,8 @@ class Session : public std::enable_shared_from_this<Session> {
   size_t in_begin_ = 0, in_end_ = 0;
   std::deque<std::string> outbox_;  // whole frames, their MAC filled in when written
   static constexpr size_t kMaxFramesPerWrite = 64;
+  // Most messages (a task, a report, a heartbeat) encode to fewer bytes: one allocation each.
+  static constexpr size_t kSmallMessageBytes = 240;
   std::vector<boost::asio::const_buffer> write_buffers_;  // the frames of the write under way
   bool writing_ = false;
   bool write_scheduled_ = false;
