@@ -118,7 +118,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Bytes read and not yet delivered are in_[in_begin_, in_end_): whole frames, then the start
   // of the next. A read asks for what has arrived, at least kReadChunk bytes, or for exactly the
   // rest of a frame longer than that (so a large frame is never followed into the buffer).
-  static constexpr size_t kReadChunk = 2048;
+  static constexpr size_t kReadChunk = 1024;
   std::vector<char> in_;
   size_t in_begin_ = 0, in_end_ = 0;
   std::deque<std::string> outbox_;  // whole frames, their MAC filled in when written
