@@ -5,12 +5,13 @@
 //                           [--heartbeat 1s] [--reduces 1]
 //
 // Each simulated worker speaks the real protocol (handshake, frame MACs, registration,
-// heartbeats, task requests, reports). The job is the built-in word count over one file of
-// `tasks` bytes cut into 1-byte splits, so the master plans and dispatches `tasks` map tasks as
-// for any job; a simulated worker reports each task done at once (a reduce first creates its
-// empty part file, which the master commits). Prints, per worker count: the job's wall time
-// (submit to result), tasks dispatched per second, heartbeats answered per second, the master's
-// CPU time over the job and its peak resident memory (VmHWM).
+// heartbeats, a first task request, then reports that ask for the next task, as a worker's do).
+// The job is the built-in word count over one file of `tasks` bytes cut into 1-byte splits, so
+// the master plans and dispatches `tasks` map tasks as for any job; a simulated worker reports
+// each task done at once (a reduce first creates its empty part file, which the master commits).
+// Prints, per worker count: the job's wall time (submit to result), tasks dispatched per second,
+// heartbeats answered per second, the master's CPU time over the job and its peak resident
+// memory (VmHWM), and this tool's own CPU time.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -133,13 +134,13 @@ class SimWorker : public std::enable_shared_from_this<SimWorker> {
         report.index = task.index;
         report.attempt = task.attempt;
         report.ok = true;
+        report.wants_task = true;
         if (!task.is_map) {
           // The part file the master commits: empty, as a reduce of nothing writes it.
           std::ofstream(
               minimr::runtime::AttemptPartPath(task.output_dir, task.index, task.attempt));
         }
         session_->SendMessage(MessageType::kTaskReport, report);
-        session_->Send(MessageType::kTaskRequest);
         ++load_.tasks_done;
         break;
       }

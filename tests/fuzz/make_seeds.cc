@@ -120,6 +120,7 @@ wire::TaskReport SampleReport() {
   report.seconds = 0.5;
   report.lost_maps = {SampleLocation()};
   report.worker_dying = true;
+  report.wants_task = true;
   return report;
 }
 

@@ -545,7 +545,7 @@ TEST_F(WireAttack, GarbageHalfFramesHugeLengthsForgeriesAndReplaysLeaveARunningJ
     }
     {
       RawPeer half_hello(info.host, info.port);
-      half_hello.Write(std::string("MINIMR03\0\1\2", 11));
+      half_hello.Write(std::string("MINIMR04\0\1\2", 11));
       half_hello.ShutdownSend();
       EXPECT_TRUE(half_hello.WaitForClose());
     }
@@ -622,7 +622,7 @@ TEST_F(WireAttack, GarbageHalfFramesHugeLengthsForgeriesAndReplaysLeaveARunningJ
   std::string log = cluster.MasterLog();
   for (const char* reason :
        {"handshake: the peer is not a minimr peer", "handshake: connection closed by peer",
-        "handshake: the peer speaks minimr protocol 1, this is 3",
+        "handshake: the peer speaks minimr protocol 1, this is 4",
         "malformed frame: length 4294967295", "connection closed by peer in a frame",
         "frame 0 failed its MAC check", "handshake: the peer does not hold this cluster's key"}) {
     EXPECT_TRUE(HasLineWith(log, {"refused a connection from 127.0.0.1:", reason}))

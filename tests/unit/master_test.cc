@@ -3,7 +3,10 @@
 #include "framework/src/runtime/master.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "framework/src/wire/archive.h"
@@ -43,7 +46,52 @@ class MasterTest : public ::testing::Test {
     return client;
   }
 
+  // Submits a word count over `bytes` bytes in 1-byte splits (one map task a byte) from a client
+  // of its own, which it returns. REQUIRES: one call per test.
+  std::unique_ptr<wire::BlockingClient> SubmitOneTaskPerByte(int bytes) {
+    std::string pattern = (std::filesystem::temp_directory_path() / "master_test.XXXXXX").string();
+    EXPECT_NE(::mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    std::ofstream(dir_ / "input") << std::string(static_cast<size_t>(bytes), 'x');
+    wire::JobSubmission job;
+    job.job_name = "wordcount";
+    job.input_paths = {(dir_ / "input").string()};
+    job.split_size = 1;
+    job.output_dir = (dir_ / "out").string();
+    auto client = std::make_unique<wire::BlockingClient>("127.0.0.1", master_->port(),
+                                                         options_.key, seconds(30));
+    client->Send(wire::MessageType::kSubmitJob, wire::Encode(job));
+    return client;
+  }
+
+  // The next frame the worker receives, which must be a task assignment: its task.
+  static wire::TaskSpec NextTask(wire::BlockingClient& worker) {
+    wire::MessageType type;
+    std::string body;
+    worker.Receive(&type, &body);
+    EXPECT_EQ(type, wire::MessageType::kTaskAssignment);
+    wire::TaskAssignment assignment;
+    if (type == wire::MessageType::kTaskAssignment) wire::Decode(body, assignment);
+    return assignment.task;
+  }
+
+  static wire::TaskReport Done(const wire::TaskSpec& task, bool wants_task) {
+    wire::TaskReport report;
+    report.job_id = task.job_id;
+    report.is_map = task.is_map;
+    report.index = task.index;
+    report.attempt = task.attempt;
+    report.ok = true;
+    report.wants_task = wants_task;
+    return report;
+  }
+
+  ~MasterTest() override {
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
   ManualClock clock_;
+  std::filesystem::path dir_;
   MasterOptions options_;
   boost::asio::io_context io_;
   std::unique_ptr<Master> master_;
@@ -79,6 +127,31 @@ TEST_F(MasterTest, AHeartbeatKeepsAWorkerAlive) {
     std::string body;
     ASSERT_NO_THROW(worker->Receive(&type, &body)) << "after " << 6 * (i + 1) << " s";
   }
+}
+
+TEST_F(MasterTest, AReportThatAsksForTheNextTaskGetsOneAndOneThatDoesNotGetsNone) {
+  auto worker = Register();
+  worker->Send(wire::MessageType::kTaskRequest, "");
+  auto client = SubmitOneTaskPerByte(3);
+  wire::TaskSpec first = NextTask(*worker);
+  EXPECT_TRUE(first.is_map);
+  EXPECT_EQ(first.index, 0);
+
+  // Asked with the report: the next task comes without a kTaskRequest.
+  worker->Send(wire::MessageType::kTaskReport, wire::Encode(Done(first, true)));
+  wire::TaskSpec second = NextTask(*worker);
+  EXPECT_EQ(second.index, 1);
+
+  // Not asked: the answer to a heartbeat sent after the report comes first, so no task was
+  // given in between.
+  worker->Send(wire::MessageType::kTaskReport, wire::Encode(Done(second, false)));
+  worker->Send(wire::MessageType::kHeartbeat, wire::Encode(wire::Heartbeat{0}));
+  wire::MessageType type;
+  std::string body;
+  worker->Receive(&type, &body);
+  EXPECT_EQ(type, wire::MessageType::kHeartbeat);
+  worker->Send(wire::MessageType::kTaskRequest, "");
+  EXPECT_EQ(NextTask(*worker).index, 2);
 }
 
 }  // namespace

@@ -66,6 +66,24 @@ TEST(WireArchive, RefusesAStringLongerThanTheMessage) {
               testing::HasSubstr("a string of 1099511627776 bytes in a message with"));
 }
 
+TEST(WireArchive, CountsTheBytesLeftExactly) {
+  // FetchEnd ends with the string's 8-byte length, its 5 bytes of text and an 8-byte number:
+  // after the length, 13 bytes are left. A string of 13 bytes passes the bound (and then leaves
+  // too few for the number); one of 14 does not.
+  std::string bytes = Encode(FetchEnd{false, "short", 0});
+  ASSERT_EQ(bytes.substr(bytes.size() - 13, 5), "short");
+  const size_t at = bytes.size() - 13 - 8;
+  uint64_t length = 13;
+  std::memcpy(bytes.data() + at, &length, sizeof length);
+  std::string error = DecodeErrorOf<FetchEnd>(bytes);
+  EXPECT_NE(error, "") << "a message too short for its number decoded";
+  EXPECT_THAT(error, testing::Not(testing::HasSubstr("a string of")));
+  length = 14;
+  std::memcpy(bytes.data() + at, &length, sizeof length);
+  EXPECT_THAT(DecodeErrorOf<FetchEnd>(bytes),
+              testing::HasSubstr("a string of 14 bytes in a message with 13 left"));
+}
+
 TEST(WireArchive, RefusesACollectionLargerThanTheMessage) {
   std::string bytes = Encode(SamplePiece());
   // Find the sizes count (2, as 8 bytes) followed by 10 and 20, and forge it.

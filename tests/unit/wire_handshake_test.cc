@@ -48,14 +48,11 @@ TEST(Handshake, AHelloOfThisVersionCarriesItsNonce) {
 }
 
 TEST(Handshake, APeerOfAnotherVersionIsNamedWithBothVersions) {
-  EXPECT_EQ(CheckHelloPrefix(HelloOfVersion("MINIMR01").data()),
-            "speaks minimr protocol 1, this is 3");
-  EXPECT_EQ(CheckHelloPrefix(HelloOfVersion("MINIMR02").data()),
-            "speaks minimr protocol 2, this is 3");
-  EXPECT_EQ(CheckHelloPrefix(HelloOfVersion("MINIMR04").data()),
-            "speaks minimr protocol 4, this is 3");
-  EXPECT_EQ(CheckHelloPrefix(HelloOfVersion("MINIMR12").data()),
-            "speaks minimr protocol 12, this is 3");
+  for (int version : {1, 2, 3, 5, 12}) {
+    std::string prefix = "MINIMR" + std::string(version < 10 ? "0" : "") + std::to_string(version);
+    EXPECT_EQ(CheckHelloPrefix(HelloOfVersion(prefix.c_str()).data()),
+              "speaks minimr protocol " + std::to_string(version) + ", this is 4");
+  }
 }
 
 TEST(Handshake, StrangersAndTlsAreToldApartFromMinimrPeers) {

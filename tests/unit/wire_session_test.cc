@@ -103,7 +103,7 @@ TEST(Session, APeerOfAnotherProtocolVersionIsRefusedNamingBothVersions) {
   testing::RawPeer old_client("127.0.0.1", server.port());
   old_client.Write("MINIMR01" + std::string(64, '\1'));
   EXPECT_TRUE(old_client.WaitForClose());
-  EXPECT_TRUE(server.WaitForReason("handshake: the peer speaks minimr protocol 1, this is 3"))
+  EXPECT_TRUE(server.WaitForReason("handshake: the peer speaks minimr protocol 1, this is 4"))
       << server.Reasons();
 
   // A server of a later version, as a client meets it.
@@ -112,7 +112,7 @@ TEST(Session, APeerOfAnotherProtocolVersionIsRefusedNamingBothVersions) {
   std::thread later_server([&] {
     boost::asio::ip::tcp::socket socket(io);
     acceptor.accept(socket);
-    std::string hello = "MINIMR04" + std::string(33, '\0');
+    std::string hello = "MINIMR05" + std::string(33, '\0');
     boost::asio::write(socket, boost::asio::buffer(hello));
     char sink[64];
     boost::system::error_code ec;
@@ -121,7 +121,7 @@ TEST(Session, APeerOfAnotherProtocolVersionIsRefusedNamingBothVersions) {
   std::string error = ErrorOf(
       [&] { BlockingClient("127.0.0.1", acceptor.local_endpoint().port(), key, seconds(10)); });
   later_server.join();
-  EXPECT_NE(error.find("the peer speaks minimr protocol 4, this is 3"), std::string::npos) << error;
+  EXPECT_NE(error.find("the peer speaks minimr protocol 5, this is 4"), std::string::npos) << error;
 }
 
 TEST(Session, AFrameWithABadMacClosesTheConnection) {

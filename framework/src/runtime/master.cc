@@ -117,6 +117,8 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   const std::string& PluginDir();
   void StartNextJob();
   void Dispatch();
+  // The worker's slot is free: it is idle until Dispatch gives it a task.
+  void WantsTask(int worker);
   void OnReport(int worker, const wire::TaskReport& report);
   void CheckJob();
   void FinishJob(bool ok, const std::string& error);
@@ -221,7 +223,7 @@ void Master::Impl::OnFrame(const std::shared_ptr<wire::Session>& session, Peer& 
 
   WorkerEntry* worker = registry_.Find(peer.worker_id);
   if (!worker) throw wire::DecodeError("this worker was taken for dead");
-  registry_.Heard(peer.worker_id, clock_.Now());
+  worker->last_seen = clock_.Now();  // registry_.Heard, without looking it up again
   switch (type) {
     case MessageType::kHeartbeat: {
       wire::Heartbeat beat;
@@ -231,16 +233,18 @@ void Master::Impl::OnFrame(const std::shared_ptr<wire::Session>& session, Peer& 
       break;
     }
     case MessageType::kTaskRequest:
-      idle_workers_.insert(peer.worker_id);
-      worker->progress_bytes = 0;
-      Dispatch();
+      WantsTask(peer.worker_id);
       break;
     case MessageType::kTaskReport: {
       wire::TaskReport report;
       wire::Decode(body, report);
       OnReport(peer.worker_id, report);
       // A worker that crashed says so last, and dies once the connection is closed.
-      if (report.worker_dying) session->Close();
+      if (report.worker_dying) {
+        session->Close();
+      } else if (report.wants_task && !session->closed()) {
+        WantsTask(peer.worker_id);
+      }
       break;
     }
     case MessageType::kWorkerLeaving: {
@@ -549,15 +553,23 @@ void Master::Impl::Dispatch() {
   }
 }
 
+void Master::Impl::WantsTask(int worker) {
+  WorkerEntry* entry = registry_.Find(worker);
+  if (!entry) return;
+  idle_workers_.insert(worker);
+  entry->progress_bytes = 0;
+  Dispatch();
+}
+
 void Master::Impl::OnReport(int worker, const wire::TaskReport& report) {
   ActiveJob* job = Running();
   if (!job || job->id != report.job_id) return;
   JobScheduler& scheduler = *job->scheduler;
-  WorkerEntry* entry = registry_.Find(worker);
-  std::string worker_name = entry ? entry->name : "?";
   if (!report.ok) {
+    WorkerEntry* entry = registry_.Find(worker);
     Log(scheduler.Describe(report.is_map, report.index) + " attempt " +
-        std::to_string(report.attempt) + " failed on " + worker_name + ": " + report.error);
+        std::to_string(report.attempt) + " failed on " + (entry ? entry->name : "?") + ": " +
+        report.error);
   }
   Completion completion = scheduler.Complete(worker, report, clock_.Now());
   for (const AttemptToKill& loser : completion.to_kill) {

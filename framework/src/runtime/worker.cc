@@ -442,11 +442,13 @@ void Worker::Impl::RunTasks() {
       current_task_.reset();
     }
     runner_busy_ = false;
-    asio::post(io_, [this, report] {
+    asio::post(io_, [this, report = std::move(report)]() mutable {
       slowest_task_seconds_ = std::max(slowest_task_seconds_, report.seconds);
       if (stopping_ || leaving_) return;
+      // The report asks for the next task too, unless the worker's run-time is nearly up.
+      report.wants_task = TimeForAnotherTask();
       master_->SendMessage(wire::MessageType::kTaskReport, report);
-      if (!TimeForAnotherTask()) {
+      if (!report.wants_task) {
         return Leave("its run-time limit of " + std::to_string(options_.run_time_limit) +
                      " s leaves too little time for another task");
       }
@@ -455,7 +457,6 @@ void Worker::Impl::RunTasks() {
             std::to_string(report.index));
         master_->WhenSent([] { ::raise(SIGSTOP); });
       }
-      master_->Send(wire::MessageType::kTaskRequest);
     });
   }
 }

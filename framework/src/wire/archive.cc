@@ -6,15 +6,14 @@
 
 namespace minimr::wire {
 
-BoundedIArchive::BoundedIArchive(std::streambuf& buf, size_t size)
-    : Base(buf, boost::archive::no_header), buf_(buf), size_(size) {
-  init(boost::archive::no_header);
+BoundedIArchive::BoundedIArchive(std::streambuf& buf)
+    : Base(buf, serialization_internal::kArchiveFlags), buf_(buf) {
+  init(serialization_internal::kArchiveFlags);
 }
 
 size_t BoundedIArchive::Remaining() {
-  auto pos = buf_.pubseekoff(0, std::ios_base::cur, std::ios_base::in);
-  if (pos < 0 || static_cast<size_t>(pos) > size_) return 0;
-  return size_ - static_cast<size_t>(pos);
+  std::streamsize left = buf_.in_avail();
+  return left > 0 ? static_cast<size_t>(left) : 0;
 }
 
 void BoundedIArchive::load(std::string& s) {

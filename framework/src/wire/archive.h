@@ -3,7 +3,6 @@
 // error, never a huge allocation.
 #pragma once
 
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -12,6 +11,8 @@
 #include <boost/archive/binary_oarchive.hpp>
 #include <boost/archive/detail/register_archive.hpp>
 #include <boost/serialization/collection_size_type.hpp>
+
+#include "minimr/serialization_codec.h"
 
 namespace minimr::wire {
 
@@ -29,8 +30,9 @@ class BoundedIArchive
   friend class boost::archive::load_access;
 
  public:
-  // REQUIRES: `buf` holds exactly the `size` bytes of one encoded message.
-  BoundedIArchive(std::streambuf& buf, size_t size);
+  // REQUIRES: `buf` holds exactly the bytes of one encoded message, all in its get area (as
+  // serialization_internal::ViewBuffer does), so that in_avail() says how many are left.
+  explicit BoundedIArchive(std::streambuf& buf);
 
   using Base::load;
   void load(std::string& s);
@@ -48,33 +50,37 @@ class BoundedIArchive
  private:
   size_t Remaining();
   std::streambuf& buf_;
-  size_t size_;
 };
 
-// Encodes a message that has a Boost.Serialization serialize() member.
+// Appends the encoding of a message that has a Boost.Serialization serialize() member to *out.
+template <class T>
+void EncodeAppend(const T& message, std::string* out) {
+  serialization_internal::AppendBuffer buffer(*out);
+  boost::archive::binary_oarchive archive(buffer, serialization_internal::kArchiveFlags);
+  archive << message;
+}
+
+// The encoding of a message that has a Boost.Serialization serialize() member.
 template <class T>
 std::string Encode(const T& message) {
-  std::ostringstream out;
-  {
-    boost::archive::binary_oarchive archive(out, boost::archive::no_header);
-    archive << message;
-  }
-  return std::move(out).str();
+  std::string bytes;
+  EncodeAppend(message, &bytes);
+  return bytes;
 }
 
 // Decodes `bytes` into `message`; throws DecodeError if they are malformed or have bytes left over.
 template <class T>
 void Decode(std::string_view bytes, T& message) {
-  std::istringstream in{std::string(bytes)};
+  serialization_internal::ViewBuffer in(bytes);
   try {
-    BoundedIArchive archive(*in.rdbuf(), bytes.size());
+    BoundedIArchive archive(in);
     archive >> message;
   } catch (const DecodeError&) {
     throw;
   } catch (const std::exception& e) {
     throw DecodeError(std::string("malformed message: ") + e.what());
   }
-  if (in.rdbuf()->sgetc() != std::char_traits<char>::eof()) {
+  if (!in.at_end()) {
     throw DecodeError("malformed message: trailing bytes");
   }
 }

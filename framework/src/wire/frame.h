@@ -23,9 +23,14 @@ inline std::array<uint8_t, kFrameHeaderBytes> EncodeFrameLength(uint32_t length)
   return {uint8_t(length >> 24), uint8_t(length >> 16), uint8_t(length >> 8), uint8_t(length)};
 }
 
+// REQUIRES: `header` points at kFrameHeaderBytes bytes.
+inline uint32_t DecodeFrameLength(const char* header) {
+  auto byte = [header](int i) { return uint32_t(static_cast<uint8_t>(header[i])); };
+  return byte(0) << 24 | byte(1) << 16 | byte(2) << 8 | byte(3);
+}
+
 inline uint32_t DecodeFrameLength(const std::array<uint8_t, kFrameHeaderBytes>& header) {
-  return uint32_t(header[0]) << 24 | uint32_t(header[1]) << 16 | uint32_t(header[2]) << 8 |
-         uint32_t(header[3]);
+  return DecodeFrameLength(reinterpret_cast<const char*>(header.data()));
 }
 
 }  // namespace minimr::wire

@@ -27,19 +27,20 @@ FrameMac::FrameMac(const Key& direction_key) {
 FrameMac::~FrameMac() { EVP_MAC_CTX_free(keyed_); }
 
 FrameMac::Tag FrameMac::Next(std::initializer_list<std::string_view> pieces) {
-  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_dup(keyed_),
-                                                                &EVP_MAC_CTX_free);
   uint8_t sequence[8];
   for (int i = 0; i < 8; ++i) sequence[i] = static_cast<uint8_t>(sequence_ >> (56 - 8 * i));
   ++sequence_;
-  bool ok = ctx && EVP_MAC_update(ctx.get(), sequence, sizeof sequence) == 1;
+  // No key: the same key again, from its state kept in the context (half the cost of a copy of
+  // the context per frame).
+  bool ok = EVP_MAC_init(keyed_, nullptr, 0, nullptr) == 1 &&
+            EVP_MAC_update(keyed_, sequence, sizeof sequence) == 1;
   for (std::string_view piece : pieces) {
-    ok = ok && EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(piece.data()),
+    ok = ok && EVP_MAC_update(keyed_, reinterpret_cast<const unsigned char*>(piece.data()),
                               piece.size()) == 1;
   }
   unsigned char full[EVP_MAX_MD_SIZE];
   size_t length = 0;
-  if (!ok || EVP_MAC_final(ctx.get(), full, &length, sizeof full) != 1 || length < kFrameMacBytes) {
+  if (!ok || EVP_MAC_final(keyed_, full, &length, sizeof full) != 1 || length < kFrameMacBytes) {
     throw std::runtime_error("OpenSSL HMAC-SHA256 failed");
   }
   Tag tag;

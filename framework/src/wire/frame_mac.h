@@ -43,7 +43,7 @@ class FrameMac {
   uint64_t frames() const { return sequence_; }
 
  private:
-  EVP_MAC_CTX* keyed_ = nullptr;  // an HMAC keyed once; each frame works on a copy
+  EVP_MAC_CTX* keyed_ = nullptr;  // an HMAC keyed once, started again for each frame
   uint64_t sequence_ = 0;
 };
 

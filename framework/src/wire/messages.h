@@ -19,7 +19,7 @@ namespace minimr::wire {
 enum class MessageType : uint8_t {
   kRegisterWorker = 1,  // worker -> master
   kRegistered,          // master -> worker
-  kTaskRequest,         // worker -> master: a slot is free (no body)
+  kTaskRequest,         // worker -> master: a slot is free (no body); later, TaskReport.wants_task
   kTaskAssignment,      // master -> worker
   kTaskReport,          // worker -> master
   kHeartbeat,           // worker -> master
@@ -197,11 +197,14 @@ struct TaskReport {
   std::vector<MapOutputLocation> lost_maps;
   // The task crashed its worker, which dies once the master has this report and hangs up.
   bool worker_dying = false;
+  // The worker's slot is free again: the report is also its request for the next task (one
+  // frame where a report and a kTaskRequest were two).
+  bool wants_task = false;
 
   template <class A>
   void serialize(A& ar, unsigned) {
     ar & job_id & is_map & index & attempt & ok & error & counters & seconds & lost_maps;
-    ar & worker_dying;
+    ar & worker_dying & wants_task;
   }
 };
 

@@ -202,62 +202,98 @@ void Session::Ready() {
   until_ready_.reset();
   if (on_ready_) on_ready_();
   if (closed_) return;
-  ReadHeader();
+  ReadFrames();
   WriteNext();
 }
 
-void Session::ReadHeader() {
-  stream_.AsyncRead(
-      asio::buffer(header_), [self = shared_from_this()](boost::system::error_code ec, size_t) {
+void Session::ReadFrames() {
+  const size_t have = in_end_ - in_begin_;
+  size_t frame = kFrameHeaderBytes;  // the size of the frame under way, once its header is in
+  if (have >= kFrameHeaderBytes) {
+    frame += DecodeFrameLength(in_.data() + in_begin_) + kFrameMacBytes;  // checked by TakeFrames
+  }
+  const size_t want = std::max(frame - have, kReadChunk);
+  if (in_.size() - in_end_ < want) {
+    std::copy(in_.begin() + static_cast<std::ptrdiff_t>(in_begin_),
+              in_.begin() + static_cast<std::ptrdiff_t>(in_end_), in_.begin());
+    in_begin_ = 0;
+    in_end_ = have;
+    if (in_.size() < have + want) in_.resize(have + want);
+  }
+  stream_.AsyncReadSome(
+      asio::buffer(in_.data() + in_end_, want),
+      [self = shared_from_this()](boost::system::error_code ec, size_t n) {
         if (self->closed_) return;
         if (ec) {
-          return self->Fail(Stream::PeerClosed(ec) ? "connection closed by peer" : ec.message());
+          const bool in_frame = self->in_end_ - self->in_begin_ >= kFrameHeaderBytes;
+          return self->Fail(!Stream::PeerClosed(ec) ? ec.message()
+                            : in_frame             ? "connection closed by peer in a frame"
+                                                   : "connection closed by peer");
         }
-        uint32_t length = DecodeFrameLength(self->header_);
-        if (length == 0 || length > self->max_frame_bytes_) {
-          return self->Fail("malformed frame: length " + std::to_string(length));
-        }
-        self->ReadBody(length);
+        self->in_end_ += n;
+        self->TakeFrames();
+        if (!self->closed_) self->ReadFrames();
       });
 }
 
-void Session::ReadBody(uint32_t length) {
-  body_.resize(length + kFrameMacBytes);
-  stream_.AsyncRead(asio::buffer(body_), [self = shared_from_this(), length](
-                                             boost::system::error_code ec, size_t) {
-    if (self->closed_) return;
-    if (ec) {
-      return self->Fail(Stream::PeerClosed(ec) ? "connection closed by peer in a frame"
-                                               : ec.message());
+void Session::TakeFrames() {
+  while (!closed_ && in_end_ - in_begin_ >= kFrameHeaderBytes) {
+    const char* at = in_.data() + in_begin_;
+    const uint32_t length = DecodeFrameLength(at);
+    if (length == 0 || length > max_frame_bytes_) {
+      return Fail("malformed frame: length " + std::to_string(length));
     }
-    std::string_view frame(self->body_);
-    uint64_t number = self->receive_mac_->frames();
-    if (!self->receive_mac_->Open(self->header_, frame)) {
-      return self->Fail("frame " + std::to_string(number) +
-                        " failed its MAC check: it was changed, replayed, reordered or made "
-                        "without this connection's key");
+    const size_t size = kFrameHeaderBytes + length + kFrameMacBytes;
+    if (in_end_ - in_begin_ < size) return;
+    const std::string_view frame(at, size);
+    const uint64_t number = receive_mac_->frames();
+    if (!receive_mac_->CheckNext({frame.substr(0, size - kFrameMacBytes)},
+                                 reinterpret_cast<const uint8_t*>(at) + size - kFrameMacBytes)) {
+      return Fail("frame " + std::to_string(number) +
+                  " failed its MAC check: it was changed, replayed, reordered or made without "
+                  "this connection's key");
     }
-    auto type = static_cast<MessageType>(frame[0]);
+    in_begin_ += size;
+    if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
+    auto type = static_cast<MessageType>(frame[kFrameHeaderBytes]);
     try {
-      self->on_frame_(type, frame.substr(1, length - 1));
+      on_frame_(type, frame.substr(kFrameHeaderBytes + 1, length - 1));
     } catch (const std::exception& e) {
-      return self->Fail(e.what());
+      return Fail(e.what());
     }
-    if (!self->closed_) self->ReadHeader();
-  });
+  }
 }
 
 void Session::Send(MessageType type, std::string body) {
   if (closed_) return;
-  std::string frame;
-  frame.reserve(kFrameHeaderBytes + 1 + body.size() + kFrameMacBytes);
-  auto header = EncodeFrameLength(static_cast<uint32_t>(body.size() + 1));
-  frame.append(reinterpret_cast<const char*>(header.data()), header.size());
-  frame.push_back(static_cast<char>(type));
+  std::string frame = FrameStart(type, body.size());
   frame.append(body);
+  QueueFrame(std::move(frame));
+}
+
+std::string Session::FrameStart(MessageType type, size_t body_bytes) {
+  std::string frame;
+  frame.reserve(kFrameHeaderBytes + 1 + body_bytes + kFrameMacBytes);
+  frame.resize(kFrameHeaderBytes);
+  frame.push_back(static_cast<char>(type));
+  return frame;
+}
+
+void Session::QueueFrame(std::string frame) {
+  auto header = EncodeFrameLength(static_cast<uint32_t>(frame.size() - kFrameHeaderBytes));
+  std::copy(header.begin(), header.end(), frame.begin());
   frame.append(kFrameMacBytes, '\0');  // filled in when the frame is written, in order
   outbox_.push_back(std::move(frame));
-  if (ready_) WriteNext();
+  if (ready_) ScheduleWrite();
+}
+
+void Session::ScheduleWrite() {
+  if (writing_ || write_scheduled_) return;
+  write_scheduled_ = true;
+  asio::post(stream_.socket().get_executor(), [self = shared_from_this()] {
+    self->write_scheduled_ = false;
+    self->WriteNext();
+  });
 }
 
 void Session::WriteNext() {

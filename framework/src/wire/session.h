@@ -54,7 +54,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void Send(MessageType type, std::string body = {});
   template <class T>
   void SendMessage(MessageType type, const T& message) {
-    Send(type, Encode(message));
+    if (closed_) return;
+    std::string frame = FrameStart(type, kSmallMessageBytes);
+    EncodeAppend(message, &frame);  // in place: no copy of the body
+    QueueFrame(std::move(frame));
   }
   // Calls `fn` once, when every frame queued so far has been written (for flow control).
   void WhenSent(std::function<void()> fn);
@@ -79,9 +82,20 @@ class Session : public std::enable_shared_from_this<Session> {
   void SendProof();
   void ReadProof();
   void Ready();
-  void ReadHeader();
-  void ReadBody(uint32_t length);
+  // Reads what has arrived, at least the rest of the frame under way, into in_.
+  void ReadFrames();
+  // Delivers every whole frame in in_, in order; stops at the first that fails, or once closed.
+  void TakeFrames();
+  // Writes the queued frames once the handler that queued them has returned, so that frames
+  // queued together (a report and the next request) go out in one write.
+  void ScheduleWrite();
   void WriteNext();
+  // The start of a frame: room for its header, and its type; its body is appended to it. Room
+  // for `body_bytes` of body is reserved.
+  static std::string FrameStart(MessageType type, size_t body_bytes);
+  // Fills in the header of a frame made by FrameStart and its body, makes room for its MAC, and
+  // queues it.
+  void QueueFrame(std::string frame);
   void Fail(const std::string& reason);
   // "handshake: " and what `ec` says, for a handshake step that failed.
   std::string HandshakeError(const boost::system::error_code& ec) const;
@@ -101,12 +115,19 @@ class Session : public std::enable_shared_from_this<Session> {
   Proof their_proof_{};
   std::unique_ptr<FrameMac> send_mac_, receive_mac_;
   std::string peer_;
-  std::array<uint8_t, kFrameHeaderBytes> header_{};
-  std::string body_;                // type, body and MAC of the frame being read
+  // Bytes read and not yet delivered are in_[in_begin_, in_end_): whole frames, then the start
+  // of the next. A read asks for what has arrived, at least kReadChunk bytes, or for exactly the
+  // rest of a frame longer than that (so a large frame is never followed into the buffer).
+  static constexpr size_t kReadChunk = 1024;
+  std::vector<char> in_;
+  size_t in_begin_ = 0, in_end_ = 0;
   std::deque<std::string> outbox_;  // whole frames, their MAC filled in when written
   static constexpr size_t kMaxFramesPerWrite = 64;
+  // Most messages (a task, a report, a heartbeat) encode to fewer bytes: one allocation each.
+  static constexpr size_t kSmallMessageBytes = 240;
   std::vector<boost::asio::const_buffer> write_buffers_;  // the frames of the write under way
   bool writing_ = false;
+  bool write_scheduled_ = false;
   bool ready_ = false;
   bool closed_ = false;
   bool close_after_sending_ = false;
