@@ -112,6 +112,11 @@ TEST_F(ShuffleJob, DefaultBudgetsKeepThisCorpusInMemory) {
   EXPECT_EQ(counters.value("reduce.spills", 0) + counters.value("reduce.spilled_segments", 0), 0)
       << counters.dump();
   EXPECT_EQ(counters.value("reduce.merge.passes", 0), 0) << counters.dump();
+  // Where the reduce tasks' time went, in milliseconds (summed over them; may be 0).
+  for (const char* part : {"reduce.shuffle.milliseconds", "reduce.reducer.milliseconds",
+                           "reduce.commit.milliseconds"}) {
+    EXPECT_TRUE(counters.contains(part)) << part << " in " << counters.dump();
+  }
 }
 
 TEST_F(ShuffleJob, AWiderMergeTakesFewerPasses) {

@@ -1,7 +1,9 @@
 #include "framework/src/runtime/reduce_task.h"
 
+#include <chrono>
 #include <cstdio>
 
+#include "framework/src/runtime/clock.h"
 #include "framework/src/runtime/job_output.h"
 #include "framework/src/runtime/part_file_writer.h"
 #include "framework/src/runtime/task_context_impl.h"
@@ -52,6 +54,15 @@ Counters RunReduceTask(const wire::TaskSpec& task, MapOutputLocations& locations
                        const JobDefinition& job, FetchConnections& connections,
                        const std::string& scratch_dir, const TaskControl& control) {
   TaskContextImpl context(Params(task.params), "reduce", task.index);
+  // Where a reduce task's time goes, as counters summed over the job's reduce tasks (job.json):
+  // the shuffle (fetching and the merges of runs on disk), the reducer over the merged records
+  // (writing the part file), and the part file's commit (its sync to disk).
+  const SteadyClock clock;
+  auto milliseconds_since = [&clock](TimePoint start) {
+    return static_cast<int64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock.Now() - start).count());
+  };
+  const TimePoint shuffle_start = clock.Now();
 
   // Fetch every map output's partition into the shuffle buffer, which keeps them in memory up to
   // the job's reduce.shuffle_buffer and merges them onto local disk beyond it.
@@ -73,6 +84,8 @@ Counters RunReduceTask(const wire::TaskSpec& task, MapOutputLocations& locations
                     sink);
   }
   std::vector<std::unique_ptr<shuffle::RecordSource>> runs = buffer.TakeSources();
+  context.counters().Add("reduce.shuffle.milliseconds", milliseconds_since(shuffle_start));
+  const TimePoint reduce_start = clock.Now();
   const shuffle::ShuffleBuffer::Stats stats = buffer.stats();
   context.counters().Add("reduce.shuffle.connections", connections.opened() - opened_before);
   context.counters().Add("reduce.shuffle.bytes", stats.bytes);
@@ -94,7 +107,10 @@ Counters RunReduceTask(const wire::TaskSpec& task, MapOutputLocations& locations
   });
   reducer->Finish(output);
   output.Flush();
+  context.counters().Add("reduce.reducer.milliseconds", milliseconds_since(reduce_start));
+  const TimePoint commit_start = clock.Now();
   part.Commit();
+  context.counters().Add("reduce.commit.milliseconds", milliseconds_since(commit_start));
   context.counters().Add("reduce.input.groups", groups);
   context.counters().Add("reduce.output.records", output.records());
   return std::move(context.counters());
