@@ -256,6 +256,22 @@ TEST_F(JobConfigTest, EffectiveYamlReadsBackToTheSameConfig) {
   EXPECT_EQ(second.output_overwrite, first.output_overwrite);
 }
 
+TEST_F(JobConfigTest, ControlCharactersInStringsReadBackFromTheEffectiveYaml) {
+  // yaml-cpp writes a carriage return plain, where before a newline it reads back as a line
+  // break (found by the job_config fuzzer).
+  const JobConfig first = LoadJobConfig(
+      Write("job.yaml", "job: \"word\\rcount\"\noutput: {dir: \"out\\r\\x01\"}\n"
+                        "input: {paths: \"a\\rb\"}\nparams: {\"k\\r\": \"v\\r\"}\n"),
+      {"params.x=\"1\\rjob: evil\"", "params.y=\"2\rjob: evil\""});
+  ASSERT_EQ(first.job, "word\rcount");
+  const JobConfig second = LoadJobConfig(Write("effective.yaml", first.effective_yaml));
+  EXPECT_EQ(second.job, first.job) << first.effective_yaml;
+  EXPECT_EQ(second.output_dir, first.output_dir);
+  EXPECT_EQ(second.input_patterns, first.input_patterns);
+  EXPECT_EQ(second.params, first.params);
+  EXPECT_EQ(second.params.at("x"), "1\rjob: evil");
+}
+
 TEST_F(JobConfigTest, OutputOverwriteIsFalseUnlessTheJobSaysTrue) {
   EXPECT_FALSE(LoadJobConfig(Write("job.yaml", kMinimal)).output_overwrite);
   EXPECT_TRUE(

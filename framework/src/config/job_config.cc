@@ -468,6 +468,18 @@ std::string Absolute(const std::string& path, const std::string& where, const st
   return clean.string();
 }
 
+bool IsControl(char c) {
+  const auto byte = static_cast<unsigned char>(c);
+  return byte < 0x20 || byte == 0x7f;
+}
+
+// yaml-cpp writes a string with a carriage return (or another control character) plain, and it
+// then does not read back as itself: such a string is written double-quoted, with escapes.
+YAML::Emitter& Text(YAML::Emitter& out, const std::string& text) {
+  if (std::any_of(text.begin(), text.end(), IsControl)) out << YAML::DoubleQuoted;
+  return out << text;
+}
+
 void EmitScalarMap(YAML::Emitter& out, const std::map<std::string, std::string>& values) {
   if (values.empty()) {
     out << YAML::Flow << YAML::BeginMap << YAML::EndMap;
@@ -475,7 +487,8 @@ void EmitScalarMap(YAML::Emitter& out, const std::map<std::string, std::string>&
   }
   out << YAML::BeginMap;
   for (const auto& [name, value] : values) {
-    out << YAML::Key << name << YAML::Value << value;
+    Text(out << YAML::Key, name) << YAML::Value;
+    Text(out, value);
   }
   out << YAML::EndMap;
 }
@@ -491,17 +504,15 @@ std::string EffectiveYaml(const JobConfig& config, const std::string& split_size
   // yaml-cpp quotes any string that would not read back as itself ("null", "", "a: b").
   YAML::Emitter out;
   out << YAML::BeginMap;
-  out << YAML::Key << "job" << YAML::Value << config.job;
-  if (!config.plugin.empty()) {
-    out << YAML::Key << "plugin" << YAML::Value << config.plugin;
-  }
+  Text(out << YAML::Key << "job" << YAML::Value, config.job);
+  if (!config.plugin.empty()) Text(out << YAML::Key << "plugin" << YAML::Value, config.plugin);
   out << YAML::Key << "params" << YAML::Value;
   EmitScalarMap(out, config.params);
   // A job that makes its own input has no input section (an input section has paths).
   if (!config.input_patterns.empty()) {
     out << YAML::Key << "input" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "paths" << YAML::Value << YAML::BeginSeq;
-    for (const std::string& pattern : config.input_patterns) out << pattern;
+    for (const std::string& pattern : config.input_patterns) Text(out, pattern);
     out << YAML::EndSeq;
     out << YAML::Key << "split_size" << YAML::Value << split_size;
     if (!config.generate.empty()) {
@@ -522,7 +533,7 @@ std::string EffectiveYaml(const JobConfig& config, const std::string& split_size
   out << YAML::Key << "parallel_copies" << YAML::Value << config.parallel_copies;
   out << YAML::EndMap;
   out << YAML::Key << "output" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "dir" << YAML::Value << config.output_dir;
+  Text(out << YAML::Key << "dir" << YAML::Value, config.output_dir);
   out << YAML::Key << "format" << YAML::Value << config.output_format;
   out << YAML::Key << "overwrite" << YAML::Value << (config.output_overwrite ? "true" : "false");
   out << YAML::EndMap;
