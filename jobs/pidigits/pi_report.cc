@@ -119,7 +119,8 @@ struct Tally {
         max_count = other.max_count;
         max_key = other.max_key;
       }
-      if (other.min_count < min_count || (other.min_count == min_count && other.min_key < min_key)) {
+      if (other.min_count < min_count ||
+          (other.min_count == min_count && other.min_key < min_key)) {
         min_count = other.min_count;
         min_key = other.min_key;
       }
@@ -252,7 +253,9 @@ ChiSquareResult TallyChiSquare(const Tally& tally, uint64_t keys) {
 // being those summed over their last digit. REQUIRES: n >= 2, a non-zero total.
 report::SerialTestResult TallySerialTest(const Tally& tally, uint64_t keys) {
   unsigned __int128 shorter_squares = 0;
-  for (uint64_t count : tally.shorter) shorter_squares += static_cast<unsigned __int128>(count) * count;
+  for (uint64_t count : tally.shorter) {
+    shorter_squares += static_cast<unsigned __int128>(count) * count;
+  }
   report::SerialTestResult r;
   r.psi2 = UniformityStatistic(tally.sum_squares, tally.total, keys);
   r.psi2_prev = keys / 10 >= 2 ? UniformityStatistic(shorter_squares, tally.total, keys / 10) : 0;

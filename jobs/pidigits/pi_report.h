@@ -56,9 +56,9 @@ struct PiReportResult {
 // writes there, each through a temporary file and a rename: counts.csv up to n = 5
 // (key,count,expected,z: for n <= 2 every one of the 10^n keys, for n >= 3 only the keys that
 // occur, so that it grows with the input and not with 10^n; beyond n = 5 the part files are
-// the list; the summary says how many of the 10^n occur), digits.png (one-digit counts: the output's when n == 1, else
-// digit_counts' when given), pairs.png (n == 2: a 10x10 heat-map) and summary.txt, which is
-// also printed to `out`.
+// the list; the summary says how many of the 10^n occur), digits.png (one-digit counts: the
+// output's when n == 1, else digit_counts' when given), pairs.png (n == 2: a 10x10 heat-map)
+// and summary.txt, which is also printed to `out`.
 // Throws std::invalid_argument if n is not 1..8; std::runtime_error naming the file and line
 // for a malformed part file (bad key, bad count, repeated key), when there are no part files
 // or their counts are all zero, and when a file cannot be written (saying why: "No space left

@@ -60,14 +60,16 @@ class PiDigitsMapper : public Mapper {
     } else {
       counter_->Add(text.data(), text.size());
       if (counter_->n() >= kFirstDrained && counter_->listed() >= kBatchWindows) {
-        counter_->TakeSorted([&](std::span<const uint32_t> sorted) { blocks_->EmitSorted(sorted, out); });
+        counter_->TakeSorted(
+            [&](std::span<const uint32_t> sorted) { blocks_->EmitSorted(sorted, out); });
       }
     }
   }
 
   void Finish(Emitter& out) override {
     if (counter_->n() >= kFirstDrained) {
-      counter_->TakeSorted([&](std::span<const uint32_t> sorted) { blocks_->EmitSorted(sorted, out); });
+      counter_->TakeSorted(
+          [&](std::span<const uint32_t> sorted) { blocks_->EmitSorted(sorted, out); });
     } else {
       std::vector<KeyCount> counts;
       counter_->ForEach([&](uint32_t index, uint64_t count) { counts.push_back({index, count}); });

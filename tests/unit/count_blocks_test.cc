@@ -180,7 +180,8 @@ TEST(CountBlocksTest, MalformedBlocksAreRefusedNamingTheBlockAndLeaveNoSumsBehin
   EXPECT_EQ(error(key, {std::string("\x0a\x05\x01", 3)}),
             "count block 0000000000000002: blocks of 100 and of 10 keys (every map task must "
             "count in blocks of one size)");
-  EXPECT_EQ(error(key, {std::string("\x00", 1)}), "count block 0000000000000002: a block of 0 keys");
+  EXPECT_EQ(error(key, {std::string("\x00", 1)}),
+            "count block 0000000000000002: a block of 0 keys");
   EXPECT_EQ(error(std::string(8, '\xff'), {}),
             "count block ffffffffffffffff: block number out of range");
   // After all that, a block sums from zero again.

@@ -676,9 +676,10 @@ TEST_F(JobConfigTest, AliasesExpandingExponentiallyAreRejectedWhereTheyPassTheBo
                         " [*n, *n, *n, *n, *n, *n, *n, *n, *n, *n]]}\n"),
             "job.yaml:8:142: params.more.deeper[2][8]: aliases repeat more than 10000 nodes in "
             "all; is an alias expanding itself?");
-  const std::string bomb = "[&a [x, x, x, x, x, x, x, x, x, x], &b [*a, *a, *a, *a, *a, *a, *a, *a, "
-                           "*a, *a], &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b], [*c, *c, *c, "
-                           "*c, *c, *c, *c, *c, *c, *c]]";
+  const std::string bomb =
+      "[&a [x, x, x, x, x, x, x, x, x, x], &b [*a, *a, *a, *a, *a, *a, *a, *a, "
+      "*a, *a], &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b], [*c, *c, *c, "
+      "*c, *c, *c, *c, *c, *c, *c]]";
   EXPECT_EQ(ErrorOfText(kMinimal, {"params.x=" + bomb}),
             "-D params.x=" + bomb + ": params.x[3][7]: aliases repeat more than 10000 nodes in "
             "all; is an alias expanding itself?");
