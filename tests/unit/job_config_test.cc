@@ -272,6 +272,32 @@ TEST_F(JobConfigTest, ControlCharactersInStringsReadBackFromTheEffectiveYaml) {
   EXPECT_EQ(second.params.at("x"), "1\rjob: evil");
 }
 
+TEST_F(JobConfigTest, AnOverrideKeepsItsBytesWhateverTheyStartWith) {
+  // yaml-cpp took a value starting with the bytes FE FF or FF FE for UTF-16 and read CJK
+  // characters (found by the job_config fuzzer).
+  const JobConfig config = LoadJobConfig(
+      Write("job.yaml", kMinimal), {"input.paths=\xFE\xFFin", "params.k=\xFF\xFEv\xE9"});
+  ASSERT_EQ(config.input_patterns.size(), 1u);
+  EXPECT_EQ(config.input_patterns[0], dir_ + "/\xFE\xFFin");
+  EXPECT_EQ(config.params.at("k"), "\xFF\xFEv\xE9");
+}
+
+TEST_F(JobConfigTest, RefusesUnicodeNoncharactersWhichTheJobsRecordCannotKeep) {
+  // yaml-cpp writes them as U+FFFD in a quoted string (found by the job_config fuzzer).
+  const std::string cannot_keep = ", which the job's record (its effective YAML) cannot keep";
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "params: {k: \"\\uFFFF\\u0001\"}\n"),
+            "job.yaml:6:13: params.k: holds the Unicode noncharacter U+FFFF" + cannot_keep);
+  EXPECT_EQ(ErrorOfText(std::string(kMinimal) + "params: {\"a\xEF\xB7\x90\": 1}\n"),
+            "job.yaml:6:10: params: holds the Unicode noncharacter U+FDD0" + cannot_keep);
+  EXPECT_EQ(ErrorOfText(kMinimal, {"input.paths=x\xF4\x8F\xBF\xBE"}),
+            "-D input.paths=x\xF4\x8F\xBF\xBE: input.paths: holds the Unicode noncharacter "
+            "U+10FFFE" + cannot_keep);
+  // The characters next to them are kept.
+  EXPECT_EQ(LoadJobConfig(Write("job.yaml", kMinimal), {"params.k=\"\\uFFFD\\uFDCF\\uFDF0\""})
+                .params.at("k"),
+            "\xEF\xBF\xBD\xEF\xB7\x8F\xEF\xB7\xB0");
+}
+
 TEST_F(JobConfigTest, OutputOverwriteIsFalseUnlessTheJobSaysTrue) {
   EXPECT_FALSE(LoadJobConfig(Write("job.yaml", kMinimal)).output_overwrite);
   EXPECT_TRUE(

@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <span>
 #include <sstream>
@@ -22,6 +24,7 @@
 #include "framework/src/config/duration.h"
 #include "framework/src/config/yaml_scan.h"
 #include "framework/src/util/closest_name.h"
+#include "framework/src/util/utf8.h"
 #include "minimr/number_parse.h"
 #include "minimr/output.h"
 
@@ -132,7 +135,7 @@ class Converter {
         break;
       case YAML::NodeType::Scalar:
         node.kind = Node::Kind::kScalar;
-        CountBytes(yaml.Scalar(), node.where, key);
+        CheckText(yaml.Scalar(), node.where, key);
         node.scalar = yaml.Scalar();
         break;
       case YAML::NodeType::Sequence: {
@@ -158,7 +161,7 @@ class Converter {
                                                                     : "nothing"));
           }
           const std::string& name = it->first.Scalar();
-          CountBytes(name, key_where, key);
+          CheckText(name, key_where, key);
           if (!names.insert(name).second) {
             for (const Entry& seen : node.entries) {
               if (seen.key == name) {
@@ -176,7 +179,16 @@ class Converter {
   }
 
  private:
-  void CountBytes(const std::string& text, const std::string& where, const std::string& key) {
+  void CheckText(const std::string& text, const std::string& where, const std::string& key) {
+    // yaml-cpp writes a noncharacter as U+FFFD in a quoted string, so the job's record (the
+    // effective YAML) would not read back as the job.
+    if (const std::optional<char32_t> c = FirstNoncharacter(text)) {
+      char name[16];
+      std::snprintf(name, sizeof(name), "U+%04X", static_cast<unsigned>(*c));
+      Fail(where, key,
+           std::string("holds the Unicode noncharacter ") + name +
+               ", which the job's record (its effective YAML) cannot keep");
+    }
     bytes_ += text.size();
     if (bytes_ > kMaxValueBytes) {
       Fail(where, key,
@@ -314,15 +326,18 @@ void ApplyOverride(Node& root, const std::string& text) {
     if (part.empty()) Fail(where, "", "expected key.path=value with a name between the dots");
   }
 
+  // A UTF-8 byte-order mark in front makes yaml-cpp read the value's bytes as they are: it would
+  // read a value that starts with the bytes FE FF (say "þÿ" in Latin-1) as UTF-16.
+  const std::string utf8_text = "\xEF\xBB\xBF" + text.substr(equals + 1);
   Converter converter("", where);
   YAML::Node yaml;
   try {
-    std::istringstream stream(text.substr(equals + 1));
+    std::istringstream stream(utf8_text);
     YAML::Parser parser(stream);
     YamlScan scan({kMaxAliasNodes, kMaxAliasBytes});
     parser.HandleNextDocument(scan);
     CheckAliases(scan, converter, key);
-    yaml = YAML::Load(text.substr(equals + 1));
+    yaml = YAML::Load(utf8_text);
   } catch (const YAML::Exception& e) {
     Fail(where, key, "malformed YAML value: " + e.msg);
   }

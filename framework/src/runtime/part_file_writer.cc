@@ -4,6 +4,7 @@
 #include <array>
 
 #include "framework/src/util/base64.h"
+#include "framework/src/util/utf8.h"
 
 namespace minimr::runtime {
 namespace {
@@ -50,41 +51,6 @@ void AppendTextEscaped(std::string_view bytes, std::string* out) {
     plain = i + 1;
   }
   out->append(bytes.data() + plain, bytes.size() - plain);
-}
-
-// Whether `bytes` is well-formed UTF-8 (Unicode's table 3-7: no overlong forms, no surrogates,
-// nothing above U+10FFFF), which a JSON string must be.
-bool IsUtf8(std::string_view bytes) {
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  const auto* end = p + bytes.size();
-  auto continuation = [&](const unsigned char* q, unsigned char low, unsigned char high) {
-    return q < end && *q >= low && *q <= high;
-  };
-  while (p < end) {
-    const unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-    } else if (c >= 0xc2 && c <= 0xdf) {
-      if (!continuation(p + 1, 0x80, 0xbf)) return false;
-      p += 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      const unsigned char low = c == 0xe0 ? 0xa0 : 0x80;
-      const unsigned char high = c == 0xed ? 0x9f : 0xbf;
-      if (!continuation(p + 1, low, high) || !continuation(p + 2, 0x80, 0xbf)) return false;
-      p += 3;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      const unsigned char low = c == 0xf0 ? 0x90 : 0x80;
-      const unsigned char high = c == 0xf4 ? 0x8f : 0xbf;
-      if (!continuation(p + 1, low, high) || !continuation(p + 2, 0x80, 0xbf) ||
-          !continuation(p + 3, 0x80, 0xbf)) {
-        return false;
-      }
-      p += 4;
-    } else {
-      return false;
-    }
-  }
-  return true;
 }
 
 // JSON: a string if the bytes are UTF-8 (quote, backslash and control characters escaped as
