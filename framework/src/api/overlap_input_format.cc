@@ -1,6 +1,5 @@
 #include <algorithm>
 #include <memory>
-#include <vector>
 
 #include "minimr/input.h"
 
@@ -21,34 +20,36 @@ class OverlapReader : public RecordReader {
         end_(split.offset + split.length),
         rule_(std::move(rule)),
         continuous_(continuous),
-        buf_(kPiece) {}
+        buf_size_(std::max<size_t>(std::min<uint64_t>(kPiece, split.length), kOverlapPiece)),
+        // Not zeroed: a task of a small split would spend more on zeroing than on its bytes.
+        buf_(std::make_unique_for_overwrite<char[]>(buf_size_)) {}
 
   bool Next(std::string_view* key, std::string_view* value) override {
     *key = {};
     if (!past_end_ && pos_ < end_) {
-      size_t want = static_cast<size_t>(std::min<uint64_t>(kPiece, end_ - pos_));
-      size_t n = file_->ReadAt(pos_, buf_.data(), want);
+      size_t want = static_cast<size_t>(std::min<uint64_t>(buf_size_, end_ - pos_));
+      size_t n = file_->ReadAt(pos_, buf_.get(), want);
       if (n == 0) throw std::runtime_error(file_->path() + ": shorter than when the job began");
       pos_ += n;
       bytes_read_ += n;
-      *value = std::string_view(buf_.data(), n);
+      *value = std::string_view(buf_.get(), n);
       return true;
     }
     past_end_ = true;  // pos_ may move into the next file, where end_ means nothing
     while (rule_ && !overlap_done_) {
-      size_t n = file_->ReadAt(pos_, buf_.data(), kOverlapPiece);
+      size_t n = file_->ReadAt(pos_, buf_.get(), kOverlapPiece);
       if (n == 0) {
         if (!continuous_ || file_index_ + 1 >= static_cast<int>(files_.paths.size())) break;
         file_ = std::make_unique<FileReader>(files_.paths[++file_index_]);
         pos_ = 0;
         continue;
       }
-      size_t used = std::min(rule_->Take(std::string_view(buf_.data(), n)), n);
+      size_t used = std::min(rule_->Take(std::string_view(buf_.get(), n)), n);
       overlap_done_ = used < n;
       if (used == 0) break;
       pos_ += used;
       bytes_read_ += used;
-      *value = std::string_view(buf_.data(), used);
+      *value = std::string_view(buf_.get(), used);
       return true;
     }
     return false;
@@ -67,7 +68,8 @@ class OverlapReader : public RecordReader {
   bool continuous_;
   bool past_end_ = false;
   bool overlap_done_ = false;
-  std::vector<char> buf_;
+  size_t buf_size_;
+  std::unique_ptr<char[]> buf_;
   uint64_t bytes_read_ = 0;
 };
 
