@@ -343,12 +343,21 @@ TEST_F(OutputSafety, MapOutputIsReadableByItsOwnerOnly) {
   TestCluster cluster(dir.path() / "cluster");
   fs::path work = dir.path() / "work";
   fs::create_directories(work);
-  // The worker stops itself (SIGSTOP) once it has reported a map task, holding its output.
+  // The worker stops itself (SIGSTOP) once it has reported a map task, holding its output: a
+  // file, as it is over the 1 MiB a worker keeps in memory (200,000 distinct words).
+  {
+    std::ofstream words(dir.path() / "words.txt");
+    for (int i = 0; i < 200000; ++i) words << "word" << i << "\n";
+  }
+  const fs::path yaml = dir.path() / "wordcount.yaml";
+  std::ofstream(yaml) << "job: wordcount\ninput:\n  paths: " << (dir.path() / "words.txt").string()
+                      << "\n  split_size: file\noutput:\n  dir: " << (dir.path() / "out").string()
+                      << "\n";
   minimr::ChildProcess worker({Minimr(), "worker", "--connection-file", cluster.connection_file(),
                                "--work-dir", work.string(), "--faults", "stall-after-maps=1"},
                               (dir.path() / "w.log").string());
   ASSERT_TRUE(cluster.WaitForRegistrations(1, seconds(30)));
-  auto submit = cluster.StartSubmit(JobFile(dir.path(), dir.path() / "out"), {});
+  auto submit = cluster.StartSubmit(yaml.string(), {});
   std::vector<fs::path> outputs;
   for (int i = 0; i < 3000 && outputs.empty(); ++i) {
     for (const auto& scratch : fs::directory_iterator(work)) {

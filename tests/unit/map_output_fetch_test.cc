@@ -35,8 +35,8 @@ wire::Key TestKey() {
 }
 
 // A map-output server on loopback with its own io thread, serving `maps` map outputs of
-// `partitions` partitions each, from files in a private directory. Partition p of map m holds
-// Contents(m, p).
+// `partitions` partitions each: those of even m from files in a private directory, those of odd
+// m from memory. Partition p of map m holds Contents(m, p).
 class TestServer {
  public:
   TestServer(wire::Security security, int maps, int partitions, bool hang = false)
@@ -44,12 +44,17 @@ class TestServer {
                                           "-" + std::to_string(next_id_++))) {
     fs::create_directories(dir_);
     for (int m = 0; m < maps; ++m) {
-      StoredMapOutput output{(dir_ / ("map" + std::to_string(m))).string(), {0}};
-      std::ofstream file(output.path, std::ios::binary);
+      StoredMapOutput output{(dir_ / ("map" + std::to_string(m))).string(), {0}, nullptr};
+      std::string all;
       for (int p = 0; p < partitions; ++p) {
-        std::string bytes = Contents(m, p);
-        file << bytes;
-        output.index.push_back(output.index.back() + bytes.size());
+        all += Contents(m, p);
+        output.index.push_back(all.size());
+      }
+      if (m % 2 == 1) {
+        output.path.clear();
+        output.bytes = std::make_shared<const std::string>(std::move(all));
+      } else {
+        std::ofstream(output.path, std::ios::binary) << all;
       }
       outputs_[m] = output;
     }

@@ -93,26 +93,40 @@ TEST(Merger, SkipsValuesAGroupLeavesUnread) {
 }
 
 // Writes many random word counts through a MapOutputWriter and reads every partition back.
+// With `memory_limit`, an output that fits is kept in memory (*in_memory says whether it was).
 std::map<std::string, int64_t> WriteAndReadBack(const std::string& path, size_t spill_bytes,
                                                 bool combine, int64_t* spills,
                                                 int merge_factor = kDefaultMergeFactor,
-                                                int64_t* merge_passes = nullptr) {
+                                                int64_t* merge_passes = nullptr,
+                                                uint64_t memory_limit = 0,
+                                                bool* in_memory = nullptr) {
   HashPartitioner partitioner;
   runtime::TaskContextImpl context(Params(), "map", 0);
   std::function<std::unique_ptr<Reducer>()> combiner;
   if (combine) combiner = [] { return std::make_unique<SumReducer>(); };
-  MapOutputWriter writer(path, 3, partitioner, combiner, context, spill_bytes, merge_factor);
+  MapOutputWriter writer(path, 3, partitioner, combiner, context, spill_bytes, merge_factor,
+                         memory_limit);
   std::mt19937 random(42);
   for (int i = 0; i < 20000; ++i) {
     writer.Emit("word" + std::to_string(random() % 500), "1");
   }
-  PartitionIndex index = writer.Commit();
+  const RunFile output = writer.Commit();
+  const PartitionIndex& index = output.index;
   *spills = context.counters().Get("map.spills");
   if (merge_passes) *merge_passes = context.counters().Get("map.merge.passes");
+  if (in_memory) {
+    *in_memory = output.bytes != nullptr;
+    EXPECT_EQ(context.counters().Get("map.outputs.in_memory"), *in_memory ? 1 : 0);
+    EXPECT_EQ(output.path.empty(), *in_memory);
+    EXPECT_EQ(fs::exists(path), !*in_memory) << "an output kept in memory makes no file";
+  }
   EXPECT_EQ(index.size(), 4u);
   std::map<std::string, int64_t> totals;
   for (int p = 0; p < 3; ++p) {
-    auto run = OpenFileRun(path, index[p], index[p + 1] - index[p]);
+    auto run = output.bytes
+                   ? OpenMemoryRun(std::string_view(*output.bytes)
+                                       .substr(index[p], index[p + 1] - index[p]))
+                   : OpenFileRun(path, index[p], index[p + 1] - index[p]);
     std::string previous;
     while (run->Next()) {
       std::string key(run->key());
@@ -141,6 +155,28 @@ TEST(MapOutputWriter, SpillsAndCombinesToTheSameCountsAsInMemory) {
   EXPECT_FALSE(fs::exists(dir / "b.spill0")) << "spill files must be removed";
 }
 
+TEST(MapOutputWriter, KeepsAnOutputInMemoryOnlyIfItNeverSpilledAndFitsItsLimit) {
+  TempDir dir;
+  int64_t spills = 0;
+  bool in_memory = false;
+  const auto file = WriteAndReadBack(dir / "file", 64 << 20, true, &spills);
+  const auto memory =
+      WriteAndReadBack(dir / "memory", 64 << 20, true, &spills, kDefaultMergeFactor, nullptr,
+                       1 << 20, &in_memory);
+  EXPECT_TRUE(in_memory);
+  EXPECT_EQ(memory, file);
+  // 500 combined words need more than 100 bytes; spilled output is merged into a file.
+  EXPECT_EQ(WriteAndReadBack(dir / "over", 64 << 20, true, &spills, kDefaultMergeFactor, nullptr,
+                             100, &in_memory),
+            file);
+  EXPECT_FALSE(in_memory);
+  EXPECT_EQ(WriteAndReadBack(dir / "spilled", 4096, true, &spills, kDefaultMergeFactor, nullptr,
+                             1 << 20, &in_memory),
+            file);
+  EXPECT_GT(spills, 0);
+  EXPECT_FALSE(in_memory);
+}
+
 TEST(MapOutputWriter, MergesManySpillsInPassesOfTheMergeFactor) {
   TempDir dir;
   int64_t spills_whole = 0, spills = 0, passes_whole = 0, passes = 0;
@@ -165,7 +201,7 @@ TEST(MapOutputWriter, ARecordBiggerThanTheBufferGoesThrough) {
   writer.Emit("a", "1");
   writer.Emit("b", big);
   writer.Emit("c", "2");
-  PartitionIndex index = writer.Commit();
+  const PartitionIndex index = writer.Commit().index;
   std::map<std::string, std::string> seen;
   for (int p = 0; p < 2; ++p) {
     auto run = OpenFileRun(dir / "big", index[p], index[p + 1] - index[p], 4096);

@@ -60,7 +60,8 @@ class MapOutputServer::Connection : public std::enable_shared_from_this<Connecti
     start_ = offset_ = output->index[request.partition];
     end_ = output->index[request.partition + 1];
     file_.reset();
-    if (end_ > start_) {
+    bytes_ = output->bytes;
+    if (end_ > start_ && !bytes_) {
       try {
         file_ = std::make_unique<FileReader>(output->path);
       } catch (const std::exception& e) {
@@ -79,9 +80,17 @@ class MapOutputServer::Connection : public std::enable_shared_from_this<Connecti
     try {
       if (offset_ < end_) {
         n = static_cast<size_t>(std::min<uint64_t>(wire::kFetchPieceBytes, end_ - offset_));
-        std::string piece(n, '\0');
-        if (file_->ReadAt(offset_, piece.data(), n) != n) {
-          throw std::runtime_error(file_->path() + ": shorter than its index says");
+        std::string piece;
+        if (bytes_) {
+          if (bytes_->size() < offset_ + n) {
+            throw std::runtime_error("a map output in memory is shorter than its index says");
+          }
+          piece.assign(*bytes_, offset_, n);
+        } else {
+          piece.resize(n);
+          if (file_->ReadAt(offset_, piece.data(), n) != n) {
+            throw std::runtime_error(file_->path() + ": shorter than its index says");
+          }
         }
         offset_ += n;
         session->Send(wire::MessageType::kFetchData, std::move(piece));
@@ -91,9 +100,11 @@ class MapOutputServer::Connection : public std::enable_shared_from_this<Connecti
         }
       }
       file_.reset();
+      bytes_.reset();
       Finish(*session, wire::FetchEnd{true, "", end_ - start_}, n > kSmallPiece);
     } catch (const std::exception& e) {
       file_.reset();
+      bytes_.reset();
       Finish(*session, wire::FetchEnd{false, e.what(), 0}, false);
     }
   }
@@ -116,6 +127,7 @@ class MapOutputServer::Connection : public std::enable_shared_from_this<Connecti
   std::deque<wire::FetchRequest> queue_;
   bool busy_ = false;
   std::unique_ptr<FileReader> file_;
+  std::shared_ptr<const std::string> bytes_;  // the output being sent, when kept in memory
   uint64_t start_ = 0, offset_ = 0, end_ = 0;
 };
 

@@ -15,11 +15,9 @@
 
 namespace minimr::runtime {
 
-// A finished map attempt's output file and where each partition lies in it.
-struct StoredMapOutput {
-  std::string path;
-  shuffle::PartitionIndex index;
-};
+// A finished map attempt's output, its file or its bytes in memory, and where each partition
+// lies in it.
+using StoredMapOutput = shuffle::RunFile;
 
 // Requests one connection may have waiting behind the one being answered; more close it.
 constexpr size_t kMaxQueuedFetches = 64;

@@ -6,7 +6,7 @@ namespace minimr::runtime {
 
 MapTaskOutput RunMapTask(const wire::TaskSpec& task, const InputFiles& files,
                          const JobDefinition& job, const std::string& output_path,
-                         const TaskControl& control) {
+                         uint64_t memory_limit, const TaskControl& control) {
   TaskContextImpl context(Params(task.params), "map", task.index);
   const bool synthetic = task.file_index == kSyntheticSplit && files.paths.empty();
   if (!synthetic &&
@@ -28,7 +28,8 @@ MapTaskOutput RunMapTask(const wire::TaskSpec& task, const InputFiles& files,
   context.SetReader(reader.get());
   partitioner->Setup(context);
   shuffle::MapOutputWriter output(output_path, task.reduce_tasks, *partitioner, job.combiner,
-                                  context, task.shuffle.sort_buffer, task.shuffle.merge_factor);
+                                  context, task.shuffle.sort_buffer, task.shuffle.merge_factor,
+                                  memory_limit);
   mapper->Setup(context);
   std::string_view key, value;
   int64_t records = 0;
@@ -49,8 +50,7 @@ MapTaskOutput RunMapTask(const wire::TaskSpec& task, const InputFiles& files,
   context.counters().Add("map.input.bytes", int64_t(reader->bytes_read()));
 
   MapTaskOutput result;
-  result.path = output_path;
-  result.index = output.Commit();
+  result.output = output.Commit();
   result.counters = std::move(context.counters());
   return result;
 }

@@ -15,16 +15,16 @@
 namespace minimr::runtime {
 
 struct MapTaskOutput {
-  std::string path;
-  shuffle::PartitionIndex index;
+  shuffle::RunFile output;  // its file, or its bytes when kept in memory
   Counters counters;
 };
 
 // Runs the task's split of `files` (the job's input files). Writes the output to `output_path`,
-// reporting progress through `control` and stopping with TaskKilled when it says so. Throws
+// or keeps it in memory if it never spilled and needs at most `memory_limit` bytes; reports
+// progress through `control` and stops with TaskKilled when it says so. Throws
 // std::runtime_error (from the job's code or I/O) on failure.
 MapTaskOutput RunMapTask(const wire::TaskSpec& task, const InputFiles& files,
                          const JobDefinition& job, const std::string& output_path,
-                         const TaskControl& control);
+                         uint64_t memory_limit, const TaskControl& control);
 
 }  // namespace minimr::runtime

@@ -34,7 +34,8 @@ class EntryValues : public ValueIterator {
 
 MapOutputWriter::MapOutputWriter(std::string path, int partitions, Partitioner& partitioner,
                                  std::function<std::unique_ptr<Reducer>()> combiner,
-                                 TaskContext& context, uint64_t sort_buffer, int merge_factor)
+                                 TaskContext& context, uint64_t sort_buffer, int merge_factor,
+                                 uint64_t memory_limit)
     : path_(std::move(path)),
       partitions_(partitions),
       partitioner_(partitioner),
@@ -42,7 +43,8 @@ MapOutputWriter::MapOutputWriter(std::string path, int partitions, Partitioner& 
       context_(context),
       // Whole entries at the end, aligned.
       sort_buffer_(sort_buffer / alignof(Entry) * alignof(Entry)),
-      merge_factor_(merge_factor) {
+      merge_factor_(merge_factor),
+      memory_limit_(memory_limit) {
   if (sort_buffer_ < 2 * sizeof(Entry) || merge_factor_ < 2) {
     throw std::invalid_argument("MapOutputWriter: sort buffer or merge factor too small");
   }
@@ -139,8 +141,14 @@ void MapOutputWriter::SpillAlone(uint32_t partition, std::string_view key,
   context_.counters().Add("map.spills", 1);
 }
 
-PartitionIndex MapOutputWriter::Commit() {
+RunFile MapOutputWriter::Commit() {
   context_.counters().Add("map.output.records", int64_t(records_));
+  // A record's two lengths take at most 5 bytes each (record_format.h).
+  if (spills_.empty() && used_ + entry_count_ * 10 <= memory_limit_) {
+    RunWriter out(partitions_);
+    if (entry_count_ > 0) WriteSorted(out);
+    return Finish(out);
+  }
   const size_t piece = MergePieceBytes(sort_buffer_, merge_factor_);
   RunWriter out(path_, partitions_, piece);
   if (spills_.empty()) {
@@ -168,10 +176,15 @@ PartitionIndex MapOutputWriter::Commit() {
       });
     }
   }
+  return Finish(out);
+}
+
+RunFile MapOutputWriter::Finish(RunWriter& out) {
   if (combiner_) context_.counters().Add("combine.output.records", int64_t(out.records()));
   RunFile output = out.Commit();
   context_.counters().Add("map.output.bytes", int64_t(output.size()));
-  return output.index;
+  if (output.bytes) context_.counters().Add("map.outputs.in_memory", 1);
+  return output;
 }
 
 }  // namespace minimr::shuffle

@@ -19,16 +19,19 @@ class MapOutputWriter : public Emitter {
  public:
   // `combiner` may be empty. Records and their index are kept in one buffer of `sort_buffer`
   // bytes (touched only as it fills); when it is full they are sorted and spilled. Spills are
-  // merged at most `merge_factor` at a time, in as many passes as it takes.
+  // merged at most `merge_factor` at a time, in as many passes as it takes. An output that never
+  // spilled and needs at most `memory_limit` bytes is kept in memory instead of written to
+  // `path`: a small task then creates no file.
   MapOutputWriter(std::string path, int partitions, Partitioner& partitioner,
                   std::function<std::unique_ptr<Reducer>()> combiner, TaskContext& context,
                   uint64_t sort_buffer = kDefaultSortBuffer,
-                  int merge_factor = kDefaultMergeFactor);
+                  int merge_factor = kDefaultMergeFactor, uint64_t memory_limit = 0);
   ~MapOutputWriter() override;
 
   void Emit(std::string_view key, std::string_view value) override;
-  // Writes the output file (spills merged) and returns where each partition lies in it.
-  PartitionIndex Commit();
+  // Writes the output (spills merged) and returns it: its file or its bytes, and where each
+  // partition lies in it.
+  RunFile Commit();
 
  private:
   // A record in the buffer; the index grows down from the buffer's end as the records grow up
@@ -43,6 +46,8 @@ class MapOutputWriter : public Emitter {
   // Sorts and combines what is buffered and writes it, partition after partition, to `sink`.
   void WriteSorted(RunWriter& sink);
   void Spill();
+  // Commits `out` and counts what it holds.
+  RunFile Finish(RunWriter& out);
   // A record too big for the buffer goes to a spill of its own.
   void SpillAlone(uint32_t partition, std::string_view key, std::string_view value);
   std::string NextSpillPath();
@@ -56,6 +61,7 @@ class MapOutputWriter : public Emitter {
   TaskContext& context_;
   uint64_t sort_buffer_;
   int merge_factor_;
+  uint64_t memory_limit_;
   std::unique_ptr<char[]> buffer_;  // allocated at the first Emit
   Entry* entries_end_ = nullptr;
   uint64_t used_ = 0;  // bytes of records at the buffer's start

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,10 +16,11 @@ namespace minimr::shuffle {
 // Where each partition lies in a run file: partition p is [index[p], index[p+1]).
 using PartitionIndex = std::vector<uint64_t>;
 
-// A sorted run on local disk.
+// A sorted run on local disk, or kept in memory (`bytes` set, `path` empty).
 struct RunFile {
   std::string path;
   PartitionIndex index;
+  std::shared_ptr<const std::string> bytes;
   uint64_t size() const { return index.back(); }
 };
 
@@ -28,6 +31,8 @@ class RunWriter : public Emitter {
  public:
   // Writes in pieces of about `buffer_bytes`.
   RunWriter(const std::string& path, int partitions, size_t buffer_bytes = 1 << 20);
+  // Keeps the run in memory: Commit() returns it in RunFile::bytes.
+  explicit RunWriter(int partitions);
 
   // REQUIRES: p at least every partition started before.
   void StartPartition(int p);
@@ -42,8 +47,9 @@ class RunWriter : public Emitter {
 
  private:
   void Flush();
+  uint64_t size() const { return file_ ? file_->size() : buf_.size(); }
 
-  AtomicFile file_;
+  std::optional<AtomicFile> file_;  // none: the run is kept in buf_
   PartitionIndex index_;
   int next_partition_ = 0;
   size_t buffer_bytes_;
