@@ -170,6 +170,37 @@ TEST_F(Failures, AFrozenWorkerHoldingMapOutputDoesNotHangTheReduce) {
   cluster.worker(frozen).Signal(SIGKILL);
 }
 
+TEST_F(Failures, ReducesWaitingForLostMapOutputArePreemptedSoThatTheMapsRunAgain) {
+  TempDir dir("preempted");
+  // The freezing worker holds one map output and is taken for dead 4 s after it stops, by which
+  // time worker 2 has run the other maps and started a reduce; that reduce's fetch from the
+  // frozen worker would wait 10 minutes, and the map to run again has no other worker.
+  TestCluster cluster(dir.path(), {"--heartbeat", "200ms", "--worker-timeout", "4s",
+                                   "--fetch-timeout", "10m"});
+  size_t frozen = cluster.AddWorker("freezing worker", "stall-after-maps=1");
+  ASSERT_TRUE(cluster.WaitForRegistrations(1, seconds(30))) << cluster.MasterLog();
+  cluster.AddWorker("worker 2");
+  ASSERT_TRUE(cluster.WaitForRegistrations(2, seconds(30))) << cluster.MasterLog();
+  fs::path out = dir.path() / "out";
+  Result r = cluster.Submit(JobFile(dir.path(), out));
+  ASSERT_EQ(r.status, 0) << r.output << cluster.MasterLog();
+  EXPECT_EQ(ReadCounts(out.string()), *expected_);
+  EXPECT_NE(cluster.MasterLog().find("is preempted: map tasks must run again first"),
+            std::string::npos)
+      << cluster.MasterLog();
+  nlohmann::json record = nlohmann::json::parse(ReadFile(out / "job.json"));
+  int preempted = 0;
+  for (const auto& attempt : record["tasks"]["attempts"]) {
+    if (attempt["phase"] == "reduce" && attempt["outcome"] == "killed" &&
+        attempt.value("error", "").find("preempted") != std::string::npos) {
+      ++preempted;
+    }
+  }
+  EXPECT_GE(preempted, 1) << record.dump(2);
+  EXPECT_EQ(record["tasks"]["reduce"]["failed"].get<int>(), 0) << record.dump(2);
+  cluster.worker(frozen).Signal(SIGKILL);
+}
+
 // Whether process `pid` is stopped (state T in /proc/<pid>/stat).
 bool IsStopped(pid_t pid) {
   std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");

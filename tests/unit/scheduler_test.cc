@@ -212,6 +212,63 @@ TEST_F(SchedulerTest, RerunsFinishedMapsWhoseOutputWasLost) {
   EXPECT_EQ(Locations()[0].attempt, 1);
 }
 
+TEST_F(SchedulerTest, ReducesWaitingForLostMapOutputOnEveryWorkerArePreempted) {
+  // Three workers: two run the reduces when the third, holding map 0's output, is lost. The
+  // reduces wait for that output and would hold both workers for ever.
+  Make(3, 2, {}, 3);
+  wire::TaskSpec m0, m1, m2, r0, r1, again;
+  Assign(3, &m0);
+  Assign(1, &m1);
+  Assign(2, &m2);
+  Complete(3, Report(m0, true));
+  Complete(1, Report(m1, true));
+  Complete(2, Report(m2, true));
+  ASSERT_TRUE(Assign(1, &r0));
+  ASSERT_TRUE(Assign(2, &r1));
+  ASSERT_FALSE(r0.is_map || r1.is_map);
+  Lost(3);
+  EXPECT_TRUE(scheduler->PreemptReduces(clock.Now()).empty()) << "a worker may free up soon";
+  clock.Advance(milliseconds(999));
+  EXPECT_TRUE(scheduler->PreemptReduces(clock.Now()).empty());
+  clock.Advance(milliseconds(1));
+  const std::vector<AttemptToKill> killed = scheduler->PreemptReduces(clock.Now());
+  ASSERT_EQ(killed.size(), 1u) << "one waiting map: one worker";
+  EXPECT_EQ(killed[0].worker, 2) << "the newest reduce";
+  EXPECT_FALSE(killed[0].kill.is_map);
+  EXPECT_EQ(killed[0].kill.index, r1.index);
+  EXPECT_EQ(killed[0].kill.attempt, r1.attempt);
+  EXPECT_TRUE(scheduler->PreemptReduces(clock.Now()).empty()) << "its worker is not back yet";
+  // The killed attempt's report changes nothing; its worker runs the map, then the reduce again.
+  Complete(2, Report(r1, false, "killed"));
+  ASSERT_TRUE(Assign(2, &again));
+  EXPECT_TRUE(again.is_map);
+  EXPECT_EQ(again.index, 0);
+  Complete(2, Report(again, true));
+  ASSERT_TRUE(Assign(2, &again));
+  EXPECT_FALSE(again.is_map);
+  EXPECT_EQ(again.index, r1.index);
+  Complete(2, Report(again, true));
+  Complete(1, Report(r0, true));
+  EXPECT_TRUE(scheduler->done());
+  const std::vector<AttemptRecord>& notable = scheduler->notable_attempts();
+  ASSERT_FALSE(notable.empty());
+  EXPECT_EQ(std::count_if(notable.begin(), notable.end(),
+                          [](const AttemptRecord& a) {
+                            return !a.is_map && a.outcome == AttemptRecord::Outcome::kKilled;
+                          }),
+            1);
+  EXPECT_EQ(scheduler->Summary(false).failed, 0) << "a preempted reduce has not failed";
+}
+
+TEST_F(SchedulerTest, NothingIsPreemptedWhileMapsWaitForTheirFirstRun) {
+  Make(4, 1);
+  wire::TaskSpec a, b;
+  Assign(1, &a);
+  Assign(2, &b);
+  clock.Advance(seconds(10));
+  EXPECT_TRUE(scheduler->PreemptReduces(clock.Now()).empty());
+}
+
 TEST_F(SchedulerTest, AFetchFailureRerunsTheMapNotTheReducesAttempts) {
   SchedulerOptions options;
   options.max_attempts = 2;  // two counted failures of the reduce would end the job

@@ -5,8 +5,8 @@ namespace minimr::runtime {
 FetchConnections::FetchConnections(wire::Security security, std::chrono::milliseconds timeout)
     : security_(std::move(security)), timeout_(timeout) {}
 
-std::unique_ptr<wire::BlockingClient> FetchConnections::Take(const std::string& host,
-                                                             uint16_t port, bool* reused) {
+std::unique_ptr<wire::BlockingClient> FetchConnections::Take(
+    const std::string& host, uint16_t port, bool* reused, const std::function<void()>& on_wait) {
   if (reused) *reused = false;
   {
     std::lock_guard lock(mu_);
@@ -19,7 +19,7 @@ std::unique_ptr<wire::BlockingClient> FetchConnections::Take(const std::string& 
     }
     ++opened_;
   }
-  return std::make_unique<wire::BlockingClient>(host, port, security_, timeout_);
+  return std::make_unique<wire::BlockingClient>(host, port, security_, timeout_, on_wait);
 }
 
 void FetchConnections::GiveBack(const std::string& host, uint16_t port,

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -25,9 +26,11 @@ class FetchConnections {
   // An idle connection to host:port if there is one, else a new one (connect and handshake
   // within the timeout). The caller has it alone until it gives it back. Throws
   // std::runtime_error naming the server when a new one cannot be made. Sets *reused (if given)
-  // to whether the connection was kept from before.
+  // to whether the connection was kept from before. While a new one is made, calls `on_wait` as
+  // BlockingClient does (a killed task's check), whose exceptions propagate as they are.
   std::unique_ptr<wire::BlockingClient> Take(const std::string& host, uint16_t port,
-                                             bool* reused = nullptr);
+                                             bool* reused = nullptr,
+                                             const std::function<void()>& on_wait = nullptr);
   // Keeps `client` for the next Take of host:port. Only a connection whose every request has
   // been answered in full may come back: a connection that failed is dropped instead.
   void GiveBack(const std::string& host, uint16_t port,

@@ -104,18 +104,20 @@ class Copy {
   struct Stale {};
 
   void FetchOnce(const Server& server) {
-    std::unique_ptr<wire::BlockingClient> client;
-    bool reused = false;
-    try {
-      client = connections_.Take(server.host, server.port, &reused);
-    } catch (const std::exception& e) {
-      throw std::runtime_error("fetching " + Where(server.outputs[0]) + ": " + e.what());
-    }
-    bool heard = false;
     auto on_wait = [this] {
       if (stop_) throw Stopped{};
       control_.CheckCancel();
     };
+    std::unique_ptr<wire::BlockingClient> client;
+    bool reused = false;
+    try {
+      client = connections_.Take(server.host, server.port, &reused, on_wait);
+    } catch (const TaskKilled&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw std::runtime_error("fetching " + Where(server.outputs[0]) + ": " + e.what());
+    }
+    bool heard = false;
     const std::vector<size_t>& wanted = server.outputs;
     size_t sent = 0;
     auto send_next = [&] {

@@ -551,6 +551,14 @@ void Master::Impl::Dispatch() {
     it = idle_workers_.erase(it);
     sessions_.at(id)->SendMessage(MessageType::kTaskAssignment, assignment);
   }
+  // No idle worker took the waiting tasks: reduces that wait for lost map output may hold every
+  // worker (checked again each tick).
+  for (const AttemptToKill& reduce : job->scheduler->PreemptReduces(now)) {
+    Log(job->scheduler->Describe(false, reduce.kill.index) + " attempt " +
+        std::to_string(reduce.kill.attempt) + " is preempted: map tasks must run again first");
+    auto session = sessions_.find(reduce.worker);
+    if (session != sessions_.end()) session->second->SendMessage(MessageType::kKillTask, reduce.kill);
+  }
 }
 
 void Master::Impl::WantsTask(int worker) {
@@ -565,7 +573,7 @@ void Master::Impl::OnReport(int worker, const wire::TaskReport& report) {
   ActiveJob* job = Running();
   if (!job || job->id != report.job_id) return;
   JobScheduler& scheduler = *job->scheduler;
-  if (!report.ok) {
+  if (!report.ok && scheduler.IsRunning(worker, report)) {  // not one the master killed
     WorkerEntry* entry = registry_.Find(worker);
     Log(scheduler.Describe(report.is_map, report.index) + " attempt " +
         std::to_string(report.attempt) + " failed on " + (entry ? entry->name : "?") + ": " +

@@ -97,6 +97,7 @@ std::vector<std::string> JobScheduler::ExcludedWorkers() const {
 
 bool JobScheduler::Assign(int worker, TimePoint now, wire::TaskSpec* task) {
   if (failed() || done() || !workers_.count(worker) || Excluded(worker)) return false;
+  preempted_workers_.erase(worker);
   for (bool is_map : {true, false}) {
     if (!is_map && !maps_done()) break;
     const int p = is_map;
@@ -124,6 +125,40 @@ bool JobScheduler::HasWaitingTask() const {
            !requeued_[is_map].empty();
   };
   return waiting(true) || (maps_done() && waiting(false));
+}
+
+std::vector<AttemptToKill> JobScheduler::PreemptReduces(TimePoint now) {
+  std::vector<AttemptToKill> to_kill;
+  const size_t waiting_maps =
+      failed() || done() ? 0 : maps_.size() - next_fresh_[1] + requeued_[1].size();
+  const bool reduces_run = std::any_of(running_.begin(), running_.end(),
+                                       [](const auto& entry) { return !entry.second.first; });
+  if (waiting_maps == 0 || !reduces_run) {
+    maps_waiting_since_.reset();
+    return to_kill;
+  }
+  if (!maps_waiting_since_) maps_waiting_since_ = now;
+  if (now - *maps_waiting_since_ < kPreemptAfter) return to_kill;
+  size_t wanted = waiting_maps - std::min(waiting_maps, preempted_workers_.size());
+  // Newest first: the reduce that has fetched least.
+  std::vector<std::pair<uint64_t, int>> newest;  // (order, reduce index)
+  for (auto it = running_.rbegin(); it != running_.rend() && newest.size() < wanted; ++it) {
+    if (!it->second.first) newest.emplace_back(it->first, it->second.second);
+  }
+  for (const auto& [order, index] : newest) {
+    Task& t = reduces_[index];
+    const auto attempt = std::find_if(t.running.begin(), t.running.end(),
+                                      [&](const LiveAttempt& a) { return a.order == order; });
+    const LiveAttempt live = *attempt;
+    to_kill.push_back({live.worker, wire::KillTask{spec_.id, false, index, live.attempt}});
+    EndAttempt(false, index, static_cast<size_t>(attempt - t.running.begin()),
+               AttemptRecord::Outcome::kKilled, now,
+               "preempted: " + std::to_string(waiting_maps) +
+                   " map task(s) must run again, and no worker was free");
+    if (t.running.empty()) MarkWaiting(false, index);
+    preempted_workers_.insert(live.worker);
+  }
+  return to_kill;
 }
 
 double JobScheduler::MedianSeconds(bool is_map) const {
@@ -236,6 +271,18 @@ void JobScheduler::MapOutputsFrom(int from, size_t max,
     out->push_back(
         {holder->second.host, holder->second.port, static_cast<int>(m), map.winner_attempt});
   }
+}
+
+bool JobScheduler::IsRunning(int worker, const wire::TaskReport& report) const {
+  const auto& tasks = report.is_map ? maps_ : reduces_;
+  if (report.job_id != spec_.id || report.index < 0 ||
+      report.index >= static_cast<int>(tasks.size())) {
+    return false;
+  }
+  const std::vector<LiveAttempt>& running = tasks[report.index].running;
+  return std::any_of(running.begin(), running.end(), [&](const LiveAttempt& r) {
+    return r.worker == worker && r.attempt == report.attempt;
+  });
 }
 
 Completion JobScheduler::Complete(int worker, const wire::TaskReport& report, TimePoint now) {
@@ -394,6 +441,7 @@ void JobScheduler::WorkerLost(int worker, const std::string& reason, TimePoint n
   }
   workers_.erase(worker);
   failures_on_worker_.erase(worker);
+  preempted_workers_.erase(worker);
 }
 
 JobProgress JobScheduler::progress() const {

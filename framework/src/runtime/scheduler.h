@@ -109,6 +109,14 @@ class JobScheduler {
   // Whether some task waits to run (a backup of a straggler aside): when none does, Assign can
   // give a worker only a backup.
   bool HasWaitingTask() const;
+  // Reduce attempts to kill so that map tasks waiting to run again get a worker. Called when no
+  // idle worker could take them. A map task waits during the reduce phase when its output was
+  // lost, and the running reduces wait for that output: if they hold every worker, each waits
+  // for ever. Once maps have waited kPreemptAfter, one reduce per waiting map (less those whose
+  // worker has been freed this way and not yet given a task), the newest first, is recorded as
+  // killed (not failed) and waits again; as Hadoop's MapReduce preempts reducers.
+  std::vector<AttemptToKill> PreemptReduces(TimePoint now);
+  static constexpr Duration kPreemptAfter = std::chrono::seconds(1);
   // Appends to *out the locations of the outputs of map tasks `from`, `from + 1`, ..., at most
   // `max` of them, stopping before the first map task whose output is not there (not run yet,
   // or lost and waiting to run again).
@@ -118,6 +126,8 @@ class JobScheduler {
   // fetch sends those map tasks, and every other whose output the same worker holds, to run
   // again, and is not counted against the reduce.
   Completion Complete(int worker, const wire::TaskReport& report, TimePoint now);
+  // Whether the reported attempt is still running on `worker` (not killed, lost or ended).
+  bool IsRunning(int worker, const wire::TaskReport& report) const;
   // The worker is gone: each attempt it ran counts as failed (unless the worker left in good
   // order, `handed_back`: at the end of its run-time), and the finished map tasks whose output
   // it held run again while some reduce still needs them.
@@ -197,6 +207,9 @@ class JobScheduler {
   uint64_t next_order_ = 0;
   std::map<int, WorkerInfo> workers_;
   std::map<int, int> failures_on_worker_;
+  // Workers whose reduce PreemptReduces killed, until they are given a task (or lost).
+  std::set<int> preempted_workers_;
+  std::optional<TimePoint> maps_waiting_since_;  // for PreemptReduces: maps wait, no worker free
   std::vector<float> finished_seconds_[2];  // [is_map]
   mutable double median_[2] = {0, 0};
   mutable size_t median_of_[2] = {0, 0};  // how many times median_ was computed over

@@ -1,5 +1,6 @@
 // What a worker hands to a running task attempt besides its spec: where to report progress, a
-// flag that says the attempt has been killed (another attempt won), and the fault plan.
+// flag that says the master killed the attempt (another attempt won, or it was preempted), and
+// the fault plan.
 #pragma once
 
 #include <atomic>
@@ -13,7 +14,7 @@ namespace minimr::runtime {
 // Thrown inside a task attempt that the master killed.
 class TaskKilled : public std::runtime_error {
  public:
-  TaskKilled() : std::runtime_error("killed: another attempt of this task finished first") {}
+  TaskKilled() : std::runtime_error("killed by the master") {}
 };
 
 struct TaskControl {

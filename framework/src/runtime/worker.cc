@@ -582,7 +582,7 @@ wire::TaskReport Worker::Impl::RunTask(const wire::TaskSpec& task) {
   } catch (const std::exception& e) {
     report.ok = false;
     report.error = e.what();
-    Log(DescribeTask(task) + (cancel_ ? " was killed: " : " failed: ") + e.what());
+    Log(DescribeTask(task) + (cancel_ ? " was killed by the master" : " failed: " + report.error));
   }
   report.seconds = std::chrono::duration<double>(SteadyTime::now() - started).count();
   return report;

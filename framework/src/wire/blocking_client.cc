@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -86,7 +87,7 @@ struct BlockingClient::Impl {
     }
   }
 
-  void Handshake();
+  void Handshake(const std::function<void()>& on_wait);
   // Fills `into` from the read-ahead buffer and the connection, within the deadline of each wait.
   void ReadExactly(char* into, size_t size, const char* what, const std::function<void()>& on_wait);
 };
@@ -124,7 +125,7 @@ void BlockingClient::Impl::ReadExactly(char* into, size_t size, const char* what
   }
 }
 
-void BlockingClient::Impl::Handshake() {
+void BlockingClient::Impl::Handshake(const std::function<void()>& on_wait) {
   if (security.tls_client) {
     stream.UseTls(*security.tls_client);
     bool done = false;
@@ -133,24 +134,30 @@ void BlockingClient::Impl::Handshake() {
         [&](auto handler) {
           stream.tls_stream().async_handshake(asio::ssl::stream_base::client, handler);
         },
-        nullptr, &done);
+        on_wait, &done);
     if (ec) throw std::runtime_error(DescribeTlsFailure(ec, /*as_client=*/true));
   }
   Nonce my_nonce = NewNonce(), their_nonce;
   Hello my_hello = MakeHello(my_nonce), their_hello;
   Wait("sending the handshake",
-       [&](auto handler) { stream.AsyncWrite(asio::buffer(my_hello), handler); });
-  Wait("waiting for the handshake", [&](auto handler) {
-    stream.AsyncRead(asio::buffer(their_hello.data(), kHelloPrefixBytes), handler);
-  });
+       [&](auto handler) { stream.AsyncWrite(asio::buffer(my_hello), handler); }, on_wait);
+  Wait(
+      "waiting for the handshake",
+      [&](auto handler) {
+        stream.AsyncRead(asio::buffer(their_hello.data(), kHelloPrefixBytes), handler);
+      },
+      on_wait);
   if (std::string other = CheckHelloPrefix(their_hello.data()); !other.empty()) {
     throw std::runtime_error("the peer " + other);
   }
-  Wait("waiting for the handshake", [&](auto handler) {
-    stream.AsyncRead(
-        asio::buffer(their_hello.data() + kHelloPrefixBytes, kHelloBytes - kHelloPrefixBytes),
-        handler);
-  });
+  Wait(
+      "waiting for the handshake",
+      [&](auto handler) {
+        stream.AsyncRead(
+            asio::buffer(their_hello.data() + kHelloPrefixBytes, kHelloBytes - kHelloPrefixBytes),
+            handler);
+      },
+      on_wait);
   uint8_t flags = 0;
   if (std::string error =
           ParseHelloRest(their_hello.data() + kHelloPrefixBytes, &flags, &their_nonce);
@@ -164,9 +171,9 @@ void BlockingClient::Impl::Handshake() {
   }
   Proof my_proof = ClientProof(security.key, their_nonce, my_nonce), their_proof;
   Wait("sending the handshake's proof",
-       [&](auto handler) { stream.AsyncWrite(asio::buffer(my_proof), handler); });
+       [&](auto handler) { stream.AsyncWrite(asio::buffer(my_proof), handler); }, on_wait);
   Wait("waiting for the handshake's proof (does this side hold the cluster's key?)",
-       [&](auto handler) { stream.AsyncRead(asio::buffer(their_proof), handler); });
+       [&](auto handler) { stream.AsyncRead(asio::buffer(their_proof), handler); }, on_wait);
   if (!ProofsEqual(their_proof, ServerProof(security.key, my_nonce, their_nonce))) {
     throw std::runtime_error("the server does not hold this cluster's key");
   }
@@ -214,21 +221,38 @@ tcp::resolver::results_type ResolveWithin(const std::string& host, uint16_t port
 }
 
 BlockingClient::BlockingClient(const std::string& host, uint16_t port, const Security& security,
-                               std::chrono::milliseconds timeout)
+                               std::chrono::milliseconds timeout,
+                               const std::function<void()>& on_wait)
     : impl_(std::make_unique<Impl>()) {
   impl_->peer = host + ":" + std::to_string(port);
   impl_->timeout = timeout;
   impl_->security = security;
+  std::exception_ptr from_on_wait;  // passed on as it is, not as a failure to connect
+  std::function<void()> checked;
+  if (on_wait) {
+    checked = [&] {
+      try {
+        on_wait();
+      } catch (...) {
+        from_on_wait = std::current_exception();
+        throw;
+      }
+    };
+  }
   try {
     tcp::resolver::results_type endpoints = ResolveWithin(host, port, timeout);
-    impl_->Wait("connecting", [&](auto handler) {
-      asio::async_connect(impl_->stream.socket(), endpoints,
-                          [handler](const boost::system::error_code& ec,
-                                    const tcp::endpoint&) mutable { handler(ec); });
-    });
+    impl_->Wait(
+        "connecting",
+        [&](auto handler) {
+          asio::async_connect(impl_->stream.socket(), endpoints,
+                              [handler](const boost::system::error_code& ec,
+                                        const tcp::endpoint&) mutable { handler(ec); });
+        },
+        checked);
     impl_->stream.socket().set_option(tcp::no_delay(true));
-    impl_->Handshake();
+    impl_->Handshake(checked);
   } catch (const std::exception& e) {
+    if (from_on_wait) std::rethrow_exception(from_on_wait);
     throw std::runtime_error("connecting to " + impl_->peer + ": " + e.what());
   }
 }

@@ -18,9 +18,11 @@ namespace minimr::wire {
 class BlockingClient {
  public:
   // Connects to host:port and runs the handshake (in TLS if `security` has a TLS client
-  // context), each step within `timeout`. Throws std::runtime_error naming the peer.
+  // context), each step within `timeout`. Throws std::runtime_error naming the peer. While it
+  // waits it calls `on_wait` as Receive does; an exception from on_wait propagates as it is.
   BlockingClient(const std::string& host, uint16_t port, const Security& security,
-                 std::chrono::milliseconds timeout = std::chrono::seconds(10));
+                 std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                 const std::function<void()>& on_wait = nullptr);
   ~BlockingClient();
 
   // The largest frame Receive accepts (kMaxFrameBytes unless set); a longer one throws.
