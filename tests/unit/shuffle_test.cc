@@ -145,10 +145,15 @@ TEST(MapOutputWriter, SpillsAndCombinesToTheSameCountsAsInMemory) {
   auto in_memory = WriteAndReadBack(dir / "a", 64 << 20, true, &spills_in_memory);
   auto spilled = WriteAndReadBack(dir / "b", 4096, true, &spills_small);
   auto uncombined = WriteAndReadBack(dir / "c", 4096, false, &spills_plain);
+  // The buffer starts at 64 KiB and grows to its budget, here between the two, before spilling.
+  int64_t spills_grown = 0;
+  auto grown = WriteAndReadBack(dir / "d", (100 << 10) + 8, false, &spills_grown);
   EXPECT_EQ(spills_in_memory, 0);
   EXPECT_GT(spills_small, 10);
+  EXPECT_GE(spills_grown, 4);
   EXPECT_EQ(in_memory, spilled);
   EXPECT_EQ(in_memory, uncombined);
+  EXPECT_EQ(in_memory, grown);
   int64_t total = 0;
   for (const auto& [word, count] : in_memory) total += count;
   EXPECT_EQ(total, 20000);

@@ -73,17 +73,31 @@ void MapOutputWriter::Emit(std::string_view key, std::string_view value) {
     SpillAlone(uint32_t(p), key, value);
     return;
   }
-  if (!buffer_) {
-    // Not value-initialized: the kernel gives pages only as records and entries reach them.
-    buffer_.reset(new char[sort_buffer_]);
-    entries_end_ = reinterpret_cast<Entry*>(buffer_.get() + sort_buffer_);
-  }
-  if (used_ + size + (entry_count_ + 1) * sizeof(Entry) > sort_buffer_) Spill();
+  auto needed = [&] { return used_ + size + (entry_count_ + 1) * sizeof(Entry); };
+  if (needed() > capacity_ && capacity_ < sort_buffer_) Grow(needed());
+  if (needed() > capacity_) Spill();
   std::copy(key.begin(), key.end(), buffer_.get() + used_);
   std::copy(value.begin(), value.end(), buffer_.get() + used_ + key.size());
   ++entry_count_;
   *entries_begin() = {uint32_t(p), uint32_t(key.size()), uint32_t(value.size()), used_};
   used_ += size;
+}
+
+void MapOutputWriter::Grow(uint64_t needed) {
+  // Two sizes only: the first buffer is small, the second the whole budget, so that the copy
+  // adds at most the small one to the budget.
+  const uint64_t capacity =
+      capacity_ == 0 && needed <= kFirstBufferBytes ? std::min(kFirstBufferBytes, sort_buffer_)
+                                                    : sort_buffer_;
+  // Not value-initialized: the large buffer is mapped, and the kernel gives its pages only as
+  // records and entries reach them.
+  std::unique_ptr<char[]> grown(new char[capacity]);
+  Entry* const grown_end = reinterpret_cast<Entry*>(grown.get() + capacity);
+  std::copy(buffer_.get(), buffer_.get() + used_, grown.get());
+  std::copy(entries_begin(), entries_end_, grown_end - entry_count_);
+  buffer_ = std::move(grown);
+  entries_end_ = grown_end;
+  capacity_ = capacity;
 }
 
 void MapOutputWriter::WriteSorted(RunWriter& sink) {
@@ -156,6 +170,7 @@ RunFile MapOutputWriter::Commit() {
   } else {
     if (entry_count_ > 0) Spill();
     buffer_.reset();  // the merge's read buffers take its place
+    capacity_ = 0;
     const int passes = MergeDown(&spills_, static_cast<size_t>(merge_factor_), merge_factor_, piece,
                                  [this] { return NextSpillPath(); });
     context_.counters().Add("map.merge.passes", passes);

@@ -17,8 +17,9 @@ namespace minimr::shuffle {
 
 class MapOutputWriter : public Emitter {
  public:
-  // `combiner` may be empty. Records and their index are kept in one buffer of `sort_buffer`
-  // bytes (touched only as it fills); when it is full they are sorted and spilled. Spills are
+  // `combiner` may be empty. Records and their index are kept in one buffer: 64 KiB at first,
+  // then `sort_buffer` bytes (touched only as it fills); when it is full they are sorted and
+  // spilled. Spills are
   // merged at most `merge_factor` at a time, in as many passes as it takes. An output that never
   // spilled and needs at most `memory_limit` bytes is kept in memory instead of written to
   // `path`: a small task then creates no file.
@@ -46,6 +47,9 @@ class MapOutputWriter : public Emitter {
   // Sorts and combines what is buffered and writes it, partition after partition, to `sink`.
   void WriteSorted(RunWriter& sink);
   void Spill();
+  // Replaces the buffer by one for `needed` bytes: the first one, or the whole sort_buffer_;
+  // its records stay at its start and their entries at its end.
+  void Grow(uint64_t needed);
   // Commits `out` and counts what it holds.
   RunFile Finish(RunWriter& out);
   // A record too big for the buffer goes to a spill of its own.
@@ -62,7 +66,10 @@ class MapOutputWriter : public Emitter {
   uint64_t sort_buffer_;
   int merge_factor_;
   uint64_t memory_limit_;
+  // A small task's buffer comes from the heap, not from a mapping of its own for each task.
+  static constexpr uint64_t kFirstBufferBytes = 64 << 10;
   std::unique_ptr<char[]> buffer_;  // allocated at the first Emit
+  uint64_t capacity_ = 0;           // of buffer_, at most sort_buffer_
   Entry* entries_end_ = nullptr;
   uint64_t used_ = 0;  // bytes of records at the buffer's start
   size_t entry_count_ = 0;
