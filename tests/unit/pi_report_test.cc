@@ -241,6 +241,30 @@ TEST_F(PiReportTest, NamesFileAndLineOfAMalformedPartFile) {
   }
 }
 
+TEST_F(PiReportTest, NamesTheLineOfAKeyRepeatedAcrossPartFiles) {
+  // Three part files: on two cores one thread reads the first and the third.
+  WriteFile("part-r-00000", "00\t5\n01\t7\n");
+  WriteFile("part-r-00001", "02\t5\n04\t9\n");
+  WriteFile("part-r-00002", "05\t1\n01\t3\n");
+  std::ostringstream out;
+  try {
+    WritePiReport({dir_.string(), 2, std::nullopt}, out);
+    ADD_FAILURE() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find((dir_ / "part-r-00002").string() + ":2: key 01 repeated"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST_F(PiReportTest, ReadsCountsOfTwentyDigits) {
+  WriteFile("part-r-00000", "00\t10000000000000000000\n01\t00000000000000000000007\n");
+  std::ostringstream out;
+  const PiReportResult result = WritePiReport({dir_.string(), 2, std::nullopt}, out);
+  EXPECT_EQ(result.Count(0), 10000000000000000000u);
+  EXPECT_EQ(result.Count(1), 7u);
+}
+
 TEST_F(PiReportTest, FailsWhenThereAreNoPartFiles) {
   WriteFile("_SUCCESS", "");
   std::ostringstream out;
