@@ -346,6 +346,27 @@ TEST(ShuffleBuffer, SpillsBeyondItsBudgetAndMergesTheRunsInPasses) {
   EXPECT_TRUE(fs::is_empty(dir / "")) << "the buffer removes its files";
 }
 
+TEST(ShuffleBuffer, AFinishedSegmentGivesBackWhatItReservedBeyondItsSize) {
+  // A 1 MiB budget with a merge factor of 4 leaves 768 KiB for segments. Eight segments of 71.5
+  // KB, fetched in pieces of 1,000 bytes, each grow to 128,000 bytes: 1 MB if they kept it.
+  TempDir dir;
+  std::multiset<std::string> all;
+  ShuffleBuffer buffer(dir / "r", 1 << 20, 4);
+  for (int s = 0; s < 8; ++s) {
+    const std::string segment = Sequence(1000000 * (s + 1), 5500, &all);
+    ASSERT_GT(segment.size(), 64000u);
+    ASSERT_LT(segment.size(), 96000u);
+    std::unique_ptr<ShuffleBuffer::Segment> fetched = buffer.Begin();
+    for (size_t at = 0; at < segment.size(); at += 1000) {
+      fetched->Append(std::string_view(segment).substr(at, 1000));
+    }
+    fetched->Finish();
+  }
+  EXPECT_EQ(buffer.stats().memory_spills, 0);
+  EXPECT_EQ(buffer.stats().direct_to_disk, 0);
+  EXPECT_EQ(ReadKeys(buffer.TakeSources()), all);
+}
+
 TEST(ShuffleBuffer, TakesSegmentsFromSeveralFetchesAtOnce) {
   TempDir dir;
   std::multiset<std::string> all;

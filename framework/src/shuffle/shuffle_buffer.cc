@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 
 #include "framework/src/shuffle/merger.h"
 #include "framework/src/shuffle/run_merger.h"
@@ -35,13 +37,15 @@ void ShuffleBuffer::Segment::Append(std::string_view piece) {
   if (!file_ && size_ + piece.size() > reserved_) {
     const uint64_t need = size_ + piece.size();
     const uint64_t capacity = std::min(std::max(need, 2 * reserved_), buffer_.segment_limit_);
-    // The old bytes and the new are both there while they are copied.
+    // Counted as if the old bytes and the new were both there while they are copied, as they
+    // are for a small block.
     if (need > capacity || !buffer_.Reserve(capacity)) {
       MoveToDisk();
     } else {
-      std::unique_ptr<char[]> grown(new char[capacity]);
-      if (size_ > 0) std::memcpy(grown.get(), bytes_.get(), size_);
-      bytes_ = std::move(grown);
+      char* grown = static_cast<char*>(std::realloc(bytes_.get(), capacity));
+      if (grown == nullptr) throw std::bad_alloc();
+      (void)bytes_.release();
+      bytes_.reset(grown);
       buffer_.Release(reserved_);
       reserved_ = capacity;
     }
@@ -75,6 +79,16 @@ void ShuffleBuffer::Segment::Finish() {
     finished_ = true;
     buffer_.AddFile(std::move(run));
     return;
+  }
+  // Cut to its size (glibc shrinks a block in place), so that the budget it gives back goes to
+  // the segments still to come, not to a spill.
+  if (size_ > 0 && size_ < reserved_) {
+    if (char* cut = static_cast<char*>(std::realloc(bytes_.get(), size_))) {
+      (void)bytes_.release();
+      bytes_.reset(cut);
+      buffer_.Release(reserved_ - size_);
+      reserved_ = size_;
+    }
   }
   std::lock_guard lock(buffer_.mutex_);
   buffer_.memory_runs_.push_back({std::move(bytes_), size_, reserved_});

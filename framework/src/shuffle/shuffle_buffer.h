@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -19,6 +20,12 @@ namespace minimr::shuffle {
 
 class ShuffleBuffer {
  public:
+  // Memory from malloc, for realloc.
+  struct Free {
+    void operator()(char* bytes) const { std::free(bytes); }
+  };
+  using Bytes = std::unique_ptr<char, Free>;
+
   // What the buffer did, for the task's counters.
   struct Stats {
     int64_t bytes = 0;           // fetched, in segments finished
@@ -45,8 +52,9 @@ class ShuffleBuffer {
     void MoveToDisk();
 
     ShuffleBuffer& buffer_;
-    // In memory, grown by hand (std::string may take twice what is asked for).
-    std::unique_ptr<char[]> bytes_;
+    // In memory, grown by hand (std::string may take twice what is asked for) with realloc, which
+    // remaps a large block rather than copying it, and cut to its size when finished.
+    Bytes bytes_;
     uint64_t size_ = 0;
     uint64_t reserved_ = 0;  // bytes_'s capacity, taken from the buffer's memory budget
     std::unique_ptr<RunWriter> file_;
@@ -75,7 +83,7 @@ class ShuffleBuffer {
 
  private:
   struct MemoryRun {
-    std::unique_ptr<char[]> bytes;
+    Bytes bytes;
     uint64_t size;
     uint64_t reserved;
   };
