@@ -129,11 +129,9 @@ bool JobScheduler::HasWaitingTask() const {
 
 std::vector<AttemptToKill> JobScheduler::PreemptReduces(TimePoint now) {
   std::vector<AttemptToKill> to_kill;
-  const size_t waiting_maps =
-      failed() || done() ? 0 : maps_.size() - next_fresh_[1] + requeued_[1].size();
-  const bool reduces_run = std::any_of(running_.begin(), running_.end(),
-                                       [](const auto& entry) { return !entry.second.first; });
-  if (waiting_maps == 0 || !reduces_run) {
+  // Reduces run only once every map has been given out: the maps that wait then are queued again.
+  const size_t waiting_maps = failed() || done() ? 0 : requeued_[1].size();
+  if (waiting_maps == 0 || attempts_running_[0] == 0) {
     maps_waiting_since_.reset();
     return to_kill;
   }
@@ -212,6 +210,7 @@ void JobScheduler::StartAttempt(bool is_map, int index, int worker, TimePoint no
   t.running.push_back({worker, attempt, speculative, order, now});
   running_[order] = {is_map, index};
   ++attempts_started_[is_map];
+  ++attempts_running_[is_map];
 
   *task = wire::TaskSpec();
   task->job_id = spec_.id;
@@ -243,6 +242,7 @@ void JobScheduler::EndAttempt(bool is_map, int index, size_t which, AttemptRecor
   LiveAttempt live = t.running[which];
   t.running.erase(t.running.begin() + static_cast<std::ptrdiff_t>(which));
   running_.erase(live.order);
+  --attempts_running_[is_map];
   double seconds = Seconds(now - live.started);
   if (outcome == AttemptRecord::Outcome::kSucceeded) {
     finished_seconds_[is_map].push_back(static_cast<float>(seconds));

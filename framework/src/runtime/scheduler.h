@@ -214,6 +214,7 @@ class JobScheduler {
   mutable double median_[2] = {0, 0};
   mutable size_t median_of_[2] = {0, 0};  // how many times median_ was computed over
   int64_t attempts_started_[2] = {0, 0};
+  int64_t attempts_running_[2] = {0, 0};  // [is_map]
   std::vector<AttemptRecord> notable_;
   // The names of the counters tasks report, in order of first use: Task::counters refers to them.
   std::vector<std::string> counter_names_;
