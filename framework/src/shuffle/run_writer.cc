@@ -39,7 +39,10 @@ void RunWriter::WriteEncoded(std::string_view bytes) {
 
 RunFile RunWriter::Commit() {
   StartPartition(static_cast<int>(index_.size()) - 1);
-  if (!file_) return {"", index_, std::make_shared<const std::string>(std::move(buf_))};
+  if (!file_) {
+    buf_.shrink_to_fit();  // it is kept, and counted by its size
+    return {"", index_, std::make_shared<const std::string>(std::move(buf_))};
+  }
   file_->Commit(/*durable=*/false);
   return {file_->path(), index_, nullptr};
 }
