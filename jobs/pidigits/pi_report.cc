@@ -178,8 +178,8 @@ void TallyPart(const std::string& dir, size_t part, int n, Tally& tally) {
 // As TallyPart, for a text part file at `path`, read straight from its bytes: each line must be
 // n digits, a tab, the digits of a count and a newline, which is all the text format can make of
 // a record TallyPart takes (keys and counts hold no bytes it escapes). Returns false, and leaves
-// `tally` part-way through the file, at the first line that is anything else: TallyPart then
-// says what is wrong with it. Three times as fast as reading the records one by one.
+// `tally` part-way through the file, at the first line that is anything else (or one longer than
+// its buffer): TallyPart then reads the file. Twice as fast as reading the records one by one.
 bool TallyTextPart(const std::string& path, int n, Tally& tally) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
@@ -208,6 +208,7 @@ bool TallyTextPart(const std::string& path, int n, Tally& tally) {
     const char* const last_newline = static_cast<const char*>(
         ::memrchr(p, '\n', static_cast<size_t>(stop - p)));
     if (last_newline == nullptr) {
+      if (!at_eof && end - begin < kBlock) continue;  // a short read: read on
       ok = at_eof && p == stop;  // a line longer than the block, or no final newline
       break;
     }
@@ -268,9 +269,9 @@ size_t TallyParts(const std::string& dir, int n, uint64_t keys, Tally& tally) {
   const size_t parts = listing.part_files().size();
   const size_t threads =
       std::max<size_t>(1, std::min<size_t>(parts, std::thread::hardware_concurrency()));
-  // Part files first, first + threads, ... up to `part` go into `into`. One that the fast
-  // reading refuses is read again record by record, with those before it (its key may repeat
-  // one of theirs), for the error and its line.
+  // Part files first, first + threads, ... up to `part` go into `into`. When the fast reading
+  // refuses one, they are all read again record by record (its key may repeat one of theirs):
+  // an error then names the line.
   const auto tally_part = [&](size_t first, size_t part, Tally& into) {
     if (!text) return TallyPart(dir, part, n, into);
     if (TallyTextPart(listing.part_files()[part], n, into)) return;
@@ -278,8 +279,7 @@ size_t TallyParts(const std::string& dir, int n, uint64_t keys, Tally& tally) {
     for (size_t earlier = first; earlier <= part; earlier += threads) {
       TallyPart(dir, earlier, n, again);
     }
-    throw std::logic_error(listing.part_files()[part] +
-                           ": refused as text, then read without an error");
+    into = std::move(again);
   };
   std::vector<Tally> tallies(threads - 1, Tally(n, keys));
   std::vector<std::future<void>> running;

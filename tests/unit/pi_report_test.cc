@@ -257,12 +257,14 @@ TEST_F(PiReportTest, NamesTheLineOfAKeyRepeatedAcrossPartFiles) {
   }
 }
 
-TEST_F(PiReportTest, ReadsCountsOfTwentyDigits) {
-  WriteFile("part-r-00000", "00\t10000000000000000000\n01\t00000000000000000000007\n");
+TEST_F(PiReportTest, ReadsCountsOfTwentyDigitsAndLinesLongerThanItsBuffer) {
+  WriteFile("part-r-00000", "00\t10000000000000000000\n01\t00000000000000000000007\n02\t" +
+                                std::string(3 << 20, '0') + "5\n");
   std::ostringstream out;
   const PiReportResult result = WritePiReport({dir_.string(), 2, std::nullopt}, out);
   EXPECT_EQ(result.Count(0), 10000000000000000000u);
   EXPECT_EQ(result.Count(1), 7u);
+  EXPECT_EQ(result.Count(2), 5u);
 }
 
 TEST_F(PiReportTest, FailsWhenThereAreNoPartFiles) {

@@ -260,6 +260,23 @@ TEST_F(SchedulerTest, ReducesWaitingForLostMapOutputOnEveryWorkerArePreempted) {
   EXPECT_EQ(scheduler->Summary(false).failed, 0) << "a preempted reduce has not failed";
 }
 
+TEST_F(SchedulerTest, NothingIsPreemptedWhileAMapRunsAgain) {
+  Make(4, 2, {}, 4);
+  wire::TaskSpec m[4], r0, r1, again;
+  for (int i = 0; i < 4; ++i) {
+    const int worker = i < 2 ? 3 : 4;
+    ASSERT_TRUE(Assign(worker, &m[i]));
+    Complete(worker, Report(m[i], true));
+  }
+  ASSERT_TRUE(Assign(1, &r0));
+  ASSERT_TRUE(Assign(2, &r1));
+  Lost(3);  // maps 0 and 1 wait again
+  ASSERT_TRUE(Assign(4, &again));
+  EXPECT_TRUE(again.is_map);
+  clock.Advance(seconds(10));
+  EXPECT_TRUE(scheduler->PreemptReduces(clock.Now()).empty()) << "worker 4 is making them";
+}
+
 TEST_F(SchedulerTest, NothingIsPreemptedWhileMapsWaitForTheirFirstRun) {
   Make(4, 1);
   wire::TaskSpec a, b;

@@ -182,6 +182,35 @@ TEST(MapOutputWriter, KeepsAnOutputInMemoryOnlyIfItNeverSpilledAndFitsItsLimit) 
   EXPECT_FALSE(in_memory);
 }
 
+// A combiner that makes each key's value 1,000 bytes long.
+class Inflating : public Reducer {
+ public:
+  void Reduce(std::string_view key, ValueIterator&, Emitter& out) override {
+    out.Emit(key, std::string(1000, 'x'));
+  }
+};
+
+TEST(MapOutputWriter, AnOutputACombinerMadeLargerThanItsLimitGoesToItsFile) {
+  TempDir dir;
+  HashPartitioner partitioner;
+  runtime::TaskContextImpl context(Params(), "map", 0);
+  MapOutputWriter writer(dir / "out", 2, partitioner, [] { return std::make_unique<Inflating>(); },
+                         context, 64 << 20, kDefaultMergeFactor, /*memory_limit=*/1000);
+  for (int i = 0; i < 10; ++i) writer.Emit("k" + std::to_string(i), "1");
+  const RunFile output = writer.Commit();
+  EXPECT_EQ(output.bytes, nullptr);
+  EXPECT_EQ(output.path, dir / "out");
+  ASSERT_EQ(fs::file_size(dir / "out"), output.size());
+  EXPECT_GT(output.size(), 10000u);
+  EXPECT_EQ(context.counters().Get("map.outputs.in_memory"), 0);
+  int records = 0;
+  for (int p = 0; p < 2; ++p) {
+    auto run = OpenFileRun(dir / "out", output.index[p], output.index[p + 1] - output.index[p]);
+    while (run->Next()) records += run->value() == std::string(1000, 'x');
+  }
+  EXPECT_EQ(records, 10);
+}
+
 TEST(MapOutputWriter, MergesManySpillsInPassesOfTheMergeFactor) {
   TempDir dir;
   int64_t spills_whole = 0, spills = 0, passes_whole = 0, passes = 0;

@@ -96,8 +96,8 @@ std::vector<std::string> JobScheduler::ExcludedWorkers() const {
 }
 
 bool JobScheduler::Assign(int worker, TimePoint now, wire::TaskSpec* task) {
+  preempted_workers_.erase(worker);  // it has come back for a task
   if (failed() || done() || !workers_.count(worker) || Excluded(worker)) return false;
-  preempted_workers_.erase(worker);
   for (bool is_map : {true, false}) {
     if (!is_map && !maps_done()) break;
     const int p = is_map;
@@ -130,24 +130,30 @@ bool JobScheduler::HasWaitingTask() const {
 std::vector<AttemptToKill> JobScheduler::PreemptReduces(TimePoint now) {
   std::vector<AttemptToKill> to_kill;
   // Reduces run only once every map has been given out: the maps that wait then are queued again.
+  // While a map runs, the maps are moving: nothing is stuck.
   const size_t waiting_maps = failed() || done() ? 0 : requeued_[1].size();
-  if (waiting_maps == 0 || attempts_running_[0] == 0) {
+  if (waiting_maps == 0 || attempts_running_[0] == 0 || attempts_running_[1] > 0) {
     maps_waiting_since_.reset();
     return to_kill;
   }
   if (!maps_waiting_since_) maps_waiting_since_ = now;
   if (now - *maps_waiting_since_ < kPreemptAfter) return to_kill;
   size_t wanted = waiting_maps - std::min(waiting_maps, preempted_workers_.size());
-  // Newest first: the reduce that has fetched least.
-  std::vector<std::pair<uint64_t, int>> newest;  // (order, reduce index)
+  // Newest first: the reduce that has fetched least. Not on an excluded worker, which would not
+  // be given the map.
+  std::vector<std::pair<int, LiveAttempt>> newest;  // (reduce index, attempt)
   for (auto it = running_.rbegin(); it != running_.rend() && newest.size() < wanted; ++it) {
-    if (!it->second.first) newest.emplace_back(it->first, it->second.second);
+    const auto [is_map, index] = it->second;
+    if (is_map) continue;
+    const std::vector<LiveAttempt>& attempts = reduces_[index].running;
+    const auto attempt = std::find_if(attempts.begin(), attempts.end(),
+                                      [&](const LiveAttempt& a) { return a.order == it->first; });
+    if (!Excluded(attempt->worker)) newest.emplace_back(index, *attempt);
   }
-  for (const auto& [order, index] : newest) {
+  for (const auto& [index, live] : newest) {
     Task& t = reduces_[index];
     const auto attempt = std::find_if(t.running.begin(), t.running.end(),
-                                      [&](const LiveAttempt& a) { return a.order == order; });
-    const LiveAttempt live = *attempt;
+                                      [&](const LiveAttempt& a) { return a.order == live.order; });
     to_kill.push_back({live.worker, wire::KillTask{spec_.id, false, index, live.attempt}});
     EndAttempt(false, index, static_cast<size_t>(attempt - t.running.begin()),
                AttemptRecord::Outcome::kKilled, now,

@@ -11,10 +11,10 @@
 
 namespace minimr::runtime {
 
-// Thrown inside a task attempt that the master killed.
+// Thrown inside a task attempt that the master killed, or that its leaving worker abandons.
 class TaskKilled : public std::runtime_error {
  public:
-  TaskKilled() : std::runtime_error("killed by the master") {}
+  TaskKilled() : std::runtime_error("killed by the master, or its worker is leaving") {}
 };
 
 struct TaskControl {

@@ -134,6 +134,8 @@ class Worker::Impl {
   std::atomic<uint32_t> max_frame_bytes_{wire::kMaxFrameBytes};  // from the registration
   std::map<OutputKey, StoredMapOutput> outputs_;
   uint64_t memory_output_bytes_ = 0;  // of the outputs_ kept in memory
+  // Jobs the master has said are over: a map task of one that finishes after it keeps nothing.
+  std::set<uint64_t> ended_jobs_;
   // Each running job's input files, read from the master by its first map task here.
   std::map<uint64_t, std::shared_ptr<const InputFiles>> input_files_;
 };
@@ -329,6 +331,7 @@ void Worker::Impl::OnMasterFrame(wire::MessageType type, std::string_view body) 
       wire::JobDone done;
       wire::Decode(body, done);
       std::lock_guard lock(mu_);
+      ended_jobs_.insert(done.job_id);
       input_files_.erase(done.job_id);
       for (auto it = outputs_.begin(); it != outputs_.end();) {
         if (std::get<0>(it->first) == done.job_id) {
@@ -564,8 +567,12 @@ wire::TaskReport Worker::Impl::RunTask(const wire::TaskSpec& task) {
       MapTaskOutput output = RunMapTask(task, *files, *job, path, memory_limit, control);
       counters = std::move(output.counters);
       std::lock_guard lock(mu_);
-      if (output.output.bytes) memory_output_bytes_ += output.output.bytes->size();
-      outputs_[{task.job_id, task.index, task.attempt}] = std::move(output.output);
+      if (ended_jobs_.count(task.job_id)) {  // cancelled or failed while the task ran
+        if (!output.output.bytes) ::unlink(output.output.path.c_str());
+      } else {
+        if (output.output.bytes) memory_output_bytes_ += output.output.bytes->size();
+        outputs_[{task.job_id, task.index, task.attempt}] = std::move(output.output);
+      }
     } else {
       MapOutputLocations locations(master_address(), task.job_id, task.map_tasks,
                                    std::chrono::milliseconds(fetch_timeout_ms_), control);
@@ -582,7 +589,7 @@ wire::TaskReport Worker::Impl::RunTask(const wire::TaskSpec& task) {
   } catch (const std::exception& e) {
     report.ok = false;
     report.error = e.what();
-    Log(DescribeTask(task) + (cancel_ ? " was killed by the master" : " failed: " + report.error));
+    Log(DescribeTask(task) + (cancel_ ? " was stopped: " : " failed: ") + report.error);
   }
   report.seconds = std::chrono::duration<double>(SteadyTime::now() - started).count();
   return report;

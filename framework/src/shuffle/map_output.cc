@@ -161,7 +161,16 @@ RunFile MapOutputWriter::Commit() {
   if (spills_.empty() && used_ + entry_count_ * 10 <= memory_limit_) {
     RunWriter out(partitions_);
     if (entry_count_ > 0) WriteSorted(out);
-    return Finish(out);
+    RunFile output = Finish(out);
+    if (output.size() <= memory_limit_) {
+      context_.counters().Add("map.outputs.in_memory", 1);
+      return output;
+    }
+    // The combiner made more than it was given: the output goes to its file after all.
+    AtomicFile file(path_, 0600);
+    file.Write(*output.bytes);
+    file.Commit(/*durable=*/false);
+    return {path_, std::move(output.index), nullptr};
   }
   const size_t piece = MergePieceBytes(sort_buffer_, merge_factor_);
   RunWriter out(path_, partitions_, piece);
@@ -198,7 +207,6 @@ RunFile MapOutputWriter::Finish(RunWriter& out) {
   if (combiner_) context_.counters().Add("combine.output.records", int64_t(out.records()));
   RunFile output = out.Commit();
   context_.counters().Add("map.output.bytes", int64_t(output.size()));
-  if (output.bytes) context_.counters().Add("map.outputs.in_memory", 1);
   return output;
 }
 

@@ -43,7 +43,10 @@ void ShuffleBuffer::Segment::Append(std::string_view piece) {
       MoveToDisk();
     } else {
       char* grown = static_cast<char*>(std::realloc(bytes_.get(), capacity));
-      if (grown == nullptr) throw std::bad_alloc();
+      if (grown == nullptr) {
+        buffer_.Release(capacity);
+        throw std::bad_alloc();
+      }
       (void)bytes_.release();
       bytes_.reset(grown);
       buffer_.Release(reserved_);
