@@ -301,6 +301,37 @@ INSTANTIATE_TEST_SUITE_P(BySignal, InterruptedSubmit, ::testing::Values(SIGINT, 
                            return std::string("SIG") + ::sigabbrev_np(info.param);
                          });
 
+TEST_F(OutputSafety, AMapTaskThatEndsAfterItsJobWasCancelledKeepsNoOutput) {
+  TempDir dir("late-map");
+  TestCluster cluster(dir.path() / "cluster");
+  cluster.AddWorker("w1");
+  ASSERT_TRUE(cluster.WaitForRegistrations(1, seconds(30)));
+  // One map task of 3 million distinct words: it runs on for a while after the job is
+  // cancelled, and its output is a file (far over the 1 MiB a worker keeps in memory).
+  {
+    std::ofstream words(dir.path() / "words.txt");
+    for (int i = 0; i < 3000000; ++i) words << "word" << i << "\n";
+  }
+  const fs::path yaml = dir.path() / "wordcount.yaml";
+  std::ofstream(yaml) << "job: wordcount\ninput:\n  paths: " << (dir.path() / "words.txt").string()
+                      << "\n  split_size: file\noutput:\n  dir: " << (dir.path() / "out").string()
+                      << "\n";
+  auto submit = cluster.StartSubmit(yaml.string(), {});
+  ASSERT_TRUE(WaitForText(dir.path() / "cluster" / "master.log", "job 1 started", seconds(60)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the task has its input
+  submit->Signal(SIGINT);
+  ASSERT_TRUE(submit->WaitFor(seconds(60)));
+  // The worker runs one task at a time: once the next job is done, the late map has ended.
+  Result next = cluster.Submit(JobFile(dir.path(), dir.path() / "next"));
+  ASSERT_EQ(next.status, 0) << next.output << cluster.MasterLog();
+  std::vector<fs::path> kept;
+  for (const auto& entry : fs::recursive_directory_iterator(dir.path() / "cluster")) {
+    if (entry.path().filename().string().starts_with("job1-map")) kept.push_back(entry.path());
+  }
+  EXPECT_TRUE(kept.empty()) << kept.front() << "\n"
+                            << ReadFile(dir.path() / "cluster" / "worker-0.log");
+}
+
 TEST_F(OutputSafety, AnotherUsersWorkDirectoryIsRefused) {
   TempDir dir("work-dirs");
   TestCluster cluster(dir.path() / "cluster");
