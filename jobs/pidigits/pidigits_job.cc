@@ -29,12 +29,14 @@ namespace {
 // emitted, for n >= 6: 128 MiB at most, whatever the split's size.
 constexpr size_t kBatchWindows = size_t{16} << 20;
 
-// Keys per count block: at most 64 blocks for the 10^n keys, so that they spread over the
-// reduce tasks, and at most CountBlocks' default, 65,536 (a reducer's table of 512 KB).
+// Keys per count block: about 64 blocks for the 10^n keys, so that they spread over the reduce
+// tasks, but at least 16 keys (for n = 2, 7 records a map task rather than 100, which a reduce
+// of 10,080 map outputs merges), and at most CountBlocks' default, 65,536 (a reducer's table of
+// 512 KB).
 uint64_t BlockKeys(int n) {
   uint64_t keys = 1;
   for (int i = 0; i < n; ++i) keys *= 10;
-  return std::clamp<uint64_t>(keys / 64, 1, CountBlocks::kDefaultBlockKeys);
+  return std::clamp<uint64_t>(keys / 64, 16, CountBlocks::kDefaultBlockKeys);
 }
 
 // Counts the split's n-digit windows and emits them as count blocks (minimr/count_blocks.h):
