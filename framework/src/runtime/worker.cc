@@ -47,6 +47,13 @@ constexpr auto kConnectPatience = std::chrono::seconds(30);
 // on its work (on ext4 here, most of the system time of a job of 10,080 small tasks).
 constexpr uint64_t kMaxMemoryOutputBytes = 1 << 20;
 constexpr uint64_t kMemoryOutputsShare = 4;  // of map.sort_buffer
+// What keeping one costs beside its bytes (its string, shared_ptr and map entry), counted too,
+// so that a million tiny outputs do not hold far more than the budget says.
+constexpr uint64_t kMemoryOutputOverhead = 160;
+
+uint64_t MemoryCost(const StoredMapOutput& output) {
+  return output.bytes ? output.bytes->size() + kMemoryOutputOverhead : 0;
+}
 
 std::string DescribeTask(const wire::TaskSpec& task) {
   return std::string(task.is_map ? "map" : "reduce") + " task " + std::to_string(task.index) +
@@ -133,7 +140,7 @@ class Worker::Impl {
   std::atomic<uint64_t> progress_bytes_{0};
   std::atomic<uint32_t> max_frame_bytes_{wire::kMaxFrameBytes};  // from the registration
   std::map<OutputKey, StoredMapOutput> outputs_;
-  uint64_t memory_output_bytes_ = 0;  // of the outputs_ kept in memory
+  uint64_t memory_output_bytes_ = 0;  // MemoryCost of the outputs_ kept in memory
   // Jobs the master has said are over: a map task of one that finishes after it keeps nothing.
   std::set<uint64_t> ended_jobs_;
   // Each running job's input files, read from the master by its first map task here.
@@ -336,7 +343,7 @@ void Worker::Impl::OnMasterFrame(wire::MessageType type, std::string_view body) 
       for (auto it = outputs_.begin(); it != outputs_.end();) {
         if (std::get<0>(it->first) == done.job_id) {
           if (it->second.bytes) {
-            memory_output_bytes_ -= it->second.bytes->size();
+            memory_output_bytes_ -= MemoryCost(it->second);
           } else {
             ::unlink(it->second.path.c_str());
           }
@@ -561,8 +568,9 @@ wire::TaskReport Worker::Impl::RunTask(const wire::TaskSpec& task) {
       {
         std::lock_guard lock(mu_);
         const uint64_t budget = task.shuffle.sort_buffer / kMemoryOutputsShare;
-        memory_limit = std::min(kMaxMemoryOutputBytes,
-                                budget - std::min(budget, memory_output_bytes_));
+        const uint64_t left =
+            budget - std::min(budget, memory_output_bytes_ + kMemoryOutputOverhead);
+        memory_limit = std::min(kMaxMemoryOutputBytes, left);
       }
       MapTaskOutput output = RunMapTask(task, *files, *job, path, memory_limit, control);
       counters = std::move(output.counters);
@@ -570,7 +578,7 @@ wire::TaskReport Worker::Impl::RunTask(const wire::TaskSpec& task) {
       if (ended_jobs_.count(task.job_id)) {  // cancelled or failed while the task ran
         if (!output.output.bytes) ::unlink(output.output.path.c_str());
       } else {
-        if (output.output.bytes) memory_output_bytes_ += output.output.bytes->size();
+        memory_output_bytes_ += MemoryCost(output.output);
         outputs_[{task.job_id, task.index, task.attempt}] = std::move(output.output);
       }
     } else {
