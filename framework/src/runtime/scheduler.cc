@@ -150,7 +150,9 @@ std::vector<AttemptToKill> JobScheduler::PreemptReduces(TimePoint now) {
                                       [&](const LiveAttempt& a) { return a.order == it->first; });
     if (!Excluded(attempt->worker)) newest.emplace_back(index, *attempt);
   }
-  for (const auto& [index, live] : newest) {
+  for (const std::pair<int, LiveAttempt>& victim : newest) {
+    const int index = victim.first;
+    const LiveAttempt& live = victim.second;  // not a structured binding: lambdas capture it
     Task& t = reduces_[index];
     const auto attempt = std::find_if(t.running.begin(), t.running.end(),
                                       [&](const LiveAttempt& a) { return a.order == live.order; });
