@@ -93,6 +93,20 @@ class OutputSafety : public ::testing::Test {
     return yaml.string();
   }
 
+  // A word count of one map task over `words` distinct words (written to dir/words.txt) into
+  // dir/out: its map output is over the 1 MiB a worker keeps in memory from 70,000 words on.
+  static std::string WordCountFile(const fs::path& dir, int words) {
+    {
+      std::ofstream text(dir / "words.txt");
+      for (int i = 0; i < words; ++i) text << "word" << i << "\n";
+    }
+    const fs::path yaml = dir / "wordcount.yaml";
+    std::ofstream(yaml) << "job: wordcount\ninput:\n  paths: " << (dir / "words.txt").string()
+                        << "\n  split_size: file\noutput:\n  dir: " << (dir / "out").string()
+                        << "\n";
+    return yaml.string();
+  }
+
   // `minimr run` with TMPDIR in `dir`, and extra words on its command line.
   Result Run(const std::string& yaml, const fs::path& dir, const std::string& args = "") {
     return Shell("TMPDIR=" + dir.string() + " timeout 300 " + Minimr() + " run " + yaml + " " +
@@ -307,16 +321,8 @@ TEST_F(OutputSafety, AMapTaskThatEndsAfterItsJobWasCancelledKeepsNoOutput) {
   cluster.AddWorker("w1");
   ASSERT_TRUE(cluster.WaitForRegistrations(1, seconds(30)));
   // One map task of 3 million distinct words: it runs on for a while after the job is
-  // cancelled, and its output is a file (far over the 1 MiB a worker keeps in memory).
-  {
-    std::ofstream words(dir.path() / "words.txt");
-    for (int i = 0; i < 3000000; ++i) words << "word" << i << "\n";
-  }
-  const fs::path yaml = dir.path() / "wordcount.yaml";
-  std::ofstream(yaml) << "job: wordcount\ninput:\n  paths: " << (dir.path() / "words.txt").string()
-                      << "\n  split_size: file\noutput:\n  dir: " << (dir.path() / "out").string()
-                      << "\n";
-  auto submit = cluster.StartSubmit(yaml.string(), {});
+  // cancelled, and its output is a file.
+  auto submit = cluster.StartSubmit(WordCountFile(dir.path(), 3000000), {});
   ASSERT_TRUE(WaitForText(dir.path() / "cluster" / "master.log", "job 1 started", seconds(60)));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the task has its input
   submit->Signal(SIGINT);
@@ -375,20 +381,13 @@ TEST_F(OutputSafety, MapOutputIsReadableByItsOwnerOnly) {
   fs::path work = dir.path() / "work";
   fs::create_directories(work);
   // The worker stops itself (SIGSTOP) once it has reported a map task, holding its output: a
-  // file, as it is over the 1 MiB a worker keeps in memory (200,000 distinct words).
-  {
-    std::ofstream words(dir.path() / "words.txt");
-    for (int i = 0; i < 200000; ++i) words << "word" << i << "\n";
-  }
-  const fs::path yaml = dir.path() / "wordcount.yaml";
-  std::ofstream(yaml) << "job: wordcount\ninput:\n  paths: " << (dir.path() / "words.txt").string()
-                      << "\n  split_size: file\noutput:\n  dir: " << (dir.path() / "out").string()
-                      << "\n";
+  // file.
+  const std::string yaml = WordCountFile(dir.path(), 200000);
   minimr::ChildProcess worker({Minimr(), "worker", "--connection-file", cluster.connection_file(),
                                "--work-dir", work.string(), "--faults", "stall-after-maps=1"},
                               (dir.path() / "w.log").string());
   ASSERT_TRUE(cluster.WaitForRegistrations(1, seconds(30)));
-  auto submit = cluster.StartSubmit(yaml.string(), {});
+  auto submit = cluster.StartSubmit(yaml, {});
   std::vector<fs::path> outputs;
   for (int i = 0; i < 3000 && outputs.empty(); ++i) {
     for (const auto& scratch : fs::directory_iterator(work)) {
