@@ -39,6 +39,15 @@ class Failures : public ::testing::Test {
     delete expected_;
   }
 
+  // Adds worker 0, which stops itself (SIGSTOP) holding the output of the first map task it
+  // reports, then a plain worker; false if either does not register.
+  static bool AddAFreezingWorkerThenAPlainOne(TestCluster& cluster) {
+    cluster.AddWorker("freezing worker", "stall-after-maps=1");
+    if (!cluster.WaitForRegistrations(1, seconds(30))) return false;
+    cluster.AddWorker("worker 2");
+    return cluster.WaitForRegistrations(2, seconds(30));
+  }
+
   // A job file for the pairs in 16 KiB splits (14 map tasks), output in `out`.
   std::string JobFile(const fs::path& dir, const fs::path& out, const std::string& extra = "") {
     fs::path yaml = dir / "pi.yaml";
@@ -157,17 +166,14 @@ TEST_F(Failures, AStalledWorkerDoesNotHoldTheJob) {
 TEST_F(Failures, AFrozenWorkerHoldingMapOutputDoesNotHangTheReduce) {
   TempDir dir("frozen");
   TestCluster cluster(dir.path(), {"--worker-timeout", "10m", "--fetch-timeout", "1s"});
-  size_t frozen = cluster.AddWorker("freezing worker", "stall-after-maps=1");
-  ASSERT_TRUE(cluster.WaitForRegistrations(1, seconds(30))) << cluster.MasterLog();
-  cluster.AddWorker("worker 2");
-  ASSERT_TRUE(cluster.WaitForRegistrations(2, seconds(30))) << cluster.MasterLog();
+  ASSERT_TRUE(AddAFreezingWorkerThenAPlainOne(cluster)) << cluster.MasterLog();
   fs::path out = dir.path() / "out";
   Result r = cluster.Submit(JobFile(dir.path(), out));
   ASSERT_EQ(r.status, 0) << r.output << cluster.MasterLog();
   EXPECT_EQ(ReadCounts(out.string()), *expected_);
   std::string record = ReadFile(out / "job.json");
   EXPECT_NE(record.find("its output could not be fetched"), std::string::npos) << record;
-  cluster.worker(frozen).Signal(SIGKILL);
+  cluster.worker(0).Signal(SIGKILL);  // the frozen one
 }
 
 TEST_F(Failures, ReducesWaitingForLostMapOutputArePreemptedSoThatTheMapsRunAgain) {
@@ -177,10 +183,7 @@ TEST_F(Failures, ReducesWaitingForLostMapOutputArePreemptedSoThatTheMapsRunAgain
   // frozen worker would wait 10 minutes, and the map to run again has no other worker.
   TestCluster cluster(dir.path(), {"--heartbeat", "200ms", "--worker-timeout", "4s",
                                    "--fetch-timeout", "10m"});
-  size_t frozen = cluster.AddWorker("freezing worker", "stall-after-maps=1");
-  ASSERT_TRUE(cluster.WaitForRegistrations(1, seconds(30))) << cluster.MasterLog();
-  cluster.AddWorker("worker 2");
-  ASSERT_TRUE(cluster.WaitForRegistrations(2, seconds(30))) << cluster.MasterLog();
+  ASSERT_TRUE(AddAFreezingWorkerThenAPlainOne(cluster)) << cluster.MasterLog();
   fs::path out = dir.path() / "out";
   Result r = cluster.Submit(JobFile(dir.path(), out));
   ASSERT_EQ(r.status, 0) << r.output << cluster.MasterLog();
@@ -198,7 +201,7 @@ TEST_F(Failures, ReducesWaitingForLostMapOutputArePreemptedSoThatTheMapsRunAgain
   }
   EXPECT_GE(preempted, 1) << record.dump(2);
   EXPECT_EQ(record["tasks"]["reduce"]["failed"].get<int>(), 0) << record.dump(2);
-  cluster.worker(frozen).Signal(SIGKILL);
+  cluster.worker(0).Signal(SIGKILL);  // the frozen one
 }
 
 // Whether process `pid` is stopped (state T in /proc/<pid>/stat).

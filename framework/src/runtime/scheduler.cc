@@ -281,31 +281,31 @@ void JobScheduler::MapOutputsFrom(int from, size_t max,
   }
 }
 
-bool JobScheduler::IsRunning(int worker, const wire::TaskReport& report) const {
+std::optional<size_t> JobScheduler::RunningIndex(int worker,
+                                                 const wire::TaskReport& report) const {
   const auto& tasks = report.is_map ? maps_ : reduces_;
   if (report.job_id != spec_.id || report.index < 0 ||
       report.index >= static_cast<int>(tasks.size())) {
-    return false;
+    return std::nullopt;
   }
   const std::vector<LiveAttempt>& running = tasks[report.index].running;
-  return std::any_of(running.begin(), running.end(), [&](const LiveAttempt& r) {
+  const auto it = std::find_if(running.begin(), running.end(), [&](const LiveAttempt& r) {
     return r.worker == worker && r.attempt == report.attempt;
   });
+  if (it == running.end()) return std::nullopt;
+  return static_cast<size_t>(it - running.begin());
+}
+
+bool JobScheduler::IsRunning(int worker, const wire::TaskReport& report) const {
+  return RunningIndex(worker, report).has_value();
 }
 
 Completion JobScheduler::Complete(int worker, const wire::TaskReport& report, TimePoint now) {
   Completion completion;
-  auto& tasks = report.is_map ? maps_ : reduces_;
-  if (failed() || report.job_id != spec_.id || report.index < 0 ||
-      report.index >= static_cast<int>(tasks.size())) {
-    return completion;
-  }
-  Task& t = tasks[report.index];
-  auto it = std::find_if(t.running.begin(), t.running.end(), [&](const LiveAttempt& r) {
-    return r.worker == worker && r.attempt == report.attempt;
-  });
-  if (it == t.running.end()) return completion;
-  const size_t which = static_cast<size_t>(it - t.running.begin());
+  const std::optional<size_t> running = failed() ? std::nullopt : RunningIndex(worker, report);
+  if (!running) return completion;
+  const size_t which = *running;
+  Task& t = TaskOf(report.is_map, report.index);
 
   if (report.ok) {
     // The task's other attempts are useless now: killed first, so that the record of a backup

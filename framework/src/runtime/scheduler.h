@@ -177,6 +177,8 @@ class JobScheduler {
   };
 
   Task& TaskOf(bool is_map, int index) { return (is_map ? maps_ : reduces_)[index]; }
+  // Where the reported attempt is in its task's running attempts, if it is running on `worker`.
+  std::optional<size_t> RunningIndex(int worker, const wire::TaskReport& report) const;
   bool Excluded(int worker) const;
   std::optional<std::pair<bool, int>> FindStraggler(int worker, TimePoint now) const;
   // The median time of the phase's successful attempts, recomputed as their number grows.
