@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +24,11 @@ struct WorkerLaunch {
   // Local workers started beside their master, before it has written the connection file, wait
   // this long for it (whole seconds; 0: it must be there).
   std::chrono::seconds connection_wait{0};
+  // If set, local workers are forks of this process that call it with the arguments
+  // `minimr worker ...` would get (argv[0] "worker"), instead of starting `minimr`: they skip
+  // exec and loading the program's libraries (milliseconds each, on the way to the first task).
+  // Grid Engine's workers always start the program.
+  std::function<int(int argc, char** argv)> worker_main;
 };
 
 class Launcher {

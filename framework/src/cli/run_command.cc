@@ -123,13 +123,24 @@ int RunCommand(int argc, char** argv) {
     std::string self = minimr::SelfExecutable();
     auto workers = launcher::MakeLauncher(profile);
     std::vector<std::string> master_args = {
-        self, "master", "--connection-file", connection_file, "--heartbeat",
+        "master", "--connection-file", connection_file, "--heartbeat",
         config::FormatDuration(config.heartbeat_interval), "--worker-timeout",
         config::FormatDuration(config.worker_timeout), "--fetch-timeout",
         config::FormatDuration(config.fetch_timeout)};
     // Local workers reach the master on loopback; Grid Engine's, on any host, by its name.
     master_args.insert(master_args.end(), {"--host", profile.launcher == "sge" ? "0.0.0.0" : "127.0.0.1"});
-    minimr::ChildProcess master(master_args, run_dir.path + "/master.log");
+    // Local masters and workers are forks of this process, running as `minimr master` and
+    // `minimr worker` would: ready in well under a millisecond, where starting the program takes
+    // several. Grid Engine's workers start the program on their hosts.
+    minimr::ChildProcess master = minimr::ChildProcess::Fork(
+        "minimr-master",
+        [&master_args] {
+          std::vector<char*> pointers;
+          for (std::string& arg : master_args) pointers.push_back(arg.data());
+          pointers.push_back(nullptr);
+          return MasterCommand(static_cast<int>(master_args.size()), pointers.data());
+        },
+        run_dir.path + "/master.log");
     launcher::WorkerLaunch launch;
     launch.minimr = self;
     launch.connection_file = connection_file;
@@ -138,6 +149,7 @@ int RunCommand(int argc, char** argv) {
     launch.work_dir = run_dir.path;
     launch.max_replacements = 2 * config.workers + config.max_attempts;
     launch.stall_timeout = config.worker_timeout;
+    if (profile.launcher == "local") launch.worker_main = WorkerCommand;
     // Local workers start beside the master and wait for its connection file, so that their
     // start-up overlaps the master's; Grid Engine's are submitted once it is written.
     const bool workers_early = profile.launcher == "local";
@@ -154,7 +166,7 @@ int RunCommand(int argc, char** argv) {
                                  TailOf(run_dir.path + "/master.log", 20));
       }
       if (g_signal) throw std::runtime_error(std::string("interrupted by SIG") + ::sigabbrev_np(g_signal));
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     wire::ConnectionInfo info = wire::ReadConnectionFile(connection_file);
     if (!workers_early) workers->Start(launch);

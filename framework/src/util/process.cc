@@ -1,8 +1,10 @@
 #include "framework/src/util/process.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <cstdio>
+#include <iostream>
 #include <stdexcept>
 #include <thread>
 
@@ -30,6 +33,73 @@ ChildProcess ChildProcess::Detached(const std::vector<std::string>& argv,
   child.Spawn(argv, log_path, {}, /*detached=*/true);
   return child;
 }
+
+namespace {
+
+// Whether this process runs a single thread (field 20 of /proc/self/stat).
+bool SingleThreaded() {
+  FILE* stat = std::fopen("/proc/self/stat", "r");
+  if (!stat) return false;
+  char text[1024];
+  const size_t n = std::fread(text, 1, sizeof text - 1, stat);
+  std::fclose(stat);
+  text[n] = '\0';
+  const char* field = std::strrchr(text, ')');  // the name may hold spaces and parentheses
+  for (int i = 2; field && i < 20; ++i) field = std::strchr(field + 1, ' ');
+  return field && std::strtol(field + 1, nullptr, 10) == 1;
+}
+
+// In a child just forked (only async-signal-safe calls until exec): its own process group (or
+// session), stdin from /dev/null, stdout and stderr to `log_path` if given. On failure writes
+// errno to `report` and exits 127.
+void SetUpChild(pid_t parent, bool detached, const char* log_path, int report) {
+  // Its own process group: a Ctrl-C at the terminal reaches the parent only, which stops the
+  // children in order rather than having them all die mid-write.
+  if (detached) {
+    ::setsid();
+  } else {
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(127);  // the parent is already gone
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  int in = ::open("/dev/null", O_RDONLY);
+  if (in >= 0) ::dup2(in, STDIN_FILENO);
+  if (log_path) {
+    int out = ::open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (out < 0) {
+      int err = errno;
+      ssize_t ignored = ::write(report, &err, sizeof err);
+      (void)ignored;
+      ::_exit(127);
+    }
+    ::dup2(out, STDOUT_FILENO);
+    ::dup2(out, STDERR_FILENO);
+  }
+}
+
+// In the parent: waits for the child to exec (or, for a fork, to finish SetUpChild), which
+// closes `report`; throws if it wrote an errno there instead.
+void AwaitChildStart(pid_t* pid, int* status, int report, const std::string& what,
+                     const std::string& log_path) {
+  int err = 0;
+  ssize_t n;
+  do {
+    n = ::read(report, &err, sizeof err);
+  } while (n < 0 && errno == EINTR);
+  ::close(report);
+  if (n == sizeof err) {
+    ::waitpid(*pid, status, 0);
+    *pid = -1;
+    throw std::runtime_error("cannot start " + what +
+                             (log_path.empty() ? "" : " (log " + log_path + ")") + ": " +
+                             std::strerror(err));
+  }
+}
+
+}  // namespace
 
 void ChildProcess::Spawn(const std::vector<std::string>& argv, const std::string& log_path,
                          const std::vector<std::string>& env, bool detached) {
@@ -65,31 +135,7 @@ void ChildProcess::Spawn(const std::vector<std::string>& argv, const std::string
     throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(err));
   }
   if (pid_ == 0) {
-    // Its own process group: a Ctrl-C at the terminal reaches the parent only, which stops the
-    // children in order rather than having them all die mid-write.
-    if (detached) {
-      ::setsid();
-    } else {
-      ::setpgid(0, 0);
-      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-      if (::getppid() != parent) ::_exit(127);  // the parent is already gone
-    }
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    int in = ::open("/dev/null", O_RDONLY);
-    if (in >= 0) ::dup2(in, STDIN_FILENO);
-    if (!log_path.empty()) {
-      int out = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-      if (out < 0) {
-        int err = errno;
-        ssize_t ignored = ::write(report[1], &err, sizeof err);
-        (void)ignored;
-        ::_exit(127);
-      }
-      ::dup2(out, STDOUT_FILENO);
-      ::dup2(out, STDERR_FILENO);
-    }
+    SetUpChild(parent, detached, log_path.empty() ? nullptr : log_path.c_str(), report[1]);
     ::execve(args[0], args.data(), environment.data());
     int err = errno;
     ssize_t ignored = ::write(report[1], &err, sizeof err);
@@ -97,24 +143,76 @@ void ChildProcess::Spawn(const std::vector<std::string>& argv, const std::string
     ::_exit(127);
   }
   ::close(report[1]);
-  int err = 0;
-  ssize_t n;
-  do {
-    n = ::read(report[0], &err, sizeof err);
-  } while (n < 0 && errno == EINTR);
-  ::close(report[0]);
-  if (n == sizeof err) {
-    ::waitpid(pid_, &status_, 0);
-    pid_ = -1;
-    throw std::runtime_error("cannot start " + argv[0] +
-                             (log_path.empty() ? "" : " (log " + log_path + ")") + ": " +
-                             std::strerror(err));
-  }
+  WatchExit();
+  AwaitChildStart(&pid_, &status_, report[0], argv[0], log_path);
 }
 
+ChildProcess ChildProcess::Fork(const std::string& name, const std::function<int()>& body,
+                                const std::string& log_path) {
+  if (!SingleThreaded()) {
+    throw std::logic_error("cannot fork " + name + ": this process runs more than one thread");
+  }
+  // Output still buffered here would be written twice: by this process and by the fork.
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) {
+    throw std::runtime_error("cannot start " + name + ": " + std::strerror(errno));
+  }
+  ChildProcess child;
+  pid_t parent = ::getpid();
+  child.pid_ = ::fork();
+  if (child.pid_ < 0) {
+    int err = errno;
+    ::close(report[0]);
+    ::close(report[1]);
+    throw std::runtime_error("cannot start " + name + ": " + std::strerror(err));
+  }
+  if (child.pid_ == 0) {
+    SetUpChild(parent, /*detached=*/false, log_path.empty() ? nullptr : log_path.c_str(),
+               report[1]);
+    // What exec would do: handlers back to default (ignored signals stay ignored), and no
+    // descriptor of the parent's left but the standard three (the report pipe among them).
+    for (int signal = 1; signal < NSIG; ++signal) {
+      struct sigaction action {};
+      if (::sigaction(signal, nullptr, &action) == 0 && action.sa_handler != SIG_IGN &&
+          action.sa_handler != SIG_DFL) {
+        ::signal(signal, SIG_DFL);
+      }
+    }
+    ::close_range(3, ~0U, 0);
+    ::prctl(PR_SET_NAME, name.c_str());
+    int status = 1;
+    try {
+      status = body();
+    } catch (const std::exception& e) {
+      std::cerr << name << ": " << e.what() << std::endl;
+    } catch (...) {
+      std::cerr << name << ": an unknown exception" << std::endl;
+    }
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(nullptr);
+    ::_exit(status);
+  }
+  ::close(report[1]);
+  child.WatchExit();
+  AwaitChildStart(&child.pid_, &child.status_, report[0], name, log_path);
+  return child;
+}
+
+// (glibc 2.36's <sys/pidfd.h> declares pidfd_open without C linkage: the system call it is.)
+void ChildProcess::WatchExit() { exit_fd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0)); }
+
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept
-    : pid_(other.pid_), exited_(other.exited_), detached_(other.detached_), status_(other.status_) {
+    : pid_(other.pid_),
+      exit_fd_(other.exit_fd_),
+      exited_(other.exited_),
+      detached_(other.detached_),
+      status_(other.status_) {
   other.pid_ = -1;
+  other.exit_fd_ = -1;
 }
 
 ChildProcess::~ChildProcess() {
@@ -122,6 +220,7 @@ ChildProcess::~ChildProcess() {
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, &status_, 0);
   }
+  if (exit_fd_ >= 0) ::close(exit_fd_);
 }
 
 bool ChildProcess::Running() {
@@ -134,8 +233,15 @@ bool ChildProcess::Running() {
 bool ChildProcess::WaitFor(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (Running()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    if (exit_fd_ >= 0) {
+      struct pollfd exit {exit_fd_, POLLIN, 0};
+      ::poll(&exit, 1, static_cast<int>(std::min<int64_t>(left.count(), INT_MAX)));
+    } else {
+      std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(2)));
+    }
   }
   return true;
 }

@@ -1,0 +1,152 @@
+// ChildProcess::Fork: a fork of this process that runs a function, left as exec would leave a
+// new program (descriptors, signal handlers), and ChildProcess's waiting on its children.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "framework/src/util/process.h"
+
+namespace minimr {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class ChildProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("minimr-child-process-test-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string Log() const { return (dir_ / "child.log").string(); }
+  std::string ReadLog() const {
+    std::ifstream in(Log());
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(ChildProcessTest, AForkRunsItsBodyAndExitsWithWhatItReturns) {
+  ChildProcess child = ChildProcess::Fork(
+      "test-child",
+      [] {
+        std::cout << "from the body" << std::endl;
+        return 7;
+      },
+      Log());
+  ASSERT_TRUE(child.WaitFor(seconds(30)));
+  EXPECT_EQ(child.ExitCode(), 7);
+  EXPECT_EQ(child.Ending(), "exited with status 7");
+  EXPECT_EQ(ReadLog(), "from the body\n");
+}
+
+TEST_F(ChildProcessTest, AnExceptionOutOfTheBodyIsLoggedAndTheForkExitsWithOne) {
+  ChildProcess child = ChildProcess::Fork(
+      "test-child", []() -> int { throw std::runtime_error("the body gave up"); }, Log());
+  ASSERT_TRUE(child.WaitFor(seconds(30)));
+  EXPECT_EQ(child.ExitCode(), 1);
+  EXPECT_EQ(ReadLog(), "test-child: the body gave up\n");
+}
+
+TEST_F(ChildProcessTest, AForkDoesNotWriteOutputItsParentHadNotFlushed) {
+  // Left in this process's buffers, it would be in the fork's too, and end up in its log.
+  std::cout << "unflushed parent text";
+  std::fputs("unflushed stdio text", stdout);
+  ChildProcess child = ChildProcess::Fork("test-child", [] { return 0; }, Log());
+  ASSERT_TRUE(child.WaitFor(seconds(30)));
+  std::cout << std::endl;
+  EXPECT_EQ(child.ExitCode(), 0);
+  EXPECT_EQ(ReadLog(), "");
+}
+
+TEST_F(ChildProcessTest, AForkHasNoneOfItsParentsDescriptorsButTheStandardThree) {
+  const std::string path = (dir_ / "held-open").string();
+  const int held = ::open(path.c_str(), O_WRONLY | O_CREAT, 0600);  // not close-on-exec
+  ASSERT_GE(held, 3);
+  ChildProcess child = ChildProcess::Fork(
+      "test-child",
+      [held] {
+        bool standard_open = ::fcntl(0, F_GETFD) != -1 && ::fcntl(1, F_GETFD) != -1 &&
+                             ::fcntl(2, F_GETFD) != -1;
+        return !standard_open ? 2 : ::fcntl(held, F_GETFD) == -1 ? 0 : 1;
+      },
+      Log());
+  ASSERT_TRUE(child.WaitFor(seconds(30)));
+  ::close(held);
+  EXPECT_EQ(child.ExitCode(), 0) << "1: the parent's descriptor was still open in the fork; "
+                                    "2: a standard descriptor was closed";
+}
+
+void CountSignal(int) {}
+
+TEST_F(ChildProcessTest, AForkHasItsParentsHandlersResetAndItsIgnoredSignalsStillIgnored) {
+  struct sigaction handled {}, ignored{}, old_usr1{}, old_usr2{};
+  handled.sa_handler = CountSignal;
+  ignored.sa_handler = SIG_IGN;
+  ASSERT_EQ(::sigaction(SIGUSR1, &handled, &old_usr1), 0);
+  ASSERT_EQ(::sigaction(SIGUSR2, &ignored, &old_usr2), 0);
+  ChildProcess child = ChildProcess::Fork(
+      "test-child",
+      [] {
+        struct sigaction usr1 {}, usr2{};
+        ::sigaction(SIGUSR1, nullptr, &usr1);
+        ::sigaction(SIGUSR2, nullptr, &usr2);
+        return (usr1.sa_handler == SIG_DFL ? 0 : 1) + (usr2.sa_handler == SIG_IGN ? 0 : 2);
+      },
+      Log());
+  ASSERT_TRUE(child.WaitFor(seconds(30)));
+  ::sigaction(SIGUSR1, &old_usr1, nullptr);
+  ::sigaction(SIGUSR2, &old_usr2, nullptr);
+  EXPECT_EQ(child.ExitCode(), 0) << "1: SIGUSR1 kept its handler; 2: SIGUSR2 was not ignored";
+}
+
+TEST_F(ChildProcessTest, ForkIsRefusedWhileAnotherThreadRuns) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  std::thread other([&] {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return done; });
+  });
+  EXPECT_THROW(ChildProcess::Fork("test-child", [] { return 0; }, Log()), std::logic_error);
+  {
+    std::lock_guard lock(mu);
+    done = true;
+  }
+  cv.notify_all();
+  other.join();
+  // Once it has ended, a fork is allowed again.
+  ChildProcess child = ChildProcess::Fork("test-child", [] { return 0; }, Log());
+  ASSERT_TRUE(child.WaitFor(seconds(30)));
+  EXPECT_TRUE(child.ExitedCleanly());
+}
+
+TEST_F(ChildProcessTest, WaitForTellsARunningChildFromOneThatHasExited) {
+  ChildProcess sleeper({"/bin/sleep", "30"}, Log());
+  EXPECT_FALSE(sleeper.WaitFor(milliseconds(50)));
+  EXPECT_TRUE(sleeper.Running());
+  sleeper.Signal(SIGTERM);
+  ASSERT_TRUE(sleeper.WaitFor(seconds(30)));
+  EXPECT_EQ(sleeper.Ending(), "killed by signal 15 (Terminated)");
+}
+
+}  // namespace
+}  // namespace minimr
