@@ -84,6 +84,14 @@ TEST_F(Plotters, AStartedPlotterDrawsTheNextPlotAndIsGone) {
   EXPECT_TRUE(GnuplotChildren().empty());
 }
 
+TEST_F(Plotters, AskingAgainForTheSamePlotsStartsNoMorePlotters) {
+  StartPlotters(2);
+  StartPlotters(2);
+  EXPECT_EQ(GnuplotChildren().size(), 2u);
+  StartPlotters(3);
+  EXPECT_EQ(GnuplotChildren().size(), 3u);
+}
+
 TEST_F(Plotters, APlotterThatDiedIsPassedOverAndThePlotStillDrawn) {
   StartPlotters(1);
   std::vector<pid_t> plotters = WaitForGnuplotChildren(1);

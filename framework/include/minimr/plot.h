@@ -43,11 +43,12 @@ struct Heatmap {
   double min_half_range = 0;  // with `center`: the colours span at least center +- this
 };
 
-// Starts `count` gnuplot processes now, each drawing a throw-away plot (which loads gnuplot,
-// its fonts and the pngcairo terminal) and then waiting for a plot of this process: the next
-// `count` plots are drawn by them, without that start-up. Start them from the main thread, as
-// early as the plots are known to come, so that their start-up overlaps other work. Plots
-// beyond them start gnuplot as usual. Never throws; unused ones are stopped at exit.
+// Makes sure `count` gnuplot processes wait for plots, starting those that are missing: each
+// draws a throw-away plot (which loads gnuplot, its fonts and the pngcairo terminal) and then
+// waits for a plot of this process. The next plots are drawn by them, without that start-up.
+// Start them from the main thread, as early as the plots are known to come, so that their
+// start-up overlaps other work; asking again for the same plots starts none. Plots beyond them
+// start gnuplot as usual. Never throws; unused ones are stopped at exit.
 void StartPlotters(int count);
 
 // Draws `spec` as a 900x650 PNG at `png_path`, replacing any file there.

@@ -51,7 +51,7 @@ class Pool {
     std::lock_guard<std::mutex> lock(mutex_);
     const std::string gnuplot = FindInPath("gnuplot");
     if (gnuplot.empty() || !MakeDir()) return;
-    for (int i = 0; i < count; ++i) {
+    for (int i = static_cast<int>(idle_.size()); i < count; ++i) {
       const std::string base = dir_ + "/plotter-" + std::to_string(started_++);
       const std::string fifo = base + ".fifo";
       const std::string warm = base + ".gp";

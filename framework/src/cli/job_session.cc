@@ -229,20 +229,24 @@ wire::JobSubmission PrepareSubmission(const config::JobConfig& config) {
   return submission;
 }
 
+void StartReportPlotters(const std::string& job_name, const std::string& plugin,
+                         const std::map<std::string, std::string>& params) {
+  try {
+    const JobDefinition& job = plugin::ResolveJob(job_name, plugin);
+    if (job.report && job.report_plots) {
+      report::StartPlotters(job.report_plots(ResolveParams(job_name, job, params)));
+    }
+  } catch (const std::exception&) {
+  }
+}
+
 int FollowJob(const std::string& host, uint16_t port, const wire::Security& security,
               const wire::JobSubmission& submission, bool report,
               const std::function<void()>& check,
               const std::function<std::string()>& cancel,
               const std::function<void()>& finished) {
   const JobDefinition& job = plugin::ResolveJob(submission.job_name, submission.plugin_path);
-  if (report && job.report && job.report_plots) {
-    // Started now, their start-up overlaps the job; a job that cannot say just waits for them.
-    try {
-      report::StartPlotters(
-          job.report_plots(ResolveParams(submission.job_name, job, submission.params)));
-    } catch (const std::exception&) {
-    }
-  }
+  if (report) StartReportPlotters(submission.job_name, submission.plugin_path, submission.params);
   ProgressLine progress(std::cout, ProgressLine::StdoutIsTerminal());
   uint64_t job_id = 0;
   std::string cancelled;  // why, once asked

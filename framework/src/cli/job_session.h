@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,13 @@ namespace minimr::cli {
 // Reads and checks the job file (with -D overrides), generates missing input where the job can,
 // and returns the submission. Throws config::ConfigError or std::runtime_error for the user.
 wire::JobSubmission PrepareSubmission(const config::JobConfig& config);
+
+// Starts the gnuplot processes the report of job `job_name` (a built-in job's, or that of a
+// plugin already loaded) will draw its plots on, so that their start-up overlaps other work;
+// asking again for the same job starts none. Never throws: a job that cannot say (a mistake in
+// its parameters, told later) draws its plots without them.
+void StartReportPlotters(const std::string& job_name, const std::string& plugin,
+                         const std::map<std::string, std::string>& params);
 
 // Submits to host:port, shows progress on stdout (a live line on a terminal, plain lines
 // otherwise), prints the summary and runs the job's report (holding the output's lock, and only

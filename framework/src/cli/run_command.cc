@@ -95,6 +95,9 @@ int RunCommand(int argc, char** argv) {
   wire::JobSubmission submission;
   try {
     config = config::LoadJobConfig(yaml, overrides);
+    // A built-in job's plotters start first, to load gnuplot while this process and then the
+    // cluster start (a plugin's job is known once PrepareSubmission has probed the plugin).
+    if (report && config.plugin.empty()) StartReportPlotters(config.job, "", config.params);
     submission = PrepareSubmission(config);
   } catch (const std::exception& e) {
     return SetupFailure("run", e);
