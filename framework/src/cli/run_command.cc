@@ -18,6 +18,7 @@
 #include "framework/src/util/private_dir.h"
 #include "framework/src/util/process.h"
 #include "framework/src/wire/connection_file.h"
+#include "framework/src/wire/handshake.h"
 #include "launcher/cluster_profile.h"
 #include "launcher/launcher.h"
 
@@ -132,6 +133,7 @@ int RunCommand(int argc, char** argv) {
         config::FormatDuration(config.fetch_timeout)};
     // Local workers reach the master on loopback; Grid Engine's, on any host, by its name.
     master_args.insert(master_args.end(), {"--host", profile.launcher == "sge" ? "0.0.0.0" : "127.0.0.1"});
+    wire::PrepareCrypto();  // once here, rather than in the master and each worker
     // Local masters and workers are forks of this process, running as `minimr master` and
     // `minimr worker` would: ready in well under a millisecond, where starting the program takes
     // several. Grid Engine's workers start the program on their hosts.

@@ -49,10 +49,22 @@ bool SingleThreaded() {
   return field && std::strtol(field + 1, nullptr, 10) == 1;
 }
 
+// The log a child writes its output to, opened here (so that a log that cannot be opened is
+// told before anything starts), close-on-exec: the child keeps it as its stdout and stderr.
+// -1 for no log.
+int OpenLog(const std::string& log_path, const std::string& what) {
+  if (log_path.empty()) return -1;
+  int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw std::runtime_error("cannot start " + what + " (log " + log_path +
+                             "): " + std::strerror(errno));
+  }
+  return fd;
+}
+
 // In a child just forked (only async-signal-safe calls until exec): its own process group (or
-// session), stdin from /dev/null, stdout and stderr to `log_path` if given. On failure writes
-// errno to `report` and exits 127.
-void SetUpChild(pid_t parent, bool detached, const char* log_path, int report) {
+// session), stdin from /dev/null, stdout and stderr to `log` if it is not -1.
+void SetUpChild(pid_t parent, bool detached, int log) {
   // Its own process group: a Ctrl-C at the terminal reaches the parent only, which stops the
   // children in order rather than having them all die mid-write.
   if (detached) {
@@ -67,35 +79,9 @@ void SetUpChild(pid_t parent, bool detached, const char* log_path, int report) {
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   int in = ::open("/dev/null", O_RDONLY);
   if (in >= 0) ::dup2(in, STDIN_FILENO);
-  if (log_path) {
-    int out = ::open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
-    if (out < 0) {
-      int err = errno;
-      ssize_t ignored = ::write(report, &err, sizeof err);
-      (void)ignored;
-      ::_exit(127);
-    }
-    ::dup2(out, STDOUT_FILENO);
-    ::dup2(out, STDERR_FILENO);
-  }
-}
-
-// In the parent: waits for the child to exec (or, for a fork, to finish SetUpChild), which
-// closes `report`; throws if it wrote an errno there instead.
-void AwaitChildStart(pid_t* pid, int* status, int report, const std::string& what,
-                     const std::string& log_path) {
-  int err = 0;
-  ssize_t n;
-  do {
-    n = ::read(report, &err, sizeof err);
-  } while (n < 0 && errno == EINTR);
-  ::close(report);
-  if (n == sizeof err) {
-    ::waitpid(*pid, status, 0);
-    *pid = -1;
-    throw std::runtime_error("cannot start " + what +
-                             (log_path.empty() ? "" : " (log " + log_path + ")") + ": " +
-                             std::strerror(err));
+  if (log >= 0) {
+    ::dup2(log, STDOUT_FILENO);
+    ::dup2(log, STDERR_FILENO);
   }
 }
 
@@ -122,9 +108,12 @@ void ChildProcess::Spawn(const std::vector<std::string>& argv, const std::string
   }
   for (const auto& e : env) environment.push_back(const_cast<char*>(e.c_str()));
   environment.push_back(nullptr);
+  const int log = OpenLog(log_path, argv.at(0));
   int report[2];  // the child writes errno here if exec fails; closes on exec
   if (::pipe2(report, O_CLOEXEC) != 0) {
-    throw std::runtime_error("cannot start " + argv.at(0) + ": " + std::strerror(errno));
+    const int err = errno;
+    if (log >= 0) ::close(log);
+    throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(err));
   }
   pid_t parent = ::getpid();
   pid_ = ::fork();
@@ -132,10 +121,11 @@ void ChildProcess::Spawn(const std::vector<std::string>& argv, const std::string
     int err = errno;
     ::close(report[0]);
     ::close(report[1]);
+    if (log >= 0) ::close(log);
     throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(err));
   }
   if (pid_ == 0) {
-    SetUpChild(parent, detached, log_path.empty() ? nullptr : log_path.c_str(), report[1]);
+    SetUpChild(parent, detached, log);
     ::execve(args[0], args.data(), environment.data());
     int err = errno;
     ssize_t ignored = ::write(report[1], &err, sizeof err);
@@ -143,8 +133,20 @@ void ChildProcess::Spawn(const std::vector<std::string>& argv, const std::string
     ::_exit(127);
   }
   ::close(report[1]);
+  if (log >= 0) ::close(log);
   WatchExit();
-  AwaitChildStart(&pid_, &status_, report[0], argv[0], log_path);
+  // Waits for the exec, which closes the pipe; an errno in it instead says why it failed.
+  int err = 0;
+  ssize_t n;
+  do {
+    n = ::read(report[0], &err, sizeof err);
+  } while (n < 0 && errno == EINTR);
+  ::close(report[0]);
+  if (n == sizeof err) {
+    ::waitpid(pid_, &status_, 0);
+    pid_ = -1;
+    throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(err));
+  }
 }
 
 ChildProcess ChildProcess::Fork(const std::string& name, const std::function<int()>& body,
@@ -152,28 +154,23 @@ ChildProcess ChildProcess::Fork(const std::string& name, const std::function<int
   if (!SingleThreaded()) {
     throw std::logic_error("cannot fork " + name + ": this process runs more than one thread");
   }
+  const int log = OpenLog(log_path, name);
   // Output still buffered here would be written twice: by this process and by the fork.
   std::cout.flush();
   std::cerr.flush();
   std::fflush(nullptr);
-  int report[2];
-  if (::pipe2(report, O_CLOEXEC) != 0) {
-    throw std::runtime_error("cannot start " + name + ": " + std::strerror(errno));
-  }
   ChildProcess child;
   pid_t parent = ::getpid();
   child.pid_ = ::fork();
   if (child.pid_ < 0) {
     int err = errno;
-    ::close(report[0]);
-    ::close(report[1]);
+    if (log >= 0) ::close(log);
     throw std::runtime_error("cannot start " + name + ": " + std::strerror(err));
   }
   if (child.pid_ == 0) {
-    SetUpChild(parent, /*detached=*/false, log_path.empty() ? nullptr : log_path.c_str(),
-               report[1]);
+    SetUpChild(parent, /*detached=*/false, log);
     // What exec would do: handlers back to default (ignored signals stay ignored), and no
-    // descriptor of the parent's left but the standard three (the report pipe among them).
+    // descriptor of the parent's left but the standard three.
     for (int signal = 1; signal < NSIG; ++signal) {
       struct sigaction action {};
       if (::sigaction(signal, nullptr, &action) == 0 && action.sa_handler != SIG_IGN &&
@@ -196,13 +193,11 @@ ChildProcess ChildProcess::Fork(const std::string& name, const std::function<int
     std::fflush(nullptr);
     ::_exit(status);
   }
-  ::close(report[1]);
+  if (log >= 0) ::close(log);
   child.WatchExit();
-  AwaitChildStart(&child.pid_, &child.status_, report[0], name, log_path);
   return child;
 }
 
-// (glibc 2.36's <sys/pidfd.h> declares pidfd_open without C linkage: the system call it is.)
 void ChildProcess::WatchExit() { exit_fd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0)); }
 
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept

@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "framework/src/wire/frame_mac.h"
+
 namespace minimr::wire {
 namespace {
 
@@ -145,6 +147,13 @@ FrameKeys DeriveFrameKeys(const Key& key, const Nonce& client_nonce, const Nonce
   std::copy_n(out.begin(), kKeyBytes, keys.client_to_server.begin());
   std::copy_n(out.begin() + kKeyBytes, kKeyBytes, keys.server_to_client.begin());
   return keys;
+}
+
+void PrepareCrypto() {
+  const Key key = NewKey();
+  const Nonce nonce = NewNonce();
+  (void)ClientProof(key, nonce, nonce);
+  FrameMac(DeriveFrameKeys(key, nonce, nonce).client_to_server).Next({"minimr"});
 }
 
 }  // namespace minimr::wire

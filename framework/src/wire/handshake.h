@@ -72,4 +72,10 @@ struct FrameKeys {
 };
 FrameKeys DeriveFrameKeys(const Key& key, const Nonce& client_nonce, const Nonce& server_nonce);
 
+// Does a handshake's cryptography once, with throw-away keys: OpenSSL reads its configuration,
+// seeds its generator and looks up HMAC-SHA256 and HKDF, a millisecond or so a process. A
+// process that forks its cluster calls it first, and each fork starts with that done (OpenSSL
+// reseeds its generator in a fork). Throws std::runtime_error as the functions above do.
+void PrepareCrypto();
+
 }  // namespace minimr::wire
