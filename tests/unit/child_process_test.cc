@@ -139,6 +139,24 @@ TEST_F(ChildProcessTest, ForkIsRefusedWhileAnotherThreadRuns) {
   EXPECT_TRUE(child.ExitedCleanly());
 }
 
+TEST_F(ChildProcessTest, ALogThatCannotBeOpenedIsToldBeforeAnythingStarts) {
+  const std::string log = (dir_ / "no-such-directory" / "child.log").string();
+  for (bool fork : {false, true}) {
+    try {
+      if (fork) {
+        ChildProcess::Fork("test-child", [] { return 0; }, log);
+      } else {
+        ChildProcess({"/bin/true"}, log);
+      }
+      ADD_FAILURE() << "started with a log it cannot write (fork: " << fork << ")";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("(log " + log + "): No such file or directory"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 TEST_F(ChildProcessTest, WaitForTellsARunningChildFromOneThatHasExited) {
   ChildProcess sleeper({"/bin/sleep", "30"}, Log());
   EXPECT_FALSE(sleeper.WaitFor(milliseconds(50)));
