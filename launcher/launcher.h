@@ -27,6 +27,7 @@ struct WorkerLaunch {
   // If set, local workers are forks of this process that call it with the arguments
   // `minimr worker ...` would get (argv[0] "worker"), instead of starting `minimr`: they skip
   // exec and loading the program's libraries (milliseconds each, on the way to the first task).
+  // While this process runs other threads they start the program (ChildProcess::ForkOrExec).
   // Grid Engine's workers always start the program.
   std::function<int(int argc, char** argv)> worker_main;
 };

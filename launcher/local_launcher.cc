@@ -26,17 +26,10 @@ void LocalLauncher::StartOne() {
     argv.push_back("--work-dir");
     argv.push_back(launch_.work_dir);
   }
-  if (launch_.worker_main) {
-    auto body = [main = launch_.worker_main, args = std::vector<std::string>(argv.begin() + 1, argv.end())]() mutable {
-      std::vector<char*> pointers;
-      for (std::string& arg : args) pointers.push_back(arg.data());
-      pointers.push_back(nullptr);
-      return main(static_cast<int>(args.size()), pointers.data());
-    };
-    workers_.push_back({ChildProcess::Fork("minimr-worker", body, log), name, log});
-  } else {
-    workers_.push_back({ChildProcess(argv, log), name, log});
-  }
+  workers_.push_back({launch_.worker_main
+                          ? ChildProcess::ForkOrExec("minimr-worker", argv, launch_.worker_main, log)
+                          : ChildProcess(argv, log),
+                      name, log});
 }
 
 int LocalLauncher::Running() {

@@ -48,14 +48,15 @@ TEST_F(ChildProcessTest, AForkRunsItsBodyAndExitsWithWhatItReturns) {
   ChildProcess child = ChildProcess::Fork(
       "test-child",
       [] {
-        std::cout << "from the body" << std::endl;
+        std::cout << "from the body, ";
+        std::fputs("unflushed", stdout);  // the fork's own output is flushed before _exit
         return 7;
       },
       Log());
   ASSERT_TRUE(child.WaitFor(seconds(30)));
   EXPECT_EQ(child.ExitCode(), 7);
   EXPECT_EQ(child.Ending(), "exited with status 7");
-  EXPECT_EQ(ReadLog(), "from the body\n");
+  EXPECT_EQ(ReadLog(), "from the body, unflushed");
 }
 
 TEST_F(ChildProcessTest, AnExceptionOutOfTheBodyIsLoggedAndTheForkExitsWithOne) {
@@ -155,6 +156,82 @@ TEST_F(ChildProcessTest, ALogThatCannotBeOpenedIsToldBeforeAnythingStarts) {
           << e.what();
     }
   }
+}
+
+TEST_F(ChildProcessTest, ForkOrExecStartsTheProgramWhileAnotherThreadRuns) {
+  const std::vector<std::string> argv = {"/bin/sh", "-c", "echo the program; exit 3"};
+  auto main = [](int argc, char** argv) {
+    std::cout << "the fork: " << argc << " " << argv[0];
+    return 4;
+  };
+  {
+    ChildProcess alone = ChildProcess::ForkOrExec("test-child", argv, main, Log());
+    ASSERT_TRUE(alone.WaitFor(seconds(30)));
+    EXPECT_EQ(alone.ExitCode(), 4);
+    EXPECT_EQ(ReadLog(), "the fork: 2 -c");
+  }
+  fs::remove(Log());
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  std::thread other([&] {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return done; });
+  });
+  ChildProcess beside_a_thread = ChildProcess::ForkOrExec("test-child", argv, main, Log());
+  {
+    std::lock_guard lock(mu);
+    done = true;
+  }
+  cv.notify_all();
+  other.join();
+  ASSERT_TRUE(beside_a_thread.WaitFor(seconds(30)));
+  EXPECT_EQ(beside_a_thread.ExitCode(), 3);
+  EXPECT_EQ(ReadLog(), "the program\n");
+}
+
+// A process with its standard input (or output) closed: a descriptor opened for a child must
+// not take that number, or the child's set-up would undo it. Each case runs in a fork of its
+// own, so that this test's output is left alone.
+TEST_F(ChildProcessTest, AChildWritesToItsLogWhenItsParentHasNoStandardInputOrOutput) {
+  const std::string log = Log();
+  for (int closed : {STDIN_FILENO, STDOUT_FILENO}) {
+    for (bool fork : {false, true}) {
+      fs::remove(log);
+      ChildProcess parent = ChildProcess::Fork(
+          "test-parent",
+          [closed, fork, &log] {
+            ::close(closed);
+            ChildProcess child = fork ? ChildProcess::Fork("test-child",
+                                                           [] {
+                                                             std::cout << "out";
+                                                             return 0;
+                                                           },
+                                                           log)
+                                      : ChildProcess({"/bin/sh", "-c", "printf out; cat"}, log);
+            return child.WaitFor(seconds(30)) && child.ExitedCleanly() ? 0 : 1;
+          },
+          "");
+      ASSERT_TRUE(parent.WaitFor(seconds(60)));
+      EXPECT_EQ(parent.ExitCode(), 0) << "fd " << closed << " closed, fork: " << fork;
+      EXPECT_EQ(ReadLog(), "out") << "fd " << closed << " closed, fork: " << fork;
+    }
+  }
+}
+
+// The number of descriptors this process has open.
+size_t OpenDescriptors() {
+  size_t count = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator("/proc/self/fd")) ++count;
+  return count;
+}
+
+TEST_F(ChildProcessTest, AProgramThatCannotStartLeavesNoDescriptorBehind) {
+  const size_t before = OpenDescriptors();
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_THROW(ChildProcess({(dir_ / "no-such-program").string()}, Log()), std::runtime_error);
+  }
+  EXPECT_EQ(OpenDescriptors(), before);
 }
 
 TEST_F(ChildProcessTest, WaitForTellsARunningChildFromOneThatHasExited) {

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "framework/src/util/process.h"
 #include "minimr/plot.h"
 
 namespace minimr::report {
@@ -90,6 +91,32 @@ TEST_F(Plotters, AskingAgainForTheSamePlotsStartsNoMorePlotters) {
   EXPECT_EQ(GnuplotChildren().size(), 2u);
   StartPlotters(3);
   EXPECT_EQ(GnuplotChildren().size(), 3u);
+  for (const char* name : {"e.png", "f.png", "g.png"}) {
+    PlotLine(ThreePoints(), (dir_ / name).string());
+  }
+  EXPECT_TRUE(GnuplotChildren().empty());  // each drew one: none left for the next test
+}
+
+TEST_F(Plotters, AForkOfThisProcessThatCallsExitLeavesItsPlottersAlone) {
+  StartPlotters(1);
+  ASSERT_EQ(WaitForGnuplotChildren(1).size(), 1u);
+  // The pool's directory: its FIFO, the script and log of each plotter.
+  const char* tmp = std::getenv("TMPDIR");
+  const std::string prefix = "minimr-plot-" + std::to_string(::getpid()) + "-";
+  std::vector<fs::path> dirs;
+  for (const auto& entry : fs::directory_iterator(tmp && *tmp ? tmp : "/tmp")) {
+    if (entry.path().filename().string().rfind(prefix, 0) == 0) dirs.push_back(entry.path());
+  }
+  ASSERT_EQ(dirs.size(), 1u);
+  // exit() runs the fork's static destructors, the plotter pool's among them: on its copy.
+  ChildProcess fork = ChildProcess::Fork("test-child", []() -> int { std::exit(0); }, "");
+  ASSERT_TRUE(fork.WaitFor(std::chrono::seconds(30)));
+  EXPECT_TRUE(fork.ExitedCleanly());
+  EXPECT_TRUE(fs::exists(dirs[0] / "plotter-0.fifo"));
+  EXPECT_EQ(GnuplotChildren().size(), 1u);
+  PlotLine(ThreePoints(), (dir_ / "h.png").string());  // drawn by that plotter
+  EXPECT_TRUE(IsPng(dir_ / "h.png"));
+  EXPECT_TRUE(GnuplotChildren().empty());
 }
 
 TEST_F(Plotters, APlotterThatDiedIsPassedOverAndThePlotStillDrawn) {

@@ -42,6 +42,12 @@ struct Plotter {
 class Pool {
  public:
   ~Pool() {
+    // Only in the process that started them: a fork of it (a local worker) that calls exit()
+    // runs this destructor too, on its copy of the pool.
+    if (::getpid() != owner_) {
+      for (auto& plotter : idle_) plotter->process.Forget();
+      return;
+    }
     idle_.clear();  // kills and reaps the plotters that were never used
     std::error_code ignored;
     if (!dir_.empty()) fs::remove_all(dir_, ignored);
@@ -51,6 +57,7 @@ class Pool {
     std::lock_guard<std::mutex> lock(mutex_);
     const std::string gnuplot = FindInPath("gnuplot");
     if (gnuplot.empty() || !MakeDir()) return;
+    std::erase_if(idle_, [](const std::unique_ptr<Plotter>& p) { return !p->process.Running(); });
     for (int i = static_cast<int>(idle_.size()); i < count; ++i) {
       const std::string base = dir_ + "/plotter-" + std::to_string(started_++);
       const std::string fifo = base + ".fifo";
@@ -121,6 +128,7 @@ class Pool {
 
   static constexpr char kDirPrefix[] = "minimr-plot-";
 
+  const pid_t owner_ = ::getpid();
   std::mutex mutex_;
   std::string dir_;
   int started_ = 0;

@@ -127,7 +127,7 @@ int RunCommand(int argc, char** argv) {
     std::string self = minimr::SelfExecutable();
     auto workers = launcher::MakeLauncher(profile);
     std::vector<std::string> master_args = {
-        "master", "--connection-file", connection_file, "--heartbeat",
+        self, "master", "--connection-file", connection_file, "--heartbeat",
         config::FormatDuration(config.heartbeat_interval), "--worker-timeout",
         config::FormatDuration(config.worker_timeout), "--fetch-timeout",
         config::FormatDuration(config.fetch_timeout)};
@@ -137,15 +137,8 @@ int RunCommand(int argc, char** argv) {
     // Local masters and workers are forks of this process, running as `minimr master` and
     // `minimr worker` would: ready in well under a millisecond, where starting the program takes
     // several. Grid Engine's workers start the program on their hosts.
-    minimr::ChildProcess master = minimr::ChildProcess::Fork(
-        "minimr-master",
-        [&master_args] {
-          std::vector<char*> pointers;
-          for (std::string& arg : master_args) pointers.push_back(arg.data());
-          pointers.push_back(nullptr);
-          return MasterCommand(static_cast<int>(master_args.size()), pointers.data());
-        },
-        run_dir.path + "/master.log");
+    minimr::ChildProcess master = minimr::ChildProcess::ForkOrExec(
+        "minimr-master", master_args, MasterCommand, run_dir.path + "/master.log");
     launcher::WorkerLaunch launch;
     launch.minimr = self;
     launch.connection_file = connection_file;

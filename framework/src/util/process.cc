@@ -1,16 +1,19 @@
 #include "framework/src/util/process.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <cstdio>
@@ -19,6 +22,9 @@
 #include <thread>
 
 extern char** environ;
+// LeakSanitizer's check, in a build that has it: a fork ends with _exit, which skips the check
+// that would run at exit.
+extern "C" int __lsan_do_recoverable_leak_check() __attribute__((weak));
 
 namespace minimr {
 
@@ -36,35 +42,96 @@ ChildProcess ChildProcess::Detached(const std::vector<std::string>& argv,
 
 namespace {
 
-// Whether this process runs a single thread (field 20 of /proc/self/stat).
-bool SingleThreaded() {
+// The number of threads of this process (field 20 of /proc/self/stat), 0 if it cannot be read.
+long ThreadCount() {
   FILE* stat = std::fopen("/proc/self/stat", "r");
-  if (!stat) return false;
+  if (!stat) return 0;
   char text[1024];
   const size_t n = std::fread(text, 1, sizeof text - 1, stat);
   std::fclose(stat);
   text[n] = '\0';
   const char* field = std::strrchr(text, ')');  // the name may hold spaces and parentheses
   for (int i = 2; field && i < 20; ++i) field = std::strchr(field + 1, ' ');
-  return field && std::strtol(field + 1, nullptr, 10) == 1;
+  return field ? std::strtol(field + 1, nullptr, 10) : 0;
 }
 
-// The log a child writes its output to, opened here (so that a log that cannot be opened is
-// told before anything starts), close-on-exec: the child keeps it as its stdout and stderr.
-// -1 for no log.
-int OpenLog(const std::string& log_path, const std::string& what) {
-  if (log_path.empty()) return -1;
-  int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+// Whether this process runs a single thread. A thread just joined still counts in
+// /proc/self/stat for a moment: a second look comes after 10 ms.
+bool SingleThreaded() {
+  if (ThreadCount() == 1) return true;
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return ThreadCount() == 1;
+}
+
+// `path` opened as a descriptor numbered 3 or above (never one of the standard three, whatever
+// this process has closed), close-on-exec; throws naming `what`, the file's `role` and `path`.
+int OpenAboveStandard(const char* path, int flags, const std::string& what, const char* role) {
+  const int fd = ::open(path, flags | O_CLOEXEC, 0600);
   if (fd < 0) {
-    throw std::runtime_error("cannot start " + what + " (log " + log_path +
+    throw std::runtime_error("cannot start " + what + " (" + role + " " + path +
                              "): " + std::strerror(errno));
   }
-  return fd;
+  if (fd > STDERR_FILENO) return fd;
+  const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+  const int err = errno;
+  ::close(fd);
+  if (moved < 0) {
+    throw std::runtime_error("cannot start " + what + ": " + std::strerror(err));
+  }
+  return moved;
 }
 
-// In a child just forked (only async-signal-safe calls until exec): its own process group (or
-// session), stdin from /dev/null, stdout and stderr to `log` if it is not -1.
-void SetUpChild(pid_t parent, bool detached, int log) {
+// What a child's standard descriptors become: stdin /dev/null, stdout and stderr the log (or
+// this process's own if there is none). Opened here, so that a log that cannot be opened is
+// told before anything starts; closed with the object.
+struct ChildStdio {
+  int null = -1;
+  int log = -1;
+  ChildStdio(const std::string& log_path, const std::string& what) {
+    null = OpenAboveStandard("/dev/null", O_RDONLY, what, "stdin");
+    if (!log_path.empty()) {
+      try {
+        log = OpenAboveStandard(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, what, "log");
+      } catch (...) {
+        ::close(null);
+        throw;
+      }
+    }
+  }
+  ~ChildStdio() {
+    ::close(null);
+    if (log >= 0) ::close(log);
+  }
+};
+
+// Blocks every signal in the calling thread while it forks, so that the child runs none of
+// this process's handlers before it has reset them; restores the mask when it goes.
+class SignalsHeld {
+ public:
+  SignalsHeld() {
+    sigset_t all;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &saved_);
+  }
+  ~SignalsHeld() { ::pthread_sigmask(SIG_SETMASK, &saved_, nullptr); }
+
+ private:
+  sigset_t saved_;
+};
+
+// In a child just forked, its signals still blocked (only async-signal-safe calls until exec):
+// its handlers back to default as exec would leave them (ignored signals stay ignored), its own
+// process group (or session), its standard descriptors from `stdio`, then every signal let in.
+void SetUpChild(pid_t parent, bool detached, const ChildStdio& stdio) {
+  for (int signal = 1; signal < NSIG; ++signal) {
+    struct sigaction action {};
+    if (::sigaction(signal, nullptr, &action) == 0 && action.sa_handler != SIG_IGN &&
+        action.sa_handler != SIG_DFL) {
+      action.sa_handler = SIG_DFL;
+      action.sa_flags = 0;
+      ::sigaction(signal, &action, nullptr);
+    }
+  }
   // Its own process group: a Ctrl-C at the terminal reaches the parent only, which stops the
   // children in order rather than having them all die mid-write.
   if (detached) {
@@ -74,15 +141,31 @@ void SetUpChild(pid_t parent, bool detached, int log) {
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != parent) ::_exit(127);  // the parent is already gone
   }
+  ::dup2(stdio.null, STDIN_FILENO);
+  if (stdio.log >= 0) {
+    ::dup2(stdio.log, STDOUT_FILENO);
+    ::dup2(stdio.log, STDERR_FILENO);
+  }
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  int in = ::open("/dev/null", O_RDONLY);
-  if (in >= 0) ::dup2(in, STDIN_FILENO);
-  if (log >= 0) {
-    ::dup2(log, STDOUT_FILENO);
-    ::dup2(log, STDERR_FILENO);
+}
+
+// In a fork that does not exec: closes every descriptor but the standard three, as exec would
+// close this process's (which are all close-on-exec, or should be). Kernels before 5.9 have no
+// close_range: then those listed in /proc/self/fd.
+void CloseAllButStandard() {
+  if (::close_range(STDERR_FILENO + 1, ~0U, 0) == 0) return;
+  std::vector<int> open;
+  if (DIR* dir = ::opendir("/proc/self/fd")) {
+    const int own = ::dirfd(dir);
+    while (const dirent* entry = ::readdir(dir)) {
+      const int fd = std::atoi(entry->d_name);
+      if (fd > STDERR_FILENO && fd != own) open.push_back(fd);
+    }
+    ::closedir(dir);
   }
+  for (int fd : open) ::close(fd);
 }
 
 }  // namespace
@@ -108,33 +191,30 @@ void ChildProcess::Spawn(const std::vector<std::string>& argv, const std::string
   }
   for (const auto& e : env) environment.push_back(const_cast<char*>(e.c_str()));
   environment.push_back(nullptr);
-  const int log = OpenLog(log_path, argv.at(0));
+  const ChildStdio stdio(log_path, argv.at(0));
   int report[2];  // the child writes errno here if exec fails; closes on exec
   if (::pipe2(report, O_CLOEXEC) != 0) {
-    const int err = errno;
-    if (log >= 0) ::close(log);
-    throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(err));
+    throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(errno));
   }
   pid_t parent = ::getpid();
-  pid_ = ::fork();
-  if (pid_ < 0) {
-    int err = errno;
-    ::close(report[0]);
-    ::close(report[1]);
-    if (log >= 0) ::close(log);
-    throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(err));
-  }
-  if (pid_ == 0) {
-    SetUpChild(parent, detached, log);
-    ::execve(args[0], args.data(), environment.data());
-    int err = errno;
-    ssize_t ignored = ::write(report[1], &err, sizeof err);
-    (void)ignored;
-    ::_exit(127);
+  {
+    SignalsHeld held;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      SetUpChild(parent, detached, stdio);
+      ::execve(args[0], args.data(), environment.data());
+      int err = errno;
+      ssize_t ignored = ::write(report[1], &err, sizeof err);
+      (void)ignored;
+      ::_exit(127);
+    }
   }
   ::close(report[1]);
-  if (log >= 0) ::close(log);
-  WatchExit();
+  if (pid_ < 0) {
+    const int err = errno;
+    ::close(report[0]);
+    throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(err));
+  }
   // Waits for the exec, which closes the pipe; an errno in it instead says why it failed.
   int err = 0;
   ssize_t n;
@@ -147,6 +227,7 @@ void ChildProcess::Spawn(const std::vector<std::string>& argv, const std::string
     pid_ = -1;
     throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(err));
   }
+  WatchExit();
 }
 
 ChildProcess ChildProcess::Fork(const std::string& name, const std::function<int()>& body,
@@ -154,48 +235,58 @@ ChildProcess ChildProcess::Fork(const std::string& name, const std::function<int
   if (!SingleThreaded()) {
     throw std::logic_error("cannot fork " + name + ": this process runs more than one thread");
   }
-  const int log = OpenLog(log_path, name);
+  const ChildStdio stdio(log_path, name);
   // Output still buffered here would be written twice: by this process and by the fork.
   std::cout.flush();
   std::cerr.flush();
   std::fflush(nullptr);
   ChildProcess child;
   pid_t parent = ::getpid();
-  child.pid_ = ::fork();
-  if (child.pid_ < 0) {
-    int err = errno;
-    if (log >= 0) ::close(log);
-    throw std::runtime_error("cannot start " + name + ": " + std::strerror(err));
-  }
-  if (child.pid_ == 0) {
-    SetUpChild(parent, /*detached=*/false, log);
-    // What exec would do: handlers back to default (ignored signals stay ignored), and no
-    // descriptor of the parent's left but the standard three.
-    for (int signal = 1; signal < NSIG; ++signal) {
-      struct sigaction action {};
-      if (::sigaction(signal, nullptr, &action) == 0 && action.sa_handler != SIG_IGN &&
-          action.sa_handler != SIG_DFL) {
-        ::signal(signal, SIG_DFL);
+  {
+    SignalsHeld held;
+    child.pid_ = ::fork();
+    if (child.pid_ == 0) {
+      SetUpChild(parent, /*detached=*/false, stdio);
+      CloseAllButStandard();
+      ::prctl(PR_SET_NAME, name.c_str());
+      int status = 1;
+      try {
+        status = body();
+      } catch (const std::exception& e) {
+        std::cerr << name << ": " << e.what() << std::endl;
+      } catch (...) {
+        std::cerr << name << ": an unknown exception" << std::endl;
       }
+      std::cout.flush();
+      std::cerr.flush();
+      std::fflush(nullptr);
+      if (__lsan_do_recoverable_leak_check && __lsan_do_recoverable_leak_check() && status == 0) {
+        status = 23;  // LeakSanitizer's own exit status for leaks
+      }
+      ::_exit(status);
     }
-    ::close_range(3, ~0U, 0);
-    ::prctl(PR_SET_NAME, name.c_str());
-    int status = 1;
-    try {
-      status = body();
-    } catch (const std::exception& e) {
-      std::cerr << name << ": " << e.what() << std::endl;
-    } catch (...) {
-      std::cerr << name << ": an unknown exception" << std::endl;
-    }
-    std::cout.flush();
-    std::cerr.flush();
-    std::fflush(nullptr);
-    ::_exit(status);
   }
-  if (log >= 0) ::close(log);
+  if (child.pid_ < 0) {
+    throw std::runtime_error("cannot start " + name + ": " + std::strerror(errno));
+  }
   child.WatchExit();
   return child;
+}
+
+ChildProcess ChildProcess::ForkOrExec(const std::string& name,
+                                      const std::vector<std::string>& argv,
+                                      const std::function<int(int, char**)>& main,
+                                      const std::string& log_path) {
+  if (!SingleThreaded()) return ChildProcess(argv, log_path);
+  return Fork(
+      name,
+      [&main, args = std::vector<std::string>(argv.begin() + 1, argv.end())]() mutable {
+        std::vector<char*> pointers;
+        for (std::string& arg : args) pointers.push_back(arg.data());
+        pointers.push_back(nullptr);
+        return main(static_cast<int>(args.size()), pointers.data());
+      },
+      log_path);
 }
 
 void ChildProcess::WatchExit() { exit_fd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0)); }
@@ -232,8 +323,8 @@ bool ChildProcess::WaitFor(std::chrono::milliseconds timeout) {
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
     if (exit_fd_ >= 0) {
-      struct pollfd exit {exit_fd_, POLLIN, 0};
-      ::poll(&exit, 1, static_cast<int>(std::min<int64_t>(left.count(), INT_MAX)));
+      struct pollfd exited {exit_fd_, POLLIN, 0};
+      ::poll(&exited, 1, static_cast<int>(std::min<int64_t>(left.count(), INT_MAX)));
     } else {
       std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(2)));
     }

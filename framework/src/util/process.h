@@ -27,13 +27,22 @@ class ChildProcess {
   // starting a program: it has this process's code loaded already, so it is ready in well
   // under a millisecond, where exec and loading minimr's libraries take several. Set up as
   // above, and as exec would leave it: signal handlers back to their defaults, descriptors
-  // other than 0, 1 and 2 closed. `name` is its name in ps and top (PR_SET_NAME, 15 bytes at
-  // most). It ends with _exit: this process's atexit handlers and static destructors are not
-  // run twice. An exception out of `body` is written to its log, and the exit status is 1.
+  // other than 0, 1 and 2 closed. `name` is its name in top and `ps -o comm` (PR_SET_NAME, 15
+  // bytes at most); its command line stays this process's. It ends with _exit, so this
+  // process's atexit handlers and static destructors do not run twice (a body that calls
+  // exit() runs them: objects with such destructors check whose they are). An exception out of
+  // `body` is written to its log, and the exit status is 1.
   // Only from a process with a single thread (the locks of other threads would stay held in
   // the fork): throws std::logic_error otherwise, and std::runtime_error if fork fails.
   static ChildProcess Fork(const std::string& name, const std::function<int()>& body,
                            const std::string& log_path);
+  // A program that is this one (argv[0] this executable, argv[1...] a command of it, as for the
+  // constructor) and whose entry point for that command is `main`: a Fork that calls
+  // main(argc, argv) with argv[1...] while this process runs a single thread, and otherwise
+  // (a plugin that started threads, say) the program itself, started as the constructor does.
+  static ChildProcess ForkOrExec(const std::string& name, const std::vector<std::string>& argv,
+                                 const std::function<int(int, char**)>& main,
+                                 const std::string& log_path);
   ChildProcess(ChildProcess&& other) noexcept;
   ChildProcess& operator=(ChildProcess&&) = delete;
   // Kills and reaps the process if it still runs.
@@ -45,6 +54,13 @@ class ChildProcess {
   // Waits up to `timeout` for the process to exit; true if it has.
   bool WaitFor(std::chrono::milliseconds timeout);
   void Signal(int signal);
+  // For a fork's copy of this object, whose process is not the fork's child: neither kills nor
+  // waits for it when it goes, and leaves its descriptor alone (the fork closed it already, and
+  // its number may be another file's by now).
+  void Forget() {
+    pid_ = -1;
+    exit_fd_ = -1;
+  }
   // How it ended, for messages: "exited with status 1", "killed by signal 9 (Killed)".
   std::string Ending() const;
   // Its exit status, 128 + the signal that killed it, or -1 while it runs.
