@@ -88,6 +88,7 @@ class NGramCounter {
 
  private:
   struct TableDeleter {
+    static constexpr size_t kInWorkspace = SIZE_MAX;  // part of workspace_: not freed alone
     size_t mapped_bytes;  // 0: from calloc
     void operator()(void* table) const;
   };
@@ -96,9 +97,11 @@ class NGramCounter {
   // A zeroed table of count Ts. Throws std::bad_alloc.
   template <typename T>
   static Table<T> NewTable(size_t count);
-  // Kernels (see ngram_counter.cc): count the windows of buf[0,len) into narrow_, or write
-  // their values to out; both return how many windows there were.
-  using CountFn = uint64_t (*)(const uint8_t* buf, size_t len, uint32_t* narrow);
+  // Kernels (see ngram_counter.cc): count the windows of buf[0,len) into narrow_ (with
+  // scratch_ for their values on the way), or write their values to out; both return how many
+  // windows there were.
+  using CountFn = uint64_t (*)(const uint8_t* buf, size_t len, uint32_t* narrow,
+                               uint32_t* scratch);
   using ValuesFn = size_t (*)(const uint8_t* buf, size_t len, uint32_t* out);
 
   // Counts the windows of buf[0,len) (digit values) and returns how many there were.
@@ -121,9 +124,16 @@ class NGramCounter {
   uint64_t owned_invalid_ = 0;
   uint64_t lookahead_invalid_ = 0;
 
+  // What the kernels touch for every block, in one page-aligned block at fixed places (see
+  // ngram_counter.cc): buf_, scratch_ and, for n = 2 and 3, narrow_.
+  struct Free {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
+  std::unique_ptr<uint8_t[], Free> workspace_;
   // Owned digits go through buf_: the last n-1 digits of the previous block, then the values
   // of the next block of text. tail_len_ is how many such digits lead the buffer.
-  std::unique_ptr<uint8_t[]> buf_;
+  uint8_t* buf_;
+  uint32_t* scratch_;  // n = 2, 3: the window values of a block, on their way to narrow_
   int tail_len_ = 0;
 
   // Lookahead: the window value rolled over the owned tail and the digits read ahead.
