@@ -24,8 +24,8 @@ constexpr size_t kBlock = 4096;
 constexpr size_t kBufferSize = 8 + kBlock + 64;
 // What the kernels of n = 2 and 3 touch for every block, in one page-aligned workspace at fixed
 // places: the window values of a block (scratch), the digit buffer, then the counters. Where
-// the heap and the stack happened to put them made a map task of the pi study take 5 ms or 6
-// ms (4K aliasing, cache sets: the same code, measured in a forked worker and a started one);
+// the stack and the heap happened to put them made a map task of the pi study take 5 ms or 6
+// ms with the same code (the places a forked worker and a started one had, forced in turn);
 // placed here, it took 4.7-4.8 ms whatever their offsets within their pages (seven layouts).
 constexpr size_t kScratchAt = 0;
 constexpr size_t kScratchBytes = (kBlock / 2 + 16) * sizeof(uint32_t);
@@ -234,7 +234,7 @@ NGramCounter::NGramCounter(int n, const NGramCounterOptions& options)
       compactor_(options.portable),
       count_(PickKernels<1>(n, compactor_.vectorized()).count),
       window_values_(PickKernels<1>(n, compactor_.vectorized()).values),
-      workspace_(static_cast<uint8_t*>(std::aligned_alloc(4096, kWorkspaceBytes))),
+      workspace_(NewWorkspace()),
       buf_(workspace_.get() + kBufferAt),
       scratch_(reinterpret_cast<uint32_t*>(workspace_.get() + kScratchAt)),
       narrow_size_(CountsTwoAtATime(n) ? kPow10[n + 1] + size_ : size_),
@@ -244,7 +244,6 @@ NGramCounter::NGramCounter(int n, const NGramCounterOptions& options)
     throw std::invalid_argument("NGramCounter: only n >= " + std::to_string(kFirstListed) +
                                 " can be drained, not n = " + std::to_string(n));
   }
-  if (!workspace_) throw std::bad_alloc();
   std::memset(buf_, 0, kBufferSize);
   if (CountsTwoAtATime(n) && narrow_size_ * sizeof(uint32_t) <= kWorkspaceBytes - kTableAt) {
     narrow_ = Table<uint32_t>(reinterpret_cast<uint32_t*>(workspace_.get() + kTableAt),
@@ -254,6 +253,12 @@ NGramCounter::NGramCounter(int n, const NGramCounterOptions& options)
     narrow_ = NewTable<uint32_t>(narrow_size_);
   }
   if (n >= 4) values_.reset(new uint32_t[kBlock + 8]);
+}
+
+uint8_t* NGramCounter::NewWorkspace() {
+  void* p = std::aligned_alloc(kPage, kWorkspaceBytes);
+  if (p == nullptr) throw std::bad_alloc();
+  return static_cast<uint8_t*>(p);
 }
 
 void NGramCounter::TableDeleter::operator()(void* table) const {

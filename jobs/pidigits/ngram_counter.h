@@ -130,6 +130,7 @@ class NGramCounter {
     void operator()(uint8_t* p) const { std::free(p); }
   };
   std::unique_ptr<uint8_t[], Free> workspace_;
+  static uint8_t* NewWorkspace();  // throws std::bad_alloc
   // Owned digits go through buf_: the last n-1 digits of the previous block, then the values
   // of the next block of text. tail_len_ is how many such digits lead the buffer.
   uint8_t* buf_;
