@@ -13,6 +13,7 @@
 #include <iostream>
 #include <iterator>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -119,21 +120,35 @@ TEST_F(ChildProcessTest, AForkHasItsParentsHandlersResetAndItsIgnoredSignalsStil
   EXPECT_EQ(child.ExitCode(), 0) << "1: SIGUSR1 kept its handler; 2: SIGUSR2 was not ignored";
 }
 
-TEST_F(ChildProcessTest, ForkIsRefusedWhileAnotherThreadRuns) {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  std::thread other([&] {
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return done; });
-  });
-  EXPECT_THROW(ChildProcess::Fork("test-child", [] { return 0; }, Log()), std::logic_error);
-  {
-    std::lock_guard lock(mu);
-    done = true;
+// A second thread of this process, waiting until the object goes.
+class AnotherThread {
+ public:
+  AnotherThread()
+      : thread_([this] {
+          std::unique_lock lock(mu_);
+          cv_.wait(lock, [this] { return done_; });
+        }) {}
+  ~AnotherThread() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
   }
-  cv.notify_all();
-  other.join();
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+TEST_F(ChildProcessTest, ForkIsRefusedWhileAnotherThreadRuns) {
+  {
+    AnotherThread other;
+    EXPECT_THROW(ChildProcess::Fork("test-child", [] { return 0; }, Log()), std::logic_error);
+  }
   // Once it has ended, a fork is allowed again.
   ChildProcess child = ChildProcess::Fork("test-child", [] { return 0; }, Log());
   ASSERT_TRUE(child.WaitFor(seconds(30)));
@@ -171,22 +186,13 @@ TEST_F(ChildProcessTest, ForkOrExecStartsTheProgramWhileAnotherThreadRuns) {
     EXPECT_EQ(ReadLog(), "the fork: 2 -c");
   }
   fs::remove(Log());
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  std::thread other([&] {
-    std::unique_lock lock(mu);
-    cv.wait(lock, [&] { return done; });
-  });
-  ChildProcess beside_a_thread = ChildProcess::ForkOrExec("test-child", argv, main, Log());
+  std::optional<ChildProcess> beside_a_thread;
   {
-    std::lock_guard lock(mu);
-    done = true;
+    AnotherThread other;
+    beside_a_thread.emplace(ChildProcess::ForkOrExec("test-child", argv, main, Log()));
   }
-  cv.notify_all();
-  other.join();
-  ASSERT_TRUE(beside_a_thread.WaitFor(seconds(30)));
-  EXPECT_EQ(beside_a_thread.ExitCode(), 3);
+  ASSERT_TRUE(beside_a_thread->WaitFor(seconds(30)));
+  EXPECT_EQ(beside_a_thread->ExitCode(), 3);
   EXPECT_EQ(ReadLog(), "the program\n");
 }
 
