@@ -195,6 +195,9 @@ int RunCommand(int argc, char** argv) {
         }
         if (!master.Running()) throw std::runtime_error("the master " + master.Ending());
       };
+      // An interrupt while the cluster started: nothing is submitted. (During the job, `check`
+      // runs with each progress line and at least every 200 ms of waiting.)
+      check();
       status = FollowJob(info.host, info.port, wire::ClientSecurity(info), submission, report,
                          check, nullptr, stop_master);
     } catch (const std::exception& e) {
