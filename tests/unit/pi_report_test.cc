@@ -79,6 +79,18 @@ class PiReportTest : public testing::Test {
     std::ofstream(dir_ / name, std::ios::binary) << text;
   }
 
+  // The error the n = 2 report of dir_ fails with; a test failure, and "", if it does not.
+  std::string ReportError() {
+    std::ostringstream out;
+    try {
+      WritePiReport({dir_.string(), 2, std::nullopt}, out);
+    } catch (const std::runtime_error& e) {
+      return e.what();
+    }
+    ADD_FAILURE() << "no error";
+    return "";
+  }
+
   // The n = 2 output used by most tests: every pair counted 100 times except
   // 00 (90), 37 (130) and 73 (80), so the total stays 10,000. Even keys go in descending
   // order into part-r-00000, odd keys into part-r-00001.
@@ -246,15 +258,8 @@ TEST_F(PiReportTest, NamesTheLineOfAKeyRepeatedAcrossPartFiles) {
   WriteFile("part-r-00000", "00\t5\n01\t7\n");
   WriteFile("part-r-00001", "02\t5\n04\t9\n");
   WriteFile("part-r-00002", "05\t1\n01\t3\n");
-  std::ostringstream out;
-  try {
-    WritePiReport({dir_.string(), 2, std::nullopt}, out);
-    ADD_FAILURE() << "no error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find((dir_ / "part-r-00002").string() + ":2: key 01 repeated"),
-              std::string::npos)
-        << e.what();
-  }
+  const std::string what = ReportError();
+  EXPECT_NE(what.find((dir_ / "part-r-00002").string() + ":2: key 01 repeated"), std::string::npos) << what;
 }
 
 TEST_F(PiReportTest, ReadsCountsOfTwentyDigitsAndLinesLongerThanItsBuffer) {
@@ -269,15 +274,9 @@ TEST_F(PiReportTest, ReadsCountsOfTwentyDigitsAndLinesLongerThanItsBuffer) {
 
 TEST_F(PiReportTest, FailsWhenThereAreNoPartFiles) {
   WriteFile("_SUCCESS", "");
+  const std::string what = ReportError();
+  EXPECT_NE(what.find("no part-r-* files in " + dir_.string()), std::string::npos) << what;
   std::ostringstream out;
-  try {
-    WritePiReport({dir_.string(), 2, std::nullopt}, out);
-    ADD_FAILURE() << "no error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("no part-r-* files in " + dir_.string()),
-              std::string::npos)
-        << e.what();
-  }
   EXPECT_THROW(WritePiReport({(dir_ / "missing").string(), 2, std::nullopt}, out),
                std::runtime_error);
 }
@@ -300,14 +299,8 @@ TEST_F(PiReportTest, SaysSoWhenGnuplotIsNotInstalledAndLeavesNoPartialPng) {
   const fs::path empty_bin = dir_ / "bin";
   fs::create_directory(empty_bin);
   ScopedEnv path("PATH", empty_bin.string());
-  std::ostringstream out;
-  try {
-    WritePiReport({dir_.string(), 2, std::nullopt}, out);
-    ADD_FAILURE() << "no error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("gnuplot is not installed"), std::string::npos)
-        << e.what();
-  }
+  const std::string what = ReportError();
+  EXPECT_NE(what.find("gnuplot is not installed"), std::string::npos) << what;
   EXPECT_FALSE(fs::exists(dir_ / "pairs.png"));
   EXPECT_TRUE(TempFilesLeft().empty());
 }
@@ -324,17 +317,12 @@ TEST_F(PiReportTest, QuotesGnuplotWhenItFails) {
   fs::permissions(fake, fs::perms::owner_all);
   {
     ScopedEnv path("PATH", bin.string());
-    std::ostringstream out;
-    try {
-      WritePiReport({dir_.string(), 2, std::nullopt}, out);
-      ADD_FAILURE() << "no error";
-    } catch (const std::runtime_error& e) {
-      const std::string what = e.what();
-      EXPECT_NE(what.find("exit status 1"), std::string::npos) << what;
-      EXPECT_NE(what.find("unrecognized token"), std::string::npos) << what;
-      EXPECT_NE(what.find((dir_ / "pairs.png").string()), std::string::npos) << what;
-    }
+    const std::string what = ReportError();
+    EXPECT_NE(what.find("exit status 1"), std::string::npos) << what;
+    EXPECT_NE(what.find("unrecognized token"), std::string::npos) << what;
+    EXPECT_NE(what.find((dir_ / "pairs.png").string()), std::string::npos) << what;
     std::ofstream(fake) << "#!/bin/sh\nexit 0\n";
+    std::ostringstream out;
     EXPECT_THROW(WritePiReport({dir_.string(), 2, std::nullopt}, out), std::runtime_error);
   }
   EXPECT_FALSE(fs::exists(dir_ / "pairs.png"));
@@ -406,15 +394,9 @@ TEST_F(PiReportTest, AFullDiskIsNamedInTheError) {
     if (std::string(tmp) == "pairs.png.gp.tmp") fs::remove(dir_ / "counts.csv");
     fs::remove(dir_ / tmp);
     fs::create_symlink("/dev/full", dir_ / tmp);
-    std::ostringstream out;
-    try {
-      WritePiReport({dir_.string(), 2, std::nullopt}, out);
-      ADD_FAILURE() << "no error";
-    } catch (const std::runtime_error& e) {
-      const std::string what = e.what();
-      EXPECT_NE(what.find((dir_ / tmp).string()), std::string::npos) << what;
-      EXPECT_NE(what.find(std::strerror(ENOSPC)), std::string::npos) << what;
-    }
+    const std::string what = ReportError();
+    EXPECT_NE(what.find((dir_ / tmp).string()), std::string::npos) << what;
+    EXPECT_NE(what.find(std::strerror(ENOSPC)), std::string::npos) << what;
   }
 }
 
