@@ -19,8 +19,7 @@ class MapOutputWriter : public Emitter {
  public:
   // `combiner` may be empty. Records and their index are kept in one buffer: 64 KiB at first,
   // then `sort_buffer` bytes (touched only as it fills); when it is full they are sorted and
-  // spilled. Spills are
-  // merged at most `merge_factor` at a time, in as many passes as it takes. An output that never
+  // spilled. Spills are merged at most `merge_factor` at a time, in as many passes as it takes. An output that never
   // spilled and needs at most `memory_limit` bytes is kept in memory instead of written to
   // `path`: a small task then creates no file.
   MapOutputWriter(std::string path, int partitions, Partitioner& partitioner,

@@ -235,6 +235,12 @@ ChildProcess ChildProcess::Fork(const std::string& name, const std::function<int
   if (!SingleThreaded()) {
     throw std::logic_error("cannot fork " + name + ": this process runs more than one thread");
   }
+  return ForkSingleThreaded(name, body, log_path);
+}
+
+ChildProcess ChildProcess::ForkSingleThreaded(const std::string& name,
+                                              const std::function<int()>& body,
+                                              const std::string& log_path) {
   const ChildStdio stdio(log_path, name);
   // Output still buffered here would be written twice: by this process and by the fork.
   std::cout.flush();
@@ -278,7 +284,7 @@ ChildProcess ChildProcess::ForkOrExec(const std::string& name,
                                       const std::function<int(int, char**)>& main,
                                       const std::string& log_path) {
   if (!SingleThreaded()) return ChildProcess(argv, log_path);
-  return Fork(
+  return ForkSingleThreaded(
       name,
       [&main, args = std::vector<std::string>(argv.begin() + 1, argv.end())]() mutable {
         std::vector<char*> pointers;

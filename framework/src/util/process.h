@@ -72,6 +72,9 @@ class ChildProcess {
   ChildProcess() = default;
   void Spawn(const std::vector<std::string>& argv, const std::string& log_path,
              const std::vector<std::string>& env, bool detached);
+  // Fork, once its caller has seen that this process runs a single thread.
+  static ChildProcess ForkSingleThreaded(const std::string& name, const std::function<int()>& body,
+                                         const std::string& log_path);
   // After fork, in the parent: a descriptor that becomes readable when the child exits, so that
   // WaitFor wakes the moment it does.
   void WatchExit();
