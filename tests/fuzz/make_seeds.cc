@@ -50,7 +50,10 @@ wire::TaskSpec SampleTask() {
   task.file_index = 1;
   task.offset = 512;
   task.length = 488;
+  task.input_paths = {"/data/a.txt", "/data/b.txt"};
+  task.input_sizes = {512, 1000};
   task.map_tasks = 7;
+  task.map_outputs = {{"10.0.0.2", 40123, 0, 0}, {"10.0.0.3", 40124, 1, 2}};
   task.output_dir = "/out/wordcount";
   task.plugin_path = "/home/me/letters.so";
   task.plugin_sha256 = std::string(64, 'a');

@@ -20,6 +20,7 @@
 #include "framework/src/wire/asio.h"
 #include "framework/src/wire/blocking_client.h"
 #include "framework/src/wire/connection_file.h"
+#include "framework/src/wire/handshake.h"
 #include "tests/common/raw_peer.h"
 #include "tests/integration/harness.h"
 
@@ -545,7 +546,8 @@ TEST_F(WireAttack, GarbageHalfFramesHugeLengthsForgeriesAndReplaysLeaveARunningJ
     }
     {
       RawPeer half_hello(info.host, info.port);
-      half_hello.Write(std::string("MINIMR04\0\1\2", 11));
+      half_hello.Write("MINIMR0" + std::to_string(wire::kProtocolVersion) +
+                       std::string("\0\1\2", 3));
       half_hello.ShutdownSend();
       EXPECT_TRUE(half_hello.WaitForClose());
     }
@@ -620,11 +622,13 @@ TEST_F(WireAttack, GarbageHalfFramesHugeLengthsForgeriesAndReplaysLeaveARunningJ
   EXPECT_FALSE(fs::exists(forged_out));
 
   std::string log = cluster.MasterLog();
-  for (const char* reason :
-       {"handshake: the peer is not a minimr peer", "handshake: connection closed by peer",
-        "handshake: the peer speaks minimr protocol 1, this is 4",
-        "malformed frame: length 4294967295", "connection closed by peer in a frame",
-        "frame 0 failed its MAC check", "handshake: the peer does not hold this cluster's key"}) {
+  for (const std::string& reason : std::vector<std::string>{
+           "handshake: the peer is not a minimr peer", "handshake: connection closed by peer",
+           "handshake: the peer speaks minimr protocol 1, this is " +
+               std::to_string(wire::kProtocolVersion),
+           "malformed frame: length 4294967295", "connection closed by peer in a frame",
+           "frame 0 failed its MAC check",
+           "handshake: the peer does not hold this cluster's key"}) {
     EXPECT_TRUE(HasLineWith(log, {"refused a connection from 127.0.0.1:", reason}))
         << reason << "\n"
         << log;

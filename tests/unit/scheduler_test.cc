@@ -114,6 +114,77 @@ TEST_F(SchedulerTest, GivesMapOutputLocationsInPiecesUpToTheFirstMissing) {
   EXPECT_TRUE(Locations(5).empty());
 }
 
+TEST_F(SchedulerTest, AWorkersFirstMapTaskOfTheJobCarriesTheInputFilesAndNoOtherTaskDoes) {
+  Make(3, 1);
+  wire::TaskSpec a, b, c;
+  ASSERT_TRUE(Assign(1, &a));
+  ASSERT_TRUE(Assign(2, &b));
+  EXPECT_EQ(a.input_paths, (std::vector<std::string>{"/in/f0", "/in/f1", "/in/f2"}));
+  EXPECT_EQ(a.input_sizes, (std::vector<uint64_t>{100, 100, 100}));
+  EXPECT_EQ(b.input_paths, a.input_paths) << "each worker gets the list with its first map task";
+  Complete(1, Report(a, true));
+  ASSERT_TRUE(Assign(1, &c));
+  EXPECT_TRUE(c.is_map);
+  EXPECT_TRUE(c.input_paths.empty() && c.input_sizes.empty()) << "worker 1 has the list";
+  Complete(1, Report(c, true));
+  Complete(2, Report(b, true));
+  wire::TaskSpec r;
+  ASSERT_TRUE(Assign(1, &r));
+  EXPECT_FALSE(r.is_map);
+  EXPECT_TRUE(r.input_paths.empty()) << "a reduce reads no input files";
+}
+
+TEST_F(SchedulerTest, AnInputFileListLongerThanAnAssignmentCarriesIsLeftToTheWorkerToAskFor) {
+  for (size_t extra : {0, 1}) {
+    JobSpec spec = Spec(2, 1);
+    // The two paths' guessed encoded sizes add up to the limit, then to one byte more.
+    spec.plan.files.paths[0] = std::string(wire::kInlineListBytes / 2 - 24, 'a');
+    spec.plan.files.paths[1] = std::string(wire::kInlineListBytes / 2 - 24 + extra, 'b');
+    scheduler = std::make_unique<JobScheduler>(spec);
+    scheduler->AddWorker(1, "worker 1", "10.0.0.1", 7001);
+    wire::TaskSpec task;
+    ASSERT_TRUE(Assign(1, &task));
+    EXPECT_EQ(task.input_paths.size(), extra ? 0u : 2u) << "paths longer by " << extra;
+    EXPECT_EQ(task.input_sizes.size(), task.input_paths.size());
+  }
+}
+
+TEST_F(SchedulerTest, AReduceTaskCarriesTheLocationsOfTheMapOutputs) {
+  Make(3, 1);
+  for (int m = 0; m < 3; ++m) {
+    wire::TaskSpec task;
+    ASSERT_TRUE(Assign(1 + m % 2, &task));
+    Complete(1 + m % 2, Report(task, true));
+  }
+  wire::TaskSpec r;
+  ASSERT_TRUE(Assign(2, &r));
+  ASSERT_FALSE(r.is_map);
+  ASSERT_EQ(r.map_outputs.size(), 3u);
+  for (int m = 0; m < 3; ++m) {
+    EXPECT_EQ(r.map_outputs[m].map_task, m);
+    EXPECT_EQ(r.map_outputs[m].host, Locations()[m].host);
+    EXPECT_EQ(r.map_outputs[m].port, Locations()[m].port);
+    EXPECT_EQ(r.map_outputs[m].attempt, Locations()[m].attempt);
+  }
+  EXPECT_EQ(r.map_outputs[1].host, "10.0.0.2");
+}
+
+TEST_F(SchedulerTest, AReduceTaskCarriesTheLocationsThatFitAndAsksForTheRest) {
+  scheduler = std::make_unique<JobScheduler>(Spec(100, 1));
+  const std::string host(1000, 'h');  // 1,032 bytes a location, as guessed: 63 fit in 64 KiB
+  scheduler->AddWorker(1, "worker 1", host, 7001);
+  for (int m = 0; m < 100; ++m) {
+    wire::TaskSpec task;
+    ASSERT_TRUE(Assign(1, &task));
+    Complete(1, Report(task, true));
+  }
+  wire::TaskSpec r;
+  ASSERT_TRUE(Assign(1, &r));
+  ASSERT_EQ(r.map_outputs.size(), wire::kInlineListBytes / (host.size() + 32));
+  EXPECT_EQ(r.map_outputs.back().map_task, static_cast<int>(r.map_outputs.size()) - 1);
+  EXPECT_EQ(r.map_tasks, 100);
+}
+
 TEST_F(SchedulerTest, AFetchFailureLosesEveryOutputOfTheSameWorker) {
   Make(4, 1);
   for (int m = 0; m < 4; ++m) {

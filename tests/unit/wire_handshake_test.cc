@@ -48,10 +48,11 @@ TEST(Handshake, AHelloOfThisVersionCarriesItsNonce) {
 }
 
 TEST(Handshake, APeerOfAnotherVersionIsNamedWithBothVersions) {
-  for (int version : {1, 2, 3, 5, 12}) {
+  for (int version : {1, 2, 3, kProtocolVersion - 1, kProtocolVersion + 1, 12}) {
     std::string prefix = "MINIMR" + std::string(version < 10 ? "0" : "") + std::to_string(version);
     EXPECT_EQ(CheckHelloPrefix(HelloOfVersion(prefix.c_str()).data()),
-              "speaks minimr protocol " + std::to_string(version) + ", this is 4");
+              "speaks minimr protocol " + std::to_string(version) + ", this is " +
+                  std::to_string(kProtocolVersion));
   }
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "framework/src/wire/blocking_client.h"
+#include "framework/src/wire/handshake.h"
 #include "framework/src/wire/tls.h"
 #include "tests/common/raw_peer.h"
 #include "tests/unit/wire_echo_server.h"
@@ -103,7 +104,8 @@ TEST(Session, APeerOfAnotherProtocolVersionIsRefusedNamingBothVersions) {
   testing::RawPeer old_client("127.0.0.1", server.port());
   old_client.Write("MINIMR01" + std::string(64, '\1'));
   EXPECT_TRUE(old_client.WaitForClose());
-  EXPECT_TRUE(server.WaitForReason("handshake: the peer speaks minimr protocol 1, this is 4"))
+  const std::string this_is = ", this is " + std::to_string(kProtocolVersion);
+  EXPECT_TRUE(server.WaitForReason("handshake: the peer speaks minimr protocol 1" + this_is))
       << server.Reasons();
 
   // A server of a later version, as a client meets it.
@@ -112,7 +114,7 @@ TEST(Session, APeerOfAnotherProtocolVersionIsRefusedNamingBothVersions) {
   std::thread later_server([&] {
     boost::asio::ip::tcp::socket socket(io);
     acceptor.accept(socket);
-    std::string hello = "MINIMR05" + std::string(33, '\0');
+    std::string hello = "MINIMR0" + std::to_string(kProtocolVersion + 1) + std::string(33, '\0');
     boost::asio::write(socket, boost::asio::buffer(hello));
     char sink[64];
     boost::system::error_code ec;
@@ -121,7 +123,10 @@ TEST(Session, APeerOfAnotherProtocolVersionIsRefusedNamingBothVersions) {
   std::string error = ErrorOf(
       [&] { BlockingClient("127.0.0.1", acceptor.local_endpoint().port(), key, seconds(10)); });
   later_server.join();
-  EXPECT_NE(error.find("the peer speaks minimr protocol 5, this is 4"), std::string::npos) << error;
+  EXPECT_NE(error.find("the peer speaks minimr protocol " + std::to_string(kProtocolVersion + 1) +
+                       this_is),
+            std::string::npos)
+      << error;
 }
 
 TEST(Session, AFrameWithABadMacClosesTheConnection) {

@@ -457,7 +457,7 @@ void Master::Impl::SendListPiece(const std::shared_ptr<wire::Session>& session, 
       piece.total = static_cast<int32_t>(files.paths.size());
       for (size_t i = static_cast<size_t>(std::max(request.from, 0));
            i < files.paths.size() && piece.paths.size() < max; ++i) {
-        bytes += files.paths[i].size() + 24;
+        bytes += wire::EncodedGuess(files.paths[i]);
         if (bytes > budget && !piece.paths.empty()) break;
         piece.paths.push_back(files.paths[i]);
         piece.sizes.push_back(files.sizes[i]);
@@ -473,7 +473,7 @@ void Master::Impl::SendListPiece(const std::shared_ptr<wire::Session>& session, 
     scheduler.MapOutputsFrom(request.from, max, &piece.locations);
     size_t fit = 0;
     for (; fit < piece.locations.size(); ++fit) {
-      bytes += piece.locations[fit].host.size() + 32;
+      bytes += wire::EncodedGuess(piece.locations[fit]);
       if (bytes > budget && fit > 0) break;
     }
     piece.locations.resize(fit);

@@ -57,13 +57,16 @@ InputFiles FetchInputFiles(const MasterAddress& master, uint64_t job_id,
 
 MapOutputLocations::MapOutputLocations(MasterAddress master, uint64_t job_id, int map_tasks,
                                        std::chrono::milliseconds timeout,
-                                       const TaskControl& control, int piece)
+                                       const TaskControl& control,
+                                       std::vector<wire::MapOutputLocation> known, int piece)
     : master_(std::move(master)),
       job_id_(job_id),
       map_tasks_(map_tasks),
       timeout_(timeout),
       control_(control),
-      piece_(piece) {}
+      piece_(piece) {
+  Take(known);
+}
 
 MapOutputLocations::~MapOutputLocations() = default;
 
@@ -75,6 +78,18 @@ bool MapOutputLocations::Next(wire::MapOutputLocation* out) {
   *out = std::move(buffer_.front());
   buffer_.pop_front();
   return true;
+}
+
+void MapOutputLocations::Take(std::vector<wire::MapOutputLocation>& locations) {
+  for (wire::MapOutputLocation& location : locations) {
+    if (location.map_task != next_ || next_ >= map_tasks_) {
+      throw std::runtime_error("the master sent the location of map task " +
+                               std::to_string(location.map_task) + " for map task " +
+                               std::to_string(next_) + " of " + std::to_string(map_tasks_));
+    }
+    ++next_;
+    buffer_.push_back(std::move(location));
+  }
 }
 
 void MapOutputLocations::Ask() {
@@ -101,15 +116,7 @@ void MapOutputLocations::Ask() {
                                std::to_string(piece.total) + " map tasks, the task says " +
                                std::to_string(map_tasks_));
     }
-    for (wire::MapOutputLocation& location : piece.locations) {
-      if (location.map_task != next_) {
-        throw std::runtime_error("the master sent the location of map task " +
-                                 std::to_string(location.map_task) + " for map task " +
-                                 std::to_string(next_));
-      }
-      ++next_;
-      buffer_.push_back(std::move(location));
-    }
+    Take(piece.locations);
     if (!buffer_.empty()) return;
     // Map task next_'s output is being made again (its worker was lost).
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

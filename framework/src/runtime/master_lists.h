@@ -8,6 +8,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "framework/src/runtime/task_control.h"
 #include "framework/src/wire/blocking_client.h"
@@ -29,13 +30,15 @@ struct MasterAddress {
 InputFiles FetchInputFiles(const MasterAddress& master, uint64_t job_id,
                            std::chrono::milliseconds timeout);
 
-// The locations of a job's map outputs in map task order, for a reduce task: asked of the master
-// `piece` at a time (it may send fewer, to fit a frame), on one connection made on first use.
+// The locations of a job's map outputs in map task order, for a reduce task: first those its
+// assignment carried (`known`, from map task 0 on), then the rest asked of the master `piece`
+// at a time (it may send fewer, to fit a frame), on one connection made on first use.
 class MapOutputLocations {
  public:
+  // Throws std::runtime_error if `known` is not map tasks 0, 1, ... in order, or too many.
   MapOutputLocations(MasterAddress master, uint64_t job_id, int map_tasks,
                      std::chrono::milliseconds timeout, const TaskControl& control,
-                     int piece = 4096);
+                     std::vector<wire::MapOutputLocation> known = {}, int piece = 4096);
   ~MapOutputLocations();
 
   // The next location into *out; false once all `map_tasks` have been given. While the next map
@@ -47,6 +50,8 @@ class MapOutputLocations {
 
  private:
   void Ask();
+  // Appends `locations` (moved from) to buffer_; they must be map tasks next_, next_ + 1, ...
+  void Take(std::vector<wire::MapOutputLocation>& locations);
 
   MasterAddress master_;
   uint64_t job_id_;

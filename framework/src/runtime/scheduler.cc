@@ -50,6 +50,9 @@ const char* OutcomeName(AttemptRecord::Outcome outcome) {
 JobScheduler::JobScheduler(JobSpec spec) : spec_(std::move(spec)) {
   maps_.resize(spec_.plan.splits.size());
   reduces_.resize(spec_.reduce_tasks);
+  size_t bytes = 0;
+  for (const std::string& path : spec_.plan.files.paths) bytes += wire::EncodedGuess(path);
+  input_files_fit_ = bytes <= wire::kInlineListBytes;
 }
 
 void JobScheduler::AddWorker(int worker, const std::string& name, const std::string& host,
@@ -242,6 +245,26 @@ void JobScheduler::StartAttempt(bool is_map, int index, int worker, TimePoint no
     task->output_format = spec_.output_format;
     task->parallel_copies = spec_.parallel_copies;
   }
+  AttachLists(worker, task);
+}
+
+void JobScheduler::AttachLists(int worker, wire::TaskSpec* task) {
+  if (task->is_map) {
+    auto info = workers_.find(worker);
+    if (!input_files_fit_ || info == workers_.end() || info->second.has_input_files) return;
+    task->input_paths = spec_.plan.files.paths;
+    task->input_sizes = spec_.plan.files.sizes;
+    info->second.has_input_files = true;
+    return;
+  }
+  // Each location takes at least EncodedGuess's 32 bytes: no more than this many can fit.
+  MapOutputsFrom(0, wire::kInlineListBytes / 32, &task->map_outputs);
+  size_t bytes = 0, fit = 0;
+  for (; fit < task->map_outputs.size(); ++fit) {
+    bytes += wire::EncodedGuess(task->map_outputs[fit]);
+    if (bytes > wire::kInlineListBytes) break;
+  }
+  task->map_outputs.resize(fit);
 }
 
 void JobScheduler::EndAttempt(bool is_map, int index, size_t which, AttemptRecord::Outcome outcome,

@@ -174,6 +174,7 @@ class JobScheduler {
   struct WorkerInfo {
     std::string name, host;
     uint16_t port = 0;
+    bool has_input_files = false;  // a map task carried the job's input file list to it
   };
 
   Task& TaskOf(bool is_map, int index) { return (is_map ? maps_ : reduces_)[index]; }
@@ -185,6 +186,10 @@ class JobScheduler {
   double MedianSeconds(bool is_map) const;
   void StartAttempt(bool is_map, int index, int worker, TimePoint now, bool speculative,
                     wire::TaskSpec* spec);
+  // What a task would otherwise ask the master for, when small (wire::kInlineListBytes): the
+  // input file list with a worker's first map task of the job; with a reduce task, the
+  // locations of the map outputs there are.
+  void AttachLists(int worker, wire::TaskSpec* task);
   // Ends a running attempt (removes it from the task and from running_) as `outcome`, recording
   // it unless it simply succeeded.
   void EndAttempt(bool is_map, int index, size_t which, AttemptRecord::Outcome outcome,
@@ -199,6 +204,7 @@ class JobScheduler {
   std::string History(bool is_map, int index) const;
 
   JobSpec spec_;
+  bool input_files_fit_ = false;  // in an assignment: see AttachLists
   std::vector<Task> maps_, reduces_;
   // Waiting tasks: those never started are every index from next_fresh_ on; those queued again
   // are in requeued_.

@@ -143,7 +143,8 @@ class Worker::Impl {
   uint64_t memory_output_bytes_ = 0;  // MemoryCost of the outputs_ kept in memory
   // Jobs the master has said are over: a map task of one that finishes after it keeps nothing.
   std::set<uint64_t> ended_jobs_;
-  // Each running job's input files, read from the master by its first map task here.
+  // Each running job's input files, from the master: with the first map task of the job here,
+  // or read by that task when the list is too long to come with it.
   std::map<uint64_t, std::shared_ptr<const InputFiles>> input_files_;
 };
 
@@ -316,9 +317,21 @@ void Worker::Impl::OnMasterFrame(wire::MessageType type, std::string_view body) 
         Stop(0);
         return;
       }
+      wire::TaskSpec& task = assignment.task;
+      if (task.input_paths.size() != task.input_sizes.size()) {
+        throw wire::DecodeError("an assignment with " + std::to_string(task.input_paths.size()) +
+                                " input paths and " + std::to_string(task.input_sizes.size()) +
+                                " sizes");
+      }
       {
         std::lock_guard lock(mu_);
-        next_task_ = std::move(assignment.task);
+        if (!task.input_paths.empty() && !input_files_.count(task.job_id)) {
+          input_files_[task.job_id] = std::make_shared<const InputFiles>(
+              InputFiles{std::move(task.input_paths), std::move(task.input_sizes)});
+        }
+        task.input_paths.clear();
+        task.input_sizes.clear();
+        next_task_ = std::move(task);
       }
       cv_.notify_all();
       break;
@@ -583,7 +596,8 @@ wire::TaskReport Worker::Impl::RunTask(const wire::TaskSpec& task) {
       }
     } else {
       MapOutputLocations locations(master_address(), task.job_id, task.map_tasks,
-                                   std::chrono::milliseconds(fetch_timeout_ms_), control);
+                                   std::chrono::milliseconds(fetch_timeout_ms_), control,
+                                   task.map_outputs);
       counters =
           RunReduceTask(task, locations, *job, *fetch_connections_, scratch_->path(), control);
     }

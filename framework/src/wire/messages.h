@@ -99,6 +99,14 @@ struct MapOutputLocation {
   }
 };
 
+// How large (as EncodedGuess adds up) the lists an assignment carries may be: the job's input
+// files and the map output locations a reduce fetches. Larger lists are asked for in pieces.
+constexpr size_t kInlineListBytes = 64 << 10;
+
+// Generous guesses of the bytes a list item takes encoded, to fit lists to a budget.
+inline size_t EncodedGuess(const std::string& path) { return path.size() + 24; }
+inline size_t EncodedGuess(const MapOutputLocation& location) { return location.host.size() + 32; }
+
 struct TaskSpec {
   uint64_t job_id = 0;
   std::string job_name;
@@ -107,15 +115,20 @@ struct TaskSpec {
   int32_t index = 0;
   int32_t attempt = 0;
   int32_t reduce_tasks = 1;
-  // Map tasks: the split. The job's input files (readers may read into the next one) are not
-  // here: a worker asks the master for them once per job, in pieces (kListInputFiles), so that
-  // no assignment grows with the number of files.
+  // Map tasks: the split. The job's input files (readers may read into the next one) come
+  // with the first map task a worker gets of the job when they are few (input_paths, at most
+  // kInlineListBytes); otherwise these are empty and the worker asks the master for them once
+  // per job, in pieces (kListInputFiles), so that no assignment grows with the number of files.
   int32_t file_index = 0;
   uint64_t offset = 0;
   uint64_t length = 0;
-  // Reduce tasks: how many map outputs to fetch (their locations come from the master in pieces,
+  std::vector<std::string> input_paths;
+  std::vector<uint64_t> input_sizes;
+  // Reduce tasks: how many map outputs to fetch, and the locations of the first ones (all of
+  // them when they are few, at most kInlineListBytes; the rest come from the master in pieces,
   // kListMapOutputs), and the directory part files are committed to.
   int32_t map_tasks = 0;
+  std::vector<MapOutputLocation> map_outputs;
   std::string output_dir;
   // A job from a plugin: its path where the job was submitted, and the SHA-256 of its bytes.
   std::string plugin_path;
@@ -127,8 +140,8 @@ struct TaskSpec {
   template <class A>
   void serialize(A& ar, unsigned) {
     ar & job_id & job_name & params & is_map & index & attempt & reduce_tasks;
-    ar & file_index & offset & length;
-    ar & map_tasks & output_dir & plugin_path & plugin_sha256;
+    ar & file_index & offset & length & input_paths & input_sizes;
+    ar & map_tasks & map_outputs & output_dir & plugin_path & plugin_sha256;
     ar & output_format & parallel_copies;
     ar & shuffle;
   }
