@@ -112,6 +112,7 @@ inline void DecodeFrameBody(wire::MessageType type, std::string_view body) {
     case MessageType::kMapOutputs:
       return DecodeAndRoundTrip<wire::MapOutputsPiece>(body);
     case MessageType::kTaskRequest:
+    case MessageType::kTaskRequestAhead:
     case MessageType::kFetchData:
     case MessageType::kClusterStatus:
     case MessageType::kShutdown:

@@ -154,5 +154,46 @@ TEST_F(MasterTest, AReportThatAsksForTheNextTaskGetsOneAndOneThatDoesNotGetsNone
   EXPECT_EQ(NextTask(*worker).index, 2);
 }
 
+// Whether the master sends the worker anything before answering a heartbeat sent now: the
+// answer to a heartbeat comes after whatever the master sent before it.
+bool GivenNothingMore(wire::BlockingClient& worker) {
+  worker.Send(wire::MessageType::kHeartbeat, wire::Encode(wire::Heartbeat{0}));
+  wire::MessageType type;
+  std::string body;
+  worker.Receive(&type, &body);
+  return type == wire::MessageType::kHeartbeat;
+}
+
+TEST_F(MasterTest, AWorkerThatAsksAheadGetsItsNextTaskWhileItRunsOne) {
+  auto worker = Register();
+  worker->Send(wire::MessageType::kTaskRequest, "");
+  auto client = SubmitOneTaskPerByte(3);
+  wire::TaskSpec first = NextTask(*worker);
+  worker->Send(wire::MessageType::kTaskRequestAhead, "");
+  wire::TaskSpec second = NextTask(*worker);
+  EXPECT_EQ(second.index, 1);
+  // The report of the first task does not ask again: the second is already there.
+  worker->Send(wire::MessageType::kTaskReport, wire::Encode(Done(first, false)));
+  EXPECT_TRUE(GivenNothingMore(*worker));
+  worker->Send(wire::MessageType::kTaskRequestAhead, "");
+  EXPECT_EQ(NextTask(*worker).index, 2);
+}
+
+TEST_F(MasterTest, AnAheadRequestWaitsWhileFewerTasksWaitThanWorkersAndTheReportGetsOne) {
+  auto a = Register();
+  auto b = Register();
+  a->Send(wire::MessageType::kTaskRequest, "");
+  b->Send(wire::MessageType::kTaskRequest, "");
+  auto client = SubmitOneTaskPerByte(3);
+  wire::TaskSpec of_a = NextTask(*a);
+  NextTask(*b);
+  // One task waits and two workers could take it: it goes to whichever is free first.
+  a->Send(wire::MessageType::kTaskRequestAhead, "");
+  EXPECT_TRUE(GivenNothingMore(*a)) << "a task was given ahead while another worker may be free first";
+  // The report frees worker a, which asked ahead and got nothing: it is given the task now.
+  a->Send(wire::MessageType::kTaskReport, wire::Encode(Done(of_a, false)));
+  EXPECT_EQ(NextTask(*a).index, 2);
+}
+
 }  // namespace
 }  // namespace minimr::runtime

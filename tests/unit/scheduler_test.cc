@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace minimr::runtime {
 namespace {
 
@@ -183,6 +185,29 @@ TEST_F(SchedulerTest, AReduceTaskCarriesTheLocationsThatFitAndAsksForTheRest) {
   ASSERT_EQ(r.map_outputs.size(), wire::kInlineListBytes / (host.size() + 32));
   EXPECT_EQ(r.map_outputs.back().map_task, static_cast<int>(r.map_outputs.size()) - 1);
   EXPECT_EQ(r.map_tasks, 100);
+}
+
+TEST_F(SchedulerTest, AnAttemptGivenAheadCountsItsTimeFromWhenItStarts) {
+  SchedulerOptions options;
+  options.speculation_min = seconds(1);
+  Make(3, 1, options, 2);
+  wire::TaskSpec a, ahead, b;
+  ASSERT_TRUE(Assign(1, &a));
+  ASSERT_TRUE(Assign(1, &ahead));  // asked for while a runs
+  ASSERT_TRUE(Assign(2, &b));
+  clock.Advance(seconds(10));
+  Complete(1, Report(a, true));
+  scheduler->AttemptStarted(1, Report(ahead, true), clock.Now());
+  // a took 10 s: an attempt that has run 20 s is a straggler.
+  clock.Advance(seconds(11));
+  wire::TaskSpec backup;
+  EXPECT_FALSE(Assign(2, &backup)) << "the attempt given ahead has run 11 s, not 21";
+  ASSERT_TRUE(Assign(1, &backup)) << "b has run 21 s";
+  EXPECT_EQ(backup.index, b.index);
+  Complete(1, Report(ahead, true));
+  std::vector<float> seconds_taken = scheduler->Summary(true).seconds;
+  std::sort(seconds_taken.begin(), seconds_taken.end());
+  EXPECT_EQ(seconds_taken, (std::vector<float>{10, 11})) << "the attempt given ahead ran 11 s";
 }
 
 TEST_F(SchedulerTest, AFetchFailureLosesEveryOutputOfTheSameWorker) {

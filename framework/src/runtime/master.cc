@@ -119,6 +119,8 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   void Dispatch();
   // The worker's slot is free: it is idle until Dispatch gives it a task.
   void WantsTask(int worker);
+  // The worker runs a task and asks for the one after (kTaskRequestAhead).
+  void WantsTaskAhead(int worker);
   void OnReport(int worker, const wire::TaskReport& report);
   void CheckJob();
   void FinishJob(bool ok, const std::string& error);
@@ -140,6 +142,14 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   WorkerRegistry registry_;
   std::map<int, std::shared_ptr<wire::Session>> sessions_;  // of the registered workers
   std::set<int> idle_workers_;  // registered workers that asked for a task and have none
+  // Workers that run a task and asked ahead for the next, not given one yet. Dispatch gives
+  // them tasks only while as many wait as there are workers: a task never waits behind a busy
+  // worker while another has nothing to do, and the end of a phase goes as without asking
+  // ahead. A worker here that reports its task is idle.
+  std::set<int> ahead_workers_;
+  // The attempt each worker was given ahead, until the task it ran then ends and this one
+  // starts (JobScheduler::AttemptStarted): named as its report will name it.
+  std::map<int, wire::TaskReport> given_ahead_;
   std::deque<std::unique_ptr<ActiveJob>> jobs_;  // front() runs; the rest wait
   std::vector<std::weak_ptr<wire::Session>> connections_;  // every connection, to close at Stop()
   std::unique_ptr<ScratchDir> plugin_dir_;
@@ -235,15 +245,25 @@ void Master::Impl::OnFrame(const std::shared_ptr<wire::Session>& session, Peer& 
     case MessageType::kTaskRequest:
       WantsTask(peer.worker_id);
       break;
+    case MessageType::kTaskRequestAhead:
+      WantsTaskAhead(peer.worker_id);
+      break;
     case MessageType::kTaskReport: {
       wire::TaskReport report;
       wire::Decode(body, report);
+      if (auto given = given_ahead_.find(peer.worker_id); given != given_ahead_.end()) {
+        if (ActiveJob* job = Running()) {
+          job->scheduler->AttemptStarted(peer.worker_id, given->second, clock_.Now());
+        }
+        given_ahead_.erase(given);
+      }
       OnReport(peer.worker_id, report);
       // A worker that crashed says so last, and dies once the connection is closed.
       if (report.worker_dying) {
         session->Close();
-      } else if (report.wants_task && !session->closed()) {
-        WantsTask(peer.worker_id);
+      } else if (!session->closed()) {
+        const bool asked_ahead = ahead_workers_.erase(peer.worker_id) > 0;
+        if (report.wants_task || asked_ahead) WantsTask(peer.worker_id);
       }
       break;
     }
@@ -255,6 +275,8 @@ void Master::Impl::OnFrame(const std::shared_ptr<wire::Session>& session, Peer& 
       registry_.Remove(peer.worker_id, clock_.Now());
       sessions_.erase(peer.worker_id);
       idle_workers_.erase(peer.worker_id);
+      ahead_workers_.erase(peer.worker_id);
+      given_ahead_.erase(peer.worker_id);
       if (ActiveJob* job = Running()) {
         job->scheduler->WorkerLost(peer.worker_id, leaving.reason, clock_.Now(),
                                    /*handed_back=*/true);
@@ -307,6 +329,8 @@ void Master::Impl::OnClose(Peer& peer, const std::string& reason) {
   registry_.Remove(peer.worker_id, clock_.Now());
   sessions_.erase(peer.worker_id);
   idle_workers_.erase(peer.worker_id);
+  ahead_workers_.erase(peer.worker_id);
+  given_ahead_.erase(peer.worker_id);
   if (ActiveJob* job = Running()) {
     job->scheduler->WorkerLost(peer.worker_id, reason.empty() ? "taken for dead" : reason,
                                clock_.Now());
@@ -551,6 +575,22 @@ void Master::Impl::Dispatch() {
     it = idle_workers_.erase(it);
     sessions_.at(id)->SendMessage(MessageType::kTaskAssignment, assignment);
   }
+  const size_t workers = registry_.workers().size();
+  for (auto it = ahead_workers_.begin();
+       it != ahead_workers_.end() && job->scheduler->WaitingTasks() >= workers;) {
+    const int id = *it;
+    if (!job->scheduler->Assign(id, now, &assignment.task)) {
+      ++it;
+      continue;
+    }
+    it = ahead_workers_.erase(it);
+    wire::TaskReport& given = given_ahead_[id];
+    given.job_id = assignment.task.job_id;
+    given.is_map = assignment.task.is_map;
+    given.index = assignment.task.index;
+    given.attempt = assignment.task.attempt;
+    sessions_.at(id)->SendMessage(MessageType::kTaskAssignment, assignment);
+  }
   // No idle worker took the waiting tasks: reduces that wait for lost map output may hold every
   // worker (checked again each tick).
   for (const AttemptToKill& reduce : job->scheduler->PreemptReduces(now)) {
@@ -564,8 +604,15 @@ void Master::Impl::Dispatch() {
 void Master::Impl::WantsTask(int worker) {
   WorkerEntry* entry = registry_.Find(worker);
   if (!entry) return;
+  ahead_workers_.erase(worker);
   idle_workers_.insert(worker);
   entry->progress_bytes = 0;
+  Dispatch();
+}
+
+void Master::Impl::WantsTaskAhead(int worker) {
+  if (!registry_.Find(worker) || idle_workers_.count(worker)) return;
+  ahead_workers_.insert(worker);
   Dispatch();
 }
 
@@ -658,9 +705,10 @@ wire::JobStatus Master::Impl::Status(const ActiveJob& job) const {
   status.reduces_total = p.reduces_total;
   status.bytes_total = p.bytes_total;
   status.bytes_done = p.bytes_done;
+  std::set<int> counted;  // a worker may hold a map task it has not started yet
   for (const auto& [task, worker] : job.scheduler->Running()) {
     auto it = registry_.workers().find(worker);
-    if (task.first && it != registry_.workers().end()) {
+    if (task.first && it != registry_.workers().end() && counted.insert(worker).second) {
       status.bytes_done += it->second.progress_bytes;
     }
   }

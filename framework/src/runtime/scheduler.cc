@@ -121,13 +121,14 @@ bool JobScheduler::Assign(int worker, TimePoint now, wire::TaskSpec* task) {
   return false;
 }
 
-bool JobScheduler::HasWaitingTask() const {
-  if (failed() || done()) return false;
+size_t JobScheduler::WaitingTasks() const {
+  if (failed() || done()) return 0;
   auto waiting = [this](bool is_map) {
-    return next_fresh_[is_map] < static_cast<int>((is_map ? maps_ : reduces_).size()) ||
-           !requeued_[is_map].empty();
+    return (is_map ? maps_ : reduces_).size() - static_cast<size_t>(next_fresh_[is_map]) +
+           requeued_[is_map].size();
   };
-  return waiting(true) || (maps_done() && waiting(false));
+  const size_t maps = waiting(true);
+  return maps > 0 || !maps_done() ? maps : waiting(false);
 }
 
 std::vector<AttemptToKill> JobScheduler::PreemptReduces(TimePoint now) {
@@ -321,6 +322,16 @@ std::optional<size_t> JobScheduler::RunningIndex(int worker,
 
 bool JobScheduler::IsRunning(int worker, const wire::TaskReport& report) const {
   return RunningIndex(worker, report).has_value();
+}
+
+void JobScheduler::AttemptStarted(int worker, const wire::TaskReport& attempt, TimePoint now) {
+  const std::optional<size_t> which = RunningIndex(worker, attempt);
+  if (!which) return;
+  LiveAttempt& live = TaskOf(attempt.is_map, attempt.index).running[*which];
+  running_.erase(live.order);  // running_ stays in order of start
+  live.order = next_order_++;
+  running_[live.order] = {attempt.is_map, attempt.index};
+  live.started = now;
 }
 
 Completion JobScheduler::Complete(int worker, const wire::TaskReport& report, TimePoint now) {

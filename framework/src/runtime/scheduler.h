@@ -106,9 +106,11 @@ class JobScheduler {
   // Picks the next task for `worker` into *task: a waiting map, else (once every map is done) a
   // waiting reduce, else a backup attempt of a straggler. False if none can run there now.
   bool Assign(int worker, TimePoint now, wire::TaskSpec* task);
-  // Whether some task waits to run (a backup of a straggler aside): when none does, Assign can
+  // How many tasks wait to run and could be given out now (backups of stragglers aside): the
+  // waiting maps, or once every map is done the waiting reduces. When none does, Assign can
   // give a worker only a backup.
-  bool HasWaitingTask() const;
+  size_t WaitingTasks() const;
+  bool HasWaitingTask() const { return WaitingTasks() > 0; }
   // Reduce attempts to kill so that map tasks waiting to run again get a worker. Called when no
   // idle worker could take them. A map task waits during the reduce phase when its output was
   // lost, and the running reduces wait for that output: if they hold every worker, each waits
@@ -128,6 +130,11 @@ class JobScheduler {
   Completion Complete(int worker, const wire::TaskReport& report, TimePoint now);
   // Whether the reported attempt is still running on `worker` (not killed, lost or ended).
   bool IsRunning(int worker, const wire::TaskReport& report) const;
+  // An attempt given to `worker` while it ran another (it asked ahead) starts now that the other
+  // has ended there: its time, for speculation and job.json, counts from now, and it is the
+  // newest running attempt. `attempt` names it as a report would (job, phase, index, attempt);
+  // one no longer running is ignored.
+  void AttemptStarted(int worker, const wire::TaskReport& attempt, TimePoint now);
   // The worker is gone: each attempt it ran counts as failed (unless the worker left in good
   // order, `handed_back`: at the end of its run-time), and the finished map tasks whose output
   // it held run again while some reduce still needs them.

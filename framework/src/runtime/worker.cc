@@ -132,7 +132,8 @@ class Worker::Impl {
   std::thread runner_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::optional<wire::TaskSpec> next_task_;
+  std::optional<wire::TaskSpec> next_task_;  // given by the master, waiting to start
+  bool next_cancelled_ = false;  // killed (or its job over) before it started: it fails at once
   std::optional<wire::TaskSpec> current_task_;
   bool runner_stop_ = false;
   std::atomic<bool> runner_busy_{false};
@@ -325,6 +326,9 @@ void Worker::Impl::OnMasterFrame(wire::MessageType type, std::string_view body) 
       }
       {
         std::lock_guard lock(mu_);
+        // One task is asked for at a time, ahead or when idle: a second would replace the
+        // first, which the master counts as running here.
+        if (next_task_) throw wire::DecodeError("a task assignment while another waits to start");
         if (!task.input_paths.empty() && !input_files_.count(task.job_id)) {
           input_files_[task.job_id] = std::make_shared<const InputFiles>(
               InputFiles{std::move(task.input_paths), std::move(task.input_sizes)});
@@ -340,11 +344,12 @@ void Worker::Impl::OnMasterFrame(wire::MessageType type, std::string_view body) 
       wire::KillTask kill;
       wire::Decode(body, kill);
       std::lock_guard lock(mu_);
-      if (current_task_ && current_task_->job_id == kill.job_id &&
-          current_task_->is_map == kill.is_map && current_task_->index == kill.index &&
-          current_task_->attempt == kill.attempt) {
-        cancel_ = true;
-      }
+      auto is_killed = [&](const std::optional<wire::TaskSpec>& task) {
+        return task && task->job_id == kill.job_id && task->is_map == kill.is_map &&
+               task->index == kill.index && task->attempt == kill.attempt;
+      };
+      if (is_killed(current_task_)) cancel_ = true;
+      if (is_killed(next_task_)) next_cancelled_ = true;
       break;
     }
     case wire::MessageType::kJobDone: {
@@ -352,6 +357,7 @@ void Worker::Impl::OnMasterFrame(wire::MessageType type, std::string_view body) 
       wire::Decode(body, done);
       std::lock_guard lock(mu_);
       ended_jobs_.insert(done.job_id);
+      if (next_task_ && next_task_->job_id == done.job_id) next_cancelled_ = true;
       input_files_.erase(done.job_id);
       for (auto it = outputs_.begin(); it != outputs_.end();) {
         if (std::get<0>(it->first) == done.job_id) {
@@ -429,6 +435,10 @@ void Worker::Impl::Leave(const std::string& reason) {
   exit_code_ = 0;
   Log("leaving: " + reason);
   cancel_ = true;  // the task in hand (if any) stops; the master runs it elsewhere
+  {
+    std::lock_guard lock(mu_);
+    if (next_task_) next_cancelled_ = true;  // and the one asked for ahead does not start
+  }
   master_->SendMessage(wire::MessageType::kWorkerLeaving, wire::WorkerLeaving{reason});
   // The master hangs up once it has taken the work back; do not wait for ever.
   heartbeat_timer_.expires_after(std::chrono::seconds(10));
@@ -468,8 +478,20 @@ void Worker::Impl::RunTasks() {
       task = std::move(*next_task_);
       next_task_.reset();
       current_task_ = task;
-      cancel_ = false;
+      cancel_ = next_cancelled_;
+      next_cancelled_ = false;
       runner_busy_ = true;
+    }
+    // The next task is asked for now, so that it is here when this one ends: no round trip to
+    // the master between tasks, and this thread does not sleep in between (woken later, it may
+    // be placed behind another busy thread). Not by a reduce: a map queued behind a reduce
+    // that waits for that map's output would wait for ever. Not with a run-time limit: no task
+    // waits behind one that may outlast the limit.
+    const bool ask_ahead = task.is_map && options_.run_time_limit <= 0 && !cancel_;
+    if (ask_ahead) {
+      asio::post(io_, [this] {
+        if (!stopping_ && !leaving_) master_->Send(wire::MessageType::kTaskRequestAhead);
+      });
     }
     wire::TaskReport report = RunTask(task);
     {
@@ -477,13 +499,15 @@ void Worker::Impl::RunTasks() {
       current_task_.reset();
     }
     runner_busy_ = false;
-    asio::post(io_, [this, report = std::move(report)]() mutable {
+    asio::post(io_, [this, report = std::move(report), ask_ahead]() mutable {
       slowest_task_seconds_ = std::max(slowest_task_seconds_, report.seconds);
       if (stopping_ || leaving_) return;
-      // The report asks for the next task too, unless the worker's run-time is nearly up.
-      report.wants_task = TimeForAnotherTask();
+      // The report asks for the next task too, unless it was asked for ahead or the worker's
+      // run-time is nearly up.
+      const bool time_left = TimeForAnotherTask();
+      report.wants_task = time_left && !ask_ahead;
       master_->SendMessage(wire::MessageType::kTaskReport, report);
-      if (!report.wants_task) {
+      if (!time_left) {
         return Leave("its run-time limit of " + std::to_string(options_.run_time_limit) +
                      " s leaves too little time for another task");
       }
@@ -570,6 +594,7 @@ wire::TaskReport Worker::Impl::RunTask(const wire::TaskSpec& task) {
   progress_bytes_ = 0;
   TaskControl control{&progress_bytes_, &cancel_, &faults_};
   try {
+    control.CheckCancel();
     faults_.OnTaskStart(task.is_map, task.index, task.attempt);
     const JobDefinition* job = FindTaskJob(task);
     Counters counters;

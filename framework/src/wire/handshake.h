@@ -24,8 +24,9 @@ namespace minimr::wire {
 // Version 1 had no frame MACs; 3 fetches input file lists and map output locations in pieces,
 // many map outputs over one kept connection, and carries the shuffle's budgets; in 4 a task
 // report may ask for the next task; in 5 an assignment carries small lists (the job's input
-// files, map output locations) that a task used to ask for on a connection of its own. Every
-// later change to the wire bumps this.
+// files, map output locations) that a task used to ask for on a connection of its own, and a
+// worker may ask for its next task ahead (kTaskRequestAhead). Every later change to the wire
+// bumps this.
 constexpr int kProtocolVersion = 5;
 
 constexpr size_t kKeyBytes = 32;

@@ -42,6 +42,8 @@ enum class MessageType : uint8_t {
   kInputFiles,          // master -> worker (InputFilesPiece)
   kListMapOutputs,      // reducer -> master: a piece of a job's map output locations (ListRequest)
   kMapOutputs,          // master -> reducer (MapOutputsPiece)
+  kTaskRequestAhead,    // worker -> master: it has started a task and asks for the one after
+                        // (no body); the master gives it one only while enough tasks wait
 };
 
 struct RegisterWorker {
@@ -211,7 +213,8 @@ struct TaskReport {
   // The task crashed its worker, which dies once the master has this report and hangs up.
   bool worker_dying = false;
   // The worker's slot is free again: the report is also its request for the next task (one
-  // frame where a report and a kTaskRequest were two).
+  // frame where a report and a kTaskRequest were two). False when the worker asked ahead
+  // (kTaskRequestAhead) while the task ran; the master then knows whether it gave it one.
   bool wants_task = false;
 
   template <class A>
