@@ -9,6 +9,9 @@
 #include <fstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
+#include "framework/src/runtime/job_output.h"
 #include "framework/src/wire/archive.h"
 #include "framework/src/wire/blocking_client.h"
 
@@ -48,7 +51,7 @@ class MasterTest : public ::testing::Test {
 
   // Submits a word count over `bytes` bytes in 1-byte splits (one map task a byte) from a client
   // of its own, which it returns. REQUIRES: one call per test.
-  std::unique_ptr<wire::BlockingClient> SubmitOneTaskPerByte(int bytes) {
+  std::unique_ptr<wire::BlockingClient> SubmitOneTaskPerByte(int bytes, int max_attempts = 4) {
     std::string pattern = (std::filesystem::temp_directory_path() / "master_test.XXXXXX").string();
     EXPECT_NE(::mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
@@ -57,6 +60,8 @@ class MasterTest : public ::testing::Test {
     job.job_name = "wordcount";
     job.input_paths = {(dir_ / "input").string()};
     job.split_size = 1;
+    job.max_attempts = max_attempts;
+    job.speculation = false;
     job.output_dir = (dir_ / "out").string();
     auto client = std::make_unique<wire::BlockingClient>("127.0.0.1", master_->port(),
                                                          options_.key, seconds(30));
@@ -84,6 +89,30 @@ class MasterTest : public ::testing::Test {
     report.ok = true;
     report.wants_task = wants_task;
     return report;
+  }
+
+  // Reports a task as done, as a worker does: a reduce leaves its (empty) part file first.
+  static void Report(wire::BlockingClient& worker, const wire::TaskSpec& task, bool wants_task) {
+    if (!task.is_map) {
+      const std::filesystem::path part = AttemptPartPath(task.output_dir, task.index, task.attempt);
+      std::filesystem::create_directories(part.parent_path());
+      std::ofstream{part};
+    }
+    worker.Send(wire::MessageType::kTaskReport, wire::Encode(Done(task, wants_task)));
+  }
+
+  // Waits for the job's result, which must be a success, and returns its job.json.
+  nlohmann::json JobRecord(wire::BlockingClient& client) {
+    wire::MessageType type;
+    std::string body;
+    do {
+      client.Receive(&type, &body);
+    } while (type == wire::MessageType::kJobProgress);
+    EXPECT_EQ(type, wire::MessageType::kJobResult);
+    wire::JobStatus result;
+    wire::Decode(body, result);
+    EXPECT_TRUE(result.ok) << result.error;
+    return nlohmann::json::parse(std::ifstream(dir_ / "out" / "job.json"));
   }
 
   ~MasterTest() override {
@@ -193,6 +222,102 @@ TEST_F(MasterTest, AnAheadRequestWaitsWhileFewerTasksWaitThanWorkersAndTheReport
   // The report frees worker a, which asked ahead and got nothing: it is given the task now.
   a->Send(wire::MessageType::kTaskReport, wire::Encode(Done(of_a, false)));
   EXPECT_EQ(NextTask(*a).index, 2);
+}
+
+TEST_F(MasterTest, ATaskGivenAheadCountsItsTimeFromTheReportOfTheOneBeforeIt) {
+  auto worker = Register();
+  worker->Send(wire::MessageType::kTaskRequest, "");
+  auto client = SubmitOneTaskPerByte(2);
+  wire::TaskSpec first = NextTask(*worker);
+  worker->Send(wire::MessageType::kTaskRequestAhead, "");
+  wire::TaskSpec second = NextTask(*worker);
+  clock_.Advance(seconds(10));
+  Report(*worker, first, false);  // the second starts now
+  worker->Send(wire::MessageType::kTaskRequestAhead, "");  // nothing waits: nothing given
+  ASSERT_TRUE(GivenNothingMore(*worker));  // and the master has taken both in before time moves
+  clock_.Advance(seconds(1));
+  // The maps are done; the worker asked ahead and got nothing, so it is free for the reduce,
+  // which is not one given ahead.
+  Report(*worker, second, false);
+  wire::TaskSpec reduce = NextTask(*worker);
+  EXPECT_FALSE(reduce.is_map);
+  clock_.Advance(seconds(2));
+  Report(*worker, reduce, false);
+  nlohmann::json record = JobRecord(*client);
+  EXPECT_EQ(record["tasks"]["map"]["seconds"]["max"].get<double>(), 10.0) << record.dump(1);
+  EXPECT_EQ(record["tasks"]["map"]["seconds"]["min"].get<double>(), 1.0) << record.dump(1);
+  EXPECT_EQ(record["tasks"]["reduce"]["seconds"]["max"].get<double>(), 2.0) << record.dump(1);
+}
+
+TEST_F(MasterTest, ATaskGivenAheadAndNotStartedGoesToAWorkerThatIsFreeWithoutCountingAsAFailure) {
+  auto a = Register();
+  auto b = Register();
+  a->Send(wire::MessageType::kTaskRequest, "");
+  b->Send(wire::MessageType::kTaskRequest, "");
+  auto client = SubmitOneTaskPerByte(4, /*max_attempts=*/1);
+  wire::TaskSpec of_a = NextTask(*a);
+  wire::TaskSpec of_b = NextTask(*b);
+  a->Send(wire::MessageType::kTaskRequestAhead, "");  // two wait, two workers: one comes ahead
+  wire::TaskSpec ahead = NextTask(*a);
+  Report(*b, of_b, true);
+  wire::TaskSpec last = NextTask(*b);
+  b->Send(wire::MessageType::kTaskRequestAhead, "");
+  Report(*b, last, false);  // b is free, nothing waits, and a has not started `ahead`
+  wire::MessageType type;
+  std::string body;
+  a->Receive(&type, &body);
+  ASSERT_EQ(type, wire::MessageType::kKillTask);
+  wire::KillTask kill;
+  wire::Decode(body, kill);
+  EXPECT_EQ(kill.index, ahead.index);
+  EXPECT_EQ(kill.attempt, ahead.attempt);
+  wire::TaskSpec again = NextTask(*b);
+  EXPECT_EQ(again.index, ahead.index);
+  EXPECT_EQ(again.attempt, ahead.attempt + 1);
+  Report(*b, again, true);
+  ASSERT_TRUE(GivenNothingMore(*b));  // a's first task still runs: no reduce yet
+  // a ends its task, then fails the dropped one at once and asks again, as a worker does.
+  Report(*a, of_a, false);
+  wire::TaskSpec reduce = NextTask(*b);
+  wire::TaskReport dropped = Done(ahead, true);
+  dropped.ok = false;
+  dropped.error = "killed by the master, or its worker is leaving";
+  a->Send(wire::MessageType::kTaskReport, wire::Encode(dropped));
+  ASSERT_TRUE(GivenNothingMore(*a));
+  Report(*b, reduce, false);
+  nlohmann::json record = JobRecord(*client);
+  EXPECT_EQ(record["tasks"]["map"]["failed"], 0) << record.dump(1);
+  EXPECT_EQ(record["tasks"]["map"]["killed"], 1) << record.dump(1);
+  EXPECT_NE(record["tasks"]["attempts"].dump().find("taken back for a free worker"),
+            std::string::npos)
+      << record.dump(1);
+}
+
+TEST_F(MasterTest, ATaskGivenAheadToAWorkerLostBeforeStartingItIsNotCountedAgainstTheTask) {
+  auto a = Register();
+  auto b = Register();
+  a->Send(wire::MessageType::kTaskRequest, "");
+  b->Send(wire::MessageType::kTaskRequest, "");
+  auto client = SubmitOneTaskPerByte(4, /*max_attempts=*/2);
+  NextTask(*a);
+  wire::TaskSpec of_b = NextTask(*b);
+  a->Send(wire::MessageType::kTaskRequestAhead, "");
+  wire::TaskSpec ahead = NextTask(*a);
+  a.reset();  // lost with one task running and one given ahead
+  // b runs everything left: the last map, the one a ran (a second attempt), the one given ahead
+  // to a, and the reduce.
+  Report(*b, of_b, true);
+  for (int left = 4; left > 0; --left) {
+    wire::TaskSpec task = NextTask(*b);
+    EXPECT_EQ(task.is_map, left > 1);
+    Report(*b, task, left > 1);
+  }
+  nlohmann::json record = JobRecord(*client);
+  EXPECT_EQ(record["tasks"]["map"]["lost"], 1) << record.dump(1);
+  EXPECT_EQ(record["tasks"]["map"]["killed"], 1) << record.dump(1);
+  const std::string attempts = record["tasks"]["attempts"].dump();
+  EXPECT_NE(attempts.find("which was lost before starting it"), std::string::npos) << attempts;
+  (void)ahead;
 }
 
 }  // namespace

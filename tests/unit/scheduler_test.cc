@@ -151,6 +151,20 @@ TEST_F(SchedulerTest, AnInputFileListLongerThanAnAssignmentCarriesIsLeftToTheWor
   }
 }
 
+TEST_F(SchedulerTest, TheListsAnAssignmentCarriesFitTheBudgetTheMasterSetsForSmallFrames) {
+  JobSpec spec = Spec(1, 1);
+  spec.plan.files.paths[0] = std::string(100, 'p');  // 124 bytes, as guessed
+  spec.inline_list_bytes = 123;
+  scheduler = std::make_unique<JobScheduler>(spec);
+  scheduler->AddWorker(1, "worker 1", std::string(100, 'h'), 7001);  // 132 bytes a location
+  wire::TaskSpec map, reduce;
+  ASSERT_TRUE(Assign(1, &map));
+  EXPECT_TRUE(map.input_paths.empty());
+  Complete(1, Report(map, true));
+  ASSERT_TRUE(Assign(1, &reduce));
+  EXPECT_TRUE(reduce.map_outputs.empty());
+}
+
 TEST_F(SchedulerTest, AReduceTaskCarriesTheLocationsOfTheMapOutputs) {
   Make(3, 1);
   for (int m = 0; m < 3; ++m) {

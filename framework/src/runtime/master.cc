@@ -121,6 +121,13 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   void WantsTask(int worker);
   // The worker runs a task and asks for the one after (kTaskRequestAhead).
   void WantsTaskAhead(int worker);
+  // A task given ahead to `worker` that has not started there is taken back (not counted
+  // against the task), and the worker told to drop it; `why` ends "given ahead to NAME, which
+  // ...". Returns whether it was.
+  bool TakeBackAhead(int worker, const std::string& why);
+  // The worker is gone (it `what`: "left", "was lost"): out of every set, its task given ahead
+  // taken back.
+  void ForgetWorker(int worker, const std::string& what);
   void OnReport(int worker, const wire::TaskReport& report);
   void CheckJob();
   void FinishJob(bool ok, const std::string& error);
@@ -251,19 +258,22 @@ void Master::Impl::OnFrame(const std::shared_ptr<wire::Session>& session, Peer& 
     case MessageType::kTaskReport: {
       wire::TaskReport report;
       wire::Decode(body, report);
+      // The task given ahead, if any, starts now. A worker that asked ahead and was given
+      // nothing is free: not one to give a task ahead while the report is taken in.
       if (auto given = given_ahead_.find(peer.worker_id); given != given_ahead_.end()) {
         if (ActiveJob* job = Running()) {
           job->scheduler->AttemptStarted(peer.worker_id, given->second, clock_.Now());
         }
         given_ahead_.erase(given);
       }
+      const bool asked_ahead = ahead_workers_.erase(peer.worker_id) > 0;
+      worker->progress_bytes = 0;  // the reported task's bytes now count as done
       OnReport(peer.worker_id, report);
       // A worker that crashed says so last, and dies once the connection is closed.
       if (report.worker_dying) {
         session->Close();
-      } else if (!session->closed()) {
-        const bool asked_ahead = ahead_workers_.erase(peer.worker_id) > 0;
-        if (report.wants_task || asked_ahead) WantsTask(peer.worker_id);
+      } else if (!session->closed() && (report.wants_task || asked_ahead)) {
+        WantsTask(peer.worker_id);
       }
       break;
     }
@@ -272,11 +282,7 @@ void Master::Impl::OnFrame(const std::shared_ptr<wire::Session>& session, Peer& 
       wire::Decode(body, leaving);
       Log("worker " + std::to_string(peer.worker_id) + " (" + worker->name + ") is leaving: " +
           leaving.reason + "; its work runs again elsewhere");
-      registry_.Remove(peer.worker_id, clock_.Now());
-      sessions_.erase(peer.worker_id);
-      idle_workers_.erase(peer.worker_id);
-      ahead_workers_.erase(peer.worker_id);
-      given_ahead_.erase(peer.worker_id);
+      ForgetWorker(peer.worker_id, "left");
       if (ActiveJob* job = Running()) {
         job->scheduler->WorkerLost(peer.worker_id, leaving.reason, clock_.Now(),
                                    /*handed_back=*/true);
@@ -326,11 +332,7 @@ void Master::Impl::OnClose(Peer& peer, const std::string& reason) {
     Log("lost worker " + std::to_string(peer.worker_id) + " (" + worker->name + ")" +
         (reason.empty() ? "" : ": " + reason));
   }
-  registry_.Remove(peer.worker_id, clock_.Now());
-  sessions_.erase(peer.worker_id);
-  idle_workers_.erase(peer.worker_id);
-  ahead_workers_.erase(peer.worker_id);
-  given_ahead_.erase(peer.worker_id);
+  ForgetWorker(peer.worker_id, "was lost");
   if (ActiveJob* job = Running()) {
     job->scheduler->WorkerLost(peer.worker_id, reason.empty() ? "taken for dead" : reason,
                                clock_.Now());
@@ -530,6 +532,7 @@ void Master::Impl::StartNextJob() {
       spec.output_format = s.output_format;
       spec.shuffle = s.shuffle;
       spec.parallel_copies = s.parallel_copies;
+      spec.inline_list_bytes = std::min<size_t>(wire::kInlineListBytes, options_.max_frame_bytes / 4);
       spec.options.max_attempts = s.max_attempts;
       spec.options.max_failures_per_worker = s.max_failures_per_worker;
       spec.options.speculation = s.speculation;
@@ -560,21 +563,24 @@ void Master::Impl::Dispatch() {
   // With no task waiting, only a backup of a straggler can go out, and it is refused only to
   // the worker it runs on or excluded ones: a few refusals say the rest would be refused too,
   // so that an event costs O(1), not O(idle workers), at the end of a phase.
-  int refused_without_waiting = 0;
   const std::vector<std::string> excluded = job->scheduler->ExcludedWorkers();
-  for (auto it = idle_workers_.begin(); it != idle_workers_.end();) {
-    const int id = *it;
-    if (!job->scheduler->Assign(id, now, &assignment.task)) {
-      if (!job->scheduler->HasWaitingTask() &&
-          ++refused_without_waiting > 2 + static_cast<int>(excluded.size())) {
-        break;
+  auto give_to_idle_workers = [&] {
+    int refused_without_waiting = 0;
+    for (auto it = idle_workers_.begin(); it != idle_workers_.end();) {
+      const int id = *it;
+      if (!job->scheduler->Assign(id, now, &assignment.task)) {
+        if (!job->scheduler->HasWaitingTask() &&
+            ++refused_without_waiting > 2 + static_cast<int>(excluded.size())) {
+          break;
+        }
+        ++it;
+        continue;
       }
-      ++it;
-      continue;
+      it = idle_workers_.erase(it);
+      sessions_.at(id)->SendMessage(MessageType::kTaskAssignment, assignment);
     }
-    it = idle_workers_.erase(it);
-    sessions_.at(id)->SendMessage(MessageType::kTaskAssignment, assignment);
-  }
+  };
+  give_to_idle_workers();
   const size_t workers = registry_.workers().size();
   for (auto it = ahead_workers_.begin();
        it != ahead_workers_.end() && job->scheduler->WaitingTasks() >= workers;) {
@@ -590,6 +596,14 @@ void Master::Impl::Dispatch() {
     given.index = assignment.task.index;
     given.attempt = assignment.task.attempt;
     sessions_.at(id)->SendMessage(MessageType::kTaskAssignment, assignment);
+  }
+  // A worker is free and no task waits: a task given ahead to a busy worker, not started there,
+  // goes to the free one instead (a slow task may hold it up).
+  while (!idle_workers_.empty() && !given_ahead_.empty() && !job->scheduler->HasWaitingTask()) {
+    if (TakeBackAhead(given_ahead_.begin()->first,
+                      "which was still busy; taken back for a free worker")) {
+      give_to_idle_workers();
+    }
   }
   // No idle worker took the waiting tasks: reduces that wait for lost map output may hold every
   // worker (checked again each tick).
@@ -608,6 +622,35 @@ void Master::Impl::WantsTask(int worker) {
   idle_workers_.insert(worker);
   entry->progress_bytes = 0;
   Dispatch();
+}
+
+bool Master::Impl::TakeBackAhead(int worker, const std::string& why) {
+  auto given = given_ahead_.find(worker);
+  if (given == given_ahead_.end()) return false;
+  const wire::TaskReport attempt = given->second;
+  given_ahead_.erase(given);
+  ActiveJob* job = Running();
+  const WorkerEntry* entry = registry_.Find(worker);
+  if (!job || !job->scheduler->TakeBack(worker, attempt, clock_.Now(),
+                                        "given ahead to " + (entry ? entry->name : "?") + ", " +
+                                            why)) {
+    return false;
+  }
+  auto session = sessions_.find(worker);
+  if (session != sessions_.end()) {
+    session->second->SendMessage(
+        MessageType::kKillTask,
+        wire::KillTask{attempt.job_id, attempt.is_map, attempt.index, attempt.attempt});
+  }
+  return true;
+}
+
+void Master::Impl::ForgetWorker(int worker, const std::string& what) {
+  TakeBackAhead(worker, "which " + what + " before starting it");
+  registry_.Remove(worker, clock_.Now());
+  sessions_.erase(worker);
+  idle_workers_.erase(worker);
+  ahead_workers_.erase(worker);
 }
 
 void Master::Impl::WantsTaskAhead(int worker) {

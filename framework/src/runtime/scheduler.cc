@@ -52,7 +52,7 @@ JobScheduler::JobScheduler(JobSpec spec) : spec_(std::move(spec)) {
   reduces_.resize(spec_.reduce_tasks);
   size_t bytes = 0;
   for (const std::string& path : spec_.plan.files.paths) bytes += wire::EncodedGuess(path);
-  input_files_fit_ = bytes <= wire::kInlineListBytes;
+  input_files_fit_ = bytes <= spec_.inline_list_bytes;
 }
 
 void JobScheduler::AddWorker(int worker, const std::string& name, const std::string& host,
@@ -259,11 +259,11 @@ void JobScheduler::AttachLists(int worker, wire::TaskSpec* task) {
     return;
   }
   // Each location takes at least EncodedGuess's 32 bytes: no more than this many can fit.
-  MapOutputsFrom(0, wire::kInlineListBytes / 32, &task->map_outputs);
+  MapOutputsFrom(0, spec_.inline_list_bytes / 32, &task->map_outputs);
   size_t bytes = 0, fit = 0;
   for (; fit < task->map_outputs.size(); ++fit) {
     bytes += wire::EncodedGuess(task->map_outputs[fit]);
-    if (bytes > wire::kInlineListBytes) break;
+    if (bytes > spec_.inline_list_bytes) break;
   }
   task->map_outputs.resize(fit);
 }
@@ -326,12 +326,24 @@ bool JobScheduler::IsRunning(int worker, const wire::TaskReport& report) const {
 
 void JobScheduler::AttemptStarted(int worker, const wire::TaskReport& attempt, TimePoint now) {
   const std::optional<size_t> which = RunningIndex(worker, attempt);
-  if (!which) return;
-  LiveAttempt& live = TaskOf(attempt.is_map, attempt.index).running[*which];
+  Task& task = TaskOf(attempt.is_map, attempt.index);
+  if (!which || task.running.size() > 1) return;
+  LiveAttempt& live = task.running[*which];
   running_.erase(live.order);  // running_ stays in order of start
   live.order = next_order_++;
   running_[live.order] = {attempt.is_map, attempt.index};
   live.started = now;
+}
+
+bool JobScheduler::TakeBack(int worker, const wire::TaskReport& attempt, TimePoint now,
+                            const std::string& why) {
+  const std::optional<size_t> which = RunningIndex(worker, attempt);
+  if (!which) return false;
+  EndAttempt(attempt.is_map, attempt.index, *which, AttemptRecord::Outcome::kKilled, now, why);
+  if (TaskOf(attempt.is_map, attempt.index).running.empty()) {
+    MarkWaiting(attempt.is_map, attempt.index);
+  }
+  return true;
 }
 
 Completion JobScheduler::Complete(int worker, const wire::TaskReport& report, TimePoint now) {

@@ -44,6 +44,9 @@ struct JobSpec {
   std::string staging_dir;  // reduce attempts write their part files under it
   std::string output_format = "text";  // how they write them: "text", "jsonl" or "raw"
   int parallel_copies = 5;  // servers a reduce task fetches from at once
+  // How large the lists an assignment carries may be (AttachLists): wire::kInlineListBytes, or
+  // less when the cluster's frames are small.
+  size_t inline_list_bytes = wire::kInlineListBytes;
   wire::ShuffleBudgets shuffle;
   SchedulerOptions options;
 };
@@ -132,9 +135,15 @@ class JobScheduler {
   bool IsRunning(int worker, const wire::TaskReport& report) const;
   // An attempt given to `worker` while it ran another (it asked ahead) starts now that the other
   // has ended there: its time, for speculation and job.json, counts from now, and it is the
-  // newest running attempt. `attempt` names it as a report would (job, phase, index, attempt);
-  // one no longer running is ignored.
+  // newest running attempt (unless its task has a backup already: the straggler search goes by
+  // the first attempt's time). `attempt` names it as a report would (job, phase, index,
+  // attempt); one no longer running is ignored.
   void AttemptStarted(int worker, const wire::TaskReport& attempt, TimePoint now);
+  // An attempt given to `worker` ahead that has not started there is taken back: recorded as
+  // killed (not failed, whatever `why`), its task waits again if it has no other attempt.
+  // Returns whether the attempt was running (the master then tells the worker to drop it).
+  bool TakeBack(int worker, const wire::TaskReport& attempt, TimePoint now,
+                const std::string& why);
   // The worker is gone: each attempt it ran counts as failed (unless the worker left in good
   // order, `handed_back`: at the end of its run-time), and the finished map tasks whose output
   // it held run again while some reduce still needs them.

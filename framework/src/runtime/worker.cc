@@ -434,9 +434,9 @@ void Worker::Impl::Leave(const std::string& reason) {
   leaving_ = true;
   exit_code_ = 0;
   Log("leaving: " + reason);
-  cancel_ = true;  // the task in hand (if any) stops; the master runs it elsewhere
   {
     std::lock_guard lock(mu_);
+    cancel_ = true;  // the task in hand (if any) stops; the master runs it elsewhere
     if (next_task_) next_cancelled_ = true;  // and the one asked for ahead does not start
   }
   master_->SendMessage(wire::MessageType::kWorkerLeaving, wire::WorkerLeaving{reason});
