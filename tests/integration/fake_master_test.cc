@@ -97,5 +97,24 @@ TEST(FakeMaster, AWorkerRefusesASecondTaskWhileOneWaitsToStart) {
       << ReadFile(log);
 }
 
+TEST(FakeMaster, AWorkerRefusesAnInputFileListWithoutItsSizes) {
+  TempDir dir("fake-master-sizes");
+  wire::TaskSpec task;
+  task.job_id = 1;
+  task.job_name = "wordcount";
+  task.length = 1;
+  task.input_paths = {(dir.path() / "input").string()};
+  const std::filesystem::path connection_file = dir.path() / "connection.json";
+  FakeMaster master(connection_file, {task});
+  const std::filesystem::path log = dir.path() / "worker.log";
+  ChildProcess worker({Minimr(), "worker", "--connection-file", connection_file.string(),
+                       "--work-dir", dir.path().string(), "--name", "w"},
+                      log.string());
+  ASSERT_TRUE(worker.WaitFor(std::chrono::seconds(60))) << ReadFile(log);
+  EXPECT_TRUE(WaitForText(log, "an assignment with 1 input paths and 0 sizes",
+                          std::chrono::seconds(5)))
+      << ReadFile(log);
+}
+
 }  // namespace
 }  // namespace minimr::testing
