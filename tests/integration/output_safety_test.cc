@@ -18,6 +18,7 @@
 #include "framework/src/wire/archive.h"
 #include "framework/src/wire/blocking_client.h"
 #include "framework/src/wire/connection_file.h"
+#include "tests/common/job_result.h"
 #include "tests/integration/harness.h"
 
 namespace minimr::testing {
@@ -163,21 +164,10 @@ TEST_F(OutputSafety, TheMasterRefusesAnOutputThatIsNotMinimrsOrIsLocked) {
     s.output_overwrite = true;
     return s;
   };
-  auto result_of = [](wire::BlockingClient& client) {
-    wire::MessageType type;
-    std::string body;
-    do {
-      client.Receive(&type, &body);
-    } while (type == wire::MessageType::kJobProgress);
-    EXPECT_EQ(type, wire::MessageType::kJobResult);
-    wire::JobStatus result;
-    wire::Decode(body, result);
-    return result;
-  };
   {
     wire::BlockingClient client(info.host, info.port, info.key);
     client.Send(wire::MessageType::kSubmitJob, wire::Encode(submission(user)));
-    wire::JobStatus result = result_of(client);
+    wire::JobStatus result = ReceiveJobResult(client);
     EXPECT_FALSE(result.ok);
     EXPECT_NE(result.error.find("is a non-empty directory that minimr did not make"),
               std::string::npos)
@@ -193,7 +183,7 @@ TEST_F(OutputSafety, TheMasterRefusesAnOutputThatIsNotMinimrsOrIsLocked) {
   {
     wire::BlockingClient second(info.host, info.port, info.key);
     second.Send(wire::MessageType::kSubmitJob, wire::Encode(submission(out)));
-    wire::JobStatus result = result_of(second);
+    wire::JobStatus result = ReceiveJobResult(second);
     EXPECT_FALSE(result.ok);
     EXPECT_NE(
         result.error.find("output " + out.string() + " is being written by another job (pid " +
@@ -201,7 +191,7 @@ TEST_F(OutputSafety, TheMasterRefusesAnOutputThatIsNotMinimrsOrIsLocked) {
         std::string::npos)
         << result.error;
   }
-  wire::JobStatus done = result_of(first);
+  wire::JobStatus done = ReceiveJobResult(first);
   EXPECT_TRUE(done.ok) << done.error;
   EXPECT_FALSE(done.output_id.empty());
   EXPECT_EQ(ReadFile(out / ".minimr-output"), done.output_id + "\n");

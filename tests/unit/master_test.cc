@@ -14,6 +14,7 @@
 #include "framework/src/runtime/job_output.h"
 #include "framework/src/wire/archive.h"
 #include "framework/src/wire/blocking_client.h"
+#include "tests/common/job_result.h"
 
 namespace minimr::runtime {
 namespace {
@@ -103,14 +104,7 @@ class MasterTest : public ::testing::Test {
 
   // Waits for the job's result, which must be a success, and returns its job.json.
   nlohmann::json JobRecord(wire::BlockingClient& client) {
-    wire::MessageType type;
-    std::string body;
-    do {
-      client.Receive(&type, &body);
-    } while (type == wire::MessageType::kJobProgress);
-    EXPECT_EQ(type, wire::MessageType::kJobResult);
-    wire::JobStatus result;
-    wire::Decode(body, result);
+    wire::JobStatus result = testing::ReceiveJobResult(client);
     EXPECT_TRUE(result.ok) << result.error;
     return nlohmann::json::parse(std::ifstream(dir_ / "out" / "job.json"));
   }
@@ -218,7 +212,7 @@ TEST_F(MasterTest, AnAheadRequestWaitsWhileFewerTasksWaitThanWorkersAndTheReport
   NextTask(*b);
   // One task waits and two workers could take it: it goes to whichever is free first.
   a->Send(wire::MessageType::kTaskRequestAhead, "");
-  EXPECT_TRUE(GivenNothingMore(*a)) << "a task was given ahead while another worker may be free first";
+  EXPECT_TRUE(GivenNothingMore(*a)) << "given ahead while another worker may be free first";
   // The report frees worker a, which asked ahead and got nothing: it is given the task now.
   a->Send(wire::MessageType::kTaskReport, wire::Encode(Done(of_a, false)));
   EXPECT_EQ(NextTask(*a).index, 2);

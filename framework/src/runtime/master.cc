@@ -532,7 +532,8 @@ void Master::Impl::StartNextJob() {
       spec.output_format = s.output_format;
       spec.shuffle = s.shuffle;
       spec.parallel_copies = s.parallel_copies;
-      spec.inline_list_bytes = std::min<size_t>(wire::kInlineListBytes, options_.max_frame_bytes / 4);
+      spec.inline_list_bytes =
+          std::min<size_t>(wire::kInlineListBytes, options_.max_frame_bytes / 4);
       spec.options.max_attempts = s.max_attempts;
       spec.options.max_failures_per_worker = s.max_failures_per_worker;
       spec.options.speculation = s.speculation;
