@@ -260,7 +260,10 @@ void Master::Impl::OnFrame(const std::shared_ptr<wire::Session>& session, Peer& 
       wire::Decode(body, report);
       // The task given ahead, if any, starts now. A worker that asked ahead and was given
       // nothing is free: not one to give a task ahead while the report is taken in.
-      if (auto given = given_ahead_.find(peer.worker_id); given != given_ahead_.end()) {
+      // A worker that dies with this report never starts it: it is taken back.
+      if (report.worker_dying) {
+        TakeBackAhead(peer.worker_id, "which died before starting it");
+      } else if (auto given = given_ahead_.find(peer.worker_id); given != given_ahead_.end()) {
         if (ActiveJob* job = Running()) {
           job->scheduler->AttemptStarted(peer.worker_id, given->second, clock_.Now());
         }
@@ -581,6 +584,18 @@ void Master::Impl::Dispatch() {
       sessions_.at(id)->SendMessage(MessageType::kTaskAssignment, assignment);
     }
   };
+  // A worker is free and no task waits: a task given ahead to a busy worker, not started there,
+  // goes to the free one (a slow task may hold it up), before any backup of a straggler.
+  auto can_take_one = [&] {
+    return std::any_of(idle_workers_.begin(), idle_workers_.end(),
+                       [&](int id) { return !job->scheduler->Excluded(id); });
+  };
+  while (!given_ahead_.empty() && !job->scheduler->HasWaitingTask() && can_take_one()) {
+    if (TakeBackAhead(given_ahead_.begin()->first,
+                      "which was still busy; taken back for a free worker")) {
+      give_to_idle_workers();
+    }
+  }
   give_to_idle_workers();
   const size_t workers = registry_.workers().size();
   for (auto it = ahead_workers_.begin();
@@ -597,14 +612,6 @@ void Master::Impl::Dispatch() {
     given.index = assignment.task.index;
     given.attempt = assignment.task.attempt;
     sessions_.at(id)->SendMessage(MessageType::kTaskAssignment, assignment);
-  }
-  // A worker is free and no task waits: a task given ahead to a busy worker, not started there,
-  // goes to the free one instead (a slow task may hold it up).
-  while (!idle_workers_.empty() && !given_ahead_.empty() && !job->scheduler->HasWaitingTask()) {
-    if (TakeBackAhead(given_ahead_.begin()->first,
-                      "which was still busy; taken back for a free worker")) {
-      give_to_idle_workers();
-    }
   }
   // No idle worker took the waiting tasks: reduces that wait for lost map output may hold every
   // worker (checked again each tick).
@@ -718,6 +725,7 @@ void Master::Impl::FinishJob(bool ok, const std::string& error) {
 void Master::Impl::FinishJob(wire::JobStatus result) {
   std::unique_ptr<ActiveJob> job = std::move(jobs_.front());
   jobs_.pop_front();
+  given_ahead_.clear();  // attempts of this job
   if (job->scheduler) {
     if (!result.ok) RemoveStagingDir(job->scheduler->spec().staging_dir);
     for (auto& [id, session] : sessions_) {

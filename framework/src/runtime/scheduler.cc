@@ -326,8 +326,9 @@ bool JobScheduler::IsRunning(int worker, const wire::TaskReport& report) const {
 
 void JobScheduler::AttemptStarted(int worker, const wire::TaskReport& attempt, TimePoint now) {
   const std::optional<size_t> which = RunningIndex(worker, attempt);
+  if (!which) return;
   Task& task = TaskOf(attempt.is_map, attempt.index);
-  if (!which || task.running.size() > 1) return;
+  if (task.running.size() > 1) return;
   LiveAttempt& live = task.running[*which];
   running_.erase(live.order);  // running_ stays in order of start
   live.order = next_order_++;

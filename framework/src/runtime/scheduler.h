@@ -169,6 +169,8 @@ class JobScheduler {
   PhaseSummary Summary(bool is_map) const;
   // Names of the workers excluded for failing too many of this job's attempts.
   std::vector<std::string> ExcludedWorkers() const;
+  // Whether `worker` gets no more of this job's tasks (see max_failures_per_worker).
+  bool Excluded(int worker) const;
 
  private:
   enum class State : uint8_t { kWaiting, kRunning, kDone };
@@ -196,7 +198,6 @@ class JobScheduler {
   Task& TaskOf(bool is_map, int index) { return (is_map ? maps_ : reduces_)[index]; }
   // Where the reported attempt is in its task's running attempts, if it is running on `worker`.
   std::optional<size_t> RunningIndex(int worker, const wire::TaskReport& report) const;
-  bool Excluded(int worker) const;
   std::optional<std::pair<bool, int>> FindStraggler(int worker, TimePoint now) const;
   // The median time of the phase's successful attempts, recomputed as their number grows.
   double MedianSeconds(bool is_map) const;
