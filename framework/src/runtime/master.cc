@@ -150,9 +150,9 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   std::map<int, std::shared_ptr<wire::Session>> sessions_;  // of the registered workers
   std::set<int> idle_workers_;  // registered workers that asked for a task and have none
   // Workers that run a task and asked ahead for the next, not given one yet. Dispatch gives
-  // them tasks only while as many wait as there are workers: a task never waits behind a busy
-  // worker while another has nothing to do, and the end of a phase goes as without asking
-  // ahead. A worker here that reports its task is idle.
+  // them tasks only while as many wait as there are workers (the end of a phase goes as without
+  // asking ahead), and takes a task given ahead back for a worker that is free. A worker here
+  // that reports its task is idle.
   std::set<int> ahead_workers_;
   // The attempt each worker was given ahead, until the task it ran then ends and this one
   // starts (JobScheduler::AttemptStarted): named as its report will name it.
@@ -258,9 +258,9 @@ void Master::Impl::OnFrame(const std::shared_ptr<wire::Session>& session, Peer& 
     case MessageType::kTaskReport: {
       wire::TaskReport report;
       wire::Decode(body, report);
-      // The task given ahead, if any, starts now. A worker that asked ahead and was given
-      // nothing is free: not one to give a task ahead while the report is taken in.
-      // A worker that dies with this report never starts it: it is taken back.
+      // The task given ahead, if any, starts now; unless the worker dies with this report:
+      // then it is taken back. A worker that asked ahead and was given nothing is free: not
+      // one to give a task ahead while the report is taken in.
       if (report.worker_dying) {
         TakeBackAhead(peer.worker_id, "which died before starting it");
       } else if (auto given = given_ahead_.find(peer.worker_id); given != given_ahead_.end()) {
