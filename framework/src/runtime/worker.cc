@@ -134,6 +134,7 @@ class Worker::Impl {
   std::condition_variable cv_;
   std::optional<wire::TaskSpec> next_task_;  // given by the master, waiting to start
   bool next_cancelled_ = false;  // killed (or its job over) before it started: it fails at once
+  bool stall_over_ = false;      // the fault stall-after-maps: the worker was continued
   std::optional<wire::TaskSpec> current_task_;
   bool runner_stop_ = false;
   std::atomic<bool> runner_busy_{false};
@@ -499,7 +500,10 @@ void Worker::Impl::RunTasks() {
       current_task_.reset();
     }
     runner_busy_ = false;
-    asio::post(io_, [this, report = std::move(report), ask_ahead]() mutable {
+    // The fault `stall-after-maps`: the worker stops once this report is sent, and this thread
+    // starts no other task first (one given ahead would otherwise run before the stop).
+    const bool stall = report.is_map && report.ok && faults_.StallAfterMapDone();
+    asio::post(io_, [this, report = std::move(report), ask_ahead, stall]() mutable {
       slowest_task_seconds_ = std::max(slowest_task_seconds_, report.seconds);
       if (stopping_ || leaving_) return;
       // The report asks for the next task too, unless it was asked for ahead or the worker's
@@ -511,12 +515,24 @@ void Worker::Impl::RunTasks() {
         return Leave("its run-time limit of " + std::to_string(options_.run_time_limit) +
                      " s leaves too little time for another task");
       }
-      if (report.is_map && report.ok && faults_.StallAfterMapDone()) {
+      if (stall) {
         Log("injected fault: stopping (SIGSTOP) with the output of map task " +
             std::to_string(report.index));
-        master_->WhenSent([] { ::raise(SIGSTOP); });
+        master_->WhenSent([this] {
+          ::raise(SIGSTOP);
+          {
+            std::lock_guard lock(mu_);
+            stall_over_ = true;  // continued (SIGCONT)
+          }
+          cv_.notify_all();
+        });
       }
     });
+    if (stall) {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return runner_stop_ || stall_over_; });
+      stall_over_ = false;
+    }
   }
 }
 
