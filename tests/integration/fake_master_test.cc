@@ -67,6 +67,24 @@ class FakeMaster {
   std::thread thread_;
 };
 
+// A real worker against a FakeMaster that sends it `tasks`, until the worker ends (60 s at
+// most): whether it ended, and its log.
+struct WorkerRun {
+  bool ended = false;
+  std::filesystem::path log;
+};
+WorkerRun RunWorker(const TempDir& dir, std::vector<wire::TaskSpec> tasks) {
+  const std::filesystem::path connection_file = dir.path() / "connection.json";
+  FakeMaster master(connection_file, std::move(tasks));
+  WorkerRun run;
+  run.log = dir.path() / "worker.log";
+  ChildProcess worker({Minimr(), "worker", "--connection-file", connection_file.string(),
+                       "--work-dir", dir.path().string(), "--name", "w"},
+                      run.log.string());
+  run.ended = worker.WaitFor(std::chrono::seconds(60));
+  return run;
+}
+
 TEST(FakeMaster, AWorkerRefusesASecondTaskWhileOneWaitsToStart) {
   TempDir dir("fake-master");
   const std::filesystem::path input = dir.path() / "input";
@@ -85,16 +103,11 @@ TEST(FakeMaster, AWorkerRefusesASecondTaskWhileOneWaitsToStart) {
     tasks[i].input_paths = {input.string()};
     tasks[i].input_sizes = {tasks[i].length};
   }
-  const std::filesystem::path connection_file = dir.path() / "connection.json";
-  FakeMaster master(connection_file, tasks);
-  const std::filesystem::path log = dir.path() / "worker.log";
-  ChildProcess worker({Minimr(), "worker", "--connection-file", connection_file.string(),
-                       "--work-dir", dir.path().string(), "--name", "w"},
-                      log.string());
-  ASSERT_TRUE(worker.WaitFor(std::chrono::seconds(60))) << ReadFile(log);
-  EXPECT_TRUE(WaitForText(log, "a task assignment while another waits to start",
+  WorkerRun run = RunWorker(dir, tasks);
+  ASSERT_TRUE(run.ended) << ReadFile(run.log);
+  EXPECT_TRUE(WaitForText(run.log, "a task assignment while another waits to start",
                           std::chrono::seconds(5)))
-      << ReadFile(log);
+      << ReadFile(run.log);
 }
 
 TEST(FakeMaster, AWorkerRefusesAnInputFileListWithoutItsSizes) {
@@ -104,16 +117,11 @@ TEST(FakeMaster, AWorkerRefusesAnInputFileListWithoutItsSizes) {
   task.job_name = "wordcount";
   task.length = 1;
   task.input_paths = {(dir.path() / "input").string()};
-  const std::filesystem::path connection_file = dir.path() / "connection.json";
-  FakeMaster master(connection_file, {task});
-  const std::filesystem::path log = dir.path() / "worker.log";
-  ChildProcess worker({Minimr(), "worker", "--connection-file", connection_file.string(),
-                       "--work-dir", dir.path().string(), "--name", "w"},
-                      log.string());
-  ASSERT_TRUE(worker.WaitFor(std::chrono::seconds(60))) << ReadFile(log);
-  EXPECT_TRUE(WaitForText(log, "an assignment with 1 input paths and 0 sizes",
+  WorkerRun run = RunWorker(dir, {task});
+  ASSERT_TRUE(run.ended) << ReadFile(run.log);
+  EXPECT_TRUE(WaitForText(run.log, "an assignment with 1 input paths and 0 sizes",
                           std::chrono::seconds(5)))
-      << ReadFile(log);
+      << ReadFile(run.log);
 }
 
 }  // namespace

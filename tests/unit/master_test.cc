@@ -102,6 +102,26 @@ class MasterTest : public ::testing::Test {
     worker.Send(wire::MessageType::kTaskReport, wire::Encode(Done(task, wants_task)));
   }
 
+  // Workers a and b and a job of four one-byte map tasks: a runs one and was given another
+  // ahead (two waited, two workers), b runs one; one waits.
+  struct AheadOfTwo {
+    std::unique_ptr<wire::BlockingClient> a, b, client;
+    wire::TaskSpec of_a, of_b, ahead;
+  };
+  AheadOfTwo GiveOneAheadOfTwo(int max_attempts) {
+    AheadOfTwo w;
+    w.a = Register();
+    w.b = Register();
+    w.a->Send(wire::MessageType::kTaskRequest, "");
+    w.b->Send(wire::MessageType::kTaskRequest, "");
+    w.client = SubmitOneTaskPerByte(4, max_attempts);
+    w.of_a = NextTask(*w.a);
+    w.of_b = NextTask(*w.b);
+    w.a->Send(wire::MessageType::kTaskRequestAhead, "");
+    w.ahead = NextTask(*w.a);
+    return w;
+  }
+
   // Reports `running` and runs every task left on `worker`: `maps_left` maps, then the reduce.
   static void RunTheRest(wire::BlockingClient& worker, const wire::TaskSpec& running,
                          int maps_left) {
@@ -272,15 +292,7 @@ TEST_F(MasterTest, ATaskGivenAheadCountsItsTimeFromTheReportOfTheOneBeforeIt) {
 }
 
 TEST_F(MasterTest, ATaskGivenAheadAndNotStartedGoesToAWorkerThatIsFreeWithoutCountingAsAFailure) {
-  auto a = Register();
-  auto b = Register();
-  a->Send(wire::MessageType::kTaskRequest, "");
-  b->Send(wire::MessageType::kTaskRequest, "");
-  auto client = SubmitOneTaskPerByte(4, /*max_attempts=*/1);
-  wire::TaskSpec of_a = NextTask(*a);
-  wire::TaskSpec of_b = NextTask(*b);
-  a->Send(wire::MessageType::kTaskRequestAhead, "");  // two wait, two workers: one comes ahead
-  wire::TaskSpec ahead = NextTask(*a);
+  auto [a, b, client, of_a, of_b, ahead] = GiveOneAheadOfTwo(/*max_attempts=*/1);
   Report(*b, of_b, true);
   wire::TaskSpec last = NextTask(*b);
   b->Send(wire::MessageType::kTaskRequestAhead, "");
@@ -316,15 +328,7 @@ TEST_F(MasterTest, ATaskGivenAheadAndNotStartedGoesToAWorkerThatIsFreeWithoutCou
 }
 
 TEST_F(MasterTest, ATaskGivenAheadToAWorkerLostBeforeStartingItIsNotCountedAgainstTheTask) {
-  auto a = Register();
-  auto b = Register();
-  a->Send(wire::MessageType::kTaskRequest, "");
-  b->Send(wire::MessageType::kTaskRequest, "");
-  auto client = SubmitOneTaskPerByte(4, /*max_attempts=*/2);
-  NextTask(*a);
-  wire::TaskSpec of_b = NextTask(*b);
-  a->Send(wire::MessageType::kTaskRequestAhead, "");
-  NextTask(*a);  // given ahead
+  auto [a, b, client, of_a, of_b, ahead] = GiveOneAheadOfTwo(/*max_attempts=*/2);
   a.reset();  // lost with one task running and one given ahead
   ASSERT_TRUE(WaitForWorkers(1));
   // b runs everything left: the last map, the one a ran (a second attempt), the one given ahead
@@ -338,15 +342,7 @@ TEST_F(MasterTest, ATaskGivenAheadToAWorkerLostBeforeStartingItIsNotCountedAgain
 }
 
 TEST_F(MasterTest, ATaskGivenAheadToAWorkerThatDiesOfItsTaskIsNotCountedAgainstIt) {
-  auto a = Register();
-  auto b = Register();
-  a->Send(wire::MessageType::kTaskRequest, "");
-  b->Send(wire::MessageType::kTaskRequest, "");
-  auto client = SubmitOneTaskPerByte(4, /*max_attempts=*/2);
-  wire::TaskSpec of_a = NextTask(*a);
-  wire::TaskSpec of_b = NextTask(*b);
-  a->Send(wire::MessageType::kTaskRequestAhead, "");
-  NextTask(*a);
+  auto [a, b, client, of_a, of_b, ahead] = GiveOneAheadOfTwo(/*max_attempts=*/2);
   // a's task crashes it: its last report says so, and the master hangs up.
   wire::TaskReport dying = Done(of_a, false);
   dying.ok = false;
