@@ -645,33 +645,34 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
   if (in.n >= 2) r.serial = TallySerialTest(tally, r.keys);
 
   const fs::path dir(in.output_dir);
+  const std::string extension(report::PlotExtension(in.plots));
   if (in.n <= kListedUpTo) r.counts_csv = (dir / "counts.csv").string();
   r.summary_txt = (dir / "summary.txt").string();
   const std::string digits_title =
       r.digits ? "Digits of pi: " + WithThousands(static_cast<double>(*r.digits)) + " digits" : "";
   // The plots are drawn at once, each by a gnuplot process of its own, while counts.csv is
   // written.
-  std::future<void> digits_plot;
-  std::future<void> pairs_plot;
+  std::future<void> digits_drawn;
+  std::future<void> pairs_drawn;
   if (in.n == 1) {
-    r.digits_png = (dir / "digits.png").string();
-    digits_plot = std::async(std::launch::async, [&] {
-      PlotDigits(Dense(r.present, r.keys), r.sequences, digits_title, r.digits_png);
+    r.digits_plot = (dir / ("digits." + extension)).string();
+    digits_drawn = std::async(std::launch::async, [&] {
+      PlotDigits(Dense(r.present, r.keys), r.sequences, digits_title, r.digits_plot);
     });
   } else if (r.digit_test) {
-    r.digits_png = (dir / "digits.png").string();
-    digits_plot = std::async(std::launch::async, [&] {
-      PlotDigits(*in.digit_counts, *r.digit_test, digits_title, r.digits_png);
+    r.digits_plot = (dir / ("digits." + extension)).string();
+    digits_drawn = std::async(std::launch::async, [&] {
+      PlotDigits(*in.digit_counts, *r.digit_test, digits_title, r.digits_plot);
     });
   }
   if (in.n == 2) {
-    r.pairs_png = (dir / "pairs.png").string();
+    r.pairs_plot = (dir / ("pairs." + extension)).string();
     const std::string title =
         r.digits ? "Digit pairs of pi: " + WithThousands(static_cast<double>(*r.digits)) + " digits"
                  : "Digit pairs of pi: " + WithThousands(static_cast<double>(r.sequences.total)) +
                        " overlapping pairs";
-    pairs_plot = std::async(std::launch::async, [&r, title] {
-      PlotPairs(Dense(r.present, r.keys), r.sequences, r.serial, title, r.pairs_png);
+    pairs_drawn = std::async(std::launch::async, [&r, title] {
+      PlotPairs(Dense(r.present, r.keys), r.sequences, r.serial, title, r.pairs_plot);
     });
   }
   // A plot that fails still lets the other finish before its error goes up.
@@ -685,7 +686,7 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
   } catch (...) {
     failure = std::current_exception();
   }
-  for (std::future<void>* plot : {&digits_plot, &pairs_plot}) {
+  for (std::future<void>* plot : {&digits_drawn, &pairs_drawn}) {
     if (!plot->valid()) continue;
     try {
       plot->get();
@@ -696,7 +697,7 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
   if (failure) std::rethrow_exception(failure);
 
   std::vector<std::string> files;
-  for (const std::string* f : {&r.counts_csv, &r.digits_png, &r.pairs_png, &r.summary_txt}) {
+  for (const std::string* f : {&r.counts_csv, &r.digits_plot, &r.pairs_plot, &r.summary_txt}) {
     if (!f->empty()) files.push_back(*f);
   }
   r.summary = Summary(in, r, files);

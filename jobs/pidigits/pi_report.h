@@ -1,6 +1,6 @@
 // The report of the digits-of-pi study: reads a finished pidigits job's output (records
 // "<n digits>" -> "<count>", through minimr/output.h in either output format) and writes
-// counts.csv (up to n = 5), summary.txt and PNG plots beside its part files.
+// counts.csv (up to n = 5), summary.txt and plots (PNG or SVG) beside its part files.
 #pragma once
 
 #include <array>
@@ -13,6 +13,7 @@
 
 #include "minimr/chi_square.h"
 #include "minimr/count_blocks.h"
+#include "minimr/plot.h"
 
 namespace minimr::pidigits {
 
@@ -21,6 +22,7 @@ struct PiReportInput {
   int n = 1;               // sequence length 1..8
   // Exact one-digit counts of the whole input if the job measured them (counters), else empty.
   std::optional<std::array<uint64_t, 10>> digit_counts;
+  report::PlotFormat plots = report::PlotFormat::kPng;  // digits.png or digits.svg, and so on
 };
 
 // A key that occurs in the output (KeyCount): its n digits read as a number ("07" -> 7), and its
@@ -48,16 +50,17 @@ struct PiReportResult {
   std::string summary;     // the text printed and written to summary.txt
   std::string counts_csv;  // paths written; empty when not written
   std::string summary_txt;
-  std::string digits_png;
-  std::string pairs_png;
+  std::string digits_plot;
+  std::string pairs_plot;
 };
 
 // Reads the part files of in.output_dir (a thread for each, up to the number of cores) and
 // writes there, each through a temporary file and a rename: counts.csv up to n = 5
 // (key,count,expected,z: for n <= 2 every one of the 10^n keys, for n >= 3 only the keys that
 // occur, so that it grows with the input and not with 10^n; beyond n = 5 the part files are
-// the list; the summary says how many of the 10^n occur), digits.png (one-digit counts: the
-// output's when n == 1, else digit_counts' when given), pairs.png (n == 2: a 10x10 heat-map)
+// the list; the summary says how many of the 10^n occur), digits.png or .svg (in.plots; one-digit
+// counts: the output's when n == 1, else digit_counts' when given), pairs.png or .svg (n == 2: a
+// 10x10 heat-map)
 // and summary.txt, which is also printed to `out`.
 // Throws std::invalid_argument if n is not 1..8; std::runtime_error naming the file and line
 // for a malformed part file (bad key, bad count, repeated key), when there are no part files

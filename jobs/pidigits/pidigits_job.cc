@@ -138,6 +138,7 @@ void Report(const ReportContext& context) {
   PiReportInput input;
   input.output_dir = context.output_dir;
   input.n = static_cast<int>(context.params.GetInt("n", 2));
+  input.plots = context.plots;
   if (context.counters.values().count("pidigits.digit.0")) {
     std::array<uint64_t, 10> digits;
     for (int d = 0; d < 10; ++d) {
@@ -221,7 +222,7 @@ JobDefinition Definition() {
              "the files in order are one digit stream (false: each file on its own)");
   job.validate = Validate;
   job.report = Report;
-  // digits.png, and for pairs the heat-map pairs.png (pi_report.cc).
+  // digits.png (or .svg), and for pairs the heat-map pairs.png (pi_report.cc).
   job.report_plots = [](const Params& params) { return params.GetInt("n", 2) == 2 ? 2 : 1; };
   job.generate_input = Generate;
   job.generated_files = GeneratedFiles;

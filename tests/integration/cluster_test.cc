@@ -111,6 +111,28 @@ TEST_F(PiCluster, NoReportLeavesTheReportForMinimrReportToDraw) {
   EXPECT_TRUE(fs::exists(out + "/pairs.png"));
 }
 
+TEST_F(PiCluster, PlotsAreDrawnAsTheJobFileSaysAndMinimrReportDrawsThemSoAgain) {
+  std::string out = (*dir_ / "out-svg").string();
+  Result r = RunJob("-D output.plots=svg -D output.dir=" + out);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(fs::exists(out + "/pairs.svg"));
+  EXPECT_TRUE(fs::exists(out + "/digits.svg"));
+  EXPECT_FALSE(fs::exists(out + "/pairs.png"));
+  fs::remove(out + "/pairs.svg");
+  Result again = Shell(Minimr() + " report " + out);  // svg, from job.json's configuration
+  ASSERT_EQ(again.status, 0) << again.output;
+  EXPECT_TRUE(fs::exists(out + "/pairs.svg"));
+  EXPECT_FALSE(fs::exists(out + "/pairs.png"));
+  Result png = Shell(Minimr() + " report " + out + " --plots png");
+  ASSERT_EQ(png.status, 0) << png.output;
+  EXPECT_TRUE(fs::exists(out + "/pairs.png"));
+  EXPECT_NE(png.output.find(out + "/pairs.png"), std::string::npos) << png.output;
+  Result bad = Shell(Minimr() + " report " + out + " --plots pdf");
+  EXPECT_EQ(bad.status, 2) << bad.output;
+  EXPECT_NE(bad.output.find("--plots takes png or svg, got 'pdf'"), std::string::npos)
+      << bad.output;
+}
+
 TEST_F(PiCluster, PairCountsAreExactForEverySplitSizeAndWorkerCount) {
   std::map<std::string, uint64_t> expected;
   for (size_t i = 0; i + 2 <= digits_->size(); ++i) expected[digits_->substr(i, 2)]++;

@@ -234,7 +234,7 @@ TEST_F(JobConfigTest, EffectiveYamlReadsBackToTheSameConfig) {
                             "params: {n: 2, empty: '', nul: 'null', colon: 'a: b', list: '[x]'}\n"
                             "plugin: lib/x.so\n"),
       {"params.n=3", "cluster.launcher=sge", "output.format=jsonl", "map.sort_buffer=100000",
-       "reduce.shuffle_buffer=3MiB", "shuffle.merge_factor=7"});
+       "reduce.shuffle_buffer=3MiB", "shuffle.merge_factor=7", "output.plots=svg"});
   const JobConfig second = LoadJobConfig(Write("effective.yaml", first.effective_yaml));
   EXPECT_EQ(second.job, first.job);
   EXPECT_EQ(second.plugin, first.plugin);
@@ -254,6 +254,8 @@ TEST_F(JobConfigTest, EffectiveYamlReadsBackToTheSameConfig) {
   EXPECT_EQ(second.speculation, first.speculation);
   EXPECT_EQ(second.output_format, first.output_format);
   EXPECT_EQ(second.output_overwrite, first.output_overwrite);
+  EXPECT_EQ(second.plots, report::PlotFormat::kSvg);
+  EXPECT_EQ(PlotsOfEffectiveYaml(first.effective_yaml, "job.json"), report::PlotFormat::kSvg);
 }
 
 TEST_F(JobConfigTest, ControlCharactersInStringsReadBackFromTheEffectiveYaml) {
@@ -334,6 +336,42 @@ TEST_F(JobConfigTest, RefusesAnUnknownOutputFormatNamingTheChoices) {
             "-D output.format=JSON: output.format: expected 'text', 'jsonl' or 'raw', got 'JSON'");
   EXPECT_EQ(ErrorOfText(std::string(kMinimal), {"output.format=[text]"}),
             "-D output.format=[text]: output.format: expected 'text', 'jsonl' or 'raw', got a list");
+}
+
+TEST_F(JobConfigTest, ReadsThePlotFormatPngByDefault) {
+  EXPECT_EQ(LoadJobConfig(Write("job.yaml", kMinimal)).plots, report::PlotFormat::kPng);
+  EXPECT_EQ(LoadJobConfig(Write("job.yaml", kMinimal), {"output.plots=svg"}).plots,
+            report::PlotFormat::kSvg);
+  EXPECT_EQ(LoadJobConfig(Write("job.yaml", kMinimal), {"output.plots=png"}).plots,
+            report::PlotFormat::kPng);
+}
+
+TEST_F(JobConfigTest, RefusesAnUnknownPlotFormatNamingTheChoices) {
+  EXPECT_EQ(ErrorOfText("job: wordcount\n"
+                        "output:\n"
+                        "  dir: out/wc\n"
+                        "  plots: pdf\n"
+                        "input:\n"
+                        "  paths: data/*.txt\n"),
+            "job.yaml:4:10: output.plots: expected 'png' or 'svg', got 'pdf'");
+  EXPECT_EQ(ErrorOfText(kMinimal, {"output.plots=SVG"}),
+            "-D output.plots=SVG: output.plots: expected 'png' or 'svg', got 'SVG'");
+  EXPECT_EQ(ErrorOfText(kMinimal, {"output.plots=[svg]"}),
+            "-D output.plots=[svg]: output.plots: expected 'png' or 'svg', got a list");
+}
+
+TEST_F(JobConfigTest, ThePlotFormatOfAnEffectiveConfigurationIsPngWhenItHasNone) {
+  EXPECT_EQ(PlotsOfEffectiveYaml("job: wordcount\noutput: {dir: /out}\n", "job.json"),
+            report::PlotFormat::kPng);
+  EXPECT_EQ(PlotsOfEffectiveYaml("job: wordcount\n", "job.json"), report::PlotFormat::kPng);
+  try {
+    PlotsOfEffectiveYaml("job: wordcount\noutput:\n  plots: gif\n", "out/job.json");
+    ADD_FAILURE() << "gif was taken";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "out/job.json:3:10: output.plots: expected 'png' or 'svg', got 'gif'");
+  }
+  EXPECT_THROW(PlotsOfEffectiveYaml("output: [", "out/job.json"), ConfigError);
 }
 
 TEST_F(JobConfigTest, ReadsTheFailureSettings) {
@@ -433,6 +471,7 @@ TEST_F(JobConfigTest, EffectiveYamlNamesTheFileAndOverridesAndShowsTheirValues) 
                 "/out/wc\n"
                 "  format: text\n"
                 "  overwrite: false\n"
+                "  plots: png\n"
                 "cluster:\n"
                 "  launcher: local\n"
                 "  workers: 2\n"

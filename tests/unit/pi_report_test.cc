@@ -187,8 +187,8 @@ TEST_F(PiReportTest, DrawsPairHeatmapAndDigitPlotWhenDigitCountsAreKnown) {
   std::ostringstream out;
   const PiReportResult r = WritePiReport({dir_.string(), 2, digits}, out);
 
-  EXPECT_EQ(r.pairs_png, (dir_ / "pairs.png").string());
-  EXPECT_EQ(r.digits_png, (dir_ / "digits.png").string());
+  EXPECT_EQ(r.pairs_plot, (dir_ / "pairs.png").string());
+  EXPECT_EQ(r.digits_plot, (dir_ / "digits.png").string());
   EXPECT_TRUE(IsPng(dir_ / "pairs.png"));
   EXPECT_TRUE(IsPng(dir_ / "digits.png"));
   ASSERT_TRUE(r.digits.has_value());
@@ -198,6 +198,24 @@ TEST_F(PiReportTest, DrawsPairHeatmapAndDigitPlotWhenDigitCountsAreKnown) {
   EXPECT_EQ(r.digit_test->max_category, 3u);
   EXPECT_NE(out.str().find("10,001"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("chi-square, 1 digit"), std::string::npos) << out.str();
+  EXPECT_TRUE(TempFilesLeft().empty());
+}
+
+TEST_F(PiReportTest, DrawsSvgPlotsWhenAskedAndListsThemInTheSummary) {
+  WritePairOutput();
+  std::array<uint64_t, 10> digits;
+  digits.fill(1000);
+  std::ostringstream out;
+  const PiReportResult r = WritePiReport({dir_.string(), 2, digits, report::PlotFormat::kSvg}, out);
+
+  EXPECT_EQ(r.pairs_plot, (dir_ / "pairs.svg").string());
+  EXPECT_EQ(r.digits_plot, (dir_ / "digits.svg").string());
+  for (const char* name : {"pairs.svg", "digits.svg"}) {
+    EXPECT_EQ(ReadFile(dir_ / name).rfind("<?xml", 0), 0u) << name;
+    EXPECT_NE(r.summary.find((dir_ / name).string()), std::string::npos) << r.summary;
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "pairs.png"));
+  EXPECT_FALSE(fs::exists(dir_ / "digits.png"));
   EXPECT_TRUE(TempFilesLeft().empty());
 }
 

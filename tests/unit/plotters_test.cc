@@ -85,6 +85,17 @@ TEST_F(Plotters, AStartedPlotterDrawsTheNextPlotAndIsGone) {
   EXPECT_TRUE(GnuplotChildren().empty());
 }
 
+TEST_F(Plotters, APlotterStartedForSvgPlotsDrawsAnSvg) {
+  ASSERT_TRUE(GnuplotChildren().empty());
+  StartPlotters(1, PlotFormat::kSvg);
+  ASSERT_EQ(WaitForGnuplotChildren(1).size(), 1u);
+  PlotLine(ThreePoints(), (dir_ / "a.svg").string());
+  std::ifstream in(dir_ / "a.svg");
+  std::string head;
+  EXPECT_TRUE(std::getline(in, head) && head.rfind("<?xml", 0) == 0) << head;
+  EXPECT_TRUE(GnuplotChildren().empty());
+}
+
 TEST_F(Plotters, AskingAgainForTheSamePlotsStartsNoMorePlotters) {
   StartPlotters(2);
   StartPlotters(2);

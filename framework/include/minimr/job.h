@@ -23,6 +23,7 @@
 #include "minimr/counters.h"
 #include "minimr/input.h"
 #include "minimr/params.h"
+#include "minimr/plot.h"
 #include "minimr/task_context.h"
 #include "minimr/version.h"
 
@@ -92,6 +93,8 @@ struct ReportContext {
   Params params;
   Counters counters;
   std::ostream* out = nullptr;
+  // The job file's `output.plots`: draw plots (minimr/plot.h) as "<name>." + PlotExtension(plots).
+  report::PlotFormat plots = report::PlotFormat::kPng;
 };
 
 // A subcommand a job adds to the minimr binary, run as `minimr WORDS... [options]`.

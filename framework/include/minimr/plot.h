@@ -1,14 +1,26 @@
-// PNG plots drawn by gnuplot (pngcairo terminal, headless). Each call renders into
-// `<png_path>.tmp` and renames it over `png_path` only once gnuplot has exited cleanly, so a
-// failed plot never leaves a partial PNG. This header keeps gnuplot-iostream out of its users.
+// Plots drawn by gnuplot (headless), as PNG (pngcairo terminal) or SVG (svg terminal). Each call
+// renders into `<path>.tmp` and renames it over `path` only once gnuplot has exited cleanly, so a
+// failed plot never leaves a partial file. This header keeps gnuplot-iostream out of its users.
 #pragma once
 
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace minimr::report {
+
+// A plot's file format, chosen by a job file's `output.plots`. SVG is vector (it scales, and
+// opens in any web browser) and is drawn in a few milliseconds; PNG is a 900-pixel-wide image
+// that takes gnuplot tens of milliseconds to rasterise and compress.
+enum class PlotFormat { kPng, kSvg };
+
+// "png" or "svg": the file name extension, and the word a job file uses.
+std::string_view PlotExtension(PlotFormat format);
+
+// The format named by "png" or "svg"; nullopt for anything else.
+std::optional<PlotFormat> ParsePlotFormat(std::string_view word);
 
 // Values over labelled x positions 0, 1, ..., drawn as points joined by a line. The y axis
 // spans the data (and the reference band), not zero: the deviations are what is shown.
@@ -44,23 +56,25 @@ struct Heatmap {
 };
 
 // Makes sure `count` gnuplot processes wait for plots, starting those that are missing: each
-// draws a throw-away plot (which loads gnuplot, its fonts and the pngcairo terminal) and then
-// waits for a plot of this process. The next plots are drawn by them, without that start-up.
-// Start them from the main thread, as early as the plots are known to come, so that their
-// start-up overlaps other work; asking again for the same plots starts none. Plots beyond them
-// start gnuplot as usual. Never throws; unused ones are stopped at exit.
-void StartPlotters(int count);
+// draws a throw-away plot in `format` (which loads gnuplot and that terminal, with the fonts
+// pngcairo needs) and then waits for a plot of this process. The next plots are drawn by them,
+// without that start-up. Start them from the main thread, as early as the plots are known to come,
+// so that their start-up overlaps other work; asking again for the same plots starts none. Plots
+// beyond them start gnuplot as usual. Never throws; unused ones are stopped at exit.
+void StartPlotters(int count, PlotFormat format = PlotFormat::kPng);
 
-// Draws `spec` as a 900x650 PNG at `png_path`, replacing any file there.
-// Throws std::invalid_argument if values and x_labels differ in size or are empty or a value
-// is not finite, and std::runtime_error if gnuplot is not installed or fails (the message
-// quotes gnuplot).
-void PlotLine(const LinePlot& spec, const std::string& png_path);
+// Draws `spec` 900x650 at `path`, replacing any file there, as PNG or SVG by the name's
+// extension (".png" or ".svg").
+// Throws std::invalid_argument if the extension is neither, if values and x_labels differ in
+// size or are empty or a value is not finite, and std::runtime_error if gnuplot is not
+// installed or fails (the message quotes gnuplot).
+void PlotLine(const LinePlot& spec, const std::string& path);
 
-// Draws `spec` as a 900x800 PNG at `png_path`, replacing any file there.
-// Throws std::invalid_argument if the vectors do not match rows and cols or a value is not
-// finite, and std::runtime_error if gnuplot is not installed or fails (the message quotes
-// gnuplot).
-void PlotHeatmap(const Heatmap& spec, const std::string& png_path);
+// Draws `spec` 900x800 at `path`, replacing any file there, as PNG or SVG by the name's
+// extension (".png" or ".svg").
+// Throws std::invalid_argument if the extension is neither, if the vectors do not match rows
+// and cols or a value is not finite, and std::runtime_error if gnuplot is not installed or
+// fails (the message quotes gnuplot).
+void PlotHeatmap(const Heatmap& spec, const std::string& path);
 
 }  // namespace minimr::report

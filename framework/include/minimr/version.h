@@ -6,4 +6,5 @@
 // 3: JobDefinition::report_plots; Partitioner::Setup, JobDefinition::synthetic_splits and
 //    prepare, output format raw.
 // 4: minimr/count_blocks.h (CountKeys, CountBlocks, CountBlockCombiner, CountBlockReducer).
-#define MINIMR_API_VERSION 4
+// 5: ReportContext::plots; minimr/plot.h's PlotFormat (plots as PNG or SVG).
+#define MINIMR_API_VERSION 5

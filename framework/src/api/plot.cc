@@ -30,7 +30,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr char kFont[] = "DejaVu Sans,12";
+constexpr char kFontName[] = "DejaVu Sans";
+constexpr int kFontPoints = 12;
 constexpr char kPngSignature[] = "\x89PNG\r\n\x1a\n";
 
 // A gnuplot single-quoted string literal, for paths and tick labels: nothing inside is
@@ -129,10 +130,46 @@ std::string Tail(std::string text) {
   return text.empty() ? "(gnuplot printed nothing)" : text;
 }
 
-bool HasPngSignature(const std::string& path) {
+// The format a plot's file name asks for. Throws std::invalid_argument for any other name.
+PlotFormat FormatOf(const std::string& path, const char* what) {
+  const std::string extension = fs::path(path).extension().string();
+  if (extension.size() > 1) {
+    if (const std::optional<PlotFormat> format = ParsePlotFormat(extension.substr(1))) {
+      return *format;
+    }
+  }
+  throw std::invalid_argument(std::string(what) + " " + path +
+                              ": the file name must end in .png or .svg (the plot's format)");
+}
+
+// A font size in `format` that looks like `points` in PNG: pngcairo draws a point as 4/3 of a
+// pixel, svg as one unit of the 900-unit-wide picture.
+int FontSize(PlotFormat format, int points) {
+  return format == PlotFormat::kPng ? points : (points * 4 + 1) / 3;
+}
+
+// gnuplot's command for drawing `format` at `size` ("900,650").
+std::string Terminal(PlotFormat format, const std::string& size) {
+  const std::string font =
+      " noenhanced font " +
+      Quote(std::string(kFontName) + "," + std::to_string(FontSize(format, kFontPoints)));
+  return format == PlotFormat::kPng
+             ? "set terminal pngcairo size " + size + font
+             : "set terminal svg size " + size + " fixed" + font + " background rgb 'white'";
+}
+
+// Whether gnuplot wrote a whole file of `format` at `path`: the PNG signature, or an SVG
+// document that ends with its closing tag.
+bool IsWhole(const std::string& path, PlotFormat format) {
   std::ifstream in(path, std::ios::binary);
-  char head[8] = {};
-  return in.read(head, sizeof head) && std::memcmp(head, kPngSignature, sizeof head) == 0;
+  if (format == PlotFormat::kPng) {
+    char head[8] = {};
+    return in.read(head, sizeof head) && std::memcmp(head, kPngSignature, sizeof head) == 0;
+  }
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t end = text.find_last_not_of(" \n");
+  return text.starts_with("<?xml") && end != std::string::npos &&
+         std::string_view(text).substr(0, end + 1).ends_with("</svg>");
 }
 
 // Removes the temporary files of one rendering when it goes out of scope.
@@ -150,28 +187,28 @@ class TempFiles {
   std::vector<std::string> paths_;
 };
 
-// Writes a gnuplot script with `write_commands` (given the stream and the temporary PNG path
-// that `set output` must name), runs it, checks the PNG and renames it over `png_path`.
-void Render(const std::string& png_path,
+// Writes a gnuplot script with `write_commands` (given the stream and the temporary file that
+// `set output` must name), runs it, checks the file and renames it over `path`.
+void Render(const std::string& path, PlotFormat format,
             const std::function<void(Gnuplot&, const std::string&)>& write_commands) {
-  const std::string tmp_png = png_path + ".tmp";
-  const std::string script = png_path + ".gp.tmp";
-  TempFiles cleanup({tmp_png, script});
+  const std::string tmp_plot = path + ".tmp";
+  const std::string script = path + ".gp.tmp";
+  TempFiles cleanup({tmp_plot, script});
   {
     std::unique_ptr<Gnuplot> gp;
     try {
       gp = std::make_unique<Gnuplot>(">" + script);  // gnuplot-iostream's write-to-file mode
     } catch (const std::exception& e) {
-      throw std::runtime_error("cannot draw " + png_path + ": " + e.what() + ": " +
+      throw std::runtime_error("cannot draw " + path + ": " + e.what() + ": " +
                                std::strerror(errno));
     }
     errno = 0;
-    write_commands(*gp, tmp_png);
+    write_commands(*gp, tmp_plot);
     *gp << "unset output" << std::endl;
     if (!*gp) {
       // The stream keeps no error code; errno still holds the failed write's (ENOSPC, EIO...).
       const int err = errno;
-      throw std::runtime_error("cannot draw " + png_path + ": writing " + script + " failed: " +
+      throw std::runtime_error("cannot draw " + path + ": writing " + script + " failed: " +
                                (err != 0 ? std::strerror(err) : "the reason was not reported"));
     }
   }
@@ -182,37 +219,38 @@ void Render(const std::string& png_path,
   std::optional<CommandResult> on_plotter = RunOnPlotter(script, kPatience);
   CommandResult run = on_plotter ? *on_plotter : RunCommand({"gnuplot", script}, kPatience);
   if (run.status == -1 && FindInPath("gnuplot").empty()) {
-    throw std::runtime_error("cannot draw " + png_path +
+    throw std::runtime_error("cannot draw " + path +
                              ": gnuplot is not installed (no `gnuplot` on PATH); install "
-                             "gnuplot-nox, which has the pngcairo terminal");
+                             "gnuplot-nox, which has the pngcairo and svg terminals");
   }
   if (run.status != 0) {
     const std::string how = run.status == -1 ? "it did not finish or could not start"
                             : run.status > 128
                                 ? "killed by signal " + std::to_string(run.status - 128)
                                 : "exit status " + std::to_string(run.status);
-    throw std::runtime_error("gnuplot failed to draw " + png_path + " (" + how + "):\n" +
+    throw std::runtime_error("gnuplot failed to draw " + path + " (" + how + "):\n" +
                              Tail(run.output));
   }
-  if (!HasPngSignature(tmp_png)) {
-    throw std::runtime_error("gnuplot exited cleanly but wrote no PNG for " + png_path +
-                             " (is its pngcairo terminal missing? gnuplot-nox has it):\n" +
+  if (!IsWhole(tmp_plot, format)) {
+    throw std::runtime_error("gnuplot exited cleanly but wrote no whole " +
+                             std::string(PlotExtension(format)) + " file for " + path +
+                             " (is its terminal missing? gnuplot-nox has pngcairo and svg):\n" +
                              Tail(run.output));
   }
   std::error_code ec;
-  fs::rename(tmp_png, png_path, ec);
+  fs::rename(tmp_plot, path, ec);
   if (ec) {
-    throw std::runtime_error("cannot rename " + tmp_png + " to " + png_path + ": " + ec.message());
+    throw std::runtime_error("cannot rename " + tmp_plot + " to " + path + ": " + ec.message());
   }
 }
 
-void WriteCommonSettings(Gnuplot& gp, const std::string& size, const std::string& tmp_png,
-                         const std::string& title, const std::string& x_label,
-                         const std::string& y_label) {
+void WriteCommonSettings(Gnuplot& gp, PlotFormat format, const std::string& size,
+                         const std::string& tmp_plot, const std::string& title,
+                         const std::string& x_label, const std::string& y_label) {
   gp << "set encoding utf8\n"
-     << "set terminal pngcairo size " << size << " noenhanced font " << Quote(kFont) << "\n"
-     << "set output " << Quote(tmp_png) << "\n"
-     << "set title " << Text(title) << " font ',14'\n"
+     << Terminal(format, size) << "\n"
+     << "set output " << Quote(tmp_plot) << "\n"
+     << "set title " << Text(title) << " font '," << FontSize(format, 14) << "'\n"
      << "set xlabel " << Text(x_label) << "\n"
      << "set ylabel " << Text(y_label) << "\n";
 }
@@ -223,15 +261,28 @@ bool AllFinite(const std::vector<double>& values) {
 
 }  // namespace
 
-void StartPlotters(int count) { StartPlotterProcesses(count); }
+std::string_view PlotExtension(PlotFormat format) {
+  return format == PlotFormat::kPng ? "png" : "svg";
+}
 
-void PlotLine(const LinePlot& spec, const std::string& png_path) {
+std::optional<PlotFormat> ParsePlotFormat(std::string_view word) {
+  if (word == "png") return PlotFormat::kPng;
+  if (word == "svg") return PlotFormat::kSvg;
+  return std::nullopt;
+}
+
+void StartPlotters(int count, PlotFormat format) {
+  StartPlotterProcesses(count, Terminal(format, "300,200"));
+}
+
+void PlotLine(const LinePlot& spec, const std::string& path) {
+  const PlotFormat format = FormatOf(path, "line plot");
   const size_t n = spec.values.size();
   if (!AllFinite(spec.values) || (spec.reference && !std::isfinite(*spec.reference))) {
-    throw std::invalid_argument("line plot " + png_path + ": values must be finite numbers");
+    throw std::invalid_argument("line plot " + path + ": values must be finite numbers");
   }
   if (n == 0 || spec.x_labels.size() != n) {
-    throw std::invalid_argument("line plot " + png_path + ": needs one x label per value, got " +
+    throw std::invalid_argument("line plot " + path + ": needs one x label per value, got " +
                                 std::to_string(spec.x_labels.size()) + " labels and " +
                                 std::to_string(n) + " values");
   }
@@ -245,8 +296,8 @@ void PlotLine(const LinePlot& spec, const std::string& png_path) {
   const Axis y = MakeAxis(lo, hi, 0.08, 7);
   const double x_hi = static_cast<double>(n) - 0.5;
 
-  Render(png_path, [&](Gnuplot& gp, const std::string& tmp_png) {
-    WriteCommonSettings(gp, "900,650", tmp_png, spec.title, spec.x_label, spec.y_label);
+  Render(path, format, [&](Gnuplot& gp, const std::string& tmp_plot) {
+    WriteCommonSettings(gp, format, "900,650", tmp_plot, spec.title, spec.x_label, spec.y_label);
     gp << "set xrange [-0.5:" << x_hi << "]\n"
        << "set yrange [" << y.lo << ":" << y.hi << "]\n"
        << "set xtics " << IndexTics(spec.x_labels, n) << " nomirror scale 0\n"
@@ -256,6 +307,11 @@ void PlotLine(const LinePlot& spec, const std::string& png_path) {
        << "set key outside bottom center horizontal maxcols 3 Left reverse samplen 2.5 width -2 "
           "height 0.6\n"
        << "set lmargin 13\n";
+    if (format == PlotFormat::kSvg) {
+      // svg puts the rotated label's baseline, not its middle, where pngcairo puts its middle:
+      // against the picture's edge with this margin.
+      gp << "set ylabel offset 1,0\n";
+    }
     std::string plot = "plot ";
     if (band) {
       plot += "'-' using 1:2:3 with filledcurves fc rgb '#dce9f5' fs solid 1.0 noborder " +
@@ -281,16 +337,17 @@ void PlotLine(const LinePlot& spec, const std::string& png_path) {
   });
 }
 
-void PlotHeatmap(const Heatmap& spec, const std::string& png_path) {
+void PlotHeatmap(const Heatmap& spec, const std::string& path) {
+  const PlotFormat format = FormatOf(path, "heat-map");
   const size_t cells = spec.rows * spec.cols;
   if (!AllFinite(spec.values) || (spec.center && !std::isfinite(*spec.center))) {
-    throw std::invalid_argument("heat-map " + png_path + ": values must be finite numbers");
+    throw std::invalid_argument("heat-map " + path + ": values must be finite numbers");
   }
   if (cells == 0 || spec.values.size() != cells ||
       (!spec.cell_labels.empty() && spec.cell_labels.size() != cells) ||
       (!spec.row_labels.empty() && spec.row_labels.size() != spec.rows) ||
       (!spec.col_labels.empty() && spec.col_labels.size() != spec.cols)) {
-    throw std::invalid_argument("heat-map " + png_path + ": " + std::to_string(spec.rows) + "x" +
+    throw std::invalid_argument("heat-map " + path + ": " + std::to_string(spec.rows) + "x" +
                                 std::to_string(spec.cols) + " needs that many values (got " +
                                 std::to_string(spec.values.size()) +
                                 ") and matching cell, row and column labels or none");
@@ -315,8 +372,8 @@ void PlotHeatmap(const Heatmap& spec, const std::string& png_path) {
     return (v - lo) / (hi - lo);
   };
 
-  Render(png_path, [&](Gnuplot& gp, const std::string& tmp_png) {
-    WriteCommonSettings(gp, "900,800", tmp_png, spec.title, spec.x_label, spec.y_label);
+  Render(path, format, [&](Gnuplot& gp, const std::string& tmp_plot) {
+    WriteCommonSettings(gp, format, "900,800", tmp_plot, spec.title, spec.x_label, spec.y_label);
     gp << "set xrange [-0.5:" << spec.cols - 0.5 << "]\n"
        << "set yrange [" << spec.rows - 0.5 << ":-0.5]\n"
        << "set xtics " << IndexTics(spec.col_labels, spec.cols) << " scale 0\n"
@@ -335,9 +392,11 @@ void PlotHeatmap(const Heatmap& spec, const std::string& png_path) {
     } else {
       gp << "set palette defined (0 '#f7fbff', 0.5 '#6baed6', 1 '#08306b')\n";
     }
-    const int font_size =
-        static_cast<int>(std::clamp<size_t>(120 / std::max(spec.rows, spec.cols), 6, 12));
-    gp << "plot '-' using 1:2:3 with image";
+    const int font_size = FontSize(
+        format, static_cast<int>(std::clamp<size_t>(120 / std::max(spec.rows, spec.cols), 6, 12)));
+    // In SVG an image is an embedded PNG of one pixel a cell, which viewers blur when they scale
+    // it up; `pixels` draws each cell as a rectangle instead.
+    gp << "plot '-' using 1:2:3 with image" << (format == PlotFormat::kSvg ? " pixels" : "");
     if (!spec.cell_labels.empty()) {
       gp << ", '-' using 1:2:3:4 with labels tc rgb variable font '," << font_size << "'";
     }

@@ -53,7 +53,7 @@ class Pool {
     if (!dir_.empty()) fs::remove_all(dir_, ignored);
   }
 
-  void Start(int count) {
+  void Start(int count, const std::string& terminal) {
     std::lock_guard<std::mutex> lock(mutex_);
     const std::string gnuplot = FindInPath("gnuplot");
     if (gnuplot.empty() || !MakeDir()) return;
@@ -63,7 +63,8 @@ class Pool {
       const std::string fifo = base + ".fifo";
       const std::string warm = base + ".gp";
       if (::mkfifo(fifo.c_str(), 0600) != 0) return;
-      std::ofstream(warm) << "set terminal pngcairo size 64,64 noenhanced font 'DejaVu Sans,12'\n"
+      std::ofstream(warm) << terminal
+                          << "\n"
                              "set output '/dev/null'\n"
                              "plot [0:1] x notitle\n"
                              "unset output\n"
@@ -156,7 +157,9 @@ int OpenWhenReady(Plotter& plotter) {
 
 }  // namespace
 
-void StartPlotterProcesses(int count) { ThePool().Start(count); }
+void StartPlotterProcesses(int count, const std::string& terminal) {
+  ThePool().Start(count, terminal);
+}
 
 std::optional<CommandResult> RunOnPlotter(const std::string& script,
                                           std::chrono::milliseconds timeout) {

@@ -1,6 +1,6 @@
 // gnuplot processes started ahead of their plots (report::StartPlotters in minimr/plot.h): each
-// draws a throw-away plot, which loads gnuplot, its fonts and the pngcairo terminal, and then
-// waits in `load` on a FIFO of its own for the script of a real plot.
+// draws a throw-away plot, which loads gnuplot and the terminal of the plots to come (with the
+// fonts of pngcairo), and then waits in `load` on a FIFO of its own for the script of a real plot.
 #pragma once
 
 #include <chrono>
@@ -11,8 +11,10 @@
 
 namespace minimr::report {
 
-// Starts `count` more plotters. Never throws: a plotter that cannot start is left out.
-void StartPlotterProcesses(int count);
+// Makes sure `count` plotters wait, starting those that are missing with `terminal`, the `set
+// terminal` command of their throw-away plot. Never throws: a plotter that cannot start is left
+// out.
+void StartPlotterProcesses(int count, const std::string& terminal);
 
 // Runs the gnuplot script at `script` on a waiting plotter, if there is one that still runs,
 // and returns how it ended (as RunCommand does; killed after `timeout`). nullopt: no plotter

@@ -230,23 +230,25 @@ wire::JobSubmission PrepareSubmission(const config::JobConfig& config) {
 }
 
 void StartReportPlotters(const std::string& job_name, const std::string& plugin,
-                         const std::map<std::string, std::string>& params) {
+                         const std::map<std::string, std::string>& params,
+                         report::PlotFormat plots) {
   try {
     const JobDefinition& job = plugin::ResolveJob(job_name, plugin);
     if (job.report && job.report_plots) {
-      report::StartPlotters(job.report_plots(ResolveParams(job_name, job, params)));
+      report::StartPlotters(job.report_plots(ResolveParams(job_name, job, params)), plots);
     }
   } catch (const std::exception&) {
   }
 }
 
 int FollowJob(const std::string& host, uint16_t port, const wire::Security& security,
-              const wire::JobSubmission& submission, bool report,
-              const std::function<void()>& check,
-              const std::function<std::string()>& cancel,
+              const wire::JobSubmission& submission, bool report, report::PlotFormat plots,
+              const std::function<void()>& check, const std::function<std::string()>& cancel,
               const std::function<void()>& finished) {
   const JobDefinition& job = plugin::ResolveJob(submission.job_name, submission.plugin_path);
-  if (report) StartReportPlotters(submission.job_name, submission.plugin_path, submission.params);
+  if (report) {
+    StartReportPlotters(submission.job_name, submission.plugin_path, submission.params, plots);
+  }
   ProgressLine progress(std::cout, ProgressLine::StdoutIsTerminal());
   uint64_t job_id = 0;
   std::string cancelled;  // why, once asked
@@ -302,6 +304,7 @@ int FollowJob(const std::string& host, uint16_t port, const wire::Security& secu
   context.params = ResolveParams(submission.job_name, job, submission.params);
   for (const auto& [name, value] : result.counters) context.counters.Add(name, value);
   context.out = &std::cout;
+  context.plots = plots;
   try {
     // The report writes into the output: no job may commit there meanwhile, and it must still
     // be this job's output.

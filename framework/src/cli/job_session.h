@@ -18,22 +18,24 @@ namespace minimr::cli {
 wire::JobSubmission PrepareSubmission(const config::JobConfig& config);
 
 // Starts the gnuplot processes the report of job `job_name` (a built-in job's, or that of a
-// plugin already loaded) will draw its plots on, so that their start-up overlaps other work;
-// asking again for the same job starts none. Never throws: a job that cannot say (a mistake in
-// its parameters, told later) draws its plots without them.
+// plugin already loaded) will draw its plots on, in the format `plots`, so that their start-up
+// overlaps other work; asking again for the same job starts none. Never throws: a job that cannot
+// say (a mistake in its parameters, told later) draws its plots without them.
 void StartReportPlotters(const std::string& job_name, const std::string& plugin,
-                         const std::map<std::string, std::string>& params);
+                         const std::map<std::string, std::string>& params,
+                         report::PlotFormat plots);
 
 // Submits to host:port, shows progress on stdout (a live line on a terminal, plain lines
 // otherwise), prints the summary and runs the job's report (holding the output's lock, and only
 // over this job's own output). `check` is called with each progress update and may throw to
 // abandon the job (an interrupt, a dead cluster). `cancel`, if given, is asked as often; once it
 // returns a reason ("SIGINT"), the master cancels the job and FollowJob says "job N cancelled".
-// With `report` false the job's report is not drawn (`minimr report` draws it later).
+// With `report` false the job's report is not drawn (`minimr report` draws it later); its plots
+// are drawn as `plots` (the job file's output.plots).
 // `finished`, if given, is called once the job has succeeded, before its report: the cluster
 // can stop meanwhile. Returns the exit status.
 int FollowJob(const std::string& host, uint16_t port, const wire::Security& security,
-              const wire::JobSubmission& submission, bool report,
+              const wire::JobSubmission& submission, bool report, report::PlotFormat plots,
               const std::function<void()>& check,
               const std::function<std::string()>& cancel = nullptr,
               const std::function<void()>& finished = nullptr);

@@ -2,9 +2,11 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "framework/src/api/job_params.h"
 #include "framework/src/cli/commands.h"
+#include "framework/src/config/job_config.h"
 #include "framework/src/plugin/plugin.h"
 #include "framework/src/runtime/job_output.h"
 #include "framework/src/runtime/output_lock.h"
@@ -13,13 +15,41 @@
 
 namespace minimr::cli {
 
+constexpr const char* kReportHelp = R"(usage: minimr report OUTDIR [--plots png|svg]
+
+Renders the report of a finished job again from its output directory (part files and job.json).
+Its plots are drawn as the job file's output.plots said, or as --plots says.
+)";
+
 int ReportCommand(int argc, char** argv) {
-  if (argc != 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
-    std::cout << "usage: minimr report OUTDIR\n\nRenders the report of a finished job again from "
-                 "its output directory (part files and job.json).\n";
-    return argc == 2 ? 0 : 2;
+  std::string dir;
+  std::optional<report::PlotFormat> plots;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::cout << kReportHelp;
+      return 0;
+    }
+    if (arg == "--plots") {
+      const std::string word = i + 1 < argc ? argv[++i] : "";
+      plots = report::ParsePlotFormat(word);
+      if (!plots) {
+        std::cerr << "minimr report: --plots takes png or svg"
+                  << (word.empty() ? std::string() : ", got '" + word + "'") << "\n"
+                  << kReportHelp;
+        return 2;
+      }
+    } else if (dir.empty() && !arg.starts_with("-")) {
+      dir = arg;
+    } else {
+      std::cerr << "minimr report: unexpected argument '" << arg << "'\n" << kReportHelp;
+      return 2;
+    }
   }
-  std::string dir = argv[1];
+  if (dir.empty()) {
+    std::cerr << "minimr report: which output directory?\n" << kReportHelp;
+    return 2;
+  }
   std::string json_path = dir + "/job.json";
   try {
     // The report writes into the output: only into minimr's own, and while no job commits there.
@@ -51,6 +81,9 @@ int ReportCommand(int argc, char** argv) {
       context.counters.Add(counter, value.get<int64_t>());
     }
     context.out = &std::cout;
+    context.plots = plots ? *plots
+                          : config::PlotsOfEffectiveYaml(json.value("configuration", ""),
+                                                         json_path + " (its configuration)");
     job.report(context);
     return 0;
   } catch (const std::exception& e) {

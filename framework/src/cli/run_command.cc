@@ -98,7 +98,9 @@ int RunCommand(int argc, char** argv) {
     config = config::LoadJobConfig(yaml, overrides);
     // A built-in job's plotters start first, to load gnuplot while this process and then the
     // cluster start (a plugin's job is known once PrepareSubmission has probed the plugin).
-    if (report && config.plugin.empty()) StartReportPlotters(config.job, "", config.params);
+    if (report && config.plugin.empty()) {
+      StartReportPlotters(config.job, "", config.params, config.plots);
+    }
     submission = PrepareSubmission(config);
   } catch (const std::exception& e) {
     return SetupFailure("run", e);
@@ -199,7 +201,7 @@ int RunCommand(int argc, char** argv) {
       // runs with each progress line and at least every 200 ms of waiting.)
       check();
       status = FollowJob(info.host, info.port, wire::ClientSecurity(info), submission, report,
-                         check, nullptr, stop_master);
+                         config.plots, check, nullptr, stop_master);
     } catch (const std::exception& e) {
       std::cerr << "\nminimr run: " << e.what() << std::endl;
       status = g_signal ? 128 + g_signal : 1;

@@ -56,9 +56,11 @@ int SubmitCommand(int argc, char** argv) {
                          &report)) {
     return 2;
   }
+  config::JobConfig config;
   wire::JobSubmission submission;
   try {
-    submission = PrepareSubmission(config::LoadJobConfig(yaml, overrides));
+    config = config::LoadJobConfig(yaml, overrides);
+    submission = PrepareSubmission(config);
   } catch (const std::exception& e) {
     return SetupFailure("submit", e);
   }
@@ -71,7 +73,7 @@ int SubmitCommand(int argc, char** argv) {
   try {
     wire::ConnectionInfo info = wire::ReadConnectionFile(connection_file);
     status = FollowJob(
-        info.host, info.port, wire::ClientSecurity(info), submission, report,
+        info.host, info.port, wire::ClientSecurity(info), submission, report, config.plots,
         [] {
           if (g_signals > 1) {
             throw std::runtime_error(

@@ -50,7 +50,7 @@ constexpr std::string_view kInputKeys[] = {"paths", "split_size", "generate"};
 constexpr std::string_view kMapKeys[] = {"sort_buffer"};
 constexpr std::string_view kReduceKeys[] = {"tasks", "shuffle_buffer"};
 constexpr std::string_view kShuffleKeys[] = {"merge_factor", "parallel_copies"};
-constexpr std::string_view kOutputKeys[] = {"dir", "format", "overwrite"};
+constexpr std::string_view kOutputKeys[] = {"dir", "format", "overwrite", "plots"};
 constexpr std::string_view kClusterKeys[] = {"launcher", "workers", "heartbeat_interval",
                                              "worker_timeout", "fetch_timeout"};
 constexpr std::string_view kTasksKeys[] = {"max_attempts", "max_failures_per_worker",
@@ -242,9 +242,8 @@ void CheckAliases(const YamlScan& scan, const Converter& converter, const std::s
                              " nodes in all; is an alias expanding itself?");
 }
 
-// Parses the file into a mapping; an empty file is an empty mapping.
-Node ParseFile(const std::string& path) {
-  const std::string text = ReadFile(path);
+// Parses `text`, named `path` in errors, into a mapping; an empty text is an empty mapping.
+Node ParseText(const std::string& text, const std::string& path) {
   Converter converter(path, "");
   YAML::Node document;
   try {
@@ -286,6 +285,8 @@ Node ParseFile(const std::string& path) {
   }
   return root;
 }
+
+Node ParseFile(const std::string& path) { return ParseText(ReadFile(path), path); }
 
 Entry* FindEntry(Node& map, const std::string& name) {
   for (Entry& entry : map.entries) {
@@ -451,6 +452,20 @@ bool Boolean(const Node& node, const std::string& key) {
   Fail(node.where, key, "expected true or false, got '" + text + "'");
 }
 
+// The plots' format: `output.plots` of the `output` mapping, png when it is not there.
+report::PlotFormat Plots(const Node& output) {
+  const Node* plots = Find(output, "plots");
+  if (plots == nullptr) return report::PlotFormat::kPng;
+  constexpr std::string_view kExpected = "'png' or 'svg'";
+  const std::string& text = Scalar(*plots, "output.plots", kExpected);
+  const std::optional<report::PlotFormat> format = report::ParsePlotFormat(text);
+  if (!format) {
+    Fail(plots->where, "output.plots",
+         "expected " + std::string(kExpected) + ", got '" + text + "'");
+  }
+  return *format;
+}
+
 // Reads a mapping of names to scalars (`params`, `input.generate`): the job's, so any name goes.
 // If `where` is given, it gets where each value was set.
 std::map<std::string, std::string> ScalarMap(const Node* node, const std::string& key,
@@ -551,6 +566,7 @@ std::string EffectiveYaml(const JobConfig& config, const std::string& split_size
   Text(out << YAML::Key << "dir" << YAML::Value, config.output_dir);
   out << YAML::Key << "format" << YAML::Value << config.output_format;
   out << YAML::Key << "overwrite" << YAML::Value << (config.output_overwrite ? "true" : "false");
+  out << YAML::Key << "plots" << YAML::Value << std::string(report::PlotExtension(config.plots));
   out << YAML::EndMap;
   out << YAML::Key << "cluster" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "launcher" << YAML::Value << config.launcher;
@@ -682,7 +698,8 @@ JobConfig Validate(const Node& root, const std::string& path,
   }
 
   const Node* output_node = Find(root, "output");
-  const Node* output = OptionalMap(output_node, "output", "a mapping with dir, format, overwrite");
+  const Node* output =
+      OptionalMap(output_node, "output", "a mapping with dir, format, overwrite, plots");
   if (output == nullptr) {
     Fail(output_node != nullptr ? output_node->where : root.where, "output.dir",
          "required key is missing (the directory for the job's output)");
@@ -708,6 +725,7 @@ JobConfig Validate(const Node& root, const std::string& path,
   if (const Node* overwrite = Find(*output, "overwrite")) {
     config.output_overwrite = Boolean(*overwrite, "output.overwrite");
   }
+  config.plots = Plots(*output);
 
   if (const Node* cluster =
           OptionalMap(Find(root, "cluster"), "cluster", "a mapping with launcher, workers")) {
@@ -776,6 +794,12 @@ JobConfig LoadJobConfig(const std::string& path, const std::vector<std::string>&
   Node root = ParseFile(path);
   for (const std::string& text : overrides) ApplyOverride(root, text);
   return Validate(root, path, overrides);
+}
+
+report::PlotFormat PlotsOfEffectiveYaml(const std::string& yaml, const std::string& where) {
+  const Node root = ParseText(yaml, where);
+  const Node* output = OptionalMap(Find(root, "output"), "output", "a mapping");
+  return output != nullptr ? Plots(*output) : report::PlotFormat::kPng;
 }
 
 void CheckInputSection(const JobConfig& config, const std::string& job, bool makes_own_input) {

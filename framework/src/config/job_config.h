@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "framework/src/shuffle/shuffle_options.h"
+#include "minimr/plot.h"
 
 namespace minimr::config {
 
@@ -40,6 +41,7 @@ struct JobConfig {
   std::string output_dir_where;                 // where output.dir was set, as below
   std::string output_format = "text";           // `output.format`: "text", "jsonl" or "raw"
   bool output_overwrite = false;  // `output.overwrite`: may replace a previous minimr output
+  report::PlotFormat plots = report::PlotFormat::kPng;  // `output.plots`: "png" or "svg"
   std::string launcher = "local";               // `cluster.launcher`: "local" or "sge"
   int workers = 2;                              // `cluster.workers`: 1..10000
   // `cluster.heartbeat_interval`, `cluster.worker_timeout`, `cluster.fetch_timeout`: the failure
@@ -73,6 +75,10 @@ class ConfigError : public std::runtime_error {
 // the job), wrong types, out-of-range numbers, malformed YAML, an unreadable file and a malformed
 // override all throw ConfigError.
 JobConfig LoadJobConfig(const std::string& path, const std::vector<std::string>& overrides = {});
+
+// The `output.plots` of an effective configuration (the text job.json keeps), named `where` in
+// errors; png if it has none (a job file from before output.plots). Throws ConfigError.
+report::PlotFormat PlotsOfEffectiveYaml(const std::string& yaml, const std::string& where);
 
 // Checks the input: section against the job `job`: one that makes its own input (synthetic
 // splits) must have none, any other must name input.paths. Throws ConfigError naming where.
