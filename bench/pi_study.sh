@@ -27,7 +27,7 @@ for i in $(seq "$runs"); do
   start=$(date +%s.%N)
   $minimr run configs/pi-two-digit.yaml -D output.dir="$out/run" >/dev/null
   end=$(date +%s.%N)
-  echo "minimr run configs/pi-two-digit.yaml (2 workers, with report): $(printf "%.2f" "$(echo "$end - $start" | bc)") s"
+  echo "minimr run configs/pi-two-digit.yaml (2 workers, with report, SVG plots): $(printf "%.2f" "$(echo "$end - $start" | bc)") s"
 done
 python3 - "$out/run/job.json" <<'PY'
 import json, sys

@@ -645,7 +645,7 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
   if (in.n >= 2) r.serial = TallySerialTest(tally, r.keys);
 
   const fs::path dir(in.output_dir);
-  const std::string extension(report::PlotExtension(in.plots));
+  const std::string extension = report::PlotExtension(in.plots);
   if (in.n <= kListedUpTo) r.counts_csv = (dir / "counts.csv").string();
   r.summary_txt = (dir / "summary.txt").string();
   const std::string digits_title =
@@ -695,6 +695,15 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
     }
   }
   if (failure) std::rethrow_exception(failure);
+  // Plots a report drew before in the other format (minimr report --plots) would no longer match
+  // the summary.
+  for (const report::PlotFormat other : {report::PlotFormat::kPng, report::PlotFormat::kSvg}) {
+    if (other == in.plots) continue;
+    for (const char* name : {"digits.", "pairs."}) {
+      std::error_code ignored;
+      fs::remove(dir / (name + report::PlotExtension(other)), ignored);
+    }
+  }
 
   std::vector<std::string> files;
   for (const std::string* f : {&r.counts_csv, &r.digits_plot, &r.pairs_plot, &r.summary_txt}) {

@@ -222,7 +222,7 @@ JobDefinition Definition() {
              "the files in order are one digit stream (false: each file on its own)");
   job.validate = Validate;
   job.report = Report;
-  // digits.png (or .svg), and for pairs the heat-map pairs.png (pi_report.cc).
+  // digits.png or .svg, and for pairs the heat-map pairs.png or .svg (pi_report.cc).
   job.report_plots = [](const Params& params) { return params.GetInt("n", 2) == 2 ? 2 : 1; };
   job.generate_input = Generate;
   job.generated_files = GeneratedFiles;

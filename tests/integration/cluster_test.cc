@@ -12,6 +12,8 @@
 #include <sstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "framework/src/util/process.h"
 #include "framework/src/wire/asio.h"
 #include "framework/src/wire/blocking_client.h"
@@ -127,10 +129,28 @@ TEST_F(PiCluster, PlotsAreDrawnAsTheJobFileSaysAndMinimrReportDrawsThemSoAgain) 
   ASSERT_EQ(png.status, 0) << png.output;
   EXPECT_TRUE(fs::exists(out + "/pairs.png"));
   EXPECT_NE(png.output.find(out + "/pairs.png"), std::string::npos) << png.output;
+  // The SVG plots, no longer those of the summary, are gone.
+  EXPECT_FALSE(fs::exists(out + "/pairs.svg"));
+  EXPECT_FALSE(fs::exists(out + "/digits.svg"));
   Result bad = Shell(Minimr() + " report " + out + " --plots pdf");
   EXPECT_EQ(bad.status, 2) << bad.output;
   EXPECT_NE(bad.output.find("--plots takes png or svg, got 'pdf'"), std::string::npos)
       << bad.output;
+
+  // A job.json whose configuration is not the job file's text: named, and --plots still works.
+  const std::string json_path = out + "/job.json";
+  auto record = nlohmann::json::parse(testing::ReadFile(json_path));
+  record["configuration"] = 5;
+  std::ofstream(json_path) << record.dump(2);
+  Result odd = Shell(Minimr() + " report " + out);
+  EXPECT_EQ(odd.status, 1) << odd.output;
+  EXPECT_NE(odd.output.find(json_path + ": \"configuration\" is not the job file's text (number)"),
+            std::string::npos)
+      << odd.output;
+  EXPECT_NE(odd.output.find("--plots png|svg"), std::string::npos) << odd.output;
+  EXPECT_EQ(Shell(Minimr() + " report " + out + " --plots svg").status, 0);
+  EXPECT_TRUE(fs::exists(out + "/pairs.svg"));
+  EXPECT_FALSE(fs::exists(out + "/pairs.png"));
 }
 
 TEST_F(PiCluster, PairCountsAreExactForEverySplitSizeAndWorkerCount) {

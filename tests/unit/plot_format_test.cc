@@ -49,7 +49,10 @@ class PlotFormats : public ::testing::Test {
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override {
+    RestorePath();
+    fs::remove_all(dir_);
+  }
 
   void NeedGnuplot() {
     if (system("command -v gnuplot >/dev/null 2>&1") != 0) GTEST_SKIP() << "no gnuplot";
@@ -71,6 +74,7 @@ class PlotFormats : public ::testing::Test {
   }
   void RestorePath() {
     if (old_path_) setenv("PATH", old_path_->c_str(), 1);
+    old_path_.reset();
   }
 
   fs::path dir_;
@@ -148,6 +152,21 @@ TEST_F(PlotFormats, AnSvgThatEndsWithItsClosingTagIsKept) {
   PlotLine(ThreePoints(), svg.string());
   RestorePath();
   EXPECT_EQ(ReadFile(svg), whole);
+}
+
+TEST_F(PlotFormats, TextThatLooksLikeACharacterReferenceReadsAsGivenInSvg) {
+  NeedGnuplot();
+  LinePlot plot = ThreePoints();
+  plot.title = "a &#xZZ b &#x41; c & d < e";
+  plot.x_labels = {"&#x0;", "b", "c"};
+  const fs::path svg = dir_ / "refs.svg";
+  PlotLine(plot, svg.string());
+  const std::string text = ReadFile(svg);
+  // "&#xZZ" would make the file unreadable XML and "&#x41;" would show as "A".
+  EXPECT_EQ(text.find("&#xZZ"), std::string::npos);
+  EXPECT_EQ(text.find("&#x41;"), std::string::npos);
+  EXPECT_EQ(text.find("&#x0;"), std::string::npos);
+  EXPECT_NE(text.find("a &#x26;#xZZ b &#x26;#x41; c &amp; d &lt; e"), std::string::npos);
 }
 
 TEST_F(PlotFormats, APngNameStillDrawsAPng) {

@@ -4,9 +4,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -85,14 +88,44 @@ TEST_F(Plotters, AStartedPlotterDrawsTheNextPlotAndIsGone) {
   EXPECT_TRUE(GnuplotChildren().empty());
 }
 
-TEST_F(Plotters, APlotterStartedForSvgPlotsDrawsAnSvg) {
+// The throw-away scripts of this process's plotters, each with its terminal (its first line).
+std::map<fs::path, std::string> WarmUpScripts() {
+  const char* tmp = std::getenv("TMPDIR");
+  const fs::path parent = tmp && *tmp ? tmp : "/tmp";
+  const std::string prefix = "minimr-plot-" + std::to_string(::getpid()) + "-";
+  std::map<fs::path, std::string> scripts;
+  for (const auto& dir : fs::directory_iterator(parent)) {
+    if (dir.path().filename().string().rfind(prefix, 0) != 0) continue;
+    for (const auto& file : fs::directory_iterator(dir.path())) {
+      if (file.path().extension() != ".gp") continue;
+      std::ifstream in(file.path());
+      std::string first;
+      std::getline(in, first);
+      scripts[file.path()] = first.substr(0, first.find(" size"));
+    }
+  }
+  return scripts;
+}
+
+TEST_F(Plotters, PlottersStartedForEachFormatWarmUpWithItsTerminalAndDrawIt) {
   ASSERT_TRUE(GnuplotChildren().empty());
+  const std::map<fs::path, std::string> before = WarmUpScripts();
   StartPlotters(1, PlotFormat::kSvg);
-  ASSERT_EQ(WaitForGnuplotChildren(1).size(), 1u);
+  StartPlotters(1, PlotFormat::kPng);  // one more: the svg one has not loaded pngcairo
+  StartPlotters(1, PlotFormat::kSvg);  // none more
+  ASSERT_EQ(WaitForGnuplotChildren(2).size(), 2u);
+  std::vector<std::string> started;
+  for (const auto& [path, terminal] : WarmUpScripts()) {
+    if (!before.count(path)) started.push_back(terminal);
+  }
+  std::sort(started.begin(), started.end());
+  EXPECT_EQ(started, (std::vector<std::string>{"set terminal pngcairo", "set terminal svg"}));
   PlotLine(ThreePoints(), (dir_ / "a.svg").string());
+  PlotLine(ThreePoints(), (dir_ / "a.png").string());
   std::ifstream in(dir_ / "a.svg");
   std::string head;
   EXPECT_TRUE(std::getline(in, head) && head.rfind("<?xml", 0) == 0) << head;
+  EXPECT_TRUE(IsPng(dir_ / "a.png"));
   EXPECT_TRUE(GnuplotChildren().empty());
 }
 
@@ -157,6 +190,8 @@ TEST_F(Plotters, TheDirectoryOfAPlotterOwnerThatWasKilledIsRemoved) {
   EXPECT_TRUE(fs::exists(alive));  // its owner still runs
   fs::remove_all(alive);
   fs::remove_all(abandoned);
+  PlotLine(ThreePoints(),
+           (dir_ / "i.png").string());  // on that plotter: none left for the next test
 }
 
 TEST_F(Plotters, PlotsBeyondTheStartedOnesStartGnuplotThemselves) {

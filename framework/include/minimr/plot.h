@@ -16,8 +16,9 @@ namespace minimr::report {
 // that takes gnuplot tens of milliseconds to rasterise and compress.
 enum class PlotFormat { kPng, kSvg };
 
-// "png" or "svg": the file name extension, and the word a job file uses.
-std::string_view PlotExtension(PlotFormat format);
+// "png" or "svg": the file name extension, and the word a job file uses. A report names its
+// plot `"digits." + PlotExtension(context.plots)`.
+std::string PlotExtension(PlotFormat format);
 
 // The format named by "png" or "svg"; nullopt for anything else.
 std::optional<PlotFormat> ParsePlotFormat(std::string_view word);

@@ -158,6 +158,9 @@ std::string Terminal(PlotFormat format, const std::string& size) {
              : "set terminal svg size " + size + " fixed" + font + " background rgb 'white'";
 }
 
+// What a plotter started for `format` warms up with (minimr::report::StartPlotters).
+std::string WarmTerminal(PlotFormat format) { return Terminal(format, "300,200"); }
+
 // Whether gnuplot wrote a whole file of `format` at `path`: the PNG signature, or an SVG
 // document that ends with its closing tag.
 bool IsWhole(const std::string& path, PlotFormat format) {
@@ -166,10 +169,53 @@ bool IsWhole(const std::string& path, PlotFormat format) {
     char head[8] = {};
     return in.read(head, sizeof head) && std::memcmp(head, kPngSignature, sizeof head) == 0;
   }
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const size_t end = text.find_last_not_of(" \n");
-  return text.starts_with("<?xml") && end != std::string::npos &&
-         std::string_view(text).substr(0, end + 1).ends_with("</svg>");
+  char head[5] = {};
+  if (!in.read(head, sizeof head) || std::string_view(head, sizeof head) != "<?xml") return false;
+  // Only the end is read: a heat-map of many cells is a large file.
+  constexpr std::streamoff kTail = 64;
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(std::max<std::streamoff>(0, size - kTail));
+  std::string tail((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  tail.erase(tail.find_last_not_of(" \t\r\n") + 1);
+  return tail.ends_with("</svg>");
+}
+
+// gnuplot's svg terminal writes text as it is, escaping `<` and `&` but not `&#x`, which it
+// takes for a character reference: "&#xZZ" in a label makes the file unreadable, and "&#x41;"
+// shows as "A". Written as "&#x26;#x", the label reads as it was given.
+std::string ForSvg(const std::string& text) {
+  std::string out;
+  for (size_t at = 0; at < text.size();) {
+    const size_t ref = text.find("&#x", at);
+    out.append(text, at, ref == std::string::npos ? std::string::npos : ref - at);
+    if (ref == std::string::npos) break;
+    out += "&#x26;#x";
+    at = ref + 3;
+  }
+  return out;
+}
+
+// The texts of `spec` as `format` needs them.
+LinePlot TextsFor(PlotFormat format, LinePlot spec) {
+  if (format != PlotFormat::kSvg) return spec;
+  for (std::string* text : {&spec.title, &spec.x_label, &spec.y_label, &spec.series_label,
+                            &spec.reference_label, &spec.band_label}) {
+    *text = ForSvg(*text);
+  }
+  for (std::string& label : spec.x_labels) label = ForSvg(label);
+  return spec;
+}
+
+Heatmap TextsFor(PlotFormat format, Heatmap spec) {
+  if (format != PlotFormat::kSvg) return spec;
+  for (std::string* text : {&spec.title, &spec.x_label, &spec.y_label, &spec.cb_label}) {
+    *text = ForSvg(*text);
+  }
+  for (auto* labels : {&spec.cell_labels, &spec.row_labels, &spec.col_labels}) {
+    for (std::string& label : *labels) label = ForSvg(label);
+  }
+  return spec;
 }
 
 // Removes the temporary files of one rendering when it goes out of scope.
@@ -216,7 +262,7 @@ void Render(const std::string& path, PlotFormat format,
   // pclose drops it, and gnuplot keeps reading after an error) and a gnuplot that dies early
   // would kill us with SIGPIPE on the next write.
   constexpr auto kPatience = std::chrono::seconds(120);
-  std::optional<CommandResult> on_plotter = RunOnPlotter(script, kPatience);
+  std::optional<CommandResult> on_plotter = RunOnPlotter(script, WarmTerminal(format), kPatience);
   CommandResult run = on_plotter ? *on_plotter : RunCommand({"gnuplot", script}, kPatience);
   if (run.status == -1 && FindInPath("gnuplot").empty()) {
     throw std::runtime_error("cannot draw " + path +
@@ -232,10 +278,9 @@ void Render(const std::string& path, PlotFormat format,
                              Tail(run.output));
   }
   if (!IsWhole(tmp_plot, format)) {
-    throw std::runtime_error("gnuplot exited cleanly but wrote no whole " +
-                             std::string(PlotExtension(format)) + " file for " + path +
-                             " (is its terminal missing? gnuplot-nox has pngcairo and svg):\n" +
-                             Tail(run.output));
+    throw std::runtime_error(
+        "gnuplot exited cleanly but wrote no whole " + PlotExtension(format) + " file for " + path +
+        " (is its terminal missing? gnuplot-nox has pngcairo and svg):\n" + Tail(run.output));
   }
   std::error_code ec;
   fs::rename(tmp_plot, path, ec);
@@ -261,9 +306,7 @@ bool AllFinite(const std::vector<double>& values) {
 
 }  // namespace
 
-std::string_view PlotExtension(PlotFormat format) {
-  return format == PlotFormat::kPng ? "png" : "svg";
-}
+std::string PlotExtension(PlotFormat format) { return format == PlotFormat::kPng ? "png" : "svg"; }
 
 std::optional<PlotFormat> ParsePlotFormat(std::string_view word) {
   if (word == "png") return PlotFormat::kPng;
@@ -272,11 +315,12 @@ std::optional<PlotFormat> ParsePlotFormat(std::string_view word) {
 }
 
 void StartPlotters(int count, PlotFormat format) {
-  StartPlotterProcesses(count, Terminal(format, "300,200"));
+  StartPlotterProcesses(count, WarmTerminal(format));
 }
 
-void PlotLine(const LinePlot& spec, const std::string& path) {
+void PlotLine(const LinePlot& given, const std::string& path) {
   const PlotFormat format = FormatOf(path, "line plot");
+  const LinePlot spec = TextsFor(format, given);
   const size_t n = spec.values.size();
   if (!AllFinite(spec.values) || (spec.reference && !std::isfinite(*spec.reference))) {
     throw std::invalid_argument("line plot " + path + ": values must be finite numbers");
@@ -337,8 +381,9 @@ void PlotLine(const LinePlot& spec, const std::string& path) {
   });
 }
 
-void PlotHeatmap(const Heatmap& spec, const std::string& path) {
+void PlotHeatmap(const Heatmap& given, const std::string& path) {
   const PlotFormat format = FormatOf(path, "heat-map");
+  const Heatmap spec = TextsFor(format, given);
   const size_t cells = spec.rows * spec.cols;
   if (!AllFinite(spec.values) || (spec.center && !std::isfinite(*spec.center))) {
     throw std::invalid_argument("heat-map " + path + ": values must be finite numbers");

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -32,6 +33,7 @@ std::string Quote(const std::string& s) {
 }
 
 struct Plotter {
+  std::string terminal;  // of its throw-away plot: what it has loaded
   std::string fifo;
   std::string log;
   ChildProcess process;
@@ -58,7 +60,9 @@ class Pool {
     const std::string gnuplot = FindInPath("gnuplot");
     if (gnuplot.empty() || !MakeDir()) return;
     std::erase_if(idle_, [](const std::unique_ptr<Plotter>& p) { return !p->process.Running(); });
-    for (int i = static_cast<int>(idle_.size()); i < count; ++i) {
+    const auto ready = std::count_if(idle_.begin(), idle_.end(),
+                                     [&](const auto& p) { return p->terminal == terminal; });
+    for (int i = static_cast<int>(ready); i < count; ++i) {
       const std::string base = dir_ + "/plotter-" + std::to_string(started_++);
       const std::string fifo = base + ".fifo";
       const std::string warm = base + ".gp";
@@ -73,21 +77,24 @@ class Pool {
                           << Quote(fifo) << "\n";
       try {
         idle_.push_back(std::make_unique<Plotter>(
-            Plotter{fifo, base + ".log", ChildProcess({gnuplot, warm}, base + ".log")}));
+            Plotter{terminal, fifo, base + ".log", ChildProcess({gnuplot, warm}, base + ".log")}));
       } catch (const std::exception&) {
         return;
       }
     }
   }
 
-  std::unique_ptr<Plotter> Take() {
+  // A running plotter, one warmed with `terminal` if there is one.
+  std::unique_ptr<Plotter> Take(const std::string& terminal) {
     std::lock_guard<std::mutex> lock(mutex_);
-    while (!idle_.empty()) {
-      std::unique_ptr<Plotter> plotter = std::move(idle_.back());
-      idle_.pop_back();
-      if (plotter->process.Running()) return plotter;
-    }
-    return nullptr;
+    std::erase_if(idle_, [](const std::unique_ptr<Plotter>& p) { return !p->process.Running(); });
+    if (idle_.empty()) return nullptr;
+    auto it = std::find_if(idle_.begin(), idle_.end(),
+                           [&](const auto& p) { return p->terminal == terminal; });
+    if (it == idle_.end()) it = idle_.begin();
+    std::unique_ptr<Plotter> plotter = std::move(*it);
+    idle_.erase(it);
+    return plotter;
   }
 
  private:
@@ -161,9 +168,9 @@ void StartPlotterProcesses(int count, const std::string& terminal) {
   ThePool().Start(count, terminal);
 }
 
-std::optional<CommandResult> RunOnPlotter(const std::string& script,
+std::optional<CommandResult> RunOnPlotter(const std::string& script, const std::string& terminal,
                                           std::chrono::milliseconds timeout) {
-  std::unique_ptr<Plotter> plotter = ThePool().Take();
+  std::unique_ptr<Plotter> plotter = ThePool().Take(terminal);
   if (!plotter) return std::nullopt;
   const int fd = OpenWhenReady(*plotter);
   if (fd < 0) return std::nullopt;  // the plotter goes (killed) with `plotter`

@@ -11,15 +11,15 @@
 
 namespace minimr::report {
 
-// Makes sure `count` plotters wait, starting those that are missing with `terminal`, the `set
-// terminal` command of their throw-away plot. Never throws: a plotter that cannot start is left
-// out.
+// Makes sure `count` plotters warmed with `terminal` (the `set terminal` command of their
+// throw-away plot) wait, starting those that are missing. Never throws: a plotter that cannot
+// start is left out.
 void StartPlotterProcesses(int count, const std::string& terminal);
 
-// Runs the gnuplot script at `script` on a waiting plotter, if there is one that still runs,
-// and returns how it ended (as RunCommand does; killed after `timeout`). nullopt: no plotter
-// was ready; the caller runs gnuplot itself.
-std::optional<CommandResult> RunOnPlotter(const std::string& script,
+// Runs the gnuplot script at `script` on a waiting plotter that still runs (one warmed with
+// `terminal` if there is one) and returns how it ended (as RunCommand does; killed after
+// `timeout`). nullopt: no plotter was ready; the caller runs gnuplot itself.
+std::optional<CommandResult> RunOnPlotter(const std::string& script, const std::string& terminal,
                                           std::chrono::milliseconds timeout);
 
 }  // namespace minimr::report

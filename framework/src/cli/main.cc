@@ -20,7 +20,7 @@ constexpr const char* kUsage = R"(usage: minimr <command> [options]
   worker [--master HOST:PORT]        start a worker for a running master
   cluster start|status|stop --profile P
                                      a cluster that lives across jobs (local, or Grid Engine)
-  report OUTDIR                      render a finished job's report again
+  report OUTDIR [--plots png|svg]    render a finished job's report again
   plugin check LIBRARY.so            load a job plugin and list the jobs it registers
 )";
 

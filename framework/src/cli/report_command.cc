@@ -81,9 +81,23 @@ int ReportCommand(int argc, char** argv) {
       context.counters.Add(counter, value.get<int64_t>());
     }
     context.out = &std::cout;
-    context.plots = plots ? *plots
-                          : config::PlotsOfEffectiveYaml(json.value("configuration", ""),
-                                                         json_path + " (its configuration)");
+    if (!plots) {
+      // The job file's output.plots, kept in job.json's "configuration" (none before it existed).
+      const nlohmann::json configuration = json.value("configuration", nlohmann::json(""));
+      if (!configuration.is_string()) {
+        throw std::runtime_error(json_path + ": \"configuration\" is not the job file's text (" +
+                                 configuration.type_name() +
+                                 "); choose the plots' format with --plots png|svg");
+      }
+      try {
+        plots = config::PlotsOfEffectiveYaml(configuration.get<std::string>(),
+                                             json_path + " configuration");
+      } catch (const config::ConfigError& e) {
+        throw std::runtime_error(std::string(e.what()) +
+                                 " (choose the plots' format with --plots png|svg)");
+      }
+    }
+    context.plots = *plots;
     job.report(context);
     return 0;
   } catch (const std::exception& e) {

@@ -566,7 +566,7 @@ std::string EffectiveYaml(const JobConfig& config, const std::string& split_size
   Text(out << YAML::Key << "dir" << YAML::Value, config.output_dir);
   out << YAML::Key << "format" << YAML::Value << config.output_format;
   out << YAML::Key << "overwrite" << YAML::Value << (config.output_overwrite ? "true" : "false");
-  out << YAML::Key << "plots" << YAML::Value << std::string(report::PlotExtension(config.plots));
+  out << YAML::Key << "plots" << YAML::Value << report::PlotExtension(config.plots);
   out << YAML::EndMap;
   out << YAML::Key << "cluster" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "launcher" << YAML::Value << config.launcher;
