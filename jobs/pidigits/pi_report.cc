@@ -695,15 +695,6 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
     }
   }
   if (failure) std::rethrow_exception(failure);
-  // Plots a report drew before in the other format (minimr report --plots) would no longer match
-  // the summary.
-  for (const report::PlotFormat other : {report::PlotFormat::kPng, report::PlotFormat::kSvg}) {
-    if (other == in.plots) continue;
-    for (const char* name : {"digits.", "pairs."}) {
-      std::error_code ignored;
-      fs::remove(dir / (name + report::PlotExtension(other)), ignored);
-    }
-  }
 
   std::vector<std::string> files;
   for (const std::string* f : {&r.counts_csv, &r.digits_plot, &r.pairs_plot, &r.summary_txt}) {
@@ -712,6 +703,16 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
   r.summary = Summary(in, r, files);
   WriteAtomically(r.summary_txt,
                   [&](const std::function<void(std::string_view)>& append) { append(r.summary); });
+  // The same plots drawn before in the other format (minimr report --plots) no longer match the
+  // summary that lists these.
+  for (const std::string* plot : {&r.digits_plot, &r.pairs_plot}) {
+    if (plot->empty()) continue;
+    for (const report::PlotFormat other : {report::PlotFormat::kPng, report::PlotFormat::kSvg}) {
+      if (other == in.plots) continue;
+      std::error_code ignored;
+      fs::remove(fs::path(*plot).replace_extension(report::PlotExtension(other)), ignored);
+    }
+  }
   out << r.summary << std::flush;
   return r;
 }

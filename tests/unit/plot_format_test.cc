@@ -69,15 +69,22 @@ class PlotFormats : public ::testing::Test {
                                       "cat '"
                                    << (dir_ / "fake-output").string() << "' > \"$out\"\n";
     fs::permissions(bin / "gnuplot", fs::perms::owner_all);
+    faked_path_ = true;
     if (const char* path = getenv("PATH")) old_path_ = path;
     setenv("PATH", (bin.string() + ":" + old_path_.value_or("")).c_str(), 1);
   }
   void RestorePath() {
-    if (old_path_) setenv("PATH", old_path_->c_str(), 1);
-    old_path_.reset();
+    if (!faked_path_) return;
+    if (old_path_) {
+      setenv("PATH", old_path_->c_str(), 1);
+    } else {
+      unsetenv("PATH");
+    }
+    faked_path_ = false;
   }
 
   fs::path dir_;
+  bool faked_path_ = false;
   std::optional<std::string> old_path_;
 };
 
@@ -167,6 +174,32 @@ TEST_F(PlotFormats, TextThatLooksLikeACharacterReferenceReadsAsGivenInSvg) {
   EXPECT_EQ(text.find("&#x41;"), std::string::npos);
   EXPECT_EQ(text.find("&#x0;"), std::string::npos);
   EXPECT_NE(text.find("a &#x26;#xZZ b &#x26;#x41; c &amp; d &lt; e"), std::string::npos);
+}
+
+TEST_F(PlotFormats, TextThatXmlWouldRefuseIsWrittenSoThatTheSvgReads) {
+  NeedGnuplot();
+  Heatmap map = TwoByTwo();
+  map.title = "end ]]> of CDATA";
+  map.cb_label = "form\ffeed";
+  map.cell_labels = {"c\x1b[0m", "\xff\xfe not UTF-8", "\xEF\xBF\xBF", "&#x2;"};
+  map.row_labels = {"r>0", "r1"};
+  map.col_labels = {"k0", "k&#x1;"};
+  const fs::path svg = dir_ / "xml.svg";
+  PlotHeatmap(map, svg.string());
+  const std::string text = ReadFile(svg);
+  EXPECT_EQ(text.find("]]>"), std::string::npos);
+  EXPECT_NE(text.find("end ]]&#x3E; of CDATA"), std::string::npos);
+  EXPECT_NE(text.find("form feed"), std::string::npos);
+  EXPECT_NE(text.find("c [0m"), std::string::npos);
+  EXPECT_NE(text.find("?? not UTF-8"), std::string::npos);
+  EXPECT_EQ(text.find("\xEF\xBF\xBF"), std::string::npos);
+  EXPECT_NE(text.find("r&#x3E;0"), std::string::npos);
+  EXPECT_NE(text.find("k&#x26;#x1;"), std::string::npos);
+  EXPECT_NE(text.find("&#x26;#x2;"), std::string::npos);
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    EXPECT_FALSE(byte < 0x20 && c != '\t' && c != '\n' && c != '\r') << int(byte);
+  }
 }
 
 TEST_F(PlotFormats, APngNameStillDrawsAPng) {

@@ -115,17 +115,28 @@ TEST_F(Plotters, PlottersStartedForEachFormatWarmUpWithItsTerminalAndDrawIt) {
   StartPlotters(1, PlotFormat::kSvg);  // none more
   ASSERT_EQ(WaitForGnuplotChildren(2).size(), 2u);
   std::vector<std::string> started;
+  std::map<std::string, std::string> started_with;  // script path -> terminal
   for (const auto& [path, terminal] : WarmUpScripts()) {
-    if (!before.count(path)) started.push_back(terminal);
+    if (before.count(path)) continue;
+    started.push_back(terminal);
+    started_with[path.string()] = terminal;
   }
   std::sort(started.begin(), started.end());
   EXPECT_EQ(started, (std::vector<std::string>{"set terminal pngcairo", "set terminal svg"}));
-  PlotLine(ThreePoints(), (dir_ / "a.svg").string());
+  // The PNG plot is drawn by the plotter that loaded pngcairo: the one left is the svg one.
   PlotLine(ThreePoints(), (dir_ / "a.png").string());
+  EXPECT_TRUE(IsPng(dir_ / "a.png"));
+  const std::vector<pid_t> left = GnuplotChildren();
+  ASSERT_EQ(left.size(), 1u);
+  std::ifstream cmdline("/proc/" + std::to_string(left[0]) + "/cmdline");
+  std::string gnuplot, script;
+  std::getline(cmdline, gnuplot, '\0');
+  std::getline(cmdline, script, '\0');
+  EXPECT_EQ(started_with.at(script), "set terminal svg") << script;
+  PlotLine(ThreePoints(), (dir_ / "a.svg").string());
   std::ifstream in(dir_ / "a.svg");
   std::string head;
   EXPECT_TRUE(std::getline(in, head) && head.rfind("<?xml", 0) == 0) << head;
-  EXPECT_TRUE(IsPng(dir_ / "a.png"));
   EXPECT_TRUE(GnuplotChildren().empty());
 }
 

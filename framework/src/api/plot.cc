@@ -22,6 +22,7 @@
 
 #include "framework/src/api/plotters.h"
 #include "framework/src/util/process.h"
+#include "framework/src/util/utf8.h"
 #include "minimr/number_format.h"
 
 
@@ -181,17 +182,31 @@ bool IsWhole(const std::string& path, PlotFormat format) {
   return tail.ends_with("</svg>");
 }
 
-// gnuplot's svg terminal writes text as it is, escaping `<` and `&` but not `&#x`, which it
-// takes for a character reference: "&#xZZ" in a label makes the file unreadable, and "&#x41;"
-// shows as "A". Written as "&#x26;#x", the label reads as it was given.
+// gnuplot's svg terminal writes text as it is, escaping `<` and `&` but not the `&` of "&#x",
+// which it takes for a character reference. What XML would refuse, or read as something else,
+// is written here so that the file reads and the text shows as given: "&#x" as "&#x26;#x", `>`
+// as "&#x3E;" (for "]]>"), control characters as spaces, and the bytes of a text that is not
+// UTF-8, and U+FFFE and U+FFFF, as "?".
 std::string ForSvg(const std::string& text) {
+  const bool utf8 = IsUtf8(text);
   std::string out;
-  for (size_t at = 0; at < text.size();) {
-    const size_t ref = text.find("&#x", at);
-    out.append(text, at, ref == std::string::npos ? std::string::npos : ref - at);
-    if (ref == std::string::npos) break;
-    out += "&#x26;#x";
-    at = ref + 3;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (text.compare(i, 3, "&#x") == 0) {
+      out += "&#x26;#x";
+      i += 2;
+    } else if (c == '>') {
+      out += "&#x3E;";
+    } else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+      out += ' ';
+    } else if (c >= 0x80 && !utf8) {
+      out += '?';
+    } else if (text.compare(i, 3, "\xEF\xBF\xBE") == 0 || text.compare(i, 3, "\xEF\xBF\xBF") == 0) {
+      out += '?';
+      i += 2;
+    } else {
+      out += static_cast<char>(c);
+    }
   }
   return out;
 }
