@@ -1,10 +1,13 @@
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <map>
 #include <random>
 #include <set>
+#include <stdexcept>
+#include <string>
 #include <thread>
 
 #include "framework/src/runtime/task_context_impl.h"
@@ -22,9 +25,12 @@ namespace fs = std::filesystem;
 
 class TempDir {
  public:
+  // A new directory each time (mkdtemp): one named by the pid could be a killed run's, left
+  // with its files, whose pid this process now has.
   TempDir() {
-    path_ = fs::temp_directory_path() / ("minimr-shuffle-test-" + std::to_string(::getpid()));
-    fs::create_directories(path_);
+    std::string pattern = (fs::temp_directory_path() / "minimr-shuffle-test-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp " + pattern);
+    path_ = pattern;
   }
   ~TempDir() { fs::remove_all(path_); }
   std::string operator/(const std::string& name) const { return (path_ / name).string(); }
