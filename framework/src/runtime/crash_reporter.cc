@@ -7,8 +7,6 @@
 #include <atomic>
 #include <cstdlib>
 
-#include "framework/src/api/mapped_range.h"
-
 namespace minimr::runtime {
 
 namespace {
@@ -18,9 +16,7 @@ int g_notify_fd = -1;
 pthread_t g_io_thread;
 std::atomic<bool> g_crashing{false};
 
-void OnCrash(int signal, siginfo_t* info, void*) {
-  // An input file cut short under a mapped split is the task's error, not a crash.
-  if (signal == SIGBUS && RecoverMappedRangeFault(info->si_addr)) return;
+void OnCrash(int signal) {
   if (pthread_equal(pthread_self(), g_io_thread) || g_crashing.exchange(true)) {
     CrashReporter::Die(signal);
   }
@@ -39,8 +35,7 @@ void CrashReporter::Install(int notify_fd, pthread_t io_thread) {
   g_notify_fd = notify_fd;
   g_io_thread = io_thread;
   struct sigaction action {};
-  action.sa_sigaction = OnCrash;
-  action.sa_flags = SA_SIGINFO;
+  action.sa_handler = OnCrash;
   sigemptyset(&action.sa_mask);
   for (int signal : kSignals) ::sigaction(signal, &action, nullptr);
 }
