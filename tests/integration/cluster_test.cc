@@ -29,6 +29,7 @@ namespace fs = std::filesystem;
 using testing::Minimr;
 using testing::Result;
 using testing::Shell;
+using testing::TempDir;
 
 std::map<std::string, uint64_t> ReadOutput(const std::string& dir) {
   return testing::ReadCounts(dir);
@@ -49,8 +50,8 @@ std::string ReadDigits(const std::vector<std::string>& paths) {
 class PiCluster : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new fs::path(fs::temp_directory_path() / ("minimr-cluster-" + std::to_string(::getpid())));
-    fs::create_directories(*dir_);
+    temp_ = new TempDir("cluster");
+    dir_ = new fs::path(temp_->path());
     Result r = Shell(Minimr() + " pi generate --digits 1000000 --files 3 --out " +
                    (*dir_ / "pi").string());
     ASSERT_EQ(r.status, 0) << r.output;
@@ -68,8 +69,8 @@ class PiCluster : public ::testing::Test {
                                         "cluster: {launcher: local, workers: 2}\n";
   }
   static void TearDownTestSuite() {
-    fs::remove_all(*dir_);
     delete dir_;
+    delete temp_;
     delete digits_;
   }
 
@@ -77,9 +78,11 @@ class PiCluster : public ::testing::Test {
     return Shell(Minimr() + " run " + (*dir_ / "pi.yaml").string() + " " + overrides);
   }
 
+  static TempDir* temp_;
   static fs::path* dir_;
   static std::string* digits_;
 };
+TempDir* PiCluster::temp_;
 fs::path* PiCluster::dir_;
 std::string* PiCluster::digits_;
 
@@ -227,8 +230,8 @@ TEST(StandaloneCluster, AWorkerStartedBeforeItsMasterWaitsForTheConnectionFile) 
 
 // A master and a worker started by hand, a job sent with `minimr submit`.
 TEST(StandaloneCluster, MasterRefusesStrangersAndServesItsOwn) {
-  fs::path dir = fs::temp_directory_path() / ("minimr-standalone-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  TempDir temp("standalone");
+  const fs::path& dir = temp.path();
   std::string connection = (dir / "connection.json").string();
   minimr::ChildProcess master({Minimr(), "master", "--connection-file", connection},
                                 (dir / "master.log").string());
@@ -271,7 +274,6 @@ TEST(StandaloneCluster, MasterRefusesStrangersAndServesItsOwn) {
   std::stringstream text;
   text << log.rdbuf();
   EXPECT_NE(text.str().find("refused a connection"), std::string::npos) << text.str();
-  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -107,17 +107,6 @@ bool WaitForText(const fs::path& path, const std::string& text, std::chrono::mil
   return true;
 }
 
-TempDir::TempDir(const std::string& name) {
-  std::string pattern = "/tmp/minimr-" + name + "-XXXXXX";
-  if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp " + pattern);
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  fs::remove_all(path_, ignored);
-}
-
 TestCluster::TestCluster(const fs::path& dir, const std::vector<std::string>& master_args)
     : dir_(dir) {
   fs::create_directories(dir_);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "framework/src/util/process.h"
+#include "tests/common/temp_dir.h"
 
 namespace minimr::testing {
 
@@ -38,17 +39,6 @@ std::vector<pid_t> WaitForNoProcessesMentioning(const std::string& text,
 // Polls `path` until it contains `text` or `timeout` passes; returns whether it did.
 bool WaitForText(const std::filesystem::path& path, const std::string& text,
                  std::chrono::milliseconds timeout);
-// A fresh private directory under /tmp, removed with the object.
-class TempDir {
- public:
-  explicit TempDir(const std::string& name);
-  ~TempDir();
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
 // A master started by the test (`minimr master` with `master_args`) and workers it adds; every
 // process mentions the cluster's directory on its command line, so that nothing it started can
 // hide from ProcessesMentioning(dir()).

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -19,6 +20,7 @@
 #include <thread>
 
 #include "framework/src/util/process.h"
+#include "tests/common/temp_dir.h"
 
 namespace minimr {
 namespace {
@@ -30,11 +32,10 @@ using std::chrono::seconds;
 class ChildProcessTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("minimr-child-process-test-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
+    temp_ = std::make_unique<testing::TempDir>("child-process-test");
+    dir_ = temp_->path();
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override { temp_.reset(); }
 
   std::string Log() const { return (dir_ / "child.log").string(); }
   std::string ReadLog() const {
@@ -42,6 +43,7 @@ class ChildProcessTest : public ::testing::Test {
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
 
+  std::unique_ptr<testing::TempDir> temp_;
   fs::path dir_;
 };
 

@@ -4,12 +4,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "framework/src/runtime/job_plan.h"
 #include "minimr/input.h"
 #include "minimr/task_context.h"
+#include "tests/common/temp_dir.h"
 
 namespace minimr {
 namespace {
@@ -34,7 +36,8 @@ class NoTask : public TaskContext {
 class FixedRecordInputFormatTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = std::filesystem::temp_directory_path() / ("minimr-fixed-" + std::to_string(::getpid()));
+    temp_ = std::make_unique<testing::TempDir>("fixed");
+    path_ = temp_->path() / "records";
     std::ofstream out(path_, std::ios::binary);
     for (int i = 0; i < 1000; ++i) {
       char record[8];
@@ -42,7 +45,7 @@ class FixedRecordInputFormatTest : public ::testing::Test {
       out.write(record, 7);  // 7-byte records: key "NNN", value ":MMM"
     }
   }
-  void TearDown() override { std::filesystem::remove(path_); }
+  void TearDown() override { temp_.reset(); }
 
   std::vector<std::string> ReadAll(uint64_t split_size) {
     runtime::JobPlan plan = runtime::PlanJob({path_.string()}, split_size);
@@ -60,6 +63,7 @@ class FixedRecordInputFormatTest : public ::testing::Test {
     return records;
   }
 
+  std::unique_ptr<testing::TempDir> temp_;
   std::filesystem::path path_;
 };
 

@@ -6,12 +6,14 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <string>
 
 #include "minimr/job.h"
 #include "minimr/testing.h"
 #include "tests/common/keystats_reference.h"
+#include "tests/common/temp_dir.h"
 
 namespace minimr {
 namespace {
@@ -30,11 +32,12 @@ std::string Text(const Records& records) {
 class KeyStatsFiles : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("minimr-keystats-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
+    temp_ = std::make_unique<testing::TempDir>("keystats");
+    dir_ = temp_->path();
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override { temp_.reset(); }
 
+  std::unique_ptr<testing::TempDir> temp_;
   fs::path dir_;
 };
 

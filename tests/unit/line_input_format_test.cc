@@ -3,19 +3,21 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <utility>
 
 #include "framework/src/runtime/task_context_impl.h"
 #include "minimr/input.h"
+#include "tests/common/temp_dir.h"
 
 namespace minimr {
 namespace {
 
 // Every line is read exactly once, by the split its first byte is in, whatever the split size.
 TEST(LineInputFormat, ReadsEachLineOnceWhateverTheSplitSize) {
-  std::string path = std::filesystem::temp_directory_path() /
-                     ("minimr-lines-" + std::to_string(::getpid()));
+  const testing::TempDir temp("lines");
+  const std::string path = temp.path() / "lines";
   std::vector<std::string> lines = {"first", "", "third line is longer", "x", "", "last no newline"};
   {
     std::ofstream out(path);
@@ -40,12 +42,11 @@ TEST(LineInputFormat, ReadsEachLineOnceWhateverTheSplitSize) {
     EXPECT_EQ(offsets.front(), "0");
     EXPECT_EQ(offsets[2], "7");
   }
-  std::filesystem::remove(path);
 }
 
 TEST(LineInputFormat, DropsTheCarriageReturnOfWindowsLineEnds) {
-  std::string path = std::filesystem::temp_directory_path() /
-                     ("minimr-crlf-" + std::to_string(::getpid()));
+  const testing::TempDir temp("crlf");
+  const std::string path = temp.path() / "crlf";
   { std::ofstream(path) << "a\r\nb\r\n"; }
   InputFiles files{{path}, {6}};
   runtime::TaskContextImpl context(Params(), "map", 0);
@@ -56,7 +57,6 @@ TEST(LineInputFormat, DropsTheCarriageReturnOfWindowsLineEnds) {
   ASSERT_TRUE(reader->Next(&key, &value));
   EXPECT_EQ(value, "b");
   EXPECT_FALSE(reader->Next(&key, &value));
-  std::filesystem::remove(path);
 }
 
 // --- NumberedLineInputFormat -------------------------------------------------------------------
@@ -97,12 +97,13 @@ NumberedLines ReadNumbered(const std::string& path, uint64_t split_size) {
 class NumberedLineInputFormatTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ =
-        std::filesystem::temp_directory_path() / ("minimr-numbered-" + std::to_string(::getpid()));
+    temp_ = std::make_unique<testing::TempDir>("numbered");
+    path_ = temp_->path() / "lines";
   }
-  void TearDown() override { std::filesystem::remove(path_); }
+  void TearDown() override { temp_.reset(); }
   void Write(const std::string& text) { std::ofstream(path_, std::ios::binary) << text; }
 
+  std::unique_ptr<testing::TempDir> temp_;
   std::string path_;
 };
 

@@ -18,6 +18,7 @@
 #include "framework/src/runtime/map_output_fetcher.h"
 #include "framework/src/runtime/map_output_server.h"
 #include "framework/src/wire/tls.h"
+#include "tests/common/temp_dir.h"
 
 namespace minimr::runtime {
 namespace {
@@ -40,9 +41,7 @@ wire::Key TestKey() {
 class TestServer {
  public:
   TestServer(wire::Security security, int maps, int partitions, bool hang = false)
-      : dir_(fs::temp_directory_path() / ("minimr-fetch-test-" + std::to_string(::getpid()) +
-                                          "-" + std::to_string(next_id_++))) {
-    fs::create_directories(dir_);
+      : temp_("fetch-test"), dir_(temp_.path()) {
     for (int m = 0; m < maps; ++m) {
       StoredMapOutput output{(dir_ / ("map" + std::to_string(m))).string(), {0}, nullptr};
       std::string all;
@@ -71,7 +70,7 @@ class TestServer {
     port_ = server_->port();
     thread_ = std::thread([this] { io_->run(); });
   }
-  ~TestServer() { Stop(); fs::remove_all(dir_); }
+  ~TestServer() { Stop(); }
 
   // The server and its connections go away, as when its worker dies.
   void Stop() {
@@ -114,7 +113,7 @@ class TestServer {
     if (on_lookup) on_lookup();
   }
 
-  static inline int next_id_ = 0;
+  testing::TempDir temp_;
   fs::path dir_;
   std::map<int, StoredMapOutput> outputs_;
   std::unique_ptr<boost::asio::io_context> io_ = std::make_unique<boost::asio::io_context>();

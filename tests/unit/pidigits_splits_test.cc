@@ -5,12 +5,14 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <random>
 
 #include "framework/src/runtime/job_plan.h"
 #include "framework/src/runtime/task_context_impl.h"
 #include "minimr/count_blocks.h"
 #include "minimr/job.h"
+#include "tests/common/temp_dir.h"
 
 namespace minimr {
 namespace {
@@ -83,8 +85,8 @@ std::map<std::string, uint64_t> MapAllSplits(const std::vector<std::string>& pat
 class PiDigitsSplits : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("minimr-pisplits-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
+    temp_ = std::make_unique<testing::TempDir>("pisplits");
+    dir_ = temp_->path();
     std::mt19937 random(7);
     // Three files of digits in Kanada's layout, with a stray letter and CRLF line ends.
     for (int f = 0; f < 3; ++f) {
@@ -102,8 +104,9 @@ class PiDigitsSplits : public ::testing::Test {
       std::ofstream(paths_.back()) << text;
     }
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override { temp_.reset(); }
 
+  std::unique_ptr<testing::TempDir> temp_;
   fs::path dir_;
   std::vector<std::string> paths_;
   std::vector<std::string> per_file_;

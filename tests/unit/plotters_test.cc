@@ -10,12 +10,14 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "framework/src/util/process.h"
 #include "minimr/plot.h"
+#include "tests/common/temp_dir.h"
 
 namespace minimr::report {
 namespace {
@@ -71,10 +73,11 @@ class Plotters : public ::testing::Test {
  protected:
   void SetUp() override {
     if (system("command -v gnuplot >/dev/null 2>&1") != 0) GTEST_SKIP() << "no gnuplot";
-    dir_ = fs::temp_directory_path() / ("minimr-plotters-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
+    temp_ = std::make_unique<testing::TempDir>("plotters");
+    dir_ = temp_->path();
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override { temp_.reset(); }
+  std::unique_ptr<testing::TempDir> temp_;
   fs::path dir_;
 };
 

@@ -12,6 +12,7 @@
 
 #include "minimr/job.h"
 #include "minimr/sum_reducer.h"
+#include "tests/common/temp_dir.h"
 
 namespace minimr {
 namespace {
@@ -133,9 +134,8 @@ TEST(Harness, SpillsCombineEachSpillAndThenTheMergedSpills) {
 
 // Each file split is one map task, read through the job's InputFormat; every line is read once.
 TEST(Harness, FilesAreCutIntoSplitsAsTheRuntimeCutsThem) {
-  std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / ("minimr-harness-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  const testing::TempDir temp("harness");
+  const std::filesystem::path& dir = temp.path();
   std::ofstream(dir / "a.txt") << "the cat and the hat\nthe end\n";
   std::ofstream(dir / "b.txt") << "a cat a hat a";
   std::ofstream(dir / "empty.txt");
@@ -152,7 +152,6 @@ TEST(Harness, FilesAreCutIntoSplitsAsTheRuntimeCutsThem) {
       EXPECT_EQ(result.counters.Get("map.input.bytes"), 28 + 13);
     }
   }
-  std::filesystem::remove_all(dir);
 }
 
 TEST(Harness, AFileThatCannotBeReadIsNamed) {

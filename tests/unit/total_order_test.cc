@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "minimr/params.h"
+#include "tests/common/temp_dir.h"
 
 namespace minimr {
 namespace {
@@ -70,9 +71,8 @@ TEST(TotalOrderPartitionerTest, RefusesCutPointsThatDoNotMatchTheReduceTasks) {
 }
 
 TEST(SampleKeysTest, TakesRecordsFromPointsSpreadOverTheInput) {
-  const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / ("minimr-sample-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  const testing::TempDir temp("sample");
+  const std::filesystem::path& dir = temp.path();
   // Two files of 10-byte records "k0000NNNN\n"; keys are the first 4 bytes after "k".
   InputFiles files;
   int n = 0;
@@ -96,7 +96,6 @@ TEST(SampleKeysTest, TakesRecordsFromPointsSpreadOverTheInput) {
   EXPECT_EQ(keys[10], "k00000250");
   EXPECT_EQ(keys[20], "k00000500");
   EXPECT_EQ(keys[39], "k00000759");
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "minimr/testing.h"
+#include "tests/common/temp_dir.h"
 
 namespace minimr {
 namespace {
@@ -35,18 +36,17 @@ bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-// A file in the temporary directory, removed with the object.
+// A file in a directory of its own, removed with the object.
 class TempFile {
  public:
   TempFile(const std::string& name, const std::string& text)
-      : path_(std::filesystem::temp_directory_path() /
-              ("minimr-" + name + "-" + std::to_string(::getpid()))) {
+      : dir_(name), path_(dir_.path() / name) {
     std::ofstream(path_) << text;
   }
-  ~TempFile() { std::filesystem::remove(path_); }
   std::string path() const { return path_.string(); }
 
  private:
+  testing::TempDir dir_;
   std::filesystem::path path_;
 };
 
