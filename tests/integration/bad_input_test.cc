@@ -164,19 +164,6 @@ TEST(PiGenerate, ABadGenerateSpecIsRefusedWithItsLine) {
   }
 }
 
-// The binary finds its libraries where it was built or installed, never in the directory it is
-// run from, where anyone with a shared directory could leave a libssl.so.3 of their own.
-TEST(Binary, LoadsNoLibraryFromTheDirectoryItIsRunFrom) {
-  TempDir dir("planted-libraries");
-  for (const char* name : {"libssl.so.3", "libcrypto.so.3", "libyaml-cpp.so.0.7", "libgmp.so.10",
-                           "libstdc++.so.6", "libboost_serialization.so.1.74.0"}) {
-    std::ofstream(dir.path() / name) << "not a library\n";
-  }
-  Result r = Shell("cd " + dir.path().string() + " && " + Minimr() + " help");
-  EXPECT_EQ(r.status, 0) << r.output;
-  EXPECT_NE(r.output.find("usage: minimr"), std::string::npos) << r.output;
-}
-
 TEST(JobFiles, AnUnknownJobNameExitsTwoWithItsFileAndLine) {
   TempDir dir("unknown-job");
   const fs::path yaml = dir.path() / "job.yaml";
