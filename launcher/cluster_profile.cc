@@ -40,9 +40,10 @@ std::string FindProfile(const std::string& name_or_path) {
   }
   std::string file = "configs/clusters/" + name_or_path + ".yaml";
   if (fs::exists(file)) return file;
-  // Beside the source tree the executable was built in (build/minimr -> configs/).
+  // Beside the source tree the executable was built in (build/bin/minimr -> configs/).
   try {
-    fs::path beside = fs::path(SelfExecutable()).parent_path().parent_path() / file;
+    fs::path beside =
+        fs::path(SelfExecutable()).parent_path().parent_path().parent_path() / file;
     if (fs::exists(beside)) return beside.string();
   } catch (const std::exception&) {
   }

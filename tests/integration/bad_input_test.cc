@@ -164,6 +164,59 @@ TEST(PiGenerate, ABadGenerateSpecIsRefusedWithItsLine) {
   }
 }
 
+// The binary finds its libraries where it was built or installed, never in the directory it is
+// run from, where anyone with a shared directory could leave a libssl.so.3 of their own.
+TEST(Binary, LoadsNoLibraryFromTheDirectoryItIsRunFrom) {
+  TempDir dir("planted-libraries");
+  for (const char* name : {"libssl.so.3", "libcrypto.so.3", "libyaml-cpp.so.0.7", "libgmp.so.10",
+                           "libstdc++.so.6", "libboost_serialization.so.1.74.0"}) {
+    std::ofstream(dir.path() / name) << "not a library\n";
+  }
+  Result r = Shell("cd " + dir.path().string() + " && " + Minimr() + " help");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("usage: minimr"), std::string::npos) << r.output;
+}
+
+// Nor anywhere else outside its build tree: each entry of its RUNPATH relative to the binary
+// ($ORIGIN) lies inside the tree (an entry such as $ORIGIN/../lib from build/minimr would be the
+// build directory's parent's lib/, /tmp/lib for a build in /tmp/b), and none is empty (the
+// current directory).
+TEST(Binary, ItsLibrarySearchPathStaysInsideItsBuildTree) {
+  const fs::path binary = fs::canonical(Minimr());
+  const fs::path tree = fs::canonical(MINIMR_BUILD_DIR);
+  Result r = Shell("readelf -d " + binary.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::smatch found;
+  ASSERT_TRUE(std::regex_search(r.output, found, std::regex(R"(R(UN)?PATH\)\s+Library r(un)?path: \[([^\]]*)\])")))
+      << r.output;
+  const std::string runpath = found[3];
+  size_t begin = 0;
+  while (true) {
+    const size_t end = std::min(runpath.find(':', begin), runpath.size());
+    const std::string entry = runpath.substr(begin, end - begin);
+    EXPECT_FALSE(entry.empty()) << "an empty entry (the current directory) in " << runpath;
+    if (entry.rfind("$ORIGIN", 0) == 0) {
+      const fs::path resolved =
+          fs::weakly_canonical(binary.parent_path() / fs::path(entry.substr(7)).relative_path());
+      const std::string inside = resolved.string() + "/";
+      EXPECT_EQ(inside.rfind(tree.string() + "/", 0), 0u)
+          << entry << " is " << resolved << ", outside " << tree;
+    }
+    if (end == runpath.size()) break;
+    begin = end + 1;
+  }
+}
+
+// A profile named without its path is found in configs/clusters/ here, or beside the source tree
+// the binary was built in (build/bin/minimr -> configs/clusters/).
+TEST(Binary, FindsTheClusterProfilesOfTheSourceTreeItWasBuiltIn) {
+  TempDir dir("profile-lookup");
+  Result r = Shell("cd " + dir.path().string() + " && env -u MINIMR_HOME HOME=" +
+                   dir.path().string() + " " + Minimr() + " cluster status --profile local");
+  EXPECT_EQ(r.status, 3) << r.output;  // found, and not running (LSB's status 3)
+  EXPECT_NE(r.output.find("No cluster is running"), std::string::npos) << r.output;
+}
+
 TEST(JobFiles, AnUnknownJobNameExitsTwoWithItsFileAndLine) {
   TempDir dir("unknown-job");
   const fs::path yaml = dir.path() / "job.yaml";
