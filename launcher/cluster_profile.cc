@@ -40,11 +40,16 @@ std::string FindProfile(const std::string& name_or_path) {
   }
   std::string file = "configs/clusters/" + name_or_path + ".yaml";
   if (fs::exists(file)) return file;
-  // Beside the source tree the executable was built in (build/bin/minimr -> configs/).
+  // A binary run from the build tree it was built in finds its source tree's profiles; no other
+  // directory is taken for being near the binary (whoever can write there would choose the
+  // cluster's launcher and qsub options).
   try {
-    fs::path beside =
-        fs::path(SelfExecutable()).parent_path().parent_path().parent_path() / file;
-    if (fs::exists(beside)) return beside.string();
+    const fs::path self = fs::canonical(SelfExecutable());
+    const fs::path build = fs::canonical(MINIMR_BUILD_DIR);
+    if (self.string().rfind(build.string() + "/", 0) == 0) {
+      const fs::path source = fs::path(MINIMR_SOURCE_DIR) / file;
+      if (fs::exists(source)) return source.string();
+    }
   } catch (const std::exception&) {
   }
   throw std::runtime_error("cluster profile '" + name_or_path + "': no " + file +
