@@ -1,7 +1,6 @@
 // OverlapInputFormat: a split's bytes and the overlap after it, wherever the split starts, and a
 // file shorter than its split fails the task with an error naming the file.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -10,6 +9,7 @@
 
 #include "framework/src/runtime/task_context_impl.h"
 #include "minimr/input.h"
+#include "tests/common/temp_dir.h"
 
 namespace minimr {
 namespace {
@@ -39,28 +39,21 @@ class TakeBytesAfter : public OverlapInputFormat {
   size_t bytes_;
 };
 
-// A file of `size` random bytes, removed at the end of the test.
+// A file of `size` random bytes, in a directory removed at the end of the test.
 class InputFile {
  public:
-  explicit InputFile(size_t size) {
-    std::string pattern = (std::filesystem::temp_directory_path() / "minimr-overlap-XXXXXX");
-    const int fd = ::mkstemp(pattern.data());
-    if (fd < 0) throw std::runtime_error("mkstemp " + pattern);
-    ::close(fd);
-    path_ = pattern;
+  explicit InputFile(size_t size) : dir_("overlap"), path_((dir_.path() / "input").string()) {
     std::mt19937 random(7);
     bytes_.resize(size);
     for (char& c : bytes_) c = static_cast<char>('a' + random() % 26);
     std::ofstream(path_, std::ios::binary) << bytes_;
   }
-  ~InputFile() { std::filesystem::remove(path_); }
   const std::string& path() const { return path_; }
   const std::string& bytes() const { return bytes_; }
-  void CutTo(size_t size) const {
-    if (::truncate(path_.c_str(), static_cast<off_t>(size)) != 0) throw std::runtime_error("truncate");
-  }
+  void CutTo(size_t size) const { std::filesystem::resize_file(path_, size); }
 
  private:
+  testing::TempDir dir_;
   std::string path_;
   std::string bytes_;
 };
