@@ -92,13 +92,17 @@ size_t WindowValuesPortable(const uint8_t* b, size_t len, uint32_t* out) {
 
 #ifdef __x86_64__
 
-// n = 2, 3: the (n+1)-digit windows at every second digit, 8 at a time: each 16-byte lane
+// n = 2, 3: the (n+1)-digit windows at every second digit, 16 at a time: each 16-byte lane
 // gathers four of them with pshufb, pmaddubsw joins their digits into pairs and pmaddwd the
-// pairs into values. All values first, then the increments.
+// pairs into values, and packusdw narrows two registers of values to 16 bits (they are below
+// 10^4; the packing interleaves the lanes, and the order does not matter to counting). All
+// values first, then the increments, four values to a 64-bit load: one load fewer per
+// increment than 32-bit values, which the increments (a load and a store each) compete with
+// (the pi study's count: 10% less time, bench/ngram_bench).
 template <int N>
 __attribute__((target("avx2,popcnt"))) uint64_t CountTwoAtATimeAvx2(const uint8_t* b, size_t len,
                                                                     uint32_t* narrow,
-                                                                    uint32_t* index) {
+                                                                    uint32_t* scratch) {
   static_assert(N == 2 || N == 3);
   // Per lane: windows at digits 0, 2, 4, 6 (of the lane's start), four bytes each; a fourth
   // byte past a 3-digit window gets weight 0.
@@ -114,17 +118,29 @@ __attribute__((target("avx2,popcnt"))) uint64_t CountTwoAtATimeAvx2(const uint8_
   const size_t windows = len - N + 1;
   const size_t twos = windows / 2;
   const __m256i gather = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kGather.data()));
-  size_t j = 0;
-  for (; j + 8 <= twos; j += 8) {
-    const uint8_t* p = b + 2 * j;
+  // The values of the eight windows at every second digit from p.
+  auto values = [&](const uint8_t* p) __attribute__((target("avx2,popcnt"), always_inline)) {
     const __m256i x = _mm256_inserti128_si256(
         _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))),
         _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 8)), 1);
     const __m256i pairs = _mm256_maddubs_epi16(_mm256_shuffle_epi8(x, gather), digit_weights);
+    return _mm256_madd_epi16(pairs, pair_weights);
+  };
+  uint16_t* index = reinterpret_cast<uint16_t*>(scratch);
+  size_t j = 0;
+  for (; j + 16 <= twos; j += 16) {
+    const uint8_t* p = b + 2 * j;
     _mm256_store_si256(reinterpret_cast<__m256i*>(index + j),
-                       _mm256_madd_epi16(pairs, pair_weights));
+                       _mm256_packus_epi32(values(p), values(p + 16)));
   }
-  for (size_t k = 0; k < j; ++k) ++narrow[index[k]];
+  const uint64_t* four = reinterpret_cast<const uint64_t*>(index);
+  for (size_t k = 0; k < j / 4; ++k) {
+    const uint64_t v = four[k];
+    ++narrow[v & 0xFFFF];
+    ++narrow[(v >> 16) & 0xFFFF];
+    ++narrow[(v >> 32) & 0xFFFF];
+    ++narrow[v >> 48];
+  }
   size_t i = 2 * j;
   for (; i + 2 <= windows; i += 2) ++narrow[WindowValue<N + 1>(b + i)];
   for (; i < windows; ++i) ++narrow[kPow10[N + 1] + WindowValue<N>(b + i)];
