@@ -149,6 +149,8 @@ FrameKeys DeriveFrameKeys(const Key& key, const Nonce& client_nonce, const Nonce
   return keys;
 }
 
+void SkipCryptoCleanupAtExit() { OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr); }
+
 void PrepareCrypto() {
   const Key key = NewKey();
   const Nonce nonce = NewNonce();
