@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +16,7 @@
 
 #include "framework/src/runtime/reduce_task.h"
 #include "framework/src/util/atomic_file.h"
+#include "framework/src/util/random_bytes.h"
 #include "minimr/number_parse.h"
 
 namespace minimr::runtime {
@@ -82,13 +82,7 @@ bool HoldsOnlyOurs(const fs::path& path) {
 
 std::string NewOutputId() {
   unsigned char bytes[16];
-  size_t got = 0;
-  while (got < sizeof bytes) {
-    const ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw std::runtime_error(std::string("getrandom: ") + std::strerror(errno));
-    got += static_cast<size_t>(n);
-  }
+  FillRandom(bytes, sizeof bytes);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id;
   for (unsigned char b : bytes) {

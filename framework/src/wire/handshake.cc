@@ -4,13 +4,13 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/kdf.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <memory>
 #include <stdexcept>
 #include <string_view>
 
+#include "framework/src/util/random_bytes.h"
 #include "framework/src/wire/frame_mac.h"
 
 namespace minimr::wire {
@@ -21,9 +21,7 @@ constexpr std::string_view kMagic = "MINIMR";
 template <size_t N>
 std::array<uint8_t, N> RandomBytes() {
   std::array<uint8_t, N> bytes;
-  if (RAND_bytes(bytes.data(), static_cast<int>(N)) != 1) {
-    throw std::runtime_error("OpenSSL could not produce random bytes");
-  }
+  FillRandom(bytes.data(), N);
   return bytes;
 }
 

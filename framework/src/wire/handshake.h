@@ -37,7 +37,8 @@ using Key = std::array<uint8_t, kKeyBytes>;
 using Nonce = std::array<uint8_t, kNonceBytes>;
 using Proof = std::array<uint8_t, kProofBytes>;
 
-// Fresh random bytes from OpenSSL's generator; throws std::runtime_error if it fails.
+// Fresh random bytes from the kernel's generator (FillRandom); throws std::runtime_error if it
+// fails.
 Key NewKey();
 Nonce NewNonce();
 
@@ -80,10 +81,10 @@ FrameKeys DeriveFrameKeys(const Key& key, const Nonce& client_nonce, const Nonce
 // run`, measured). Call first thing in main.
 void SkipCryptoCleanupAtExit();
 
-// Does a handshake's cryptography once, with throw-away keys: OpenSSL reads its configuration,
-// seeds its generator and looks up HMAC-SHA256 and HKDF, a millisecond or so a process. A
-// process that forks its cluster calls it first, and each fork starts with that done (OpenSSL
-// reseeds its generator in a fork). Throws std::runtime_error as the functions above do.
+// Does a handshake's cryptography once, with throw-away keys: OpenSSL reads its configuration
+// and looks up HMAC-SHA256 and HKDF, a millisecond or so a process. A process that forks its
+// cluster calls it first, and each fork starts with that done. Throws std::runtime_error as the
+// functions above do.
 void PrepareCrypto();
 
 }  // namespace minimr::wire
