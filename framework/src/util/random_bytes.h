@@ -1,6 +1,7 @@
-// Random bytes from the kernel's generator (getrandom(2)), for keys, nonces and ids: ready in
-// every process from its start, where OpenSSL's generator is set up on first use (a quarter of
-// a millisecond, measured) and set up again in each fork.
+// Random bytes from the kernel's generator (getrandom(2)), for the cluster's keys, the
+// handshakes' nonces and output ids: ready in every process from its start, where OpenSSL's
+// generator is set up on first use (a quarter of a millisecond, measured) and again in each
+// fork. TLS (tls.h) keeps OpenSSL's for its keys and handshakes.
 #pragma once
 
 #include <cstddef>
