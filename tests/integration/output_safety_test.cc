@@ -273,6 +273,27 @@ TEST_F(OutputSafety, TwoConcurrentRunsIntoOneOutputDirOneWinsTheOtherIsRefused) 
   EXPECT_TRUE(StagingLeftBeside(out).empty());
 }
 
+// A standing cluster's master removes the output a job replaced once the job's result is out
+// (not before it), and before it exits: nothing of the old output stays beside the new one, and
+// no `minimr run` client is there to sweep up after it.
+TEST_F(OutputSafety, AStandingMasterRemovesTheOutputItReplaced) {
+  TempDir dir("replaced");
+  TestCluster cluster(dir.path() / "cluster");
+  cluster.AddWorker("w1");
+  ASSERT_TRUE(cluster.WaitForRegistrations(1, seconds(30)));
+  fs::path out = dir.path() / "out";
+  const std::string yaml = JobFile(dir.path(), out);
+  Result first = cluster.Submit(yaml, {"output.overwrite=true"});
+  ASSERT_EQ(first.status, 0) << first.output << cluster.MasterLog();
+  const std::string first_id = ReadFile(out / ".minimr-output");
+  Result second = cluster.Submit(yaml, {"output.overwrite=true"});
+  ASSERT_EQ(second.status, 0) << second.output << cluster.MasterLog();
+  EXPECT_NE(ReadFile(out / ".minimr-output"), first_id);
+  EXPECT_EQ(ReadCounts(out.string()), *expected_);
+  cluster.Stop();
+  EXPECT_TRUE(StagingLeftBeside(out).empty()) << StagingLeftBeside(out).front();
+}
+
 class InterruptedSubmit : public OutputSafety, public ::testing::WithParamInterface<int> {};
 
 TEST_P(InterruptedSubmit, CancelsTheJobAndItsOutputNeverAppears) {

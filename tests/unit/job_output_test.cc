@@ -71,10 +71,16 @@ class CommitTest : public ::testing::Test {
     if (pid == 0) {
       std::string staging = Stage();
       int step = 0;
-      CommitOutput(staging, output_.string(), kNewJson, "new-id", /*overwrite=*/true,
-                   [&](const char*) {
-                     if (++step == kill_after) ::raise(SIGKILL);
-                   });
+      const std::string previous =
+          CommitOutput(staging, output_.string(), kNewJson, "new-id", /*overwrite=*/true,
+                       [&](const char*) {
+                         if (++step == kill_after) ::raise(SIGKILL);
+                       });
+      // As the master does, once the job's result is out: the last step.
+      if (!previous.empty()) {
+        RemoveStagingDir(previous);
+        if (++step == kill_after) ::raise(SIGKILL);
+      }
       ::_exit(0);
     }
     int status = 0;
@@ -134,9 +140,18 @@ TEST_F(CommitTest, AKillAtAnyStepOfAFirstCommitLeavesNothingOrTheNewOutput) {
 
 TEST_F(CommitTest, OnlyTheWinningAttemptIsCommitted) {
   WriteOldOutput();
-  CommitOutput(Stage(), output_.string(), kNewJson, "new-id", /*overwrite=*/true);
+  const std::string previous =
+      CommitOutput(Stage(), output_.string(), kNewJson, "new-id", /*overwrite=*/true);
   EXPECT_EQ(ReadDir(output_), kNew) << "no _temporary, no losing attempt, no old part file";
+  EXPECT_EQ(ReadDir(previous), kOld) << "the old output, whole, for the caller to remove";
+  RemoveStagingDir(previous);
   EXPECT_EQ(ReadDir(root_), (Files{{"out", "<dir>"}})) << "the old output is gone";
+}
+
+TEST_F(CommitTest, AFirstCommitLeavesNoPreviousOutputToRemove) {
+  EXPECT_EQ(CommitOutput(Stage(), output_.string(), kNewJson, "new-id", /*overwrite=*/false), "");
+  EXPECT_EQ(ReadDir(output_), kNew);
+  EXPECT_EQ(ReadDir(root_), (Files{{"out", "<dir>"}}));
 }
 
 TEST_F(CommitTest, StagingDirectoriesOfLiveMastersAreLeftAlone) {
@@ -203,8 +218,11 @@ TEST_F(CommitTest, AMissingOrEmptyDirectoryMayBeWritten) {
   EXPECT_TRUE(fs::is_directory(root_ / "a" / "b")) << "the parent is made";
   fs::create_directories(output_);
   EXPECT_NO_THROW(CheckOutputDir(output_.string(), false));
-  CommitOutput(Stage(), output_.string(), kNewJson, "new-id", /*overwrite=*/false);
+  RemoveStagingDir(CommitOutput(Stage(), output_.string(), kNewJson, "new-id",
+                                /*overwrite=*/false));
   EXPECT_EQ(ReadDir(output_), kNew);
+  EXPECT_EQ(ReadDir(root_), (Files{{"a", "<dir>"}, {"out", "<dir>"}}))
+      << "the empty directory it replaced is gone";
 }
 
 TEST_F(CommitTest, AFileOrALinkIsRefused) {

@@ -184,9 +184,10 @@ void CommitTaskOutput(const std::string& staging_dir, int index, int attempt) {
   }
 }
 
-void CommitOutput(const std::string& staging_dir, const std::string& output_dir,
-                  const std::string& job_json, const std::string& output_id, bool overwrite,
-                  const std::function<void(const char* step)>& after_step) {
+std::string CommitOutput(const std::string& staging_dir, const std::string& output_dir,
+                         const std::string& job_json, const std::string& output_id,
+                         bool overwrite,
+                         const std::function<void(const char* step)>& after_step) {
   auto step = [&](const char* name) {
     if (after_step) after_step(name);
   };
@@ -213,7 +214,7 @@ void CommitOutput(const std::string& staging_dir, const std::string& output_dir,
   if (::renameat2(AT_FDCWD, staging_dir.c_str(), AT_FDCWD, output_dir.c_str(),
                   RENAME_NOREPLACE) == 0) {
     step("output in place");
-    return;
+    return "";
   }
   if (errno != EEXIST) {
     throw std::runtime_error(output_dir + ": cannot commit the output: " + std::strerror(errno));
@@ -238,8 +239,7 @@ void CommitOutput(const std::string& staging_dir, const std::string& output_dir,
                          " gained files that minimr did not write while the job committed; they "
                          "are left as they were and the job's output was not committed");
   }
-  fs::remove_all(staging_dir, ec);
-  step("previous output removed");
+  return staging_dir;
 }
 
 void RemoveStagingDir(const std::string& staging_dir) {

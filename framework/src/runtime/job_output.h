@@ -55,14 +55,17 @@ void CommitTaskOutput(const std::string& staging_dir, int index, int attempt);
 
 // Removes _temporary, writes the marker with `output_id`, then `job_json` (which must name the
 // same output_id) and then _SUCCESS into `staging_dir`, checks output_dir again as
-// CheckOutputDir(output_dir, overwrite) does, and puts the staging directory in its place (the
-// previous output, if any, is removed after the swap). `after_step`, if given, is called after
-// each step with its name (tests stop the process there). Throws OutputDirError or
-// std::runtime_error on failure; whatever was at output_dir is then untouched.
+// CheckOutputDir(output_dir, overwrite) does, and puts the staging directory in its place.
+// Returns the directory that then holds the previous output (staging_dir, swapped), for the
+// caller to remove with RemoveStagingDir once the job's result is out, or "" if there was none;
+// if the caller dies first, RemoveAbandonedStagingDirs finds it. `after_step`, if given, is
+// called after each step with its name (tests stop the process there). Throws OutputDirError
+// or std::runtime_error on failure; whatever was at output_dir is then untouched.
 // REQUIRES: the caller holds output_dir's OutputLock.
-void CommitOutput(const std::string& staging_dir, const std::string& output_dir,
-                  const std::string& job_json, const std::string& output_id, bool overwrite,
-                  const std::function<void(const char* step)>& after_step = nullptr);
+std::string CommitOutput(const std::string& staging_dir, const std::string& output_dir,
+                         const std::string& job_json, const std::string& output_id,
+                         bool overwrite,
+                         const std::function<void(const char* step)>& after_step = nullptr);
 
 // Removes a staging directory and everything in it. Never throws.
 void RemoveStagingDir(const std::string& staging_dir);
