@@ -148,6 +148,17 @@ TEST_F(CommitTest, OnlyTheWinningAttemptIsCommitted) {
   EXPECT_EQ(ReadDir(root_), (Files{{"out", "<dir>"}})) << "the old output is gone";
 }
 
+TEST_F(CommitTest, AStagingDirectoryHoldingAStrangersFileIsLeftAsItIs) {
+  // As a commit whose swap back failed leaves it: the stranger's files in the staging name.
+  const fs::path staging = Stage();
+  std::ofstream(staging / "notes.txt") << "not minimr's\n";
+  EXPECT_FALSE(RemoveStagingDir(staging.string()));
+  EXPECT_EQ(ReadDir(staging).at("notes.txt"), "not minimr's\n");
+  fs::remove(staging / "notes.txt");
+  EXPECT_TRUE(RemoveStagingDir(staging.string()));
+  EXPECT_FALSE(fs::exists(staging));
+}
+
 TEST_F(CommitTest, AFirstCommitLeavesNoPreviousOutputToRemove) {
   EXPECT_EQ(CommitOutput(Stage(), output_.string(), kNewJson, "new-id", /*overwrite=*/false), "");
   EXPECT_EQ(ReadDir(output_), kNew);
@@ -247,12 +258,12 @@ TEST_F(CommitTest, FilesThatArriveAfterTheLastLookAreSwappedBack) {
   const std::string staging = Stage();
   Files before;
   try {
-    CommitOutput(staging, output_.string(), kNewJson, "new-id", /*overwrite=*/true,
-                 [&](const char* step) {
-                   if (std::string(step) == "output checked") {
-                     before = WriteUserDir(output_, "_SUCCESS", "");
-                   }
-                 });
+    (void)CommitOutput(staging, output_.string(), kNewJson, "new-id", /*overwrite=*/true,
+                       [&](const char* step) {
+                         if (std::string(step) == "output checked") {
+                           before = WriteUserDir(output_, "_SUCCESS", "");
+                         }
+                       });
     ADD_FAILURE() << "committed over a stranger's files";
   } catch (const OutputDirError& e) {
     EXPECT_NE(std::string(e.what()).find("gained files that minimr did not write"),

@@ -162,7 +162,7 @@ std::string CreateStagingDir(const std::string& output_dir, uint64_t job_id) {
   fs::path staging = dir.parent_path() / (StagingPrefix(dir) + std::to_string(::getpid()) + "-" +
                                           std::to_string(job_id) + "@" + HostName());
   // A directory of this name can only be a staging directory of an earlier master with this pid.
-  if (HoldsOnlyOurs(staging)) RemoveStagingDir(staging.string());
+  RemoveStagingDir(staging.string());
   if (::mkdir(staging.c_str(), 0755) != 0 ||
       ::mkdir((staging / kTemporary).c_str(), 0755) != 0) {
     throw std::runtime_error(staging.string() + ": cannot create: " + std::strerror(errno));
@@ -242,9 +242,11 @@ std::string CommitOutput(const std::string& staging_dir, const std::string& outp
   return staging_dir;
 }
 
-void RemoveStagingDir(const std::string& staging_dir) {
-  std::error_code ignored;
-  fs::remove_all(staging_dir, ignored);
+bool RemoveStagingDir(const std::string& staging_dir) {
+  if (!HoldsOnlyOurs(staging_dir)) return false;
+  std::error_code ec;
+  fs::remove_all(staging_dir, ec);
+  return !ec;
 }
 
 int RemoveAbandonedStagingDirs(const std::string& output_dir, int pid) {

@@ -62,13 +62,16 @@ void CommitTaskOutput(const std::string& staging_dir, int index, int attempt);
 // called after each step with its name (tests stop the process there). Throws OutputDirError
 // or std::runtime_error on failure; whatever was at output_dir is then untouched.
 // REQUIRES: the caller holds output_dir's OutputLock.
-std::string CommitOutput(const std::string& staging_dir, const std::string& output_dir,
+[[nodiscard]] std::string CommitOutput(const std::string& staging_dir, const std::string& output_dir,
                          const std::string& job_json, const std::string& output_id,
                          bool overwrite,
                          const std::function<void(const char* step)>& after_step = nullptr);
 
-// Removes a staging directory and everything in it. Never throws.
-void RemoveStagingDir(const std::string& staging_dir);
+// Removes a staging directory and everything in it, or the previous output a commit swapped into
+// it, if it holds only what minimr makes there (as RemoveAbandonedStagingDirs asks): a stranger's
+// files that a failed commit left in it stay, with the directory. Returns whether it removed it.
+// Never throws.
+bool RemoveStagingDir(const std::string& staging_dir);
 
 // Removes the staging directories beside `output_dir` whose master, on this host, has died (or,
 // with `pid`, only that master's), when they hold only what minimr made: a staging directory
