@@ -716,8 +716,9 @@ void Master::Impl::CheckJob() {
       return FinishJob(false, e.what());
     }
     // The previous output goes once the result is on its way, not between the commit and the
-    // client (0.3-0.4 ms for the pi study's). A posted handler runs after this one, which sends
-    // the result, and before io.run() returns: a master that stops does not leave it behind.
+    // client (0.3-0.4 ms for the pi study's; a `minimr run` waits for it all the same, at its
+    // master's exit). A posted handler runs after this one, which sends the result, and before
+    // io.run() returns: a master that stops does not leave it behind.
     if (!previous.empty()) asio::post(io_, [previous] { RemoveStagingDir(previous); });
     return FinishJob(std::move(result));
   }
