@@ -71,11 +71,10 @@ class CommitTest : public ::testing::Test {
     if (pid == 0) {
       std::string staging = Stage();
       int step = 0;
-      const std::string previous =
-          CommitOutput(staging, output_.string(), kNewJson, "new-id", /*overwrite=*/true,
-                       [&](const char*) {
-                         if (++step == kill_after) ::raise(SIGKILL);
-                       });
+      const std::string previous = CommitOutput(staging, output_.string(), kNewJson, "new-id",
+                                                /*overwrite=*/true, [&](const char*) {
+                                                  if (++step == kill_after) ::raise(SIGKILL);
+                                                });
       // As the master does, once the job's result is out: the last step.
       if (!previous.empty()) {
         RemoveStagingDir(previous);

@@ -185,8 +185,7 @@ void CommitTaskOutput(const std::string& staging_dir, int index, int attempt) {
 }
 
 std::string CommitOutput(const std::string& staging_dir, const std::string& output_dir,
-                         const std::string& job_json, const std::string& output_id,
-                         bool overwrite,
+                         const std::string& job_json, const std::string& output_id, bool overwrite,
                          const std::function<void(const char* step)>& after_step) {
   auto step = [&](const char* name) {
     if (after_step) after_step(name);

@@ -62,10 +62,10 @@ void CommitTaskOutput(const std::string& staging_dir, int index, int attempt);
 // called after each step with its name (tests stop the process there). Throws OutputDirError
 // or std::runtime_error on failure; whatever was at output_dir is then untouched.
 // REQUIRES: the caller holds output_dir's OutputLock.
-[[nodiscard]] std::string CommitOutput(const std::string& staging_dir, const std::string& output_dir,
-                         const std::string& job_json, const std::string& output_id,
-                         bool overwrite,
-                         const std::function<void(const char* step)>& after_step = nullptr);
+[[nodiscard]] std::string CommitOutput(
+    const std::string& staging_dir, const std::string& output_dir, const std::string& job_json,
+    const std::string& output_id, bool overwrite,
+    const std::function<void(const char* step)>& after_step = nullptr);
 
 // Removes a staging directory and everything in it, or the previous output a commit swapped into
 // it, if it holds only what minimr makes there (as RemoveAbandonedStagingDirs asks): a stranger's
