@@ -58,10 +58,11 @@ struct Heatmap {
 
 // Makes sure `count` gnuplot processes wait for plots, starting those that are missing: each
 // draws a throw-away plot in `format` (which loads gnuplot and that terminal, with the fonts
-// pngcairo needs) and then waits for a plot of this process. The next plots are drawn by them,
-// without that start-up. Start them from the main thread, as early as the plots are known to come,
-// so that their start-up overlaps other work; asking again for the same plots starts none. Plots
-// beyond them start gnuplot as usual. Never throws; unused ones are stopped at exit.
+// pngcairo needs) and then draws this process's plots, one after another, without that start-up.
+// `count` is how many plots can be drawn at once: a plot that finds every one of them drawing
+// waits for one. Start them from the main thread, as early as the plots are known to come, so
+// that their start-up overlaps other work; asking again for as many starts none. Without them,
+// plots start gnuplot as usual. Never throws; they are stopped at exit.
 void StartPlotters(int count, PlotFormat format = PlotFormat::kPng);
 
 // Draws `spec` 900x650 at `path`, replacing any file there, as PNG or SVG by the name's

@@ -2,12 +2,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -34,23 +37,25 @@ std::string Quote(const std::string& s) {
 
 struct Plotter {
   std::string terminal;  // of its throw-away plot: what it has loaded
-  std::string fifo;
+  std::string fifo;      // it reads the commands of a plot here
+  std::string drawn;     // ... and writes a line here once the plot is drawn
   std::string log;
   ChildProcess process;
+  bool busy = false;  // drawing a plot for one of this process's threads
 };
 
-// The waiting plotters, in a private directory (their FIFOs, scripts and logs) removed at exit
-// with them.
+// The plotters, in a private directory (their FIFOs, scripts and logs) removed at exit with
+// them.
 class Pool {
  public:
   ~Pool() {
     // Only in the process that started them: a fork of it (a local worker) that calls exit()
     // runs this destructor too, on its copy of the pool.
     if (::getpid() != owner_) {
-      for (auto& plotter : idle_) plotter->process.Forget();
+      for (auto& plotter : plotters_) plotter->process.Forget();
       return;
     }
-    idle_.clear();  // kills and reaps the plotters that were never used
+    Stop(plotters_);  // none is busy: the threads that drew are done
     std::error_code ignored;
     if (!dir_.empty()) fs::remove_all(dir_, ignored);
   }
@@ -59,45 +64,99 @@ class Pool {
     std::lock_guard<std::mutex> lock(mutex_);
     const std::string gnuplot = FindInPath("gnuplot");
     if (gnuplot.empty() || !MakeDir()) return;
-    std::erase_if(idle_, [](const std::unique_ptr<Plotter>& p) { return !p->process.Running(); });
-    const auto ready = std::count_if(idle_.begin(), idle_.end(),
+    DropDeadLocked();
+    const auto ready = std::count_if(plotters_.begin(), plotters_.end(),
                                      [&](const auto& p) { return p->terminal == terminal; });
     for (int i = static_cast<int>(ready); i < count; ++i) {
       const std::string base = dir_ + "/plotter-" + std::to_string(started_++);
       const std::string fifo = base + ".fifo";
+      const std::string drawn = base + ".drawn";
       const std::string warm = base + ".gp";
-      if (::mkfifo(fifo.c_str(), 0600) != 0) return;
+      if (::mkfifo(fifo.c_str(), 0600) != 0 || ::mkfifo(drawn.c_str(), 0600) != 0) return;
+      // After each plot, `reset session` forgets its settings, variables and functions.
       std::ofstream(warm) << terminal
                           << "\n"
                              "set output '/dev/null'\n"
                              "plot [0:1] x notitle\n"
                              "unset output\n"
                              "reset\n"
-                             "load "
-                          << Quote(fifo) << "\n";
+                             "while (1) {\n"
+                             "  load "
+                          << Quote(fifo) << "\n}\n";
       try {
-        idle_.push_back(std::make_unique<Plotter>(
-            Plotter{terminal, fifo, base + ".log", ChildProcess({gnuplot, warm}, base + ".log")}));
+        plotters_.push_back(std::make_unique<Plotter>(Plotter{
+            terminal, fifo, drawn, base + ".log", ChildProcess({gnuplot, warm}, base + ".log")}));
       } catch (const std::exception&) {
         return;
       }
     }
   }
 
-  // A running plotter, one warmed with `terminal` if there is one.
-  std::unique_ptr<Plotter> Take(const std::string& terminal) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::erase_if(idle_, [](const std::unique_ptr<Plotter>& p) { return !p->process.Running(); });
-    if (idle_.empty()) return nullptr;
-    auto it = std::find_if(idle_.begin(), idle_.end(),
-                           [&](const auto& p) { return p->terminal == terminal; });
-    if (it == idle_.end()) it = idle_.begin();
-    std::unique_ptr<Plotter> plotter = std::move(*it);
-    idle_.erase(it);
-    return plotter;
+  void StopFree() {
+    std::vector<std::unique_ptr<Plotter>> stopped;  // killed and reaped outside the lock
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (auto& p : plotters_) {
+        if (!p->busy) stopped.push_back(std::move(p));
+      }
+      std::erase(plotters_, nullptr);
+    }
+    returned_.notify_all();
+    Stop(stopped);
+  }
+
+  // A free plotter that still runs, one warmed with `terminal` if there is one, marked busy;
+  // while every plotter is busy, waits for one. nullptr when there is none.
+  Plotter* Take(const std::string& terminal) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      DropDeadLocked();
+      Plotter* free = nullptr;
+      for (const auto& p : plotters_) {
+        if (p->busy) continue;
+        if (free == nullptr || (free->terminal != terminal && p->terminal == terminal)) {
+          free = p.get();
+        }
+      }
+      if (free != nullptr) {
+        free->busy = true;
+        return free;
+      }
+      if (plotters_.empty()) return nullptr;
+      returned_.wait(lock);
+    }
+  }
+
+  // A plotter taken with Take is free again; or, `lost`, gone (killed if it still runs).
+  void Return(Plotter* plotter, bool lost) {
+    std::unique_ptr<Plotter> gone;  // killed and reaped outside the lock
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      plotter->busy = false;
+      if (lost) {
+        auto it = std::find_if(plotters_.begin(), plotters_.end(),
+                               [&](const auto& p) { return p.get() == plotter; });
+        gone = std::move(*it);
+        plotters_.erase(it);
+      }
+    }
+    returned_.notify_all();
   }
 
  private:
+  // Kills the plotters, all of them before waiting for any to end, and forgets them.
+  static void Stop(std::vector<std::unique_ptr<Plotter>>& plotters) {
+    for (auto& p : plotters) p->process.Signal(SIGKILL);
+    plotters.clear();  // reaps them
+  }
+
+  // Forgets the free plotters that have exited. REQUIRES: mutex_ held.
+  void DropDeadLocked() {
+    std::erase_if(plotters_, [](const std::unique_ptr<Plotter>& p) {
+      return !p->busy && !p->process.Running();
+    });
+  }
+
   bool MakeDir() {
     if (!dir_.empty()) return true;
     const char* tmp = std::getenv("TMPDIR");
@@ -138,9 +197,10 @@ class Pool {
 
   const pid_t owner_ = ::getpid();
   std::mutex mutex_;
+  std::condition_variable returned_;  // a busy plotter is free again, or gone
   std::string dir_;
   int started_ = 0;
-  std::vector<std::unique_ptr<Plotter>> idle_;
+  std::vector<std::unique_ptr<Plotter>> plotters_;
 };
 
 Pool& ThePool() {
@@ -162,32 +222,91 @@ int OpenWhenReady(Plotter& plotter) {
   }
 }
 
+// Waits until the plotter writes a line to `drawn_fd` (true), exits, or `deadline` passes.
+bool WaitUntilDrawn(Plotter& plotter, int drawn_fd, std::chrono::steady_clock::time_point deadline) {
+  auto said_drawn = [&] {
+    char line[64];
+    return ::read(drawn_fd, line, sizeof line) > 0;
+  };
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    // Without a pidfd, a plotter's exit is seen within 50 ms.
+    const int exit_fd = plotter.process.exit_fd();
+    struct pollfd fds[2] = {{drawn_fd, POLLIN, 0}, {exit_fd, POLLIN, 0}};
+    const int slice = static_cast<int>(
+        std::clamp<int64_t>(left.count(), 0, exit_fd >= 0 ? INT32_MAX : 50));
+    if (::poll(fds, exit_fd >= 0 ? 2 : 1, slice) < 0 && errno != EINTR) return false;
+    if (said_drawn()) return true;
+    if (!plotter.process.Running()) return said_drawn();  // it may have said so, then exited
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+  }
+}
+
+// What the plotter has written to its log from `offset` on.
+std::string LogFrom(const Plotter& plotter, std::streamoff offset) {
+  std::ifstream log(plotter.log, std::ios::binary);
+  log.seekg(offset);
+  return std::string(std::istreambuf_iterator<char>(log), std::istreambuf_iterator<char>());
+}
+
+std::streamoff LogSize(const Plotter& plotter) {
+  std::error_code ec;
+  const auto size = fs::file_size(plotter.log, ec);
+  return ec ? 0 : static_cast<std::streamoff>(size);
+}
+
 }  // namespace
 
 void StartPlotterProcesses(int count, const std::string& terminal) {
   ThePool().Start(count, terminal);
 }
 
+void StopPlotterProcesses() { ThePool().StopFree(); }
+
 std::optional<CommandResult> RunOnPlotter(const std::string& script, const std::string& terminal,
                                           std::chrono::milliseconds timeout) {
-  std::unique_ptr<Plotter> plotter = ThePool().Take(terminal);
-  if (!plotter) return std::nullopt;
+  Pool& pool = ThePool();
+  Plotter* plotter = pool.Take(terminal);
+  if (plotter == nullptr) return std::nullopt;
   const int fd = OpenWhenReady(*plotter);
-  if (fd < 0) return std::nullopt;  // the plotter goes (killed) with `plotter`
-  const std::string command = "load " + Quote(script) + "\n";
-  const bool sent =
-      ::write(fd, command.data(), command.size()) == static_cast<ssize_t>(command.size());
+  if (fd < 0) {  // it never got ready: it goes, killed
+    pool.Return(plotter, true);
+    return std::nullopt;
+  }
+  const std::streamoff log_start = LogSize(*plotter);
+  // Opened before the plotter can open it to write: its open then does not block.
+  const int drawn_fd = ::open(plotter->drawn.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  const std::string command = "load " + Quote(script) +
+                              "\n"
+                              "set print " +
+                              Quote(plotter->drawn) +
+                              "\n"
+                              "print 'drawn'\n"
+                              "unset print\n"
+                              "reset session\n";
+  const bool sent = drawn_fd >= 0 && ::write(fd, command.data(), command.size()) ==
+                                         static_cast<ssize_t>(command.size());
   ::close(fd);
-  if (!sent) return std::nullopt;
+  if (!sent) {
+    if (drawn_fd >= 0) ::close(drawn_fd);
+    pool.Return(plotter, true);
+    return std::nullopt;
+  }
   CommandResult result;
-  if (plotter->process.WaitFor(timeout)) {
-    result.status = plotter->process.ExitCode();
+  const bool drawn =
+      WaitUntilDrawn(*plotter, drawn_fd, std::chrono::steady_clock::now() + timeout);
+  ::close(drawn_fd);
+  if (drawn) {
+    result.status = 0;
+  } else if (plotter->process.WaitFor(std::chrono::milliseconds(0))) {
+    result.status = plotter->process.ExitCode();  // the script made gnuplot exit
   } else {
     plotter->process.Signal(SIGKILL);
     plotter->process.WaitFor(std::chrono::seconds(5));
   }
-  std::ifstream log(plotter->log);
-  result.output.assign(std::istreambuf_iterator<char>(log), std::istreambuf_iterator<char>());
+  result.output = LogFrom(*plotter, log_start);
+  pool.Return(plotter, !drawn);
   return result;
 }
 

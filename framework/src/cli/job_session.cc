@@ -2,11 +2,13 @@
 
 #include <fnmatch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <thread>
 
 #include "framework/src/api/job_params.h"
 #include "framework/src/config/byte_size.h"
@@ -231,11 +233,17 @@ wire::JobSubmission PrepareSubmission(const config::JobConfig& config) {
 
 void StartReportPlotters(const std::string& job_name, const std::string& plugin,
                          const std::map<std::string, std::string>& params,
-                         report::PlotFormat plots) {
+                         report::PlotFormat plots, int local_workers) {
   try {
     const JobDefinition& job = plugin::ResolveJob(job_name, plugin);
     if (job.report && job.report_plots) {
-      report::StartPlotters(job.report_plots(ResolveParams(job_name, job, params)), plots);
+      // A gnuplot's start-up is tens of milliseconds of CPU where page faults are dear (some
+      // virtual machines): a second one that has to share a core with a worker delays the job
+      // more than drawing its plot after the first one's.
+      const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+      const int plotters = std::min(job.report_plots(ResolveParams(job_name, job, params)),
+                                    std::max(1, cores - local_workers));
+      report::StartPlotters(plotters, plots);
     }
   } catch (const std::exception&) {
   }
@@ -243,11 +251,12 @@ void StartReportPlotters(const std::string& job_name, const std::string& plugin,
 
 int FollowJob(const std::string& host, uint16_t port, const wire::Security& security,
               const wire::JobSubmission& submission, bool report, report::PlotFormat plots,
-              const std::function<void()>& check, const std::function<std::string()>& cancel,
+              int local_workers, const std::function<void()>& check, const std::function<std::string()>& cancel,
               const std::function<void()>& finished) {
   const JobDefinition& job = plugin::ResolveJob(submission.job_name, submission.plugin_path);
   if (report) {
-    StartReportPlotters(submission.job_name, submission.plugin_path, submission.params, plots);
+    StartReportPlotters(submission.job_name, submission.plugin_path, submission.params, plots,
+                        local_workers);
   }
   ProgressLine progress(std::cout, ProgressLine::StdoutIsTerminal());
   uint64_t job_id = 0;

@@ -19,11 +19,13 @@ wire::JobSubmission PrepareSubmission(const config::JobConfig& config);
 
 // Starts the gnuplot processes the report of job `job_name` (a built-in job's, or that of a
 // plugin already loaded) will draw its plots on, in the format `plots`, so that their start-up
-// overlaps other work; asking again for the same job starts none. Never throws: a job that cannot
-// say (a mistake in its parameters, told later) draws its plots without them.
+// overlaps other work: one per plot, but no more than the cores that `local_workers` (the job's
+// workers on this machine) leave free, and at least one; the plots then take turns on them.
+// Asking again for the same job starts none. Never throws: a job that cannot say (a mistake in
+// its parameters, told later) draws its plots without them.
 void StartReportPlotters(const std::string& job_name, const std::string& plugin,
                          const std::map<std::string, std::string>& params,
-                         report::PlotFormat plots);
+                         report::PlotFormat plots, int local_workers);
 
 // Submits to host:port, shows progress on stdout (a live line on a terminal, plain lines
 // otherwise), prints the summary and runs the job's report (holding the output's lock, and only
@@ -31,12 +33,13 @@ void StartReportPlotters(const std::string& job_name, const std::string& plugin,
 // abandon the job (an interrupt, a dead cluster). `cancel`, if given, is asked as often; once it
 // returns a reason ("SIGINT"), the master cancels the job and FollowJob says "job N cancelled".
 // With `report` false the job's report is not drawn (`minimr report` draws it later); its plots
-// are drawn as `plots` (the job file's output.plots).
+// are drawn as `plots` (the job file's output.plots), on plotters started as StartReportPlotters
+// does with `local_workers`.
 // `finished`, if given, is called once the job has succeeded, before its report: the cluster
 // can stop meanwhile. Returns the exit status.
 int FollowJob(const std::string& host, uint16_t port, const wire::Security& security,
               const wire::JobSubmission& submission, bool report, report::PlotFormat plots,
-              const std::function<void()>& check,
+              int local_workers, const std::function<void()>& check,
               const std::function<std::string()>& cancel = nullptr,
               const std::function<void()>& finished = nullptr);
 

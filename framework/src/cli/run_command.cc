@@ -44,6 +44,11 @@ std::atomic<int> g_signal{0};
 
 void OnSignal(int signal) { g_signal = signal; }
 
+// The job's workers that run on this machine, beside its plotters.
+int LocalWorkers(const config::JobConfig& config) {
+  return config.launcher == "local" ? config.workers : 0;
+}
+
 std::string TailOf(const std::string& path, size_t max_lines) {
   std::ifstream in(path);
   std::vector<std::string> lines;
@@ -99,7 +104,7 @@ int RunCommand(int argc, char** argv) {
     // A built-in job's plotters start first, to load gnuplot while this process and then the
     // cluster start (a plugin's job is known once PrepareSubmission has probed the plugin).
     if (report && config.plugin.empty()) {
-      StartReportPlotters(config.job, "", config.params, config.plots);
+      StartReportPlotters(config.job, "", config.params, config.plots, LocalWorkers(config));
     }
     submission = PrepareSubmission(config);
   } catch (const std::exception& e) {
@@ -201,7 +206,7 @@ int RunCommand(int argc, char** argv) {
       // runs with each progress line and at least every 200 ms of waiting.)
       check();
       status = FollowJob(info.host, info.port, wire::ClientSecurity(info), submission, report,
-                         config.plots, check, nullptr, stop_master);
+                         config.plots, LocalWorkers(config), check, nullptr, stop_master);
     } catch (const std::exception& e) {
       std::cerr << "\nminimr run: " << e.what() << std::endl;
       status = g_signal ? 128 + g_signal : 1;

@@ -74,6 +74,7 @@ int SubmitCommand(int argc, char** argv) {
     wire::ConnectionInfo info = wire::ReadConnectionFile(connection_file);
     status = FollowJob(
         info.host, info.port, wire::ClientSecurity(info), submission, report, config.plots,
+        /*local_workers=*/0,
         [] {
           if (g_signals > 1) {
             throw std::runtime_error(

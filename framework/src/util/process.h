@@ -49,6 +49,9 @@ class ChildProcess {
   ~ChildProcess();
 
   pid_t pid() const { return pid_; }
+  // A descriptor that becomes readable when the process exits (to poll beside others), or -1
+  // where the kernel has none.
+  int exit_fd() const { return exit_fd_; }
   // Whether the process still runs (reaps it if it has exited).
   bool Running();
   // Waits up to `timeout` for the process to exit; true if it has.
