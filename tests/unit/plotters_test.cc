@@ -196,8 +196,8 @@ TEST_F(Plotters, APlotterThatTakesTooLongIsKilled) {
   StartPlotterProcesses(1, "set terminal svg");
   ASSERT_EQ(WaitForGnuplotChildren(1).size(), 1u);
   std::ofstream(dir_ / "slow.gp") << "pause 30\n";
-  std::optional<CommandResult> slow = RunOnPlotter((dir_ / "slow.gp").string(), "set terminal svg",
-                                                   std::chrono::milliseconds(300));
+  std::optional<CommandResult> slow =
+      RunOnPlotter((dir_ / "slow.gp").string(), "set terminal svg", std::chrono::milliseconds(300));
   ASSERT_TRUE(slow.has_value());
   EXPECT_EQ(slow->status, -1);
   EXPECT_TRUE(GnuplotChildren().empty());

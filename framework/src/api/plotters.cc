@@ -223,7 +223,8 @@ int OpenWhenReady(Plotter& plotter) {
 }
 
 // Waits until the plotter writes a line to `drawn_fd` (true), exits, or `deadline` passes.
-bool WaitUntilDrawn(Plotter& plotter, int drawn_fd, std::chrono::steady_clock::time_point deadline) {
+bool WaitUntilDrawn(Plotter& plotter, int drawn_fd,
+                    std::chrono::steady_clock::time_point deadline) {
   auto said_drawn = [&] {
     char line[64];
     return ::read(drawn_fd, line, sizeof line) > 0;
@@ -234,8 +235,8 @@ bool WaitUntilDrawn(Plotter& plotter, int drawn_fd, std::chrono::steady_clock::t
     // Without a pidfd, a plotter's exit is seen within 50 ms.
     const int exit_fd = plotter.process.exit_fd();
     struct pollfd fds[2] = {{drawn_fd, POLLIN, 0}, {exit_fd, POLLIN, 0}};
-    const int slice = static_cast<int>(
-        std::clamp<int64_t>(left.count(), 0, exit_fd >= 0 ? INT32_MAX : 50));
+    const int slice =
+        static_cast<int>(std::clamp<int64_t>(left.count(), 0, exit_fd >= 0 ? INT32_MAX : 50));
     if (::poll(fds, exit_fd >= 0 ? 2 : 1, slice) < 0 && errno != EINTR) return false;
     if (said_drawn()) return true;
     if (!plotter.process.Running()) return said_drawn();  // it may have said so, then exited
@@ -294,8 +295,7 @@ std::optional<CommandResult> RunOnPlotter(const std::string& script, const std::
     return std::nullopt;
   }
   CommandResult result;
-  const bool drawn =
-      WaitUntilDrawn(*plotter, drawn_fd, std::chrono::steady_clock::now() + timeout);
+  const bool drawn = WaitUntilDrawn(*plotter, drawn_fd, std::chrono::steady_clock::now() + timeout);
   ::close(drawn_fd);
   if (drawn) {
     result.status = 0;

@@ -232,8 +232,8 @@ wire::JobSubmission PrepareSubmission(const config::JobConfig& config) {
 }
 
 void StartReportPlotters(const std::string& job_name, const std::string& plugin,
-                         const std::map<std::string, std::string>& params,
-                         report::PlotFormat plots, int local_workers) {
+                         const std::map<std::string, std::string>& params, report::PlotFormat plots,
+                         int local_workers) {
   try {
     const JobDefinition& job = plugin::ResolveJob(job_name, plugin);
     if (job.report && job.report_plots) {
@@ -251,8 +251,8 @@ void StartReportPlotters(const std::string& job_name, const std::string& plugin,
 
 int FollowJob(const std::string& host, uint16_t port, const wire::Security& security,
               const wire::JobSubmission& submission, bool report, report::PlotFormat plots,
-              int local_workers, const std::function<void()>& check, const std::function<std::string()>& cancel,
-              const std::function<void()>& finished) {
+              int local_workers, const std::function<void()>& check,
+              const std::function<std::string()>& cancel, const std::function<void()>& finished) {
   const JobDefinition& job = plugin::ResolveJob(submission.job_name, submission.plugin_path);
   if (report) {
     StartReportPlotters(submission.job_name, submission.plugin_path, submission.params, plots,

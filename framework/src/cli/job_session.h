@@ -24,8 +24,8 @@ wire::JobSubmission PrepareSubmission(const config::JobConfig& config);
 // Asking again for the same job starts none. Never throws: a job that cannot say (a mistake in
 // its parameters, told later) draws its plots without them.
 void StartReportPlotters(const std::string& job_name, const std::string& plugin,
-                         const std::map<std::string, std::string>& params,
-                         report::PlotFormat plots, int local_workers);
+                         const std::map<std::string, std::string>& params, report::PlotFormat plots,
+                         int local_workers);
 
 // Submits to host:port, shows progress on stdout (a live line on a terminal, plain lines
 // otherwise), prints the summary and runs the job's report (holding the output's lock, and only
