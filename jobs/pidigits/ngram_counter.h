@@ -84,7 +84,7 @@ class NGramCounter {
   // hands them to `take` and forgets them. REQUIRES: options.drained.
   void TakeSorted(const std::function<void(std::span<const uint32_t> sorted)>& take);
   // Drained: makes room for `windows` windows before the next take.
-  void Reserve(size_t windows) { list_.reserve(windows); }
+  void Reserve(size_t windows) { ReserveKeys(list_, windows); }
 
  private:
   struct TableDeleter {

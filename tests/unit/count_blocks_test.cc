@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
+#include <fstream>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -68,6 +70,35 @@ Totals SumBlocks(CountBlocks& blocks, const std::vector<Collect>& outputs) {
     }
   }
   return totals;
+}
+
+// The VmFlags of the mapping of this process that holds `address` ("rd wr mr mw me ac hg ...").
+std::string VmFlagsAt(const void* address) {
+  std::ifstream smaps("/proc/self/smaps");
+  const auto at = reinterpret_cast<uintptr_t>(address);
+  bool inside = false;
+  for (std::string line; std::getline(smaps, line);) {
+    unsigned long begin = 0, end = 0;
+    if (std::sscanf(line.c_str(), "%lx-%lx ", &begin, &end) == 2 && line.find(' ') != 0) {
+      inside = begin <= at && at < end;
+    } else if (inside && line.rfind("VmFlags:", 0) == 0) {
+      return line.substr(8) + " ";
+    }
+  }
+  return "";
+}
+
+TEST(ReserveKeysTest, MakesRoomAndAsksFor2MBPagesForALargeOne) {
+  std::vector<uint32_t> keys = {7, 3};
+  ReserveKeys(keys, size_t{16} << 20);  // 64 MB
+  ASSERT_GE(keys.capacity(), size_t{16} << 20);
+  EXPECT_EQ(keys, (std::vector<uint32_t>{7, 3}));
+  // "hg": the mapping in the middle of the keys is advised to use huge pages (MADV_HUGEPAGE).
+  EXPECT_NE(VmFlagsAt(keys.data() + (size_t{8} << 20)).find(" hg "), std::string::npos)
+      << VmFlagsAt(keys.data() + (size_t{8} << 20));
+  const uint32_t* before = keys.data();
+  ReserveKeys(keys, 100);  // room enough already: nothing moves
+  EXPECT_EQ(keys.data(), before);
 }
 
 TEST(CountKeysTest, CountsEachDistinctKeyInIncreasingOrder) {

