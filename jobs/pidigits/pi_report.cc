@@ -650,8 +650,8 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
   r.summary_txt = (dir / "summary.txt").string();
   const std::string digits_title =
       r.digits ? "Digits of pi: " + WithThousands(static_cast<double>(*r.digits)) + " digits" : "";
-  // The plots are drawn at once, each by a gnuplot process of its own, while counts.csv is
-  // written.
+  // The plots are drawn while counts.csv is written: at once where there is a plotter for each
+  // (report::StartPlotters), in turn on one where the run's workers left only one core.
   std::future<void> digits_drawn;
   std::future<void> pairs_drawn;
   if (in.n == 1) {

@@ -120,8 +120,9 @@ struct JobDefinition {
   std::function<void(const Params&)> validate;
   // Writes a report into the finished output directory (summary to context.out).
   std::function<void(const ReportContext&)> report;
-  // How many plots (minimr/plot.h) `report` draws for these parameters: minimr has their gnuplot
-  // processes started while the job runs (report::StartPlotters). None if empty.
+  // How many plots (minimr/plot.h) `report` draws for these parameters: minimr has as many gnuplot
+  // processes started while the job runs (report::StartPlotters), or fewer where cores are
+  // short; the plots take turns on them. None if empty.
   std::function<int(const Params& params)> report_plots;
   // Makes input files in `directory` when the job's input patterns match nothing and its YAML has
   // `input.generate:` (whose scalars are `spec`). Progress goes to `progress`.

@@ -99,7 +99,10 @@ void SortKeys(std::vector<uint32_t>& keys) {
   // LSD radix sort: one stable counting pass per digit_bits of the key, least significant first.
   // The buffer stays with the thread: a map task's batches, and the next task's, reuse its pages.
   thread_local std::vector<uint32_t> other;
-  ReserveKeys(other, keys.size());
+  if (other.capacity() < keys.size()) {
+    other.clear();  // nothing in it to copy
+    ReserveKeys(other, std::max(keys.size(), 2 * other.capacity()));
+  }
   other.resize(keys.size());
   std::vector<size_t> offsets(size_t{1} << digit_bits);
   for (int pass = 0; pass < passes; ++pass) {

@@ -55,7 +55,13 @@ class Pool {
       for (auto& plotter : plotters_) plotter->process.Forget();
       return;
     }
-    Stop(plotters_);  // none is busy: the threads that drew are done
+    // A plotter still drawing (exit() called while another thread plots) is left to that thread:
+    // freeing it under the thread would be worse than leaving it to PR_SET_PDEATHSIG.
+    for (auto& plotter : plotters_) {
+      if (plotter->busy) (void)plotter.release();
+    }
+    std::erase(plotters_, nullptr);
+    Stop(plotters_);
     std::error_code ignored;
     if (!dir_.empty()) fs::remove_all(dir_, ignored);
   }
@@ -73,7 +79,10 @@ class Pool {
       const std::string drawn = base + ".drawn";
       const std::string warm = base + ".gp";
       if (::mkfifo(fifo.c_str(), 0600) != 0 || ::mkfifo(drawn.c_str(), 0600) != 0) return;
-      // After each plot, `reset session` forgets its settings, variables and functions.
+      // A plot is sent on the FIFO as `load '<its script>'` and `reset session` (which forgets
+      // its settings, variables and functions; gnuplot 5.4 misreads it inside a block). The line
+      // on `drawn` comes once that load has returned: the FIFO is closed, and the next plot's
+      // open waits for the next load.
       std::ofstream(warm) << terminal
                           << "\n"
                              "set output '/dev/null'\n"
@@ -82,14 +91,22 @@ class Pool {
                              "reset\n"
                              "while (1) {\n"
                              "  load "
-                          << Quote(fifo) << "\n}\n";
+                          << Quote(fifo)
+                          << "\n"
+                             "  set print "
+                          << Quote(drawn)
+                          << "\n"
+                             "  print 'drawn'\n"
+                             "  unset print\n"
+                             "}\n";
       try {
         plotters_.push_back(std::make_unique<Plotter>(Plotter{
             terminal, fifo, drawn, base + ".log", ChildProcess({gnuplot, warm}, base + ".log")}));
       } catch (const std::exception&) {
-        return;
+        break;
       }
     }
+    returned_.notify_all();  // a plot waiting in Take can have a new one
   }
 
   void StopFree() {
@@ -230,8 +247,8 @@ bool WaitUntilDrawn(Plotter& plotter, int drawn_fd,
     return ::read(drawn_fd, line, sizeof line) > 0;
   };
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     // Without a pidfd, a plotter's exit is seen within 50 ms.
     const int exit_fd = plotter.process.exit_fd();
     struct pollfd fds[2] = {{drawn_fd, POLLIN, 0}, {exit_fd, POLLIN, 0}};
@@ -242,6 +259,24 @@ bool WaitUntilDrawn(Plotter& plotter, int drawn_fd,
     if (!plotter.process.Running()) return said_drawn();  // it may have said so, then exited
     if (std::chrono::steady_clock::now() >= deadline) return false;
   }
+}
+
+// Writes all of `data` to the FIFO `fd`; false if it could not. A plotter that goes away
+// meanwhile makes the write fail with EPIPE rather than kill this process with SIGPIPE.
+bool WriteWithoutSigpipe(int fd, const std::string& data) {
+  sigset_t pipe, saved;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe, &saved);
+  sigset_t pending;
+  const bool was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
+  const ssize_t written = ::write(fd, data.data(), data.size());
+  if (written < 0 && errno == EPIPE && !was_pending) {
+    const timespec now{0, 0};
+    ::sigtimedwait(&pipe, nullptr, &now);  // the SIGPIPE this write raised
+  }
+  ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  return written == static_cast<ssize_t>(data.size());
 }
 
 // What the plotter has written to its log from `offset` on.
@@ -270,32 +305,28 @@ std::optional<CommandResult> RunOnPlotter(const std::string& script, const std::
   Pool& pool = ThePool();
   Plotter* plotter = pool.Take(terminal);
   if (plotter == nullptr) return std::nullopt;
+  // Given back when done; lost (killed) unless it drew the plot, also on an exception.
+  bool drawn = false;
+  struct GiveBack {
+    Pool& pool;
+    Plotter* plotter;
+    const bool& drawn;
+    ~GiveBack() { pool.Return(plotter, !drawn); }
+  } give_back{pool, plotter, drawn};
   const int fd = OpenWhenReady(*plotter);
-  if (fd < 0) {  // it never got ready: it goes, killed
-    pool.Return(plotter, true);
-    return std::nullopt;
-  }
+  if (fd < 0) return std::nullopt;  // it never got ready: it goes, killed
   const std::streamoff log_start = LogSize(*plotter);
   // Opened before the plotter can open it to write: its open then does not block.
   const int drawn_fd = ::open(plotter->drawn.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  const std::string command = "load " + Quote(script) +
-                              "\n"
-                              "set print " +
-                              Quote(plotter->drawn) +
-                              "\n"
-                              "print 'drawn'\n"
-                              "unset print\n"
-                              "reset session\n";
-  const bool sent = drawn_fd >= 0 && ::write(fd, command.data(), command.size()) ==
-                                         static_cast<ssize_t>(command.size());
+  const std::string command = "load " + Quote(script) + "\nreset session\n";
+  const bool sent = drawn_fd >= 0 && WriteWithoutSigpipe(fd, command);
   ::close(fd);
   if (!sent) {
     if (drawn_fd >= 0) ::close(drawn_fd);
-    pool.Return(plotter, true);
     return std::nullopt;
   }
   CommandResult result;
-  const bool drawn = WaitUntilDrawn(*plotter, drawn_fd, std::chrono::steady_clock::now() + timeout);
+  drawn = WaitUntilDrawn(*plotter, drawn_fd, std::chrono::steady_clock::now() + timeout);
   ::close(drawn_fd);
   if (drawn) {
     result.status = 0;
@@ -306,7 +337,6 @@ std::optional<CommandResult> RunOnPlotter(const std::string& script, const std::
     plotter->process.WaitFor(std::chrono::seconds(5));
   }
   result.output = LogFrom(*plotter, log_start);
-  pool.Return(plotter, !drawn);
   return result;
 }
 

@@ -119,7 +119,8 @@ class SignalsHeld {
   sigset_t saved_;
 };
 
-// In a child just forked, its signals still blocked (only async-signal-safe calls until exec):
+// In a child just forked or vforked, its signals still blocked (only system calls on its own
+// stack until exec):
 // its handlers back to default as exec would leave them (ignored signals stay ignored), its own
 // process group (or session), its standard descriptors from `stdio`, then every signal let in.
 void SetUpChild(pid_t parent, bool detached, const ChildStdio& stdio) {

@@ -78,8 +78,8 @@ class ChildProcess {
   // Fork, once its caller has seen that this process runs a single thread.
   static ChildProcess ForkSingleThreaded(const std::string& name, const std::function<int()>& body,
                                          const std::string& log_path);
-  // After fork, in the parent: a descriptor that becomes readable when the child exits, so that
-  // WaitFor wakes the moment it does.
+  // After fork or vfork, in the parent: a descriptor that becomes readable when the child exits, so
+  // that WaitFor wakes the moment it does.
   void WatchExit();
 
   pid_t pid_ = -1;
