@@ -237,8 +237,11 @@ TEST_F(OutputSafety, TwoConcurrentRunsIntoOneOutputDirOneWinsTheOtherIsRefused) 
   std::string yaml = JobFile(dir.path(), out);
   fs::path tmp_a = dir.path() / "tmp-a";
   fs::create_directories(tmp_a);
+  // Its map tasks take a second each (three rounds of them on two workers): long enough for the
+  // second run and `minimr report` below to start and be refused while it holds the output, even
+  // where starting a sanitized minimr takes a second.
   minimr::ChildProcess a({Minimr(), "run", yaml}, (dir.path() / "a.log").string(),
-                         {"TMPDIR=" + tmp_a.string(), "MINIMR_FAULTS=delay=200ms@map:*"});
+                         {"TMPDIR=" + tmp_a.string(), "MINIMR_FAULTS=delay=1s@map:*"});
   // The first run's master holds the output from the moment it admits the job.
   fs::path master_log;
   for (int i = 0; i < 3000 && master_log.empty(); ++i) {
