@@ -303,5 +303,24 @@ TEST(OutputLockTest, OneHolderAtATimeAndTheSecondIsToldWho) {
   fs::remove_all(root);
 }
 
+TEST(OutputLockTest, TheLockFileHoldsOnlyItsHolderOverALongerLastOne) {
+  char pattern[] = "/tmp/output_lock_test.XXXXXX";
+  const fs::path root = ::mkdtemp(pattern);
+  const std::string out = (root / "out").string();
+  const fs::path lock_file = root / ".out.minimr-lock";
+  std::ofstream(lock_file) << "pid 4000000 on a-last-holder-with-a-much-longer-host-name\n"
+                           << std::string(300, 'x') << "\n";
+  {
+    OutputLock lock(out);
+    std::ifstream in(lock_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    char host[256] = "localhost";
+    ::gethostname(host, sizeof host - 1);
+    EXPECT_EQ(text.str(), "pid " + std::to_string(::getpid()) + " on " + host + "\n");
+  }
+  fs::remove_all(root);
+}
+
 }  // namespace
 }  // namespace minimr::runtime

@@ -30,9 +30,12 @@ FileLock::FileLock(const std::string& path) : path_(path) {
   char host[256] = "localhost";
   ::gethostname(host, sizeof host - 1);
   const std::string holder = "pid " + std::to_string(::getpid()) + " on " + host + "\n";
-  // Who holds it, for the next one's message; the lock works without it.
-  if (::ftruncate(fd_, 0) == 0) {
-    [[maybe_unused]] ssize_t ignored = ::pwrite(fd_, holder.data(), holder.size(), 0);
+  // Who holds it, for the next one's message; the lock works without it. Written over the last
+  // holder and then cut to length, never emptied first: the file stays within its one block, and
+  // freeing that block costs a discard on a disk mounted with -o discard (17-22 ms, measured).
+  // A reader reads up to the first newline, so a longer last holder's tail does not show.
+  if (::pwrite(fd_, holder.data(), holder.size(), 0) == static_cast<ssize_t>(holder.size())) {
+    [[maybe_unused]] int ignored = ::ftruncate(fd_, static_cast<off_t>(holder.size()));
   }
 }
 
