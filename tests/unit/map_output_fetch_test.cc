@@ -83,10 +83,11 @@ class TestServer {
   }
 
   static std::string Contents(int map, int partition) {
-    // Some partitions empty, some over a 1 MiB piece.
+    // Some partitions empty, some of several 1 MiB pieces (sent in one reused buffer).
     size_t size = (map * 31 + partition * 17) % 5 == 0 ? 0
-                  : map == 1 && partition == 0        ? (3u << 20) / 2
-                                                      : 100 + map * 13 + partition;
+                  : map == 1 && partition == 0         ? (7u << 20) / 2
+                  : map == 2 && partition == 0         ? (9u << 20) / 4
+                                                       : 100 + map * 13 + partition;
     std::string bytes(size, '\0');
     for (size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>('a' + (map + partition + i) % 26);
     return bytes;
@@ -104,6 +105,9 @@ class TestServer {
     boost::asio::post(*io_, [&] { count.set_value(server_->connections()); });
     return count.get_future().get();
   }
+
+  // The file that holds map `map`'s output (even maps).
+  const std::string& PathOf(int map) const { return outputs_.at(map).path; }
 
   // Called on the server's thread before each request is answered.
   std::function<void()> on_lookup;
@@ -308,6 +312,27 @@ TEST(MapOutputFetch, AnOutputTheServerDoesNotHoldIsLost) {
         << e.what();
     EXPECT_EQ(e.lost().size(), 3u);
   }
+}
+
+TEST(MapOutputFetch, AnOutputFileCutShortFailsItsFetchMidwayAndTheServerServesOn) {
+  TestServer a(TestKey(), 3, 1);
+  // Map 2's output is 2.25 MiB: its second 1 MiB piece is read past the file's new end.
+  fs::resize_file(a.PathOf(2), (3u << 20) / 2);
+  FetchConnections connections(TestKey(), seconds(5));
+  {
+    Collected got;
+    try {
+      FetchMapOutputs(a.Locations(2, 3), kJob, 0, 5, connections, kControl, got);
+      FAIL();
+    } catch (const FetchFailure& e) {
+      EXPECT_NE(std::string(e.what()).find(a.PathOf(2) + ": shorter than its index says"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  Collected got;
+  FetchMapOutputs(a.Locations(0, 2), kJob, 0, 5, connections, kControl, got);
+  ExpectFetched(got, a.Locations(0, 2), 0);
 }
 
 TEST(MapOutputFetch, AKilledAttemptStopsItsCopiers) {

@@ -1,6 +1,7 @@
 #include "framework/src/runtime/map_output_server.h"
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
 
 #include "framework/src/wire/archive.h"
@@ -80,20 +81,17 @@ class MapOutputServer::Connection : public std::enable_shared_from_this<Connecti
     try {
       if (offset_ < end_) {
         n = static_cast<size_t>(std::min<uint64_t>(wire::kFetchPieceBytes, end_ - offset_));
-        std::string piece;
-        if (bytes_) {
-          if (bytes_->size() < offset_ + n) {
-            throw std::runtime_error("a map output in memory is shorter than its index says");
-          }
-          piece.assign(*bytes_, offset_, n);
-        } else {
-          piece.resize(n);
-          if (file_->ReadAt(offset_, piece.data(), n) != n) {
+        session->SendFilled(wire::MessageType::kFetchData, n, [&](char* piece) {
+          if (bytes_) {
+            if (bytes_->size() < offset_ + n) {
+              throw std::runtime_error("a map output in memory is shorter than its index says");
+            }
+            std::memcpy(piece, bytes_->data() + offset_, n);
+          } else if (file_->ReadAt(offset_, piece, n) != n) {
             throw std::runtime_error(file_->path() + ": shorter than its index says");
           }
-        }
+        });
         offset_ += n;
-        session->Send(wire::MessageType::kFetchData, std::move(piece));
         if (offset_ < end_) {
           session->WhenSent([self = shared_from_this()] { self->SendPiece(); });
           return;

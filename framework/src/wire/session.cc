@@ -271,9 +271,29 @@ void Session::Send(MessageType type, std::string body) {
   QueueFrame(std::move(frame));
 }
 
+void Session::SendFilled(MessageType type, size_t body_bytes,
+                         const std::function<void(char*)>& fill) {
+  if (closed_) return;
+  std::string frame = FrameStart(type, body_bytes);
+  const size_t body = frame.size();
+  frame.resize(body + body_bytes);
+  try {
+    fill(frame.data() + body);
+  } catch (...) {
+    KeepBuffer(&frame);
+    throw;
+  }
+  QueueFrame(std::move(frame));
+}
+
 std::string Session::FrameStart(MessageType type, size_t body_bytes) {
+  const size_t bytes = kFrameHeaderBytes + 1 + body_bytes + kFrameMacBytes;
   std::string frame;
-  frame.reserve(kFrameHeaderBytes + 1 + body_bytes + kFrameMacBytes);
+  if (bytes >= kSpareMinBytes && spare_.capacity() >= bytes) {
+    frame.swap(spare_);
+    frame.clear();
+  }
+  frame.reserve(bytes);
   frame.resize(kFrameHeaderBytes);
   frame.push_back(static_cast<char>(type));
   return frame;
@@ -321,12 +341,20 @@ void Session::WriteNext() {
                      [self = shared_from_this(), count](boost::system::error_code ec, size_t) {
                        self->writing_ = false;
                        // The frames in flight stayed in outbox_ until now: drop them only here.
+                       for (size_t i = 0; i < count; ++i) self->KeepBuffer(&self->outbox_[i]);
                        self->outbox_.erase(self->outbox_.begin(),
                                            self->outbox_.begin() + static_cast<long>(count));
                        if (self->closed_) return self->outbox_.clear();
                        if (ec) return self->Fail(ec.message());
                        self->WriteNext();
                      });
+}
+
+void Session::KeepBuffer(std::string* frame) {
+  const size_t capacity = frame->capacity();
+  if (capacity >= kSpareMinBytes && capacity <= kSpareMaxBytes && capacity > spare_.capacity()) {
+    spare_.swap(*frame);
+  }
 }
 
 void Session::WhenSent(std::function<void()> fn) {

@@ -52,6 +52,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Queues a frame. Ignored once the session is closed.
   void Send(MessageType type, std::string body = {});
+  // Queues a frame of `body_bytes` whose body `fill` writes in place (a piece of a file, read
+  // straight into the frame). Its buffer is the last large frame's, once that one is written: a
+  // stream of large frames (map output sent to a reduce) reuses one buffer rather than mapping
+  // and faulting in a new one for each. If `fill` throws, nothing is queued.
+  void SendFilled(MessageType type, size_t body_bytes, const std::function<void(char*)>& fill);
   template <class T>
   void SendMessage(MessageType type, const T& message) {
     if (closed_) return;
@@ -92,7 +97,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void WriteNext();
   // The start of a frame: room for its header, and its type; its body is appended to it. Room
   // for `body_bytes` of body is reserved.
-  static std::string FrameStart(MessageType type, size_t body_bytes);
+  std::string FrameStart(MessageType type, size_t body_bytes);
+  // Keeps a written frame's buffer for the next large frame, if it is large and not too large.
+  void KeepBuffer(std::string* frame);
   // Fills in the header of a frame made by FrameStart and its body, makes room for its MAC, and
   // queues it.
   void QueueFrame(std::string frame);
@@ -122,6 +129,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::vector<char> in_;
   size_t in_begin_ = 0, in_end_ = 0;
   std::deque<std::string> outbox_;  // whole frames, their MAC filled in when written
+  // A written frame's buffer, for the next frame that needs one as large (SendFilled).
+  std::string spare_;
+  static constexpr size_t kSpareMinBytes = 64u << 10;
+  static constexpr size_t kSpareMaxBytes = kFetchPieceBytes + (64u << 10);
   static constexpr size_t kMaxFramesPerWrite = 64;
   // Most messages (a task, a report, a heartbeat) encode to fewer bytes: one allocation each.
   static constexpr size_t kSmallMessageBytes = 240;
