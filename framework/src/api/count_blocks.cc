@@ -1,7 +1,5 @@
 #include "minimr/count_blocks.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <bit>
 #include <charconv>
@@ -9,22 +7,13 @@
 #include <string>
 #include <utility>
 
+#include "framework/src/util/huge_pages.h"
+
 namespace minimr {
 
 namespace {
 
 constexpr int kMaxRadixBits = 11;  // 2048 buckets a pass: their counters stay in L1
-
-// Asks for 2 MB pages over the 2 MB-aligned part of [p, p + bytes) (a hint: the kernel may not
-// have them, or may use them only where transparent huge pages are enabled for madvise).
-void AdviseHugePages(void* p, size_t bytes) {
-#ifdef MADV_HUGEPAGE
-  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
-  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
-  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(kHuge - 1);
-  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-#endif
-}
 
 constexpr size_t kMaxVarintBytes = 10;
 

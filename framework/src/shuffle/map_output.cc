@@ -7,6 +7,7 @@
 
 #include "framework/src/shuffle/merger.h"
 #include "framework/src/shuffle/run_merger.h"
+#include "framework/src/util/huge_pages.h"
 
 namespace minimr::shuffle {
 namespace {
@@ -92,6 +93,7 @@ void MapOutputWriter::Grow(uint64_t needed) {
   // Not value-initialized: the large buffer is mapped, and the kernel gives its pages only as
   // records and entries reach them.
   std::unique_ptr<char[]> grown(new char[capacity]);
+  AdviseHugePages(grown.get(), capacity);
   Entry* const grown_end = reinterpret_cast<Entry*>(grown.get() + capacity);
   std::copy(buffer_.get(), buffer_.get() + used_, grown.get());
   std::copy(entries_begin(), entries_end_, grown_end - entry_count_);
