@@ -10,10 +10,11 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <functional>
-#include <exception>
 #include <future>
+#include <memory>
 #include <numeric>
 #include <optional>
 #include <span>
@@ -184,26 +185,29 @@ bool TallyTextPart(const std::string& path, int n, Tally& tally) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   // Reads fill kBlock bytes at most: a short line's key is read up to n + 1 bytes past its end,
-  // into the slack.
+  // into the slack, zeroed after each read. The rest is not zeroed: a small part file touches
+  // (and faults in) a page or two of it, not 1 MiB.
   constexpr size_t kBlock = 1 << 20;
-  std::vector<char> buffer(kBlock + 64);
+  constexpr size_t kSlack = 64;
+  const auto buffer = std::make_unique_for_overwrite<char[]>(kBlock + kSlack);
   size_t begin = 0, end = 0;
   bool ok = true;
   for (bool at_eof = false; ok;) {
     if (!at_eof) {
-      std::memmove(buffer.data(), buffer.data() + begin, end - begin);
+      std::memmove(buffer.get(), buffer.get() + begin, end - begin);
       end -= begin;
       begin = 0;
-      const ssize_t got = ::read(fd, buffer.data() + end, kBlock - end);
+      const ssize_t got = ::read(fd, buffer.get() + end, kBlock - end);
       if (got < 0) {
         ok = false;
         break;
       }
       at_eof = got == 0;
       end += static_cast<size_t>(got);
+      std::memset(buffer.get() + end, 0, kSlack);
     }
-    const char* p = buffer.data() + begin;
-    const char* const stop = buffer.data() + end;
+    const char* p = buffer.get() + begin;
+    const char* const stop = buffer.get() + end;
     // Whole lines only: the last, cut short by the block's end, waits for the next read.
     const char* const last_newline = static_cast<const char*>(
         ::memrchr(p, '\n', static_cast<size_t>(stop - p)));
@@ -251,7 +255,7 @@ bool TallyTextPart(const std::string& path, int n, Tally& tally) {
       word |= bit;
       tally.Add(key, count, n);
     }
-    begin = static_cast<size_t>(p - buffer.data());
+    begin = static_cast<size_t>(p - buffer.get());
     if (at_eof) {
       ok = ok && begin == end;
       break;

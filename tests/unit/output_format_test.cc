@@ -204,6 +204,23 @@ TEST_F(OutputFormatTest, ReadsPartFilesInNameOrderAndTellsWhereEachRecordIs) {
   EXPECT_FALSE(reader.Next(&key, &value));
 }
 
+TEST_F(OutputFormatTest, LinesLongerThanTheReadBufferAndAcrossItsEndsReadBackWhole) {
+  std::string text;
+  Records expected;
+  for (int i = 0; i < 40000; ++i) {  // about 1.2 MiB: lines cross the first 1 MiB read
+    expected.emplace_back("k" + std::to_string(i), std::string(20, char('a' + i % 26)));
+  }
+  expected.emplace_back("long", std::string((5u << 20) / 2, 'x'));  // longer than the buffer
+  expected.emplace_back("after", "1");
+  for (const auto& [key, value] : expected) text += key + "\t" + value + "\n";
+  WriteFile("part-r-00000", text);
+  WriteFile("part-r-00001", "");
+  WriteFile("part-r-00002", "last\t2\n");
+  expected.emplace_back("last", "2");
+  OutputReader reader(dir_.string(), OutputFormat::kText);
+  EXPECT_EQ(ReadAll(reader), expected);
+}
+
 TEST_F(OutputFormatTest, MalformedTextNamesTheFileLineAndProblem) {
   const std::string where = (dir_ / "part-r-00000").string() + ":2: ";
   const std::vector<std::pair<std::string, std::string>> cases = {

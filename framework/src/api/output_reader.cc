@@ -2,6 +2,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <system_error>
@@ -117,8 +118,11 @@ struct OutputReader::Impl {
   std::vector<std::string> part_files;
   size_t next_file = 0;  // part_files[next_file - 1] is open
   std::ifstream in;
-  // Bytes read from the open file: [begin, end) not yet taken as lines.
-  std::vector<char> buffer = std::vector<char>(size_t{1} << 20);
+  // Bytes read from the open file: [begin, end) not yet taken as lines. Made at the first read
+  // and not zeroed: a reader that only lists part files, or reads a small one, touches (and
+  // faults in) none or a page of it.
+  std::unique_ptr<char[]> buffer;
+  size_t capacity = 0;
   size_t begin = 0, end = 0;
   bool at_eof = false;
   std::string_view line;  // in `buffer`
@@ -231,9 +235,11 @@ struct OutputReader::Impl {
   bool NextLine() {
     for (;;) {
       if (next_file > 0 && in.is_open()) {
-        if (const void* newline = std::memchr(buffer.data() + begin, '\n', end - begin)) {
-          const size_t at = static_cast<size_t>(static_cast<const char*>(newline) - buffer.data());
-          line = std::string_view(buffer.data() + begin, at - begin);
+        const void* newline =
+            end > begin ? std::memchr(buffer.get() + begin, '\n', end - begin) : nullptr;
+        if (newline) {
+          const size_t at = static_cast<size_t>(static_cast<const char*>(newline) - buffer.get());
+          line = std::string_view(buffer.get() + begin, at - begin);
           begin = at + 1;
           ++line_number;
           return true;
@@ -243,7 +249,7 @@ struct OutputReader::Impl {
           continue;
         }
         if (begin < end) {
-          line = std::string_view(buffer.data() + begin, end - begin);
+          line = std::string_view(buffer.get() + begin, end - begin);
           ++line_number;
           Fail("no newline at the end of the file (was it cut short?)");
         }
@@ -262,11 +268,20 @@ struct OutputReader::Impl {
   // Moves the bytes not yet taken to the front of the buffer (growing it for a line longer than
   // it) and reads more after them.
   void Refill() {
-    std::memmove(buffer.data(), buffer.data() + begin, end - begin);
+    if (capacity == 0) {
+      capacity = size_t{1} << 20;
+      buffer = std::make_unique_for_overwrite<char[]>(capacity);
+    }
+    std::memmove(buffer.get(), buffer.get() + begin, end - begin);
     end -= begin;
     begin = 0;
-    if (end == buffer.size()) buffer.resize(buffer.size() * 2);
-    in.read(buffer.data() + end, static_cast<std::streamsize>(buffer.size() - end));
+    if (end == capacity) {
+      auto grown = std::make_unique_for_overwrite<char[]>(2 * capacity);
+      std::memcpy(grown.get(), buffer.get(), end);
+      buffer = std::move(grown);
+      capacity *= 2;
+    }
+    in.read(buffer.get() + end, static_cast<std::streamsize>(capacity - end));
     const auto got = static_cast<size_t>(in.gcount());
     if (in.bad()) throw std::runtime_error("error reading " + part_files[next_file - 1]);
     end += got;
