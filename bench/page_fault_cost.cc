@@ -2,7 +2,7 @@
 // for the first time, plain, populated by mmap (MAP_POPULATE), and advised to use 2 MB pages
 // (MADV_HUGEPAGE); and a write to a page after a fork (copy-on-write, in the child; in the parent
 // once the child has gone, its pages still write-protected). Usage: page_fault_cost [MB] (default
-// 256).
+// 256; the fork's child copies them all, so it needs twice that).
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -57,12 +57,18 @@ std::pair<double, double> AfterForkMicrosecondsPerPage(size_t bytes) {
   if (pipe(report) != 0) std::exit(1);
   const pid_t child = fork();
   if (child == 0) {
+    close(report[0]);
     const double us = write_all(2);
     if (write(report[1], &us, sizeof us) != sizeof us) _exit(1);
     _exit(0);
   }
+  close(report[1]);  // a child that dies before it writes ends the read
   double in_child = -1;
-  if (child < 0 || read(report[0], &in_child, sizeof in_child) != sizeof in_child) std::exit(1);
+  if (child < 0 || read(report[0], &in_child, sizeof in_child) != sizeof in_child) {
+    std::fprintf(stderr, "page_fault_cost: the forked child did not report (out of memory?)\n");
+    std::exit(1);
+  }
+  close(report[0]);
   waitpid(child, nullptr, 0);
   const double in_parent = write_all(3);
   munmap(p, bytes);

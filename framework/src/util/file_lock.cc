@@ -34,9 +34,10 @@ FileLock::FileLock(const std::string& path) : path_(path) {
   // holder and then cut to length, never emptied first: the file stays within its one block, and
   // freeing that block costs a discard on a disk mounted with -o discard (17-22 ms, measured).
   // A reader reads up to the first newline, so a longer last holder's tail does not show.
-  if (::pwrite(fd_, holder.data(), holder.size(), 0) == static_cast<ssize_t>(holder.size())) {
-    [[maybe_unused]] int ignored = ::ftruncate(fd_, static_cast<off_t>(holder.size()));
-  }
+  // If the write fails, the file is emptied: better "a process just starting" than a dead holder.
+  const bool written =
+      ::pwrite(fd_, holder.data(), holder.size(), 0) == static_cast<ssize_t>(holder.size());
+  [[maybe_unused]] int ignored = ::ftruncate(fd_, written ? static_cast<off_t>(holder.size()) : 0);
 }
 
 FileLock::~FileLock() {

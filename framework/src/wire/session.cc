@@ -325,6 +325,7 @@ void Session::WriteNext() {
       fn();
       if (!outbox_.empty() || closed_) return;
     }
+    spare_ = std::string();  // nothing more to send: no large buffer is kept while idle
     if (close_after_sending_) Close();
     return;
   }

@@ -54,8 +54,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void Send(MessageType type, std::string body = {});
   // Queues a frame of `body_bytes` whose body `fill` writes in place (a piece of a file, read
   // straight into the frame). Its buffer is the last large frame's, once that one is written: a
-  // stream of large frames (map output sent to a reduce) reuses one buffer rather than mapping
-  // and faulting in a new one for each. If `fill` throws, nothing is queued.
+  // stream of large frames (map output sent to a reduce, each sent once the last is written)
+  // reuses one buffer rather than mapping and faulting in a new one for each; the buffer is let
+  // go once nothing is left to send. If `fill` throws, nothing is queued. Once the session is
+  // closed, `fill` is not called.
   void SendFilled(MessageType type, size_t body_bytes, const std::function<void(char*)>& fill);
   template <class T>
   void SendMessage(MessageType type, const T& message) {
@@ -129,7 +131,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::vector<char> in_;
   size_t in_begin_ = 0, in_end_ = 0;
   std::deque<std::string> outbox_;  // whole frames, their MAC filled in when written
-  // A written frame's buffer, for the next frame that needs one as large (SendFilled).
+  // A written frame's buffer, for the next large frame while frames keep coming; freed when the
+  // outbox drains with nothing more to send.
   std::string spare_;
   static constexpr size_t kSpareMinBytes = 64u << 10;
   static constexpr size_t kSpareMaxBytes = kFetchPieceBytes + (64u << 10);
