@@ -120,9 +120,9 @@ class SignalsHeld {
 };
 
 // In a child just forked or vforked, its signals still blocked (only system calls on its own
-// stack until exec):
-// its handlers back to default as exec would leave them (ignored signals stay ignored), its own
-// process group (or session), its standard descriptors from `stdio`, then every signal let in.
+// stack until exec): its handlers back to default as exec would leave them (ignored signals stay
+// ignored), its own process group (or session), its standard descriptors from `stdio`, then
+// every signal let in.
 void SetUpChild(pid_t parent, bool detached, const ChildStdio& stdio) {
   for (int signal = 1; signal < NSIG; ++signal) {
     struct sigaction action {};

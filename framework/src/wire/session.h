@@ -98,7 +98,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void ScheduleWrite();
   void WriteNext();
   // The start of a frame: room for its header, and its type; its body is appended to it. Room
-  // for `body_bytes` of body is reserved.
+  // for `body_bytes` of body is reserved, in the kept buffer (spare_) if the frame is large and
+  // it is large enough.
   std::string FrameStart(MessageType type, size_t body_bytes);
   // Keeps a written frame's buffer for the next large frame, if it is large and not too large.
   void KeepBuffer(std::string* frame);
