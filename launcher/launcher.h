@@ -24,12 +24,12 @@ struct WorkerLaunch {
   // Local workers started beside their master, before it has written the connection file, wait
   // this long for it (whole seconds; 0: it must be there).
   std::chrono::seconds connection_wait{0};
-  // If set, local workers are forks of this process that call it with the arguments
-  // `minimr worker ...` would get (argv[0] "worker"), instead of starting `minimr`: they skip
+  // If set, local workers are forks of this process that call it with this launch and their
+  // name, to do what `minimr worker` would with the options they give, instead of starting `minimr`: they skip
   // exec and loading the program's libraries (milliseconds each, on the way to the first task).
   // While this process runs other threads they start the program (ChildProcess::ForkOrExec).
   // Grid Engine's workers always start the program.
-  std::function<int(int argc, char** argv)> worker_main;
+  std::function<int(const WorkerLaunch& launch, const std::string& name)> worker_main;
 };
 
 class Launcher {

@@ -27,7 +27,8 @@ void LocalLauncher::StartOne() {
     argv.push_back(launch_.work_dir);
   }
   workers_.push_back({launch_.worker_main
-                          ? ChildProcess::ForkOrExec("minimr-worker", argv, launch_.worker_main, log)
+                          ? ChildProcess::ForkOrExec("minimr-worker", argv,
+                                                     [&] { return launch_.worker_main(launch_, name); }, log)
                           : ChildProcess(argv, log),
                       name, log});
 }

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 
+#include "framework/src/cli/cluster_members.h"
 #include "framework/src/cli/commands.h"
 #include "framework/src/config/byte_size.h"
 #include "framework/src/config/duration.h"
@@ -49,49 +50,58 @@ int MasterCommand(int argc, char** argv) {
       "connection file");
   po::variables_map vm;
   if (auto status = ParseCommandLine(argc, argv, options, "minimr master", &vm)) return *status;
-  std::string path = vm.count("connection-file") ? vm["connection-file"].as<std::string>()
-                                                 : wire::DefaultConnectionFilePath();
-  try {
-    boost::asio::io_context io;
-    runtime::MasterOptions master_options;
-    master_options.host = vm["host"].as<std::string>();
-    master_options.port = static_cast<uint16_t>(vm["port"].as<int64_t>());
-    master_options.key = wire::NewKey();
-    struct {
-      const char* option;
-      Duration* value;
-    } durations[] = {{"heartbeat", &master_options.heartbeat},
-                     {"worker-timeout", &master_options.worker_timeout},
-                     {"fetch-timeout", &master_options.fetch_timeout},
-                     {"no-worker-timeout", &master_options.no_worker_timeout}};
-    for (const auto& [option, value] : durations) {
-      std::string text = vm[option].as<std::string>();
-      auto parsed = config::ParseDuration(text);
-      if (!parsed || parsed->count() == 0) {
-        std::cerr << "minimr master: --" << option << " wants a duration such as 500ms, 10s or 2m, got '"
-                  << text << "'\n";
-        return 2;
-      }
-      *value = *parsed;
-    }
-    {
-      std::string text = vm["max-frame-bytes"].as<std::string>();
-      std::optional<uint64_t> bytes = config::ParseByteSize(text);
-      if (!bytes || *bytes < runtime::kMinFrameBytes || *bytes > wire::kMaxFrameBytes) {
-        std::cerr << "minimr master: --max-frame-bytes wants a size from 64KiB to 16MiB, got '"
-                  << text << "'\n";
-        return 2;
-      }
-      master_options.max_frame_bytes = static_cast<uint32_t>(*bytes);
-    }
-    if (master_options.worker_timeout <= master_options.heartbeat) {
-      std::cerr << "minimr master: --worker-timeout must be longer than --heartbeat\n";
+  MasterSettings settings;
+  runtime::MasterOptions& master_options = settings.options;
+  if (vm.count("connection-file")) settings.connection_file = vm["connection-file"].as<std::string>();
+  if (vm.count("advertise")) settings.advertise = vm["advertise"].as<std::string>();
+  settings.tls = vm.count("tls") > 0;
+  master_options.host = vm["host"].as<std::string>();
+  master_options.port = static_cast<uint16_t>(vm["port"].as<int64_t>());
+  struct {
+    const char* option;
+    Duration* value;
+  } durations[] = {{"heartbeat", &master_options.heartbeat},
+                   {"worker-timeout", &master_options.worker_timeout},
+                   {"fetch-timeout", &master_options.fetch_timeout},
+                   {"no-worker-timeout", &master_options.no_worker_timeout}};
+  for (const auto& [option, value] : durations) {
+    std::string text = vm[option].as<std::string>();
+    auto parsed = config::ParseDuration(text);
+    if (!parsed || parsed->count() == 0) {
+      std::cerr << "minimr master: --" << option << " wants a duration such as 500ms, 10s or 2m, got '"
+                << text << "'\n";
       return 2;
     }
+    *value = *parsed;
+  }
+  {
+    std::string text = vm["max-frame-bytes"].as<std::string>();
+    std::optional<uint64_t> bytes = config::ParseByteSize(text);
+    if (!bytes || *bytes < runtime::kMinFrameBytes || *bytes > wire::kMaxFrameBytes) {
+      std::cerr << "minimr master: --max-frame-bytes wants a size from 64KiB to 16MiB, got '"
+                << text << "'\n";
+      return 2;
+    }
+    master_options.max_frame_bytes = static_cast<uint32_t>(*bytes);
+  }
+  if (master_options.worker_timeout <= master_options.heartbeat) {
+    std::cerr << "minimr master: --worker-timeout must be longer than --heartbeat\n";
+    return 2;
+  }
+  return RunMaster(std::move(settings));
+}
+
+int RunMaster(MasterSettings settings) {
+  const bool default_file = settings.connection_file.empty();
+  const std::string path = default_file ? wire::DefaultConnectionFilePath() : settings.connection_file;
+  runtime::MasterOptions& master_options = settings.options;
+  try {
+    boost::asio::io_context io;
+    master_options.key = wire::NewKey();
     // One connection file per cluster: a master holds its lock for as long as it runs, so a second
     // one neither overwrites its file nor, on exit, removes it.
     std::filesystem::path directory = std::filesystem::absolute(path).parent_path();
-    if (!vm.count("connection-file")) {
+    if (default_file) {
       MakePrivateDirectory(directory.string());  // ~/.minimr: 0700
     } else if (!std::filesystem::exists(directory)) {
       MakePrivateDirectory(directory.string());
@@ -123,7 +133,7 @@ int MasterCommand(int argc, char** argv) {
     }
     wire::ConnectionInfo info;
     std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-    if (vm.count("tls")) {
+    if (settings.tls) {
       wire::TlsIdentity identity = wire::MakeTlsIdentity();
       master_options.tls = wire::MakeTlsServerContext(identity);
       info.tls_sha256 = wire::CertificateSha256(identity.certificate_pem);
@@ -133,8 +143,8 @@ int MasterCommand(int argc, char** argv) {
     runtime::Master master(io, master_options);
 
     info.host = master_options.host;
-    if (vm.count("advertise")) {
-      info.host = vm["advertise"].as<std::string>();
+    if (!settings.advertise.empty()) {
+      info.host = settings.advertise;
     } else if (info.host == "0.0.0.0" || info.host == "::") {
       char name[256] = "localhost";
       ::gethostname(name, sizeof name);

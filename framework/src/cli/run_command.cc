@@ -10,6 +10,7 @@
 #include <iostream>
 #include <thread>
 
+#include "framework/src/cli/cluster_members.h"
 #include "framework/src/cli/commands.h"
 #include "framework/src/cli/job_session.h"
 #include "framework/src/config/duration.h"
@@ -140,12 +141,19 @@ int RunCommand(int argc, char** argv) {
         config::FormatDuration(config.fetch_timeout)};
     // Local workers reach the master on loopback; Grid Engine's, on any host, by its name.
     master_args.insert(master_args.end(), {"--host", profile.launcher == "sge" ? "0.0.0.0" : "127.0.0.1"});
+    MasterSettings master_settings;
+    master_settings.connection_file = connection_file;
+    master_settings.options.host = master_args.back();
+    master_settings.options.heartbeat = config.heartbeat_interval;
+    master_settings.options.worker_timeout = config.worker_timeout;
+    master_settings.options.fetch_timeout = config.fetch_timeout;
     wire::PrepareCrypto();  // once here, rather than in the master and each worker
-    // Local masters and workers are forks of this process, running as `minimr master` and
+    // Local masters and workers are forks of this process, doing what `minimr master` and
     // `minimr worker` would: ready in well under a millisecond, where starting the program takes
     // several. Grid Engine's workers start the program on their hosts.
     minimr::ChildProcess master = minimr::ChildProcess::ForkOrExec(
-        "minimr-master", master_args, MasterCommand, run_dir.path + "/master.log");
+        "minimr-master", master_args, [&] { return RunMaster(master_settings); },
+        run_dir.path + "/master.log");
     launcher::WorkerLaunch launch;
     launch.minimr = self;
     launch.connection_file = connection_file;
@@ -154,7 +162,16 @@ int RunCommand(int argc, char** argv) {
     launch.work_dir = run_dir.path;
     launch.max_replacements = 2 * config.workers + config.max_attempts;
     launch.stall_timeout = config.worker_timeout;
-    if (profile.launcher == "local") launch.worker_main = WorkerCommand;
+    if (profile.launcher == "local") {
+      launch.worker_main = [](const launcher::WorkerLaunch& launch, const std::string& name) {
+        WorkerSettings worker;
+        worker.connection_file = launch.connection_file;
+        worker.connection_wait = launch.connection_wait;
+        worker.work_dir = launch.work_dir;
+        worker.name = name;
+        return RunWorker(worker);
+      };
+    }
     // Local workers start beside the master and wait for its connection file, so that their
     // start-up overlaps the master's; Grid Engine's are submitted once it is written.
     const bool workers_early = profile.launcher == "local";

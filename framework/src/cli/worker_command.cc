@@ -5,6 +5,7 @@
 #include <iostream>
 #include <thread>
 
+#include "framework/src/cli/cluster_members.h"
 #include "framework/src/cli/commands.h"
 #include "framework/src/runtime/worker.h"
 #include "framework/src/wire/connection_file.h"
@@ -42,40 +43,50 @@ int WorkerCommand(int argc, char** argv) {
       "in time, then leaves in good order (0: no limit)");
   po::variables_map vm;
   if (auto status = ParseCommandLine(argc, argv, options, "minimr worker", &vm)) return *status;
+  WorkerSettings settings;
+  if (vm.count("connection-file")) settings.connection_file = vm["connection-file"].as<std::string>();
+  settings.connection_wait = std::chrono::seconds(vm["connection-wait"].as<int64_t>());
+  if (vm.count("master")) {
+    std::string address = vm["master"].as<std::string>();
+    auto colon = address.rfind(':');
+    if (colon == std::string::npos) {
+      std::cerr << "minimr worker: --master wants HOST:PORT, got '" << address << "'\n";
+      return 2;
+    }
+    settings.master_host = address.substr(0, colon);
+    const std::optional<int64_t> port = ParseInteger(address.substr(colon + 1), 1, 65535);
+    if (!port || settings.master_host.empty()) {
+      std::cerr << "minimr worker: --master wants HOST:PORT with a port from 1 to 65535, got '"
+                << address << "'\n";
+      return 2;
+    }
+    settings.master_port = static_cast<uint16_t>(*port);
+  }
+  if (vm.count("work-dir")) settings.work_dir = vm["work-dir"].as<std::string>();
+  if (vm.count("name")) settings.name = vm["name"].as<std::string>();
+  if (vm.count("faults")) settings.faults = vm["faults"].as<std::string>();
+  settings.run_time_limit = vm["run-time-limit"].as<int64_t>();
+  return RunWorker(settings);
+}
+
+int RunWorker(const WorkerSettings& settings) {
   try {
-    std::string path = vm.count("connection-file") ? vm["connection-file"].as<std::string>()
-                                                   : wire::DefaultConnectionFilePath();
-    const auto wait_until = std::chrono::steady_clock::now() +
-                            std::chrono::seconds(vm["connection-wait"].as<int64_t>());
+    const std::string path =
+        settings.connection_file.empty() ? wire::DefaultConnectionFilePath() : settings.connection_file;
+    const auto wait_until = std::chrono::steady_clock::now() + settings.connection_wait;
     while (!std::filesystem::exists(path) && std::chrono::steady_clock::now() < wait_until) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     wire::ConnectionInfo info = wire::ReadConnectionFile(path);
     runtime::WorkerOptions worker_options;
-    worker_options.master_host = info.host;
-    worker_options.master_port = info.port;
-    if (vm.count("master")) {
-      std::string address = vm["master"].as<std::string>();
-      auto colon = address.rfind(':');
-      if (colon == std::string::npos) {
-        std::cerr << "minimr worker: --master wants HOST:PORT, got '" << address << "'\n";
-        return 2;
-      }
-      worker_options.master_host = address.substr(0, colon);
-      const std::optional<int64_t> port = ParseInteger(address.substr(colon + 1), 1, 65535);
-      if (!port || worker_options.master_host.empty()) {
-        std::cerr << "minimr worker: --master wants HOST:PORT with a port from 1 to 65535, got '"
-                  << address << "'\n";
-        return 2;
-      }
-      worker_options.master_port = static_cast<uint16_t>(*port);
-    }
+    worker_options.master_host = settings.master_host.empty() ? info.host : settings.master_host;
+    worker_options.master_port = settings.master_host.empty() ? info.port : settings.master_port;
     worker_options.security = wire::MemberSecurity(info);
-    if (vm.count("work-dir")) worker_options.work_dir = vm["work-dir"].as<std::string>();
-    if (vm.count("name")) worker_options.name = vm["name"].as<std::string>();
-    worker_options.run_time_limit = vm["run-time-limit"].as<int64_t>();
-    if (vm.count("faults")) {
-      worker_options.faults = vm["faults"].as<std::string>();
+    worker_options.work_dir = settings.work_dir;
+    worker_options.name = settings.name;
+    worker_options.run_time_limit = settings.run_time_limit;
+    if (settings.faults) {
+      worker_options.faults = *settings.faults;
     } else if (const char* faults = std::getenv("MINIMR_FAULTS")) {
       worker_options.faults = faults;
     }

@@ -287,18 +287,10 @@ ChildProcess ChildProcess::ForkSingleThreaded(const std::string& name,
 
 ChildProcess ChildProcess::ForkOrExec(const std::string& name,
                                       const std::vector<std::string>& argv,
-                                      const std::function<int(int, char**)>& main,
+                                      const std::function<int()>& body,
                                       const std::string& log_path) {
   if (!SingleThreaded()) return ChildProcess(argv, log_path);
-  return ForkSingleThreaded(
-      name,
-      [&main, args = std::vector<std::string>(argv.begin() + 1, argv.end())]() mutable {
-        std::vector<char*> pointers;
-        for (std::string& arg : args) pointers.push_back(arg.data());
-        pointers.push_back(nullptr);
-        return main(static_cast<int>(args.size()), pointers.data());
-      },
-      log_path);
+  return ForkSingleThreaded(name, body, log_path);
 }
 
 void ChildProcess::WatchExit() { exit_fd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0)); }

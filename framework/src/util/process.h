@@ -37,12 +37,11 @@ class ChildProcess {
   static ChildProcess Fork(const std::string& name, const std::function<int()>& body,
                            const std::string& log_path);
   // A program that is this one (argv[0] this executable, argv[1...] a command of it, as for the
-  // constructor) and whose entry point for that command is `main`: a Fork that calls
-  // main(argc, argv) with argv[1...] while this process runs a single thread, and otherwise
-  // (a plugin that started threads, say) the program itself, started as the constructor does.
+  // constructor), or `body`, which does what that command would: a Fork that runs `body` while
+  // this process runs a single thread, and otherwise (a plugin that started threads, say) the
+  // program itself, started as the constructor does.
   static ChildProcess ForkOrExec(const std::string& name, const std::vector<std::string>& argv,
-                                 const std::function<int(int, char**)>& main,
-                                 const std::string& log_path);
+                                 const std::function<int()>& body, const std::string& log_path);
   ChildProcess(ChildProcess&& other) noexcept;
   ChildProcess& operator=(ChildProcess&&) = delete;
   // Kills and reaps the process if it still runs.
