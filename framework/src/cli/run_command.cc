@@ -140,10 +140,11 @@ int RunCommand(int argc, char** argv) {
         config::FormatDuration(config.worker_timeout), "--fetch-timeout",
         config::FormatDuration(config.fetch_timeout)};
     // Local workers reach the master on loopback; Grid Engine's, on any host, by its name.
-    master_args.insert(master_args.end(), {"--host", profile.launcher == "sge" ? "0.0.0.0" : "127.0.0.1"});
+    const std::string master_host = profile.launcher == "sge" ? "0.0.0.0" : "127.0.0.1";
+    master_args.insert(master_args.end(), {"--host", master_host});
     MasterSettings master_settings;
     master_settings.connection_file = connection_file;
-    master_settings.options.host = master_args.back();
+    master_settings.options.host = master_host;
     master_settings.options.heartbeat = config.heartbeat_interval;
     master_settings.options.worker_timeout = config.worker_timeout;
     master_settings.options.fetch_timeout = config.fetch_timeout;

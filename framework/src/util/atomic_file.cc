@@ -52,7 +52,8 @@ void AtomicFile::Write(std::string_view bytes) {
 
 void AtomicFile::Commit(bool durable) {
   if (std::fflush(file_) != 0) Fail("cannot write");
-  if (durable && ::fdatasync(::fileno(file_)) != 0) Fail("cannot write");
+  // An empty file has no data to sync (a job's _SUCCESS): a sync would only flush the disk's cache.
+  if (durable && size_ > 0 && ::fdatasync(::fileno(file_)) != 0) Fail("cannot write");
   if (std::fclose(file_) != 0) {
     file_ = nullptr;
     ::unlink(tmp_path_.c_str());
