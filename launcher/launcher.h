@@ -25,10 +25,10 @@ struct WorkerLaunch {
   // this long for it (whole seconds; 0: it must be there).
   std::chrono::seconds connection_wait{0};
   // If set, local workers are forks of this process that call it with this launch and their
-  // name, to do what `minimr worker` would with the options they give, instead of starting `minimr`: they skip
-  // exec and loading the program's libraries (milliseconds each, on the way to the first task).
-  // While this process runs other threads they start the program (ChildProcess::ForkOrExec).
-  // Grid Engine's workers always start the program.
+  // name, to do what `minimr worker` would with the options they give, instead of starting
+  // `minimr`: they skip exec and loading the program's libraries (milliseconds each, on the way to
+  // the first task). While this process runs other threads they start the program
+  // (ChildProcess::ForkOrExec). Grid Engine's workers always start the program.
   std::function<int(const WorkerLaunch& launch, const std::string& name)> worker_main;
 };
 

@@ -26,11 +26,12 @@ void LocalLauncher::StartOne() {
     argv.push_back("--work-dir");
     argv.push_back(launch_.work_dir);
   }
-  workers_.push_back({launch_.worker_main
-                          ? ChildProcess::ForkOrExec("minimr-worker", argv,
-                                                     [&] { return launch_.worker_main(launch_, name); }, log)
-                          : ChildProcess(argv, log),
-                      name, log});
+  workers_.push_back(
+      {launch_.worker_main
+           ? ChildProcess::ForkOrExec(
+                 "minimr-worker", argv, [&] { return launch_.worker_main(launch_, name); }, log)
+           : ChildProcess(argv, log),
+       name, log});
 }
 
 int LocalLauncher::Running() {

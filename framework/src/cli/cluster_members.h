@@ -28,8 +28,8 @@ struct WorkerSettings {
   std::chrono::seconds connection_wait{0};
   std::string master_host;  // empty: the connection file's
   uint16_t master_port = 0;
-  std::string work_dir;  // empty: $TMPDIR
-  std::string name;      // empty: host:pid
+  std::string work_dir;               // empty: $TMPDIR
+  std::string name;                   // empty: host:pid
   std::optional<std::string> faults;  // none: $MINIMR_FAULTS
   int64_t run_time_limit = 0;         // seconds; 0: none
 };

@@ -52,7 +52,9 @@ int MasterCommand(int argc, char** argv) {
   if (auto status = ParseCommandLine(argc, argv, options, "minimr master", &vm)) return *status;
   MasterSettings settings;
   runtime::MasterOptions& master_options = settings.options;
-  if (vm.count("connection-file")) settings.connection_file = vm["connection-file"].as<std::string>();
+  if (vm.count("connection-file")) {
+    settings.connection_file = vm["connection-file"].as<std::string>();
+  }
   if (vm.count("advertise")) settings.advertise = vm["advertise"].as<std::string>();
   settings.tls = vm.count("tls") > 0;
   master_options.host = vm["host"].as<std::string>();
@@ -68,8 +70,8 @@ int MasterCommand(int argc, char** argv) {
     std::string text = vm[option].as<std::string>();
     auto parsed = config::ParseDuration(text);
     if (!parsed || parsed->count() == 0) {
-      std::cerr << "minimr master: --" << option << " wants a duration such as 500ms, 10s or 2m, got '"
-                << text << "'\n";
+      std::cerr << "minimr master: --" << option
+                << " wants a duration such as 500ms, 10s or 2m, got '" << text << "'\n";
       return 2;
     }
     *value = *parsed;
@@ -93,7 +95,8 @@ int MasterCommand(int argc, char** argv) {
 
 int RunMaster(MasterSettings settings) {
   const bool default_file = settings.connection_file.empty();
-  const std::string path = default_file ? wire::DefaultConnectionFilePath() : settings.connection_file;
+  const std::string path =
+      default_file ? wire::DefaultConnectionFilePath() : settings.connection_file;
   runtime::MasterOptions& master_options = settings.options;
   try {
     boost::asio::io_context io;

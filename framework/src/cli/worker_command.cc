@@ -44,7 +44,9 @@ int WorkerCommand(int argc, char** argv) {
   po::variables_map vm;
   if (auto status = ParseCommandLine(argc, argv, options, "minimr worker", &vm)) return *status;
   WorkerSettings settings;
-  if (vm.count("connection-file")) settings.connection_file = vm["connection-file"].as<std::string>();
+  if (vm.count("connection-file")) {
+    settings.connection_file = vm["connection-file"].as<std::string>();
+  }
   settings.connection_wait = std::chrono::seconds(vm["connection-wait"].as<int64_t>());
   if (vm.count("master")) {
     std::string address = vm["master"].as<std::string>();
@@ -71,8 +73,8 @@ int WorkerCommand(int argc, char** argv) {
 
 int RunWorker(const WorkerSettings& settings) {
   try {
-    const std::string path =
-        settings.connection_file.empty() ? wire::DefaultConnectionFilePath() : settings.connection_file;
+    const std::string path = settings.connection_file.empty() ? wire::DefaultConnectionFilePath()
+                                                              : settings.connection_file;
     const auto wait_until = std::chrono::steady_clock::now() + settings.connection_wait;
     while (!std::filesystem::exists(path) && std::chrono::steady_clock::now() < wait_until) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));

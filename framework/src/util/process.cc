@@ -285,8 +285,7 @@ ChildProcess ChildProcess::ForkSingleThreaded(const std::string& name,
   return child;
 }
 
-ChildProcess ChildProcess::ForkOrExec(const std::string& name,
-                                      const std::vector<std::string>& argv,
+ChildProcess ChildProcess::ForkOrExec(const std::string& name, const std::vector<std::string>& argv,
                                       const std::function<int()>& body,
                                       const std::string& log_path) {
   if (!SingleThreaded()) return ChildProcess(argv, log_path);
