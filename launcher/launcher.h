@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "launcher/worker_settings.h"
+
 namespace minimr::launcher {
 
 struct WorkerLaunch {
@@ -24,12 +26,12 @@ struct WorkerLaunch {
   // Local workers started beside their master, before it has written the connection file, wait
   // this long for it (whole seconds; 0: it must be there).
   std::chrono::seconds connection_wait{0};
-  // If set, local workers are forks of this process that call it with this launch and their
-  // name, to do what `minimr worker` would with the options they give, instead of starting
-  // `minimr`: they skip exec and loading the program's libraries (milliseconds each, on the way to
-  // the first task). While this process runs other threads they start the program
-  // (ChildProcess::ForkOrExec). Grid Engine's workers always start the program.
-  std::function<int(const WorkerLaunch& launch, const std::string& name)> worker_main;
+  // If set, local workers are forks of this process that call it with their settings (what
+  // `minimr worker` would run with), instead of starting `minimr`: they skip exec and loading
+  // the program's libraries (milliseconds each, on the way to the first task). While this
+  // process runs other threads they start the program (ChildProcess::ForkOrExec), with
+  // WorkerArguments of the same settings. Grid Engine's workers always start the program.
+  std::function<int(const WorkerSettings& settings)> worker_main;
 };
 
 class Launcher {

@@ -16,22 +16,17 @@ void LocalLauncher::StartOne() {
   std::string number = std::to_string(workers_.size() + 1);
   std::string name = "local worker " + number;
   std::string log = launch_.log_dir + "/worker-" + number + ".log";
-  std::vector<std::string> argv = {launch_.minimr,  "worker", "--connection-file",
-                                   launch_.connection_file, "--name", name};
-  if (launch_.connection_wait.count() > 0) {
-    argv.push_back("--connection-wait");
-    argv.push_back(std::to_string(launch_.connection_wait.count()));
-  }
-  if (!launch_.work_dir.empty()) {
-    argv.push_back("--work-dir");
-    argv.push_back(launch_.work_dir);
-  }
-  workers_.push_back(
-      {launch_.worker_main
-           ? ChildProcess::ForkOrExec(
-                 "minimr-worker", argv, [&] { return launch_.worker_main(launch_, name); }, log)
-           : ChildProcess(argv, log),
-       name, log});
+  WorkerSettings settings;
+  settings.connection_file = launch_.connection_file;
+  settings.connection_wait = launch_.connection_wait;
+  settings.work_dir = launch_.work_dir;
+  settings.name = name;
+  const std::vector<std::string> argv = WorkerArguments(launch_.minimr, settings);
+  workers_.push_back({launch_.worker_main ? ChildProcess::ForkOrExec(
+                                                "minimr-worker", argv,
+                                                [&] { return launch_.worker_main(settings); }, log)
+                                          : ChildProcess(argv, log),
+                      name, log});
 }
 
 int LocalLauncher::Running() {

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "framework/src/plugin/plugin.h"
 #include "framework/src/wire/blocking_client.h"
@@ -77,6 +78,26 @@ TEST_F(PluginTest, AJobFromAPluginRunsLikeABuiltInOne) {
   Result report = Shell(Minimr() + " report " + OutputOf(yaml));
   EXPECT_EQ(report.status, 0) << report.output;
   EXPECT_EQ(report.output, "Job letters has no report.\n");
+}
+
+// A plugin that starts a thread as it loads leaves `minimr run` with two threads, which must not
+// fork: its master and workers start as programs, with the command lines written from the
+// settings a fork would have run with (a heartbeat and timeouts from the job file among them).
+TEST_F(PluginTest, APluginThatStartsAThreadHasTheMasterAndWorkersStartedAsPrograms) {
+  std::string yaml = JobFile("threaded_letters", Plugin("threaded"));
+  const std::string commands = (dir_.path() / "commands").string();
+  Result r = Shell("MINIMR_TEST_COMMANDS=" + commands + " " + Minimr() + " run " + yaml +
+                   " -D cluster.heartbeat_interval=300ms -D cluster.worker_timeout=4s"
+                   " -D cluster.fetch_timeout=3s");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(ReadCounts(OutputOf(yaml)), expected_);
+  std::map<std::string, int> started;  // by command: run (this one), master, worker
+  std::istringstream lines(ReadFile(commands));
+  for (std::string line; std::getline(lines, line);) ++started[line];
+  EXPECT_EQ(started["master"], 1) << ReadFile(commands);
+  // A worker loads the plugin with its first task: one that registered late may have had none.
+  EXPECT_GE(started["worker"], 1) << ReadFile(commands);
+  EXPECT_LE(started["worker"], 2) << ReadFile(commands);
 }
 
 TEST_F(PluginTest, PluginCheckListsTheJobsOfAPlugin) {

@@ -1,14 +1,14 @@
 // The master and a worker, run from settings rather than a command line: `minimr master` and
 // `minimr worker` parse theirs into these, and `minimr run` fills them in and forks. A forked
-// process pays for each page it writes (14-17 us on a PVM guest): describing and parsing the
+// process pays for each page it writes (11-16 us on a PVM guest): describing and parsing the
 // options took a forked master 2-5 ms of its start (docs/benchmarks.md).
 #pragma once
 
-#include <chrono>
-#include <optional>
 #include <string>
+#include <vector>
 
 #include "framework/src/runtime/master.h"
+#include "launcher/worker_settings.h"
 
 namespace minimr::cli {
 
@@ -20,19 +20,13 @@ struct MasterSettings {
 };
 
 // Writes the connection file, serves until SIGINT or SIGTERM, removes the file. The exit status.
+// The settings are taken as they are: `minimr master` checks its options first, `minimr run`
+// its job file (the durations, the worker timeout beyond the heartbeat). The key is made here.
 int RunMaster(MasterSettings settings);
+// The command line that starts `minimr` (the executable at `minimr`) as RunMaster(settings).
+std::vector<std::string> MasterArguments(const std::string& minimr, const MasterSettings& settings);
 
-struct WorkerSettings {
-  std::string connection_file;  // empty: ~/.minimr/connection.json
-  // How long to wait for the connection file to appear (a worker started beside its master).
-  std::chrono::seconds connection_wait{0};
-  std::string master_host;  // empty: the connection file's
-  uint16_t master_port = 0;
-  std::string work_dir;               // empty: $TMPDIR
-  std::string name;                   // empty: host:pid
-  std::optional<std::string> faults;  // none: $MINIMR_FAULTS
-  int64_t run_time_limit = 0;         // seconds; 0: none
-};
+using launcher::WorkerSettings;
 
 // Joins the master and runs its tasks until it stops. The exit status.
 int RunWorker(const WorkerSettings& settings);

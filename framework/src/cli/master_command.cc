@@ -52,6 +52,12 @@ int MasterCommand(int argc, char** argv) {
   if (auto status = ParseCommandLine(argc, argv, options, "minimr master", &vm)) return *status;
   MasterSettings settings;
   runtime::MasterOptions& master_options = settings.options;
+  for (const char* option : {"connection-file", "advertise"}) {
+    if (vm.count(option) && vm[option].as<std::string>().empty()) {
+      std::cerr << "minimr master: --" << option << " wants a value, got an empty one\n";
+      return 2;
+    }
+  }
   if (vm.count("connection-file")) {
     settings.connection_file = vm["connection-file"].as<std::string>();
   }
@@ -91,6 +97,36 @@ int MasterCommand(int argc, char** argv) {
     return 2;
   }
   return RunMaster(std::move(settings));
+}
+
+std::vector<std::string> MasterArguments(const std::string& minimr,
+                                         const MasterSettings& settings) {
+  const runtime::MasterOptions& options = settings.options;
+  auto duration = [](Duration d) {
+    return config::FormatDuration(std::chrono::duration_cast<std::chrono::milliseconds>(d));
+  };
+  std::vector<std::string> argv = {minimr,
+                                   "master",
+                                   "--host",
+                                   options.host,
+                                   "--port",
+                                   std::to_string(options.port),
+                                   "--heartbeat",
+                                   duration(options.heartbeat),
+                                   "--worker-timeout",
+                                   duration(options.worker_timeout),
+                                   "--fetch-timeout",
+                                   duration(options.fetch_timeout),
+                                   "--no-worker-timeout",
+                                   duration(options.no_worker_timeout),
+                                   "--max-frame-bytes",
+                                   std::to_string(options.max_frame_bytes)};
+  if (!settings.connection_file.empty()) {
+    argv.insert(argv.end(), {"--connection-file", settings.connection_file});
+  }
+  if (!settings.advertise.empty()) argv.insert(argv.end(), {"--advertise", settings.advertise});
+  if (settings.tls) argv.push_back("--tls");
+  return argv;
 }
 
 int RunMaster(MasterSettings settings) {

@@ -13,7 +13,6 @@
 #include "framework/src/cli/cluster_members.h"
 #include "framework/src/cli/commands.h"
 #include "framework/src/cli/job_session.h"
-#include "framework/src/config/duration.h"
 #include "framework/src/runtime/job_output.h"
 #include "framework/src/runtime/scratch_dir.h"
 #include "framework/src/util/private_dir.h"
@@ -134,17 +133,10 @@ int RunCommand(int argc, char** argv) {
     std::string connection_file = run_dir.path + "/connection.json";
     std::string self = minimr::SelfExecutable();
     auto workers = launcher::MakeLauncher(profile);
-    std::vector<std::string> master_args = {
-        self, "master", "--connection-file", connection_file, "--heartbeat",
-        config::FormatDuration(config.heartbeat_interval), "--worker-timeout",
-        config::FormatDuration(config.worker_timeout), "--fetch-timeout",
-        config::FormatDuration(config.fetch_timeout)};
-    // Local workers reach the master on loopback; Grid Engine's, on any host, by its name.
-    const std::string master_host = profile.launcher == "sge" ? "0.0.0.0" : "127.0.0.1";
-    master_args.insert(master_args.end(), {"--host", master_host});
     MasterSettings master_settings;
     master_settings.connection_file = connection_file;
-    master_settings.options.host = master_host;
+    // Local workers reach the master on loopback; Grid Engine's, on any host, by its name.
+    master_settings.options.host = profile.launcher == "sge" ? "0.0.0.0" : "127.0.0.1";
     master_settings.options.heartbeat = config.heartbeat_interval;
     master_settings.options.worker_timeout = config.worker_timeout;
     master_settings.options.fetch_timeout = config.fetch_timeout;
@@ -153,8 +145,8 @@ int RunCommand(int argc, char** argv) {
     // `minimr worker` would: ready in well under a millisecond, where starting the program takes
     // several. Grid Engine's workers start the program on their hosts.
     minimr::ChildProcess master = minimr::ChildProcess::ForkOrExec(
-        "minimr-master", master_args, [&] { return RunMaster(master_settings); },
-        run_dir.path + "/master.log");
+        "minimr-master", MasterArguments(self, master_settings),
+        [&] { return RunMaster(master_settings); }, run_dir.path + "/master.log");
     launcher::WorkerLaunch launch;
     launch.minimr = self;
     launch.connection_file = connection_file;
@@ -163,16 +155,7 @@ int RunCommand(int argc, char** argv) {
     launch.work_dir = run_dir.path;
     launch.max_replacements = 2 * config.workers + config.max_attempts;
     launch.stall_timeout = config.worker_timeout;
-    if (profile.launcher == "local") {
-      launch.worker_main = [](const launcher::WorkerLaunch& launch, const std::string& name) {
-        WorkerSettings worker;
-        worker.connection_file = launch.connection_file;
-        worker.connection_wait = launch.connection_wait;
-        worker.work_dir = launch.work_dir;
-        worker.name = name;
-        return RunWorker(worker);
-      };
-    }
+    if (profile.launcher == "local") launch.worker_main = RunWorker;
     // Local workers start beside the master and wait for its connection file, so that their
     // start-up overlaps the master's; Grid Engine's are submitted once it is written.
     const bool workers_early = profile.launcher == "local";

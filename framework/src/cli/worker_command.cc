@@ -44,6 +44,10 @@ int WorkerCommand(int argc, char** argv) {
   po::variables_map vm;
   if (auto status = ParseCommandLine(argc, argv, options, "minimr worker", &vm)) return *status;
   WorkerSettings settings;
+  if (vm.count("connection-file") && vm["connection-file"].as<std::string>().empty()) {
+    std::cerr << "minimr worker: --connection-file wants a path, got an empty one\n";
+    return 2;
+  }
   if (vm.count("connection-file")) {
     settings.connection_file = vm["connection-file"].as<std::string>();
   }

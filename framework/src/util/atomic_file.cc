@@ -52,7 +52,8 @@ void AtomicFile::Write(std::string_view bytes) {
 
 void AtomicFile::Commit(bool durable) {
   if (std::fflush(file_) != 0) Fail("cannot write");
-  // An empty file has no data to sync (a job's _SUCCESS): a sync would only flush the disk's cache.
+  // An empty file (a job's _SUCCESS) has no data to sync; the sync would cost a flush of the
+  // disk's cache (here ext4 without a journal), or a journal commit.
   if (durable && size_ > 0 && ::fdatasync(::fileno(file_)) != 0) Fail("cannot write");
   if (std::fclose(file_) != 0) {
     file_ = nullptr;

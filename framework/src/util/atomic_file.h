@@ -28,8 +28,9 @@ class AtomicFile {
   void StartWritebackEvery(uint64_t bytes) { writeback_every_ = bytes; }
   // Bytes written so far.
   uint64_t size() const { return size_; }
-  // Flushes and renames the file to its final name, first syncing it to disk if `durable` (results
-  // want that; scratch files that die with their process do not). Throws std::runtime_error.
+  // Flushes and renames the file to its final name, first syncing its data to disk if `durable`
+  // and it has any (results want that; scratch files that die with their process do not). Throws
+  // std::runtime_error.
   void Commit(bool durable = true);
 
   const std::string& path() const { return path_; }
