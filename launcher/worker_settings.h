@@ -11,6 +11,8 @@
 
 namespace minimr::launcher {
 
+// Within what `minimr worker` accepts, or its command line is refused: connection_wait up to an
+// hour, master_port 1 to 65535 with a master_host, run_time_limit up to a year.
 struct WorkerSettings {
   std::string connection_file;  // empty: ~/.minimr/connection.json
   // How long to wait for the connection file to appear (a worker started beside its master).

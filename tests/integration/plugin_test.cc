@@ -91,13 +91,23 @@ TEST_F(PluginTest, APluginThatStartsAThreadHasTheMasterAndWorkersStartedAsProgra
                    " -D cluster.fetch_timeout=3s");
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(ReadCounts(OutputOf(yaml)), expected_);
-  std::map<std::string, int> started;  // by command: run (this one), master, worker
+  // Each process that loaded the plugin, by its command: this run (with its thread, so no fork),
+  // the master and the workers as programs, and the plugin's probes.
+  std::map<std::string, std::vector<std::string>> started;
   std::istringstream lines(ReadFile(commands));
-  for (std::string line; std::getline(lines, line);) ++started[line];
-  EXPECT_EQ(started["master"], 1) << ReadFile(commands);
+  for (std::string line; std::getline(lines, line);) {
+    started[line.substr(0, line.find(' '))].push_back(line);
+  }
+  EXPECT_EQ(started["run"].size(), 1u) << ReadFile(commands);
+  ASSERT_EQ(started["master"].size(), 1u) << ReadFile(commands);
+  for (const char* option : {" --heartbeat 300ms", " --worker-timeout 4s", " --fetch-timeout 3s"}) {
+    EXPECT_NE(started["master"][0].find(option), std::string::npos) << started["master"][0];
+  }
   // A worker loads the plugin with its first task: one that registered late may have had none.
-  EXPECT_GE(started["worker"], 1) << ReadFile(commands);
-  EXPECT_LE(started["worker"], 2) << ReadFile(commands);
+  ASSERT_GE(started["worker"].size(), 1u) << ReadFile(commands);
+  for (const std::string& worker : started["worker"]) {
+    EXPECT_NE(worker.find(" --connection-wait 20"), std::string::npos) << worker;
+  }
 }
 
 TEST_F(PluginTest, PluginCheckListsTheJobsOfAPlugin) {

@@ -1,7 +1,8 @@
 // A plugin that starts a thread as it loads: `minimr run` then runs more than one thread and
 // starts its master and workers as programs (ChildProcess::ForkOrExec) instead of forking. Each
-// process that loads it appends its command (argv[1] of /proc/self/cmdline) to the file named by
-// $MINIMR_TEST_COMMANDS, so that a test can see which ran as programs. Its job counts letters.
+// process that loads it appends its command line (/proc/self/cmdline, the arguments after the
+// program, joined by spaces) to the file named by $MINIMR_TEST_COMMANDS, so that a test can see
+// which ran as programs, and with what. Its job counts letters.
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
@@ -28,10 +29,10 @@ class LetterMapper : public minimr::Mapper {
 const bool started = [] {
   if (const char* path = std::getenv("MINIMR_TEST_COMMANDS")) {
     std::ifstream cmdline("/proc/self/cmdline");
-    std::string program, command;
+    std::string program, arg, line;
     std::getline(cmdline, program, '\0');
-    std::getline(cmdline, command, '\0');
-    std::ofstream(path, std::ios::app) << command << "\n";
+    while (std::getline(cmdline, arg, '\0')) line += (line.empty() ? "" : " ") + arg;
+    std::ofstream(path, std::ios::app) << line + "\n";
   }
   std::thread([] {
     for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
