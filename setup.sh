@@ -14,7 +14,7 @@ packages=(
   g++ cmake make ccache
   libboost-dev libboost-serialization-dev libboost-program-options-dev
   libboost-iostreams-dev libboost-filesystem-dev libboost-system-dev
-  libyaml-cpp-dev libssl-dev nlohmann-json3-dev libgmp-dev zlib1g-dev
+  libyaml-cpp-dev libssl-dev nettle-dev nlohmann-json3-dev libgmp-dev zlib1g-dev
   libgnuplot-iostream-dev gnuplot-nox
   libgtest-dev libbenchmark-dev
   dpkg-dev file

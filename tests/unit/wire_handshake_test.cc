@@ -1,6 +1,11 @@
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/kdf.h>
 
 #include <cstring>
+#include <memory>
+#include <string>
 
 #include "framework/src/wire/handshake.h"
 
@@ -19,6 +24,57 @@ TEST(Handshake, ProofsMatchOnlyWithTheSameKey) {
   EXPECT_TRUE(ProofsEqual(ClientProof(key, a, b), ClientProof(key, a, b)));
   EXPECT_FALSE(ProofsEqual(ClientProof(key, a, b), ClientProof(other, a, b)));
   EXPECT_FALSE(ProofsEqual(ClientProof(key, a, b), ClientProof(key, b, a)));
+}
+
+// OpenSSL, which the wire does not use for these, as the reference.
+std::array<uint8_t, 32> OpenSslHmac(const Key& key, const std::string& message) {
+  std::array<uint8_t, 32> mac{};
+  unsigned int length = 0;
+  EXPECT_TRUE(HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+                   reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                   mac.data(), &length));
+  EXPECT_EQ(length, mac.size());
+  return mac;
+}
+
+std::string Concatenated(const std::string& label, const Nonce& a, const Nonce& b) {
+  return label + std::string(a.begin(), a.end()) + std::string(b.begin(), b.end());
+}
+
+TEST(Handshake, ProofsAreTheHmacOfTheLabelAndBothNonces) {
+  Key key = NewKey();
+  Nonce a = NewNonce(), b = NewNonce();
+  const std::string version = std::to_string(kProtocolVersion);
+  EXPECT_EQ(ClientProof(key, a, b),
+            OpenSslHmac(key, Concatenated("minimr " + version + " client", a, b)));
+  EXPECT_EQ(ServerProof(key, a, b),
+            OpenSslHmac(key, Concatenated("minimr " + version + " server", a, b)));
+}
+
+TEST(Handshake, FrameKeysAreHkdfSha256OfTheClusterKeySaltedWithBothNonces) {
+  Key key = NewKey();
+  Nonce client = NewNonce(), server = NewNonce();
+  std::string salt = Concatenated("", client, server);
+  std::string info = "minimr " + std::to_string(kProtocolVersion) + " frame keys";
+  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> hkdf(
+      EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nullptr), &EVP_PKEY_CTX_free);
+  std::array<uint8_t, 2 * kKeyBytes> expected{};
+  size_t length = expected.size();
+  ASSERT_TRUE(
+      hkdf && EVP_PKEY_derive_init(hkdf.get()) > 0 &&
+      EVP_PKEY_CTX_set_hkdf_md(hkdf.get(), EVP_sha256()) > 0 &&
+      EVP_PKEY_CTX_set1_hkdf_salt(hkdf.get(), reinterpret_cast<const unsigned char*>(salt.data()),
+                                  static_cast<int>(salt.size())) > 0 &&
+      EVP_PKEY_CTX_set1_hkdf_key(hkdf.get(), key.data(), static_cast<int>(key.size())) > 0 &&
+      EVP_PKEY_CTX_add1_hkdf_info(hkdf.get(), reinterpret_cast<const unsigned char*>(info.data()),
+                                  static_cast<int>(info.size())) > 0 &&
+      EVP_PKEY_derive(hkdf.get(), expected.data(), &length) > 0);
+  ASSERT_EQ(length, expected.size());
+  FrameKeys keys = DeriveFrameKeys(key, client, server);
+  EXPECT_TRUE(
+      std::equal(keys.client_to_server.begin(), keys.client_to_server.end(), expected.begin()));
+  EXPECT_TRUE(std::equal(keys.server_to_client.begin(), keys.server_to_client.end(),
+                         expected.begin() + kKeyBytes));
 }
 
 TEST(Handshake, ClientAndServerProofsDiffer) {

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "framework/src/cli/commands.h"
-#include "framework/src/wire/handshake.h"
 #include "minimr/job.h"
 
 namespace {
@@ -59,7 +58,6 @@ std::optional<int> RunJobCommand(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  minimr::wire::SkipCryptoCleanupAtExit();
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
       !std::strcmp(argv[1], "help")) {
     std::cout << Usage();

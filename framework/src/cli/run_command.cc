@@ -140,7 +140,6 @@ int RunCommand(int argc, char** argv) {
     master_settings.options.heartbeat = config.heartbeat_interval;
     master_settings.options.worker_timeout = config.worker_timeout;
     master_settings.options.fetch_timeout = config.fetch_timeout;
-    wire::PrepareCrypto();  // once here, rather than in the master and each worker
     // Local masters and workers are forks of this process, doing what `minimr master` and
     // `minimr worker` would: ready in well under a millisecond, where starting the program takes
     // several. Grid Engine's workers start the program on their hosts.

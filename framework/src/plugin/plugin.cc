@@ -4,7 +4,7 @@
 #include <cxxabi.h>
 #include <dlfcn.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,14 +58,14 @@ std::map<std::string, Loaded>& LoadedPlugins() {
 }  // namespace
 
 std::string Sha256Hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (!EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr)) {
-    throw std::runtime_error("OpenSSL SHA-256 failed");
-  }
+  sha256_ctx sha;
+  sha256_init(&sha);
+  sha256_update(&sha, bytes.size(), reinterpret_cast<const uint8_t*>(bytes.data()));
+  uint8_t digest[SHA256_DIGEST_SIZE];
+  sha256_digest(&sha, sizeof digest, digest);
   static const char hex[] = "0123456789abcdef";
   std::string text;
-  for (unsigned i = 0; i < length; ++i) {
+  for (unsigned i = 0; i < sizeof digest; ++i) {
     text += hex[digest[i] >> 4];
     text += hex[digest[i] & 15];
   }

@@ -1,17 +1,14 @@
 #include "framework/src/wire/handshake.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/kdf.h>
+#include <nettle/hkdf.h>
+#include <nettle/hmac.h>
+#include <nettle/memops.h>
 
 #include <algorithm>
-#include <memory>
 #include <stdexcept>
 #include <string_view>
 
 #include "framework/src/util/random_bytes.h"
-#include "framework/src/wire/frame_mac.h"
 
 namespace minimr::wire {
 namespace {
@@ -31,17 +28,13 @@ std::string Label(std::string_view side) {
 }
 
 Proof Mac(const Key& key, const std::string& label, const Nonce& first, const Nonce& second) {
-  std::string message = label;
-  message.append(first.begin(), first.end());
-  message.append(second.begin(), second.end());
+  hmac_sha256_ctx mac;
+  hmac_sha256_set_key(&mac, key.size(), key.data());
+  hmac_sha256_update(&mac, label.size(), reinterpret_cast<const uint8_t*>(label.data()));
+  hmac_sha256_update(&mac, first.size(), first.data());
+  hmac_sha256_update(&mac, second.size(), second.data());
   Proof proof;
-  unsigned int length = 0;
-  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-            reinterpret_cast<const unsigned char*>(message.data()), message.size(), proof.data(),
-            &length) ||
-      length != proof.size()) {
-    throw std::runtime_error("OpenSSL HMAC-SHA256 failed");
-  }
+  hmac_sha256_digest(&mac, proof.size(), proof.data());
   return proof;
 }
 
@@ -87,7 +80,7 @@ Proof ServerProof(const Key& key, const Nonce& client_nonce, const Nonce& server
 }
 
 bool ProofsEqual(const Proof& a, const Proof& b) {
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+  return memeql_sec(a.data(), b.data(), a.size()) != 0;
 }
 
 Hello MakeHello(const Nonce& nonce, uint8_t flags) {
@@ -124,36 +117,30 @@ std::string ParseHelloRest(const uint8_t* rest, uint8_t* flags, Nonce* nonce) {
 }
 
 FrameKeys DeriveFrameKeys(const Key& key, const Nonce& client_nonce, const Nonce& server_nonce) {
+  // HKDF-SHA256 (RFC 5869): salt both nonces, input key material the cluster key.
   std::array<uint8_t, 2 * kNonceBytes> salt;
   std::copy(client_nonce.begin(), client_nonce.end(), salt.begin());
   std::copy(server_nonce.begin(), server_nonce.end(), salt.begin() + kNonceBytes);
-  std::string info = Label("frame keys");
+  const std::string info = Label("frame keys");
+  nettle_hash_update_func* update = [](void* mac, size_t length, const uint8_t* data) {
+    hmac_sha256_update(static_cast<hmac_sha256_ctx*>(mac), length, data);
+  };
+  nettle_hash_digest_func* digest = [](void* mac, size_t length, uint8_t* out) {
+    hmac_sha256_digest(static_cast<hmac_sha256_ctx*>(mac), length, out);
+  };
+  hmac_sha256_ctx mac;
+  hmac_sha256_set_key(&mac, salt.size(), salt.data());
+  std::array<uint8_t, SHA256_DIGEST_SIZE> pseudorandom_key;
+  hkdf_extract(&mac, update, digest, SHA256_DIGEST_SIZE, key.size(), key.data(),
+               pseudorandom_key.data());
+  hmac_sha256_set_key(&mac, pseudorandom_key.size(), pseudorandom_key.data());
   std::array<uint8_t, 2 * kKeyBytes> out;
-  size_t out_length = out.size();
-  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(
-      EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nullptr), &EVP_PKEY_CTX_free);
-  if (!ctx || EVP_PKEY_derive_init(ctx.get()) <= 0 ||
-      EVP_PKEY_CTX_set_hkdf_md(ctx.get(), EVP_sha256()) <= 0 ||
-      EVP_PKEY_CTX_set1_hkdf_salt(ctx.get(), salt.data(), static_cast<int>(salt.size())) <= 0 ||
-      EVP_PKEY_CTX_set1_hkdf_key(ctx.get(), key.data(), static_cast<int>(key.size())) <= 0 ||
-      EVP_PKEY_CTX_add1_hkdf_info(ctx.get(), reinterpret_cast<const unsigned char*>(info.data()),
-                                  static_cast<int>(info.size())) <= 0 ||
-      EVP_PKEY_derive(ctx.get(), out.data(), &out_length) <= 0 || out_length != out.size()) {
-    throw std::runtime_error("OpenSSL HKDF-SHA256 failed");
-  }
+  hkdf_expand(&mac, update, digest, SHA256_DIGEST_SIZE, info.size(),
+              reinterpret_cast<const uint8_t*>(info.data()), out.size(), out.data());
   FrameKeys keys;
   std::copy_n(out.begin(), kKeyBytes, keys.client_to_server.begin());
   std::copy_n(out.begin() + kKeyBytes, kKeyBytes, keys.server_to_client.begin());
   return keys;
-}
-
-void SkipCryptoCleanupAtExit() { OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr); }
-
-void PrepareCrypto() {
-  const Key key = NewKey();
-  const Nonce nonce = NewNonce();
-  (void)ClientProof(key, nonce, nonce);
-  FrameMac(DeriveFrameKeys(key, nonce, nonce).client_to_server).Next({"minimr"});
 }
 
 }  // namespace minimr::wire

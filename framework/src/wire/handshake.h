@@ -76,15 +76,4 @@ struct FrameKeys {
 };
 FrameKeys DeriveFrameKeys(const Key& key, const Nonce& client_nonce, const Nonce& server_nonce);
 
-// Tells OpenSSL, before anything else uses it, to leave the freeing of its tables to the
-// process's end instead of an atexit handler (half a millisecond at the end of every `minimr
-// run`, measured). Call first thing in main.
-void SkipCryptoCleanupAtExit();
-
-// Does a handshake's cryptography once, with throw-away keys: OpenSSL reads its configuration
-// and looks up HMAC-SHA256 and HKDF, a millisecond or so a process. A process that forks its
-// cluster calls it first, and each fork starts with that done. Throws std::runtime_error as the
-// functions above do.
-void PrepareCrypto();
-
 }  // namespace minimr::wire
