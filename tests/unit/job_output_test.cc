@@ -55,7 +55,7 @@ class CommitTest : public ::testing::Test {
   // Stages a new output: the winning attempt 1 of reduce 0 committed, a killed attempt 0 and a
   // stale temporary left in _temporary.
   std::string Stage() {
-    std::string staging = CreateStagingDir(output_.string(), 7);
+    std::string staging = CreateStagingDir(output_.string(), 7, "new-id");
     WriteFileAtomically(AttemptPartPath(staging, 0, 1), "new\n");
     WriteFileAtomically(AttemptPartPath(staging, 0, 0), "half of an attempt that lost\n");
     std::ofstream(AttemptPartPath(staging, 0, 2) + ".tmp-123") << "half-written";
@@ -101,16 +101,16 @@ const Files kNew = {{"part-r-00000", "new\n"},
                     {"_SUCCESS", ""}};
 
 TEST_F(CommitTest, AKillAtAnyStepLeavesTheOldOutputOrTheNewOneWhole) {
-  // Steps: temporary files removed, marker, job.json, _SUCCESS, output checked, swapped, old
-  // output removed.
-  for (int kill_after = 1; kill_after <= 7; ++kill_after) {
+  // Steps: temporary files removed, job.json, _SUCCESS, output checked, swapped, old output
+  // removed.
+  for (int kill_after = 1; kill_after <= 6; ++kill_after) {
     SCOPED_TRACE("killed after step " + std::to_string(kill_after));
     fs::remove_all(output_);
     WriteOldOutput();
     StageAndCommitKilledAfter(kill_after);
     Files now = ReadDir(output_);
     EXPECT_TRUE(now == kOld || now == kNew) << "a mix of old and new, or a partial output";
-    if (kill_after > 5) {
+    if (kill_after > 4) {
       EXPECT_EQ(now, kNew);
     }
     // What the killed master left beside the output is found and removed.
@@ -120,21 +120,33 @@ TEST_F(CommitTest, AKillAtAnyStepLeavesTheOldOutputOrTheNewOneWhole) {
 }
 
 TEST_F(CommitTest, AKillAtAnyStepOfAFirstCommitLeavesNothingOrTheNewOutput) {
-  // Steps: temporary files removed, marker, job.json, _SUCCESS, output checked, in place.
-  for (int kill_after = 1; kill_after <= 6; ++kill_after) {
+  // Steps: temporary files removed, job.json, _SUCCESS, output checked, in place.
+  for (int kill_after = 1; kill_after <= 5; ++kill_after) {
     SCOPED_TRACE("killed after step " + std::to_string(kill_after));
     fs::remove_all(output_);
     StageAndCommitKilledAfter(kill_after);
     if (fs::exists(output_)) {
       EXPECT_EQ(ReadDir(output_), kNew);
     } else {
-      EXPECT_LT(kill_after, 6) << "the new output must be in place after step 6";
+      EXPECT_LT(kill_after, 5) << "the new output must be in place after step 5";
     }
     RemoveAbandonedStagingDirs(output_.string(), child_);
     Files left = ReadDir(root_);
     left.erase("out");
     EXPECT_TRUE(left.empty());
   }
+}
+
+TEST_F(CommitTest, AStagingDirectoryHoldsItsMarkerFromTheStart) {
+  // Synced as the job starts, the marker is not among the commit's last steps.
+  const fs::path staging = CreateStagingDir(output_.string(), 7, "new-id");
+  EXPECT_EQ(ReadDir(staging), (Files{{"_temporary", "<dir>"}, {".minimr-output", "new-id\n"}}));
+  // A job.json that names another id is refused before anything is swapped.
+  WriteOldOutput();
+  EXPECT_THROW((void)CommitOutput(staging.string(), output_.string(), kNewJson, "other-id",
+                                  /*overwrite=*/true),
+               std::logic_error);
+  EXPECT_EQ(ReadDir(output_), kOld);
 }
 
 TEST_F(CommitTest, OnlyTheWinningAttemptIsCommitted) {
@@ -165,7 +177,7 @@ TEST_F(CommitTest, AFirstCommitLeavesNoPreviousOutputToRemove) {
 }
 
 TEST_F(CommitTest, StagingDirectoriesOfLiveMastersAreLeftAlone) {
-  std::string mine = CreateStagingDir(output_.string(), 1);
+  std::string mine = CreateStagingDir(output_.string(), 1, "mine");
   EXPECT_EQ(RemoveAbandonedStagingDirs(output_.string()), 0);
   EXPECT_TRUE(fs::exists(mine));
   // A dead master's (pid 0x7ffffffe is never a live process here) goes.
@@ -274,7 +286,7 @@ TEST_F(CommitTest, FilesThatArriveAfterTheLastLookAreSwappedBack) {
 
 TEST_F(CommitTest, AnAbandonedStagingNameHoldingOtherFilesIsLeftAlone) {
   // What a master killed between its swap and swapping a stranger's files back would leave.
-  std::string name = fs::path(CreateStagingDir(output_.string(), 1)).filename().string();
+  std::string name = fs::path(CreateStagingDir(output_.string(), 1, "mine")).filename().string();
   fs::path dead = root_ / (".out.minimr-2147483646-1" + name.substr(name.find('@')));
   const Files before = WriteUserDir(dead, "_SUCCESS", "");
   EXPECT_EQ(RemoveAbandonedStagingDirs(output_.string()), 0);

@@ -156,7 +156,8 @@ void CheckOutputDir(const std::string& output_dir, bool overwrite) {
   }
 }
 
-std::string CreateStagingDir(const std::string& output_dir, uint64_t job_id) {
+std::string CreateStagingDir(const std::string& output_dir, uint64_t job_id,
+                             const std::string& output_id) {
   RemoveAbandonedStagingDirs(output_dir);
   fs::path dir(output_dir);
   fs::path staging = dir.parent_path() / (StagingPrefix(dir) + std::to_string(::getpid()) + "-" +
@@ -165,7 +166,15 @@ std::string CreateStagingDir(const std::string& output_dir, uint64_t job_id) {
   RemoveStagingDir(staging.string());
   if (::mkdir(staging.c_str(), 0755) != 0 ||
       ::mkdir((staging / kTemporary).c_str(), 0755) != 0) {
-    throw std::runtime_error(staging.string() + ": cannot create: " + std::strerror(errno));
+    const int err = errno;
+    RemoveStagingDir(staging.string());
+    throw std::runtime_error(staging.string() + ": cannot create: " + std::strerror(err));
+  }
+  try {
+    WriteFileAtomically((staging / kOutputMarker).string(), output_id + "\n");
+  } catch (...) {
+    RemoveStagingDir(staging.string());
+    throw;
   }
   return staging.string();
 }
@@ -194,8 +203,6 @@ std::string CommitOutput(const std::string& staging_dir, const std::string& outp
   fs::remove_all(fs::path(staging_dir) / kTemporary, ec);
   if (ec) throw std::runtime_error(staging_dir + ": cannot clean up: " + ec.message());
   step("temporary files removed");
-  WriteFileAtomically(staging_dir + "/" + kOutputMarker, output_id + "\n");
-  step("marker written");
   WriteFileAtomically(staging_dir + "/job.json", job_json);
   step("job.json written");
   WriteFileAtomically(staging_dir + "/_SUCCESS", "");

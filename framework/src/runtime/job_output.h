@@ -1,11 +1,12 @@
 // A job's output directory and how it is committed, Hadoop's FileOutputCommitter made atomic:
-//  - the master makes a staging directory beside the output, private to this job;
+//  - the master makes a staging directory beside the output, private to this job, with the
+//    marker .minimr-output that names the output's id (written as the job starts, so that its
+//    sync to disk is not among the last steps);
 //  - each reduce attempt writes its part file under staging/_temporary/, and only the attempt
 //    that wins its task is moved to staging/part-r-NNNNN (CommitTaskOutput);
-//  - at the end the master removes _temporary (killed and stale attempts), writes the marker
-//    .minimr-output, job.json and, last, _SUCCESS, and swaps the staging directory with the
-//    output in one renameat2 (RENAME_EXCHANGE): at no instant is output.dir missing or a mix of
-//    old and new.
+//  - at the end the master removes _temporary (killed and stale attempts), writes job.json and,
+//    last, _SUCCESS, and swaps the staging directory with the output in one renameat2
+//    (RENAME_EXCHANGE): at no instant is output.dir missing or a mix of old and new.
 // minimr writes only where it may: output.dir must not exist, or be empty, or be an output that
 // minimr itself committed (its marker, confirmed by its job.json) when the job says
 // output.overwrite: true. A directory of anything else is never replaced, whatever it holds.
@@ -44,17 +45,19 @@ std::string OutputIdOf(const std::string& dir);
 // whose parent cannot be made or written. Makes the parent if it is missing.
 void CheckOutputDir(const std::string& output_dir, bool overwrite);
 
-// Creates a fresh staging directory (with its _temporary/) for job `job_id` of this process beside
-// `output_dir`, first removing those of dead masters on this host. Returns its path.
-std::string CreateStagingDir(const std::string& output_dir, uint64_t job_id);
+// Creates a fresh staging directory (with its _temporary/ and the marker with `output_id`) for job
+// `job_id` of this process beside `output_dir`, first removing those of dead masters on this
+// host. Returns its path. Throws std::runtime_error, leaving no staging directory behind.
+std::string CreateStagingDir(const std::string& output_dir, uint64_t job_id,
+                             const std::string& output_id);
 
 // Where reduce task `index`'s attempt `attempt` writes its part file.
 std::string AttemptPartPath(const std::string& staging_dir, int index, int attempt);
 // Makes that attempt's part file the task's: staging/part-r-NNNNN. Throws std::runtime_error.
 void CommitTaskOutput(const std::string& staging_dir, int index, int attempt);
 
-// Removes _temporary, writes the marker with `output_id`, then `job_json` (which must name the
-// same output_id) and then _SUCCESS into `staging_dir`, checks output_dir again as
+// Removes _temporary, writes `job_json` (which must name the output_id of the staging directory's
+// marker, `output_id`) and then _SUCCESS into `staging_dir`, checks output_dir again as
 // CheckOutputDir(output_dir, overwrite) does, and puts the staging directory in its place.
 // Returns the directory that then holds the previous output (staging_dir, swapped), for the
 // caller to remove with RemoveStagingDir once the job's result is out, or "" if there was none;

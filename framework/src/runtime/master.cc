@@ -541,7 +541,8 @@ void Master::Impl::StartNextJob() {
       spec.options.max_failures_per_worker = s.max_failures_per_worker;
       spec.options.speculation = s.speculation;
       CheckOutputDir(s.output_dir, s.output_overwrite);
-      spec.staging_dir = CreateStagingDir(s.output_dir, job.id);
+      spec.output_id = NewOutputId();
+      spec.staging_dir = CreateStagingDir(s.output_dir, job.id, spec.output_id);
       job.scheduler = std::make_unique<JobScheduler>(std::move(spec));
     } catch (const std::exception& e) {
       FinishJob(false, e.what());
@@ -707,7 +708,7 @@ void Master::Impl::CheckJob() {
     std::string previous;
     try {
       result = Result(*job, true, "");
-      result.output_id = NewOutputId();
+      result.output_id = scheduler.spec().output_id;
       job->times.finished = clock_.Now();
       previous = CommitOutput(scheduler.spec().staging_dir, job->submission.output_dir,
                               JobJson(job->submission, scheduler, result, job->times),
