@@ -55,7 +55,8 @@ class CommitTest : public ::testing::Test {
   // Stages a new output: the winning attempt 1 of reduce 0 committed, a killed attempt 0 and a
   // stale temporary left in _temporary.
   std::string Stage() {
-    std::string staging = CreateStagingDir(output_.string(), 7, "new-id");
+    std::string staging = CreateStagingDir(output_.string(), 7);
+    WriteOutputMarker(staging, "new-id");
     WriteFileAtomically(AttemptPartPath(staging, 0, 1), "new\n");
     WriteFileAtomically(AttemptPartPath(staging, 0, 0), "half of an attempt that lost\n");
     std::ofstream(AttemptPartPath(staging, 0, 2) + ".tmp-123") << "half-written";
@@ -137,9 +138,10 @@ TEST_F(CommitTest, AKillAtAnyStepOfAFirstCommitLeavesNothingOrTheNewOutput) {
   }
 }
 
-TEST_F(CommitTest, AStagingDirectoryHoldsItsMarkerFromTheStart) {
-  // Synced as the job starts, the marker is not among the commit's last steps.
-  const fs::path staging = CreateStagingDir(output_.string(), 7, "new-id");
+TEST_F(CommitTest, TheCommitKeepsTheMarkerWrittenAsTheJobStarted) {
+  // Written as the job starts, the marker is not among the commit's last steps.
+  const fs::path staging = CreateStagingDir(output_.string(), 7);
+  WriteOutputMarker(staging.string(), "new-id");
   EXPECT_EQ(ReadDir(staging), (Files{{"_temporary", "<dir>"}, {".minimr-output", "new-id\n"}}));
   // A job.json that names another id is refused before anything is swapped.
   WriteOldOutput();
@@ -177,7 +179,7 @@ TEST_F(CommitTest, AFirstCommitLeavesNoPreviousOutputToRemove) {
 }
 
 TEST_F(CommitTest, StagingDirectoriesOfLiveMastersAreLeftAlone) {
-  std::string mine = CreateStagingDir(output_.string(), 1, "mine");
+  std::string mine = CreateStagingDir(output_.string(), 1);
   EXPECT_EQ(RemoveAbandonedStagingDirs(output_.string()), 0);
   EXPECT_TRUE(fs::exists(mine));
   // A dead master's (pid 0x7ffffffe is never a live process here) goes.
@@ -286,7 +288,7 @@ TEST_F(CommitTest, FilesThatArriveAfterTheLastLookAreSwappedBack) {
 
 TEST_F(CommitTest, AnAbandonedStagingNameHoldingOtherFilesIsLeftAlone) {
   // What a master killed between its swap and swapping a stranger's files back would leave.
-  std::string name = fs::path(CreateStagingDir(output_.string(), 1, "mine")).filename().string();
+  std::string name = fs::path(CreateStagingDir(output_.string(), 1)).filename().string();
   fs::path dead = root_ / (".out.minimr-2147483646-1" + name.substr(name.find('@')));
   const Files before = WriteUserDir(dead, "_SUCCESS", "");
   EXPECT_EQ(RemoveAbandonedStagingDirs(output_.string()), 0);

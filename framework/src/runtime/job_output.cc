@@ -156,8 +156,7 @@ void CheckOutputDir(const std::string& output_dir, bool overwrite) {
   }
 }
 
-std::string CreateStagingDir(const std::string& output_dir, uint64_t job_id,
-                             const std::string& output_id) {
+std::string CreateStagingDir(const std::string& output_dir, uint64_t job_id) {
   RemoveAbandonedStagingDirs(output_dir);
   fs::path dir(output_dir);
   fs::path staging = dir.parent_path() / (StagingPrefix(dir) + std::to_string(::getpid()) + "-" +
@@ -166,17 +165,13 @@ std::string CreateStagingDir(const std::string& output_dir, uint64_t job_id,
   RemoveStagingDir(staging.string());
   if (::mkdir(staging.c_str(), 0755) != 0 ||
       ::mkdir((staging / kTemporary).c_str(), 0755) != 0) {
-    const int err = errno;
-    RemoveStagingDir(staging.string());
-    throw std::runtime_error(staging.string() + ": cannot create: " + std::strerror(err));
-  }
-  try {
-    WriteFileAtomically((staging / kOutputMarker).string(), output_id + "\n");
-  } catch (...) {
-    RemoveStagingDir(staging.string());
-    throw;
+    throw std::runtime_error(staging.string() + ": cannot create: " + std::strerror(errno));
   }
   return staging.string();
+}
+
+void WriteOutputMarker(const std::string& staging_dir, const std::string& output_id) {
+  WriteFileAtomically(staging_dir + "/" + kOutputMarker, output_id + "\n");
 }
 
 std::string AttemptPartPath(const std::string& staging_dir, int index, int attempt) {

@@ -1,7 +1,7 @@
 // A job's output directory and how it is committed, Hadoop's FileOutputCommitter made atomic:
-//  - the master makes a staging directory beside the output, private to this job, with the
-//    marker .minimr-output that names the output's id (written as the job starts, so that its
-//    sync to disk is not among the last steps);
+//  - the master makes a staging directory beside the output, private to this job, and writes
+//    into it the marker .minimr-output that names the output's id once the job's first tasks
+//    are on their way (its sync to disk overlaps them, and is not among the last steps);
 //  - each reduce attempt writes its part file under staging/_temporary/, and only the attempt
 //    that wins its task is moved to staging/part-r-NNNNN (CommitTaskOutput);
 //  - at the end the master removes _temporary (killed and stale attempts), writes job.json and,
@@ -45,11 +45,12 @@ std::string OutputIdOf(const std::string& dir);
 // whose parent cannot be made or written. Makes the parent if it is missing.
 void CheckOutputDir(const std::string& output_dir, bool overwrite);
 
-// Creates a fresh staging directory (with its _temporary/ and the marker with `output_id`) for job
-// `job_id` of this process beside `output_dir`, first removing those of dead masters on this
-// host. Returns its path. Throws std::runtime_error, leaving no staging directory behind.
-std::string CreateStagingDir(const std::string& output_dir, uint64_t job_id,
-                             const std::string& output_id);
+// Creates a fresh staging directory (with its _temporary/) for job `job_id` of this process beside
+// `output_dir`, first removing those of dead masters on this host. Returns its path.
+std::string CreateStagingDir(const std::string& output_dir, uint64_t job_id);
+// Writes the marker with `output_id` into `staging_dir`, synced to disk. Throws
+// std::runtime_error.
+void WriteOutputMarker(const std::string& staging_dir, const std::string& output_id);
 
 // Where reduce task `index`'s attempt `attempt` writes its part file.
 std::string AttemptPartPath(const std::string& staging_dir, int index, int attempt);

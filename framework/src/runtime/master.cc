@@ -542,7 +542,7 @@ void Master::Impl::StartNextJob() {
       spec.options.speculation = s.speculation;
       CheckOutputDir(s.output_dir, s.output_overwrite);
       spec.output_id = NewOutputId();
-      spec.staging_dir = CreateStagingDir(s.output_dir, job.id, spec.output_id);
+      spec.staging_dir = CreateStagingDir(s.output_dir, job.id);
       job.scheduler = std::make_unique<JobScheduler>(std::move(spec));
     } catch (const std::exception& e) {
       FinishJob(false, e.what());
@@ -556,6 +556,14 @@ void Master::Impl::StartNextJob() {
         std::to_string(job.scheduler->progress().maps_total) + " map tasks, " +
         std::to_string(s.reduce_tasks) + " reduce tasks");
     Dispatch();
+    // The marker once the first tasks are on their way: its sync to disk overlaps them instead
+    // of delaying them, and is not among the commit's last steps.
+    try {
+      WriteOutputMarker(job.scheduler->spec().staging_dir, job.scheduler->spec().output_id);
+    } catch (const std::exception& e) {
+      FinishJob(false, e.what());
+      continue;
+    }
     CheckJob();  // a job without input is done at once
   }
 }
