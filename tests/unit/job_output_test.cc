@@ -56,7 +56,6 @@ class CommitTest : public ::testing::Test {
   // stale temporary left in _temporary.
   std::string Stage() {
     std::string staging = CreateStagingDir(output_.string(), 7);
-    WriteOutputMarker(staging, "new-id");
     WriteFileAtomically(AttemptPartPath(staging, 0, 1), "new\n");
     WriteFileAtomically(AttemptPartPath(staging, 0, 0), "half of an attempt that lost\n");
     std::ofstream(AttemptPartPath(staging, 0, 2) + ".tmp-123") << "half-written";
@@ -102,16 +101,16 @@ const Files kNew = {{"part-r-00000", "new\n"},
                     {"_SUCCESS", ""}};
 
 TEST_F(CommitTest, AKillAtAnyStepLeavesTheOldOutputOrTheNewOneWhole) {
-  // Steps: temporary files removed, job.json, _SUCCESS, output checked, swapped, old output
-  // removed.
-  for (int kill_after = 1; kill_after <= 6; ++kill_after) {
+  // Steps: temporary files removed, marker, job.json, _SUCCESS, output checked, swapped, old
+  // output removed.
+  for (int kill_after = 1; kill_after <= 7; ++kill_after) {
     SCOPED_TRACE("killed after step " + std::to_string(kill_after));
     fs::remove_all(output_);
     WriteOldOutput();
     StageAndCommitKilledAfter(kill_after);
     Files now = ReadDir(output_);
     EXPECT_TRUE(now == kOld || now == kNew) << "a mix of old and new, or a partial output";
-    if (kill_after > 4) {
+    if (kill_after > 5) {
       EXPECT_EQ(now, kNew);
     }
     // What the killed master left beside the output is found and removed.
@@ -121,15 +120,15 @@ TEST_F(CommitTest, AKillAtAnyStepLeavesTheOldOutputOrTheNewOneWhole) {
 }
 
 TEST_F(CommitTest, AKillAtAnyStepOfAFirstCommitLeavesNothingOrTheNewOutput) {
-  // Steps: temporary files removed, job.json, _SUCCESS, output checked, in place.
-  for (int kill_after = 1; kill_after <= 5; ++kill_after) {
+  // Steps: temporary files removed, marker, job.json, _SUCCESS, output checked, in place.
+  for (int kill_after = 1; kill_after <= 6; ++kill_after) {
     SCOPED_TRACE("killed after step " + std::to_string(kill_after));
     fs::remove_all(output_);
     StageAndCommitKilledAfter(kill_after);
     if (fs::exists(output_)) {
       EXPECT_EQ(ReadDir(output_), kNew);
     } else {
-      EXPECT_LT(kill_after, 5) << "the new output must be in place after step 5";
+      EXPECT_LT(kill_after, 6) << "the new output must be in place after step 6";
     }
     RemoveAbandonedStagingDirs(output_.string(), child_);
     Files left = ReadDir(root_);
@@ -138,14 +137,9 @@ TEST_F(CommitTest, AKillAtAnyStepOfAFirstCommitLeavesNothingOrTheNewOutput) {
   }
 }
 
-TEST_F(CommitTest, TheCommitKeepsTheMarkerWrittenAsTheJobStarted) {
-  // Written as the job starts, the marker is not among the commit's last steps.
-  const fs::path staging = CreateStagingDir(output_.string(), 7);
-  WriteOutputMarker(staging.string(), "new-id");
-  EXPECT_EQ(ReadDir(staging), (Files{{"_temporary", "<dir>"}, {".minimr-output", "new-id\n"}}));
-  // A job.json that names another id is refused before anything is swapped.
+TEST_F(CommitTest, AJobJsonThatNamesAnotherOutputIdIsRefusedBeforeTheSwap) {
   WriteOldOutput();
-  EXPECT_THROW((void)CommitOutput(staging.string(), output_.string(), kNewJson, "other-id",
+  EXPECT_THROW((void)CommitOutput(Stage(), output_.string(), kNewJson, "other-id",
                                   /*overwrite=*/true),
                std::logic_error);
   EXPECT_EQ(ReadDir(output_), kOld);

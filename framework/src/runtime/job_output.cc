@@ -170,10 +170,6 @@ std::string CreateStagingDir(const std::string& output_dir, uint64_t job_id) {
   return staging.string();
 }
 
-void WriteOutputMarker(const std::string& staging_dir, const std::string& output_id) {
-  WriteFileAtomically(staging_dir + "/" + kOutputMarker, output_id + "\n");
-}
-
 std::string AttemptPartPath(const std::string& staging_dir, int index, int attempt) {
   return staging_dir + "/" + kTemporary + "/" + PartFileName(index) + ".attempt-" +
          std::to_string(attempt);
@@ -198,6 +194,8 @@ std::string CommitOutput(const std::string& staging_dir, const std::string& outp
   fs::remove_all(fs::path(staging_dir) / kTemporary, ec);
   if (ec) throw std::runtime_error(staging_dir + ": cannot clean up: " + ec.message());
   step("temporary files removed");
+  WriteFileAtomically(staging_dir + "/" + kOutputMarker, output_id + "\n");
+  step("marker written");
   WriteFileAtomically(staging_dir + "/job.json", job_json);
   step("job.json written");
   WriteFileAtomically(staging_dir + "/_SUCCESS", "");

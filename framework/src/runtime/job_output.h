@@ -1,12 +1,11 @@
 // A job's output directory and how it is committed, Hadoop's FileOutputCommitter made atomic:
-//  - the master makes a staging directory beside the output, private to this job, and writes
-//    into it the marker .minimr-output that names the output's id once the job's first tasks
-//    are on their way (its sync to disk overlaps them, and is not among the last steps);
+//  - the master makes a staging directory beside the output, private to this job;
 //  - each reduce attempt writes its part file under staging/_temporary/, and only the attempt
 //    that wins its task is moved to staging/part-r-NNNNN (CommitTaskOutput);
-//  - at the end the master removes _temporary (killed and stale attempts), writes job.json and,
-//    last, _SUCCESS, and swaps the staging directory with the output in one renameat2
-//    (RENAME_EXCHANGE): at no instant is output.dir missing or a mix of old and new.
+//  - at the end the master removes _temporary (killed and stale attempts), writes the marker
+//    .minimr-output, job.json and, last, _SUCCESS, and swaps the staging directory with the
+//    output in one renameat2 (RENAME_EXCHANGE): at no instant is output.dir missing or a mix of
+//    old and new.
 // minimr writes only where it may: output.dir must not exist, or be empty, or be an output that
 // minimr itself committed (its marker, confirmed by its job.json) when the job says
 // output.overwrite: true. A directory of anything else is never replaced, whatever it holds.
@@ -48,17 +47,14 @@ void CheckOutputDir(const std::string& output_dir, bool overwrite);
 // Creates a fresh staging directory (with its _temporary/) for job `job_id` of this process beside
 // `output_dir`, first removing those of dead masters on this host. Returns its path.
 std::string CreateStagingDir(const std::string& output_dir, uint64_t job_id);
-// Writes the marker with `output_id` into `staging_dir`, synced to disk. Throws
-// std::runtime_error.
-void WriteOutputMarker(const std::string& staging_dir, const std::string& output_id);
 
 // Where reduce task `index`'s attempt `attempt` writes its part file.
 std::string AttemptPartPath(const std::string& staging_dir, int index, int attempt);
 // Makes that attempt's part file the task's: staging/part-r-NNNNN. Throws std::runtime_error.
 void CommitTaskOutput(const std::string& staging_dir, int index, int attempt);
 
-// Removes _temporary, writes `job_json` (which must name the output_id of the staging directory's
-// marker, `output_id`) and then _SUCCESS into `staging_dir`, checks output_dir again as
+// Removes _temporary, writes the marker with `output_id`, then `job_json` (which must name the
+// same output_id) and then _SUCCESS into `staging_dir`, checks output_dir again as
 // CheckOutputDir(output_dir, overwrite) does, and puts the staging directory in its place.
 // Returns the directory that then holds the previous output (staging_dir, swapped), for the
 // caller to remove with RemoveStagingDir once the job's result is out, or "" if there was none;

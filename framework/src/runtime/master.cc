@@ -541,7 +541,6 @@ void Master::Impl::StartNextJob() {
       spec.options.max_failures_per_worker = s.max_failures_per_worker;
       spec.options.speculation = s.speculation;
       CheckOutputDir(s.output_dir, s.output_overwrite);
-      spec.output_id = NewOutputId();
       spec.staging_dir = CreateStagingDir(s.output_dir, job.id);
       job.scheduler = std::make_unique<JobScheduler>(std::move(spec));
     } catch (const std::exception& e) {
@@ -556,14 +555,6 @@ void Master::Impl::StartNextJob() {
         std::to_string(job.scheduler->progress().maps_total) + " map tasks, " +
         std::to_string(s.reduce_tasks) + " reduce tasks");
     Dispatch();
-    // The marker once the first tasks are on their way: its sync to disk overlaps them instead
-    // of delaying them, and is not among the commit's last steps.
-    try {
-      WriteOutputMarker(job.scheduler->spec().staging_dir, job.scheduler->spec().output_id);
-    } catch (const std::exception& e) {
-      FinishJob(false, e.what());
-      continue;
-    }
     CheckJob();  // a job without input is done at once
   }
 }
@@ -716,7 +707,7 @@ void Master::Impl::CheckJob() {
     std::string previous;
     try {
       result = Result(*job, true, "");
-      result.output_id = scheduler.spec().output_id;
+      result.output_id = NewOutputId();
       job->times.finished = clock_.Now();
       previous = CommitOutput(scheduler.spec().staging_dir, job->submission.output_dir,
                               JobJson(job->submission, scheduler, result, job->times),

@@ -42,7 +42,6 @@ struct JobSpec {
   JobPlan plan;
   int reduce_tasks = 1;
   std::string staging_dir;  // reduce attempts write their part files under it
-  std::string output_id;    // the id its marker holds, the committed output's
   std::string output_format = "text";  // how they write them: "text", "jsonl" or "raw"
   int parallel_copies = 5;  // servers a reduce task fetches from at once
   // How large the lists an assignment carries may be (AttachLists): wire::kInlineListBytes, or

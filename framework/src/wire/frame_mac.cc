@@ -1,25 +1,30 @@
 #include "framework/src/wire/frame_mac.h"
 
+#include <nettle/hmac.h>
 #include <nettle/memops.h>
+#include <string.h>
 
 #include <algorithm>
 
 namespace minimr::wire {
 
-FrameMac::FrameMac(const Key& direction_key) {
-  hmac_sha256_set_key(&keyed_, direction_key.size(), direction_key.data());
+FrameMac::FrameMac(const Key& direction_key) : keyed_(std::make_unique<hmac_sha256_ctx>()) {
+  hmac_sha256_set_key(keyed_.get(), direction_key.size(), direction_key.data());
 }
+
+// As OpenSSL did with its contexts: no state derived from the key outlives the connection.
+FrameMac::~FrameMac() { explicit_bzero(keyed_.get(), sizeof *keyed_); }
 
 FrameMac::Tag FrameMac::Next(std::initializer_list<std::string_view> pieces) {
   uint8_t sequence[8];
   for (int i = 0; i < 8; ++i) sequence[i] = static_cast<uint8_t>(sequence_ >> (56 - 8 * i));
   ++sequence_;
-  hmac_sha256_update(&keyed_, sizeof sequence, sequence);
+  hmac_sha256_update(keyed_.get(), sizeof sequence, sequence);
   for (std::string_view piece : pieces) {
-    hmac_sha256_update(&keyed_, piece.size(), reinterpret_cast<const uint8_t*>(piece.data()));
+    hmac_sha256_update(keyed_.get(), piece.size(), reinterpret_cast<const uint8_t*>(piece.data()));
   }
   Tag tag;  // the first kFrameMacBytes of the HMAC, as nettle truncates it
-  hmac_sha256_digest(&keyed_, tag.size(), tag.data());
+  hmac_sha256_digest(keyed_.get(), tag.size(), tag.data());
   return tag;
 }
 

@@ -7,13 +7,14 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 
-#include <nettle/hmac.h>
-
 #include "framework/src/wire/frame.h"
 #include "framework/src/wire/handshake.h"
+
+struct hmac_sha256_ctx;  // Nettle's, kept out of this widely included header
 
 namespace minimr::wire {
 
@@ -22,6 +23,7 @@ class FrameMac {
   using Tag = std::array<uint8_t, kFrameMacBytes>;
 
   explicit FrameMac(const Key& direction_key);
+  ~FrameMac();  // wipes the keyed state
   FrameMac(const FrameMac&) = delete;
   FrameMac& operator=(const FrameMac&) = delete;
 
@@ -41,7 +43,8 @@ class FrameMac {
   uint64_t frames() const { return sequence_; }
 
  private:
-  hmac_sha256_ctx keyed_;  // keyed once; each digest leaves it ready for the next frame
+  // Keyed once; each digest leaves it ready for the next frame.
+  std::unique_ptr<hmac_sha256_ctx> keyed_;
   uint64_t sequence_ = 0;
 };
 

@@ -3,6 +3,7 @@
 #include <nettle/hkdf.h>
 #include <nettle/hmac.h>
 #include <nettle/memops.h>
+#include <string.h>
 
 #include <algorithm>
 #include <stdexcept>
@@ -35,6 +36,7 @@ Proof Mac(const Key& key, const std::string& label, const Nonce& first, const No
   hmac_sha256_update(&mac, second.size(), second.data());
   Proof proof;
   hmac_sha256_digest(&mac, proof.size(), proof.data());
+  explicit_bzero(&mac, sizeof mac);  // its state is derived from the cluster key
   return proof;
 }
 
@@ -140,6 +142,9 @@ FrameKeys DeriveFrameKeys(const Key& key, const Nonce& client_nonce, const Nonce
   FrameKeys keys;
   std::copy_n(out.begin(), kKeyBytes, keys.client_to_server.begin());
   std::copy_n(out.begin() + kKeyBytes, kKeyBytes, keys.server_to_client.begin());
+  explicit_bzero(&mac, sizeof mac);
+  explicit_bzero(pseudorandom_key.data(), pseudorandom_key.size());
+  explicit_bzero(out.data(), out.size());
   return keys;
 }
 

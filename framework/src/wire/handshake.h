@@ -4,8 +4,10 @@
 //
 //   each side -> the other   hello: "MINIMR" | protocol version, 2 ASCII digits | u8 flags |
 //                            nonce (32 random bytes)
-//   client -> server         HMAC-SHA256(key, "minimr 2 client" | server nonce | client nonce)
-//   server -> client         HMAC-SHA256(key, "minimr 2 server" | client nonce | server nonce)
+//   client -> server         HMAC-SHA256(key, "minimr 5 client" | server nonce | client nonce)
+//   server -> client         HMAC-SHA256(key, "minimr 5 server" | client nonce | server nonce)
+//
+// (5 is kProtocolVersion, below; the labels carry whichever version this is.)
 //
 // The server proves its key only once the client has proved its own.
 // A side reads the first 8 bytes of the peer's hello before anything else, so that a peer of
