@@ -276,5 +276,39 @@ TEST(StandaloneCluster, MasterRefusesStrangersAndServesItsOwn) {
   EXPECT_NE(text.str().find("refused a connection"), std::string::npos) << text.str();
 }
 
+// `minimr master --stop-after-job` (the master `minimr run` starts) serves one job, sends its
+// result, then exits by itself and sends its workers away; without the option it would go on
+// serving until a signal, and the waits below would fail.
+TEST(StandaloneCluster, AMasterForOneJobStopsWithItsWorkersOnceTheJobHasEnded) {
+  TempDir temp("one-job-master");
+  const fs::path& dir = temp.path();
+  std::string connection = (dir / "connection.json").string();
+  minimr::ChildProcess master(
+      {Minimr(), "master", "--stop-after-job", "--connection-file", connection},
+      (dir / "master.log").string());
+  minimr::ChildProcess worker({Minimr(), "worker", "--connection-file", connection,
+                               "--connection-wait", "20", "--work-dir", dir.string()},
+                              (dir / "worker.log").string());
+  std::ofstream(dir / "words.txt") << "the cat and the hat\n";
+  std::ofstream(dir / "wc.yaml") << "job: wordcount\ninput: {paths: "
+                                 << (dir / "words.txt").string()
+                                 << "}\noutput: {dir: " << (dir / "wc").string() << "}\n";
+  for (int i = 0; i < 500 && !fs::exists(connection); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  Result r = Shell(Minimr() + " submit --connection-file " + connection + " " +
+                   (dir / "wc.yaml").string());
+  ASSERT_EQ(r.status, 0) << r.output << testing::ReadFile(dir / "master.log");
+  std::map<std::string, uint64_t> expected = {{"and", 1}, {"cat", 1}, {"hat", 1}, {"the", 2}};
+  EXPECT_EQ(ReadOutput((dir / "wc").string()), expected);
+
+  ASSERT_TRUE(master.WaitFor(std::chrono::seconds(20))) << "the master went on after its job:\n"
+                                                        << testing::ReadFile(dir / "master.log");
+  EXPECT_TRUE(master.ExitedCleanly()) << master.Ending();
+  EXPECT_TRUE(worker.WaitFor(std::chrono::seconds(20))) << testing::ReadFile(dir / "worker.log");
+  EXPECT_TRUE(worker.ExitedCleanly()) << worker.Ending() << testing::ReadFile(dir / "worker.log");
+  EXPECT_FALSE(fs::exists(connection)) << "the master leaves its connection file behind";
+}
+
 }  // namespace
 }  // namespace minimr

@@ -24,7 +24,8 @@ int MasterCommand(int argc, char** argv) {
   po::options_description options(
       "usage: minimr master [options]\n\nStarts a master and writes the cluster's connection "
       "file (address and secret key, mode 0600).\nWorkers join with `minimr worker`, jobs come "
-      "with `minimr submit`. Stops on SIGINT or SIGTERM.\n\noptions");
+      "with `minimr submit`. Stops on SIGINT or SIGTERM (or, with --stop-after-job, once its "
+      "first job has ended).\n\noptions");
   options.add_options()("help,h", "this help")(
       "host", po::value<std::string>()->default_value("127.0.0.1"),
       "address to listen on (0.0.0.0 for every interface)")(
@@ -44,6 +45,10 @@ int MasterCommand(int argc, char** argv) {
       "max-frame-bytes", po::value<std::string>()->default_value("16MiB"),
       "the largest frame the master sends its workers and they accept from it (64KiB to "
       "16MiB); lists of input files and map outputs go in pieces that fit")(
+      "stop-after-job",
+      "stop once the first job submitted has ended (succeeded, failed or cancelled), its result "
+      "sent, and tell the workers to exit, as on SIGTERM (a master for one job, as `minimr run` "
+      "starts)")(
       "tls",
       "encrypt every connection of the cluster with TLS: a self-signed certificate is made "
       "beside the connection file (mode 0600), which pins it; workers and clients follow the "
@@ -63,6 +68,7 @@ int MasterCommand(int argc, char** argv) {
   }
   if (vm.count("advertise")) settings.advertise = vm["advertise"].as<std::string>();
   settings.tls = vm.count("tls") > 0;
+  master_options.stop_after_job = vm.count("stop-after-job") > 0;
   master_options.host = vm["host"].as<std::string>();
   master_options.port = static_cast<uint16_t>(vm["port"].as<int64_t>());
   struct {
@@ -126,6 +132,7 @@ std::vector<std::string> MasterArguments(const std::string& minimr,
   }
   if (!settings.advertise.empty()) argv.insert(argv.end(), {"--advertise", settings.advertise});
   if (settings.tls) argv.push_back("--tls");
+  if (options.stop_after_job) argv.push_back("--stop-after-job");
   return argv;
 }
 
@@ -179,6 +186,13 @@ int RunMaster(MasterSettings settings) {
       info.tls_file = std::filesystem::path(wire::TlsFileFor(path)).filename().string();
       wire::WriteTlsFile(wire::TlsFileFor(path), identity);
     }
+    // Stopped by a signal, or by the master itself (--stop-after-job), which then lets io.run()
+    // return by ending this wait.
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    master_options.on_stop = [&signals] {
+      boost::system::error_code ignored;
+      signals.cancel(ignored);
+    };
     runtime::Master master(io, master_options);
 
     info.host = master_options.host;
@@ -197,7 +211,6 @@ int RunMaster(MasterSettings settings) {
                                      : std::string())
               << "; connection file " << path << std::endl;
 
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code ec, int) {
       if (ec) return;
       std::cerr << "[master] stopping" << std::endl;

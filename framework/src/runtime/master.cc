@@ -748,6 +748,7 @@ void Master::Impl::FinishJob(wire::JobStatus result) {
     client->SendMessage(MessageType::kJobResult, result);
     client->CloseAfterSending();
   }
+  if (options_.stop_after_job) return Stop();
   StartNextJob();
   Dispatch();
 }
@@ -863,6 +864,7 @@ void Master::Impl::Stop() {
     if (jobs_.front()->scheduler) RemoveStagingDir(jobs_.front()->scheduler->spec().staging_dir);
     jobs_.pop_front();
   }
+  if (options_.on_stop) options_.on_stop();
 }
 
 }  // namespace minimr::runtime

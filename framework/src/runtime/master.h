@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -44,6 +45,13 @@ struct MasterOptions {
   // How often the master checks for silent workers, stragglers and sends progress.
   Duration tick = std::chrono::milliseconds(200);
   const Clock* clock = nullptr;  // nullptr: the real steady clock
+  // Stops as Stop() does once the first job it ran has ended (done, failed or cancelled), its
+  // result sent: a `minimr run`'s master, whose workers then hear at once rather than after the
+  // client has read the result and signalled the master.
+  bool stop_after_job = false;
+  // Called once the master has stopped, however it was asked to: for what else keeps the
+  // io_context running (a program's signal_set), so that io.run() returns.
+  std::function<void()> on_stop;
 };
 
 class Master {
