@@ -276,9 +276,10 @@ TEST(StandaloneCluster, MasterRefusesStrangersAndServesItsOwn) {
   EXPECT_NE(text.str().find("refused a connection"), std::string::npos) << text.str();
 }
 
-// `minimr master --stop-after-job` (the master `minimr run` starts) serves one job, sends its
-// result, then exits by itself and sends its workers away; without the option it would go on
-// serving until a signal, and the waits below would fail.
+// `minimr master --stop-after-job` (the master `minimr run` starts) runs one job: it refuses a
+// second while the first waits for a worker, and once the first has ended it exits by itself and
+// sends its worker away. Without the option it would go on serving until a signal, and the
+// waits below would fail.
 TEST(StandaloneCluster, AMasterForOneJobStopsWithItsWorkersOnceTheJobHasEnded) {
   TempDir temp("one-job-master");
   const fs::path& dir = temp.path();
@@ -286,21 +287,37 @@ TEST(StandaloneCluster, AMasterForOneJobStopsWithItsWorkersOnceTheJobHasEnded) {
   minimr::ChildProcess master(
       {Minimr(), "master", "--stop-after-job", "--connection-file", connection},
       (dir / "master.log").string());
-  minimr::ChildProcess worker({Minimr(), "worker", "--connection-file", connection,
-                               "--connection-wait", "20", "--work-dir", dir.string()},
-                              (dir / "worker.log").string());
   std::ofstream(dir / "words.txt") << "the cat and the hat\n";
-  std::ofstream(dir / "wc.yaml") << "job: wordcount\ninput: {paths: "
-                                 << (dir / "words.txt").string()
-                                 << "}\noutput: {dir: " << (dir / "wc").string() << "}\n";
-  for (int i = 0; i < 500 && !fs::exists(connection); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (const char* name : {"first", "second"}) {
+    std::ofstream(dir / (std::string(name) + ".yaml"))
+        << "job: wordcount\ninput: {paths: " << (dir / "words.txt").string()
+        << "}\noutput: {dir: " << (dir / name).string() << "}\n";
   }
-  Result r = Shell(Minimr() + " submit --connection-file " + connection + " " +
-                   (dir / "wc.yaml").string());
-  ASSERT_EQ(r.status, 0) << r.output << testing::ReadFile(dir / "master.log");
+  ASSERT_TRUE(testing::WaitForText(dir / "master.log", "listening on", std::chrono::seconds(20)))
+      << testing::ReadFile(dir / "master.log");
+  // The first job waits for a worker; the second is refused meanwhile.
+  minimr::ChildProcess first(
+      {Minimr(), "submit", "--connection-file", connection, (dir / "first.yaml").string()},
+      (dir / "first.log").string());
+  ASSERT_TRUE(testing::WaitForText(dir / "master.log", "job 1 (wordcount) submitted",
+                                   std::chrono::seconds(20)))
+      << testing::ReadFile(dir / "master.log") << testing::ReadFile(dir / "first.log");
+  Result second = Shell(Minimr() + " submit --connection-file " + connection + " " +
+                        (dir / "second.yaml").string());
+  EXPECT_NE(second.status, 0) << second.output;
+  EXPECT_NE(second.output.find("this master runs one job (--stop-after-job) and has one"),
+            std::string::npos)
+      << second.output;
+
+  minimr::ChildProcess worker(
+      {Minimr(), "worker", "--connection-file", connection, "--work-dir", dir.string()},
+      (dir / "worker.log").string());
+  ASSERT_TRUE(first.WaitFor(std::chrono::seconds(30))) << testing::ReadFile(dir / "master.log");
+  ASSERT_TRUE(first.ExitedCleanly())
+      << testing::ReadFile(dir / "first.log") << testing::ReadFile(dir / "master.log");
   std::map<std::string, uint64_t> expected = {{"and", 1}, {"cat", 1}, {"hat", 1}, {"the", 2}};
-  EXPECT_EQ(ReadOutput((dir / "wc").string()), expected);
+  EXPECT_EQ(ReadOutput((dir / "first").string()), expected);
+  EXPECT_FALSE(fs::exists(dir / "second"));
 
   ASSERT_TRUE(master.WaitFor(std::chrono::seconds(20))) << "the master went on after its job:\n"
                                                         << testing::ReadFile(dir / "master.log");

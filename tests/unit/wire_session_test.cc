@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+#include <thread>
+
 #include "framework/src/wire/blocking_client.h"
 #include "framework/src/wire/handshake.h"
 #include "framework/src/wire/tls.h"
@@ -185,6 +188,43 @@ TEST(BlockingClient, APeerThatSaysNothingFailsTheCallAtItsDeadline) {
   EXPECT_NE(error.find("nothing from the peer for 0.30 s while waiting for a message"),
             std::string::npos)
       << error;
+}
+
+// BytesWaiting tells a frame that came and was not read yet (what SubmitJob reads before a
+// check's finding stands: a master that stops after its job sends the result, then goes) from
+// nothing, and from the end of the connection.
+TEST(BlockingClient, BytesWaitingTellsAFrameNotReadYet) {
+  Key key = NewKey();
+  auto server = std::make_unique<EchoServer>(key);
+  BlockingClient client("127.0.0.1", server->port(), key);
+  EXPECT_FALSE(client.BytesWaiting());
+  // The server's thread is held, so that the echo comes only once it is let go.
+  std::promise<void> holding, release;
+  std::thread holder([&] {
+    server->OnServerThread([&](Listener&) {
+      holding.set_value();
+      release.get_future().wait();
+      return 0;
+    });
+  });
+  holding.get_future().wait();
+  client.Send(MessageType::kHeartbeat, "last words");
+  EXPECT_FALSE(client.BytesWaiting()) << "the server has not answered yet";
+  release.set_value();
+  holder.join();
+  bool waiting = false;
+  for (int i = 0; i < 2000 && !(waiting = client.BytesWaiting()); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_TRUE(waiting);
+  MessageType type;
+  std::string body;
+  client.Receive(&type, &body);
+  EXPECT_EQ(body, "last words");
+  EXPECT_FALSE(client.BytesWaiting());
+  server.reset();  // the connection ends: that is not bytes
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(client.BytesWaiting());
 }
 
 TEST(BlockingClient, AddressesAreLookedUpWithinADeadline) {

@@ -266,7 +266,6 @@ int FollowJob(const std::string& host, uint16_t port, const wire::Security& secu
       [&](const wire::JobStatus& status) {
         job_id = status.job_id;
         progress.Update(ProgressText(status));
-        if (check) check();
       },
       check,
       [&]() -> std::string {

@@ -25,7 +25,7 @@ int MasterCommand(int argc, char** argv) {
       "usage: minimr master [options]\n\nStarts a master and writes the cluster's connection "
       "file (address and secret key, mode 0600).\nWorkers join with `minimr worker`, jobs come "
       "with `minimr submit`. Stops on SIGINT or SIGTERM (or, with --stop-after-job, once its "
-      "first job has ended).\n\noptions");
+      "one job has ended).\n\noptions");
   options.add_options()("help,h", "this help")(
       "host", po::value<std::string>()->default_value("127.0.0.1"),
       "address to listen on (0.0.0.0 for every interface)")(
@@ -46,9 +46,9 @@ int MasterCommand(int argc, char** argv) {
       "the largest frame the master sends its workers and they accept from it (64KiB to "
       "16MiB); lists of input files and map outputs go in pieces that fit")(
       "stop-after-job",
-      "stop once the first job submitted has ended (succeeded, failed or cancelled), its result "
-      "sent, and tell the workers to exit, as on SIGTERM (a master for one job, as `minimr run` "
-      "starts)")(
+      "run one job: once one is queued refuse others, and once it has ended (succeeded, failed or "
+      "cancelled) and its result is sent, stop and tell the workers to exit, as on SIGTERM (the "
+      "master `minimr run` starts); a submission refused before does not count")(
       "tls",
       "encrypt every connection of the cluster with TLS: a self-signed certificate is made "
       "beside the connection file (mode 0600), which pins it; workers and clients follow the "

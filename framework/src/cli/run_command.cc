@@ -195,11 +195,10 @@ int RunCommand(int argc, char** argv) {
           throw std::runtime_error(std::string("interrupted by SIG") + ::sigabbrev_np(g_signal) +
                                    "; stopping the cluster");
         }
-        // A master that exited cleanly has stopped after the job, its result sent first: the
-        // connection holds the result (or ends, if a signal from elsewhere stopped it). It may
-        // do so while this looks at its workers (Grid Engine's take a qstat).
-        auto stopped_after_job = [&] { return !master.Running() && master.ExitedCleanly(); };
-        if (stopped_after_job()) return;
+        // The master stops after the job and sends its workers away, its result sent first: a
+        // throw from here gives way to that result if it has come (runtime::SubmitJob), and the
+        // master is looked at first, so that Grid Engine's tasks are not resubmitted after it.
+        if (!master.Running()) throw std::runtime_error("the master " + master.Ending());
         for (const std::string& line : workers->ReplaceDead()) {
           std::cerr << "\nminimr run: " << line << std::endl;
         }
@@ -207,12 +206,8 @@ int RunCommand(int argc, char** argv) {
           throw std::runtime_error(problem);
         }
         if (workers->Running() == 0) {
-          // Sent away by their master as it stops after the job? It exits right after them.
-          if (master.WaitFor(std::chrono::seconds(1)) && master.ExitedCleanly()) return;
           throw std::runtime_error("every worker has exited:\n" + workers->Endings());
         }
-        if (stopped_after_job()) return;
-        if (!master.Running()) throw std::runtime_error("the master " + master.Ending());
       };
       // An interrupt while the cluster started: nothing is submitted. (During the job, `check`
       // runs with each progress line and at least every 200 ms of waiting.)

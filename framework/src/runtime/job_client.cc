@@ -1,5 +1,7 @@
 #include "framework/src/runtime/job_client.h"
 
+#include <exception>
+
 #include "framework/src/wire/archive.h"
 #include "framework/src/wire/blocking_client.h"
 
@@ -18,6 +20,18 @@ wire::JobStatus SubmitJob(const std::string& host, uint16_t port, const wire::Se
   wire::BlockingClient client(host, port, security, kMasterSilence);
   client.Send(wire::MessageType::kSubmitJob, wire::Encode(job));
   std::string cancelled;  // the reason, once the master has been asked to cancel
+  // What `check` found while bytes from the master waited to be read: a master that stops after
+  // its job sends the result and goes, and what it sent is read before the finding stands.
+  std::exception_ptr found;
+  auto run_check = [&] {
+    if (!check) return;
+    try {
+      check();
+    } catch (...) {
+      if (!client.BytesWaiting()) throw;
+      found = std::current_exception();
+    }
+  };
   for (;;) {
     wire::MessageType type;
     std::string body;
@@ -25,17 +39,17 @@ wire::JobStatus SubmitJob(const std::string& host, uint16_t port, const wire::Se
     std::string reason;    // `cancel` said so while waiting: ask the master after the wait
     try {
       client.Receive(&type, &body, [&] {
-        if (check) {
-          gave_up = true;
-          check();
-          gave_up = false;
-        }
+        gave_up = true;
+        run_check();
+        gave_up = false;
         if (cancel && cancelled.empty() && reason.empty()) reason = cancel();
       });
     } catch (const std::exception& e) {
       if (gave_up) throw;
+      if (found) std::rethrow_exception(found);
       throw std::runtime_error(std::string("lost the master while the job ran: ") + e.what());
     }
+    found = nullptr;
     wire::JobStatus status;
     wire::Decode(body, status);
     if (type == wire::MessageType::kJobResult) return status;
@@ -43,6 +57,7 @@ wire::JobStatus SubmitJob(const std::string& host, uint16_t port, const wire::Se
       throw std::runtime_error("unexpected message from the master");
     }
     if (on_progress) on_progress(status);
+    run_check();
     if (cancel && cancelled.empty() && reason.empty()) reason = cancel();
     if (!reason.empty() && cancelled.empty()) {
       cancelled = reason;

@@ -10,8 +10,10 @@
 namespace minimr::runtime {
 
 // Sends `job` to the master at host:port and blocks until it ends, calling on_progress with each
-// status the master sends (several times a second), and `check` about every 200 ms while it
-// waits; either may throw to give up waiting (the job goes on without its client). `cancel`, if
+// status the master sends (several times a second), and `check` after each and about every 200 ms
+// while it waits; either may throw to give up waiting (the job goes on without its client), but a
+// throw from `check` gives way to a message that came meanwhile: that is read first (a master that
+// stops after its job sends the result, then goes). `cancel`, if
 // given, is asked as often: once it returns a reason ("SIGINT"), the master is asked to cancel the
 // job, and the result it sends is returned (cancelled, or ok if the job had already finished).
 // Returns the final status: ok, or the error. Throws std::runtime_error if the master cannot be

@@ -145,6 +145,7 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   std::shared_ptr<wire::Listener> listener_;
   asio::steady_timer tick_;
   bool stopped_ = false;
+  bool admitted_ = false;  // a job has been queued (a master for one job takes no other)
   uint64_t next_job_id_ = 1;
   WorkerRegistry registry_;
   std::map<int, std::shared_ptr<wire::Session>> sessions_;  // of the registered workers
@@ -390,6 +391,9 @@ void Master::Impl::Admit(std::unique_ptr<ActiveJob> job, std::string error) {
         throw std::runtime_error("output.format must be text, jsonl or raw, not '" + s.output_format +
                                  "'");
       }
+      if (options_.stop_after_job && admitted_) {
+        throw std::runtime_error("this master runs one job (--stop-after-job) and has one");
+      }
       // Locked first, then looked at: nothing another job does can come in between.
       job->output_lock = std::make_unique<OutputLock>(s.output_dir);
       CheckOutputDir(s.output_dir, s.output_overwrite);
@@ -423,6 +427,7 @@ void Master::Impl::Admit(std::unique_ptr<ActiveJob> job, std::string error) {
   Log("job " + std::to_string(job->id) + " (" + s.job_name + ") submitted from " +
       session->peer() + " with " + std::to_string(s.input_paths.size()) + " input files" +
       (s.plugin_path.empty() ? "" : ", from plugin " + s.plugin_path));
+  admitted_ = true;
   jobs_.push_back(std::move(job));
   if (jobs_.size() == 1) StartNextJob();
 }
@@ -748,7 +753,10 @@ void Master::Impl::FinishJob(wire::JobStatus result) {
     client->SendMessage(MessageType::kJobResult, result);
     client->CloseAfterSending();
   }
-  if (options_.stop_after_job) return Stop();
+  if (options_.stop_after_job) {
+    Log("stopping: its one job has ended (--stop-after-job)");
+    return Stop();
+  }
   StartNextJob();
   Dispatch();
 }
@@ -842,6 +850,7 @@ void Master::Impl::Tick() {
       Dispatch();  // a straggler may be worth a backup by now
     }
   }
+  if (stopped_) return;  // FinishJob stopped a master for one job
   tick_.expires_after(options_.tick);
   tick_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (!ec) self->Tick();

@@ -45,9 +45,9 @@ struct MasterOptions {
   // How often the master checks for silent workers, stragglers and sends progress.
   Duration tick = std::chrono::milliseconds(200);
   const Clock* clock = nullptr;  // nullptr: the real steady clock
-  // Stops as Stop() does once the first job it ran has ended (done, failed or cancelled), its
-  // result sent: a `minimr run`'s master, whose workers then hear at once rather than after the
-  // client has read the result and signalled the master.
+  // A master for one job (a `minimr run`'s): once it has queued a job it refuses others, and
+  // once that job has ended (done, failed or cancelled) and its result is sent, it stops as
+  // Stop() does, so that its workers hear at once. Submissions refused before do not count.
   bool stop_after_job = false;
   // Called once the master has stopped, however it was asked to: for what else keeps the
   // io_context running (a program's signal_set), so that io.run() returns.
@@ -61,11 +61,12 @@ class Master {
   ~Master();
 
   uint16_t port() const;
-  // Whether Stop() has run (asked for by a signal's handler, or by a client's kShutdown).
+  // Whether Stop() has run (asked for by a signal's handler, a client's kShutdown, or the end
+  // of a master's one job: stop_after_job).
   bool stopped() const;
   // Tells every worker to exit, ends client connections, abandons the jobs (removing their
-  // staging directories), stops listening. The io_context then runs out of work once the last
-  // connection has closed.
+  // staging directories), stops listening, calls options.on_stop. The io_context then runs out
+  // of its work once the last connection has closed.
   void Stop();
 
  private:

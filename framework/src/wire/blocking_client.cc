@@ -1,5 +1,7 @@
 #include "framework/src/wire/blocking_client.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cstring>
 #include <exception>
@@ -271,6 +273,12 @@ void BlockingClient::Send(MessageType type, const std::string& body) {
   std::array<asio::const_buffer, 4> buffers = {asio::buffer(header), asio::buffer(&type_byte, 1),
                                                asio::buffer(body), asio::buffer(tag)};
   impl_->Wait("sending", [&](auto handler) { impl_->stream.AsyncWrite(buffers, handler); });
+}
+
+bool BlockingClient::BytesWaiting() {
+  char byte;
+  return impl_->read_ahead_at < impl_->read_ahead.size() ||
+         ::recv(impl_->stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
 }
 
 void BlockingClient::Receive(MessageType* type, std::string* body,

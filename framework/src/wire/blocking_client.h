@@ -35,6 +35,9 @@ class BlockingClient {
   // about every 200 ms; an exception from on_wait abandons the connection and propagates.
   void Receive(MessageType* type, std::string* body,
                const std::function<void()>& on_wait = nullptr);
+  // Whether bytes have come from the peer that no Receive has taken yet (an end of the
+  // connection is not bytes).
+  bool BytesWaiting();
 
  private:
   struct Impl;
