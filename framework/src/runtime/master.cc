@@ -145,7 +145,6 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   std::shared_ptr<wire::Listener> listener_;
   asio::steady_timer tick_;
   bool stopped_ = false;
-  bool admitted_ = false;  // a job has been queued (a master for one job takes no other)
   uint64_t next_job_id_ = 1;
   WorkerRegistry registry_;
   std::map<int, std::shared_ptr<wire::Session>> sessions_;  // of the registered workers
@@ -391,7 +390,8 @@ void Master::Impl::Admit(std::unique_ptr<ActiveJob> job, std::string error) {
         throw std::runtime_error("output.format must be text, jsonl or raw, not '" + s.output_format +
                                  "'");
       }
-      if (options_.stop_after_job && admitted_) {
+      // A master for one job has it queued until it ends, and then stops.
+      if (options_.stop_after_job && !jobs_.empty()) {
         throw std::runtime_error("this master runs one job (--stop-after-job) and has one");
       }
       // Locked first, then looked at: nothing another job does can come in between.
@@ -427,7 +427,6 @@ void Master::Impl::Admit(std::unique_ptr<ActiveJob> job, std::string error) {
   Log("job " + std::to_string(job->id) + " (" + s.job_name + ") submitted from " +
       session->peer() + " with " + std::to_string(s.input_paths.size()) + " input files" +
       (s.plugin_path.empty() ? "" : ", from plugin " + s.plugin_path));
-  admitted_ = true;
   jobs_.push_back(std::move(job));
   if (jobs_.size() == 1) StartNextJob();
 }
