@@ -1,7 +1,6 @@
 #include "launcher/sge_launcher.h"
 
 #include <signal.h>
-#include <sys/stat.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -11,6 +10,7 @@
 #include <thread>
 
 #include "launcher/grid_engine.h"
+#include "minimr/atomic_file.h"
 #include "minimr/number_parse.h"
 
 namespace minimr::launcher {
@@ -117,14 +117,8 @@ std::string SgeLauncher::DryRun(const WorkerLaunch& launch) {
 std::string SgeLauncher::WriteScript(const WorkerLaunch& launch) {
   fs::create_directories(fs::path(profile_.shared_dir) / "logs");
   std::string path = profile_.shared_dir + "/workers.sh";
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << ScriptText(launch);
-    if (!out) throw std::runtime_error("cannot write " + tmp);
-  }
-  ::chmod(tmp.c_str(), 0700);
-  fs::rename(tmp, path);
+  // Not synced: qsub reads it while this process runs.
+  WriteFileAtomically(path, ScriptText(launch), 0700, /*durable=*/false);
   return path;
 }
 

@@ -1,7 +1,6 @@
 #include "pidigits/kanada_files.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +10,8 @@
 #include <filesystem>
 #include <stdexcept>
 #include <system_error>
+
+#include "minimr/atomic_file.h"
 
 namespace minimr::pidigits {
 namespace {
@@ -40,69 +41,9 @@ std::string ZeroPadded(int value, size_t width) {
   return std::string(width > s.size() ? width - s.size() : 0, '0') + s;
 }
 
-// A file being written under a temporary name next to its final path. Commit() makes it
-// durable and renames it into place; destroying it uncommitted removes it.
-class PendingFile {
- public:
-  // Creates the temporary file. Throws std::runtime_error naming `path` on failure.
-  explicit PendingFile(const std::string& path) : path_(path) {
-    const std::filesystem::path p(path);
-    std::string tmpl = (p.parent_path() / ("." + p.filename().string() + ".tmp.XXXXXX")).string();
-    fd_ = ::mkostemp(tmpl.data(), O_CLOEXEC);
-    if (fd_ < 0) Fail("cannot create a temporary file " + tmpl, errno);
-    tmp_path_ = tmpl;
-    if (::fchmod(fd_, 0644) != 0) {  // mkstemp makes it 0600
-      int err = errno;
-      Discard();
-      Fail("cannot set the mode of " + tmpl, err);
-    }
-  }
-  PendingFile(const PendingFile&) = delete;
-  PendingFile& operator=(const PendingFile&) = delete;
-  ~PendingFile() { Discard(); }
-
-  // Appends all of `data`. Throws std::runtime_error naming the path on failure.
-  void Write(std::string_view data) {
-    while (!data.empty()) {
-      ssize_t n = ::write(fd_, data.data(), data.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) Fail("cannot write " + tmp_path_, errno);
-      data.remove_prefix(static_cast<size_t>(n));
-    }
-  }
-
-  // Flushes the data to disk and renames the file to its final path.
-  void Commit() {
-    if (::fsync(fd_) != 0) Fail("cannot flush " + tmp_path_, errno);
-    int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0) Fail("cannot close " + tmp_path_, errno);
-    if (::rename(tmp_path_.c_str(), path_.c_str()) != 0) {
-      Fail("cannot rename " + tmp_path_ + " into place", errno);
-    }
-    tmp_path_.clear();
-  }
-
- private:
-  void Discard() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-    if (!tmp_path_.empty()) ::unlink(tmp_path_.c_str());
-    tmp_path_.clear();
-  }
-
-  [[noreturn]] void Fail(const std::string& what, int err) {
-    throw std::runtime_error(path_ + ": " + what + ": " + ErrnoText(err));
-  }
-
-  const std::string path_;
-  std::string tmp_path_;  // empty once renamed, or if never created
-  int fd_ = -1;
-};
-
 // Writes `part` to `path` in the Kanada layout, lines counted from the part's first digit.
 void WritePart(std::string_view part, const std::string& path) {
-  PendingFile file(path);
+  AtomicFile file(path);
   std::string buffer;
   buffer.reserve(kBufferBytes + kLine + kLine / kGroup);
   for (size_t i = 0; i < part.size(); i += kGroup) {

@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "minimr/atomic_file.h"
 #include "minimr/number_format.h"
 #include "minimr/output.h"
 #include "minimr/plot.h"
@@ -377,43 +378,6 @@ std::vector<uint64_t> Dense(const std::vector<KeyCount>& present, uint64_t keys)
   return counts;
 }
 
-// Writes `path` through `<path>.tmp` and a rename, so readers never see a partial file; `write`
-// gets a function that appends bytes. Errors name the file and say why ("No space left on
-// device").
-void WriteAtomically(
-    const fs::path& path,
-    const std::function<void(const std::function<void(std::string_view)>&)>& write) {
-  const std::string tmp = path.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0) throw std::runtime_error("cannot create " + tmp + ": " + std::strerror(errno));
-  auto fail = [&](int err) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(err));
-  };
-  write([&](std::string_view bytes) {
-    while (!bytes.empty()) {
-      const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) fail(errno);
-      bytes.remove_prefix(static_cast<size_t>(n));
-    }
-  });
-  // Some file systems (NFS) report a full disk only here.
-  if (::fsync(fd) != 0 && errno != EINVAL) fail(errno);
-  if (::close(fd) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(err));
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw std::runtime_error("cannot rename " + tmp + " to " + path.string() + ": " + ec.message());
-  }
-}
-
 // key,count,expected,z: for n <= 2 every key (absent ones with 0), for n >= 3 the keys present.
 void WriteCountsCsv(const std::function<void(std::string_view)>& out,
                     const std::vector<KeyCount>& present, uint64_t keys, int n,
@@ -683,9 +647,10 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
   std::exception_ptr failure;
   try {
     if (!r.counts_csv.empty()) {
-      WriteAtomically(r.counts_csv, [&](const std::function<void(std::string_view)>& append) {
-        WriteCountsCsv(append, r.present, r.keys, in.n, r.sequences);
-      });
+      AtomicFile csv(r.counts_csv);
+      WriteCountsCsv([&csv](std::string_view bytes) { csv.Write(bytes); }, r.present, r.keys, in.n,
+                     r.sequences);
+      csv.Commit();
     }
   } catch (...) {
     failure = std::current_exception();
@@ -705,8 +670,7 @@ PiReportResult WritePiReport(const PiReportInput& in, std::ostream& out) {
     if (!f->empty()) files.push_back(*f);
   }
   r.summary = Summary(in, r, files);
-  WriteAtomically(r.summary_txt,
-                  [&](const std::function<void(std::string_view)>& append) { append(r.summary); });
+  WriteFileAtomically(r.summary_txt, r.summary);
   // The same plots drawn before in the other format (minimr report --plots) no longer match the
   // summary that lists these.
   for (const std::string* plot : {&r.digits_plot, &r.pairs_plot}) {

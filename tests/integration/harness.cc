@@ -29,13 +29,6 @@ Result Shell(const std::string& command) {
 
 std::string Minimr() { return MINIMR_BINARY; }
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 std::map<std::string, uint64_t> ReadCounts(const std::string& dir) {
   std::map<std::string, uint64_t> counts;
   for (const auto& [name, bytes] : ReadPartFiles(dir)) {

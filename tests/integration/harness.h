@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "framework/src/util/process.h"
+#include "tests/common/read_file.h"
 #include "tests/common/temp_dir.h"
 
 namespace minimr::testing {
@@ -24,7 +25,6 @@ struct Result {
 // Runs a shell command line, stdout and stderr together.
 Result Shell(const std::string& command);
 std::string Minimr();
-std::string ReadFile(const std::filesystem::path& path);
 // The part files of a job's output, summed by key ("key<TAB>count" lines).
 std::map<std::string, uint64_t> ReadCounts(const std::string& dir);
 // The bytes of every part-r-* file, by name: for byte-identical comparisons.

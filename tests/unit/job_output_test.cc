@@ -13,7 +13,7 @@
 #include <sstream>
 
 #include "framework/src/runtime/output_lock.h"
-#include "framework/src/util/atomic_file.h"
+#include "minimr/atomic_file.h"
 
 namespace minimr::runtime {
 namespace {
@@ -58,7 +58,9 @@ class CommitTest : public ::testing::Test {
     std::string staging = CreateStagingDir(output_.string(), 7);
     WriteFileAtomically(AttemptPartPath(staging, 0, 1), "new\n");
     WriteFileAtomically(AttemptPartPath(staging, 0, 0), "half of an attempt that lost\n");
-    std::ofstream(AttemptPartPath(staging, 0, 2) + ".tmp-123") << "half-written";
+    const fs::path killed(AttemptPartPath(staging, 0, 2));  // an AtomicFile's, as it was left
+    std::ofstream(killed.parent_path() / ("." + killed.filename().string() + ".tmp-123"))
+        << "half-written";
     CommitTaskOutput(staging, 0, 1);
     return staging;
   }

@@ -12,14 +12,16 @@
 #include <vector>
 
 #include "framework/src/runtime/part_file_writer.h"
-#include "framework/src/util/atomic_file.h"
 #include "framework/src/util/base64.h"
+#include "minimr/atomic_file.h"
 #include "minimr/output.h"
+#include "tests/common/read_file.h"
 
 namespace minimr {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::ReadFile;
 using Records = std::vector<std::pair<std::string, std::string>>;
 
 // Keys and values with every byte the formats must take care of.
@@ -40,13 +42,6 @@ Records NastyRecords() {
       {"\x01\x1f\x7f controls", "\t\n\r\\\0\xff"s},
       {"{\"key\": \"x\"}", "[1, 2]"},
   };
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 std::vector<std::string> Lines(const std::string& text) {

@@ -12,11 +12,13 @@
 
 #include "pidigits/kanada_files.h"
 #include "pidigits/pi_generator.h"
+#include "tests/common/read_file.h"
 
 namespace minimr::pidigits {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::ReadFile;
 
 constexpr char kPi50[] = "14159265358979323846264338327950288419716939937510";
 
@@ -37,13 +39,6 @@ class TempDir {
  private:
   std::string path_;
 };
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 std::string WithoutWhitespace(const std::string& s) {
   std::string out;

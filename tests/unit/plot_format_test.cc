@@ -11,16 +11,13 @@
 #include <string>
 
 #include "minimr/plot.h"
+#include "tests/common/read_file.h"
 
 namespace minimr::report {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+using testing::ReadFile;
 
 LinePlot ThreePoints() {
   LinePlot plot;

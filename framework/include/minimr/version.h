@@ -8,4 +8,5 @@
 // 4: minimr/count_blocks.h (CountKeys, CountBlocks, CountBlockCombiner, CountBlockReducer).
 // 5: ReportContext::plots; minimr/plot.h's PlotFormat (plots as PNG or SVG).
 // 6: minimr/count_blocks.h's ReserveKeys.
-#define MINIMR_API_VERSION 6
+// 7: minimr/atomic_file.h (AtomicFile, WriteFileAtomically).
+#define MINIMR_API_VERSION 7

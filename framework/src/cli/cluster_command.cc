@@ -16,7 +16,7 @@
 
 #include "framework/src/cli/commands.h"
 #include "framework/src/runtime/master.h"
-#include "framework/src/util/atomic_file.h"
+#include "minimr/atomic_file.h"
 #include "framework/src/util/file_lock.h"
 #include "framework/src/util/private_dir.h"
 #include "framework/src/util/process.h"

@@ -19,8 +19,8 @@
 
 #include "framework/src/api/job_table.h"
 #include "framework/src/plugin/elf_symbols.h"
-#include "framework/src/util/atomic_file.h"
 #include "framework/src/util/process.h"
+#include "minimr/atomic_file.h"
 
 namespace minimr::plugin {
 namespace {

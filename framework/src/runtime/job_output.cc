@@ -15,8 +15,8 @@
 #include <stdexcept>
 
 #include "framework/src/runtime/reduce_task.h"
-#include "framework/src/util/atomic_file.h"
 #include "framework/src/util/random_bytes.h"
+#include "minimr/atomic_file.h"
 #include "minimr/number_parse.h"
 
 namespace minimr::runtime {

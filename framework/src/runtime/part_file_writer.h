@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "framework/src/util/atomic_file.h"
+#include "minimr/atomic_file.h"
 #include "minimr/job.h"
 #include "minimr/output.h"
 

@@ -9,7 +9,7 @@
 #include "framework/src/runtime/task_context_impl.h"
 #include "framework/src/shuffle/merger.h"
 #include "framework/src/shuffle/shuffle_buffer.h"
-#include "framework/src/util/atomic_file.h"
+#include "minimr/atomic_file.h"
 
 namespace minimr::runtime {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "framework/src/util/atomic_file.h"
+#include "minimr/atomic_file.h"
 #include "minimr/job.h"
 
 namespace minimr::shuffle {

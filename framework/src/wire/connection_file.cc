@@ -1,6 +1,5 @@
 #include "framework/src/wire/connection_file.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,24 +12,11 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "minimr/atomic_file.h"
+
 namespace minimr::wire {
 
 namespace {
-
-// Writes `text` to `path` with mode 0600, via a temporary file and a rename.
-void WritePrivateFile(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp" + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw std::runtime_error(path + ": cannot write: " + std::strerror(errno));
-  ::fchmod(fd, 0600);  // in case the file already existed with another mode
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ok = ::close(fd) == 0 && ok;
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    throw std::runtime_error(path + ": cannot write: " + std::strerror(err));
-  }
-}
 
 // Reads a file that holds a secret (`what`), refusing one that others could read or change.
 std::string ReadPrivateFile(const std::string& path, const std::string& what,
@@ -63,7 +49,8 @@ void WriteConnectionFile(const std::string& path, const ConnectionInfo& info) {
   if (!info.tls_sha256.empty()) {
     json["tls"] = {{"certificate_sha256", info.tls_sha256}, {"file", info.tls_file}};
   }
-  WritePrivateFile(path, json.dump(2) + "\n");
+  // Not synced to disk: it names a running master, and means nothing after a crash.
+  WriteFileAtomically(path, json.dump(2) + "\n", 0600, /*durable=*/false);
 }
 
 ConnectionInfo ReadConnectionFile(const std::string& path) {
@@ -103,7 +90,8 @@ std::string TlsFileFor(const std::string& connection_file) {
 }
 
 void WriteTlsFile(const std::string& path, const TlsIdentity& identity) {
-  WritePrivateFile(path, identity.certificate_pem + identity.private_key_pem);
+  WriteFileAtomically(path, identity.certificate_pem + identity.private_key_pem, 0600,
+                      /*durable=*/false);
 }
 
 TlsIdentity ReadTlsFile(const std::string& path) {

@@ -1,4 +1,4 @@
-#include "framework/src/util/atomic_file.h"
+#include "minimr/atomic_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -9,8 +9,19 @@
 
 namespace minimr {
 
+namespace {
+
+// `path`'s directory, then "." + its name + ".tmp-" + this process's id.
+std::string TemporaryPathFor(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  const size_t name = slash == std::string::npos ? 0 : slash + 1;
+  return path.substr(0, name) + "." + path.substr(name) + ".tmp-" + std::to_string(::getpid());
+}
+
+}  // namespace
+
 AtomicFile::AtomicFile(std::string path, mode_t mode)
-    : path_(std::move(path)), tmp_path_(path_ + ".tmp-" + std::to_string(::getpid())) {
+    : path_(std::move(path)), tmp_path_(TemporaryPathFor(path_)) {
   // A file left under this name by a process that had this pid goes; the new one is made here,
   // with this mode, never through a link someone put in its place.
   ::unlink(tmp_path_.c_str());
@@ -54,7 +65,9 @@ void AtomicFile::Commit(bool durable) {
   if (std::fflush(file_) != 0) Fail("cannot write");
   // An empty file (a job's _SUCCESS) has no data to sync; the sync would cost a flush of the
   // disk's cache (here ext4 without a journal), or a journal commit.
-  if (durable && size_ > 0 && ::fdatasync(::fileno(file_)) != 0) Fail("cannot write");
+  if (durable && size_ > 0 && ::fdatasync(::fileno(file_)) != 0 && errno != EINVAL) {
+    Fail("cannot write");
+  }
   if (std::fclose(file_) != 0) {
     file_ = nullptr;
     ::unlink(tmp_path_.c_str());
@@ -73,10 +86,11 @@ void AtomicFile::Fail(const std::string& what) {
   throw std::runtime_error(path_ + ": " + what + ": " + std::strerror(errno));
 }
 
-void WriteFileAtomically(const std::string& path, std::string_view contents, mode_t mode) {
+void WriteFileAtomically(const std::string& path, std::string_view contents, mode_t mode,
+                         bool durable) {
   AtomicFile file(path, mode);
   file.Write(contents);
-  file.Commit();
+  file.Commit(durable);
 }
 
 }  // namespace minimr
