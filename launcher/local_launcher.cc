@@ -2,9 +2,6 @@
 
 #include <signal.h>
 
-#include <fstream>
-#include <iterator>
-
 namespace minimr::launcher {
 
 void LocalLauncher::Start(const WorkerLaunch& launch) {
@@ -46,13 +43,10 @@ std::string LocalLauncher::Endings() {
 
 namespace {
 
-// Whether the process is stopped (SIGSTOP, or a debugger): state T in /proc/PID/stat.
+// Whether the process is stopped (SIGSTOP, or a debugger).
 bool Stopped(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  size_t paren = text.rfind(')');
-  return paren != std::string::npos && paren + 2 < text.size() &&
-         (text[paren + 2] == 'T' || text[paren + 2] == 't');
+  const std::vector<std::string> fields = ProcessStatFields(pid);
+  return !fields.empty() && (fields[0] == "T" || fields[0] == "t");
 }
 
 }  // namespace

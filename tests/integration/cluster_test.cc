@@ -1,5 +1,6 @@
 // Real clusters on loopback: the minimr binary started as master, workers and clients.
 #include <gtest/gtest.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -226,6 +227,29 @@ TEST(StandaloneCluster, AWorkerStartedBeforeItsMasterWaitsForTheConnectionFile) 
   master.Signal(SIGTERM);
   EXPECT_TRUE(master.WaitFor(std::chrono::seconds(10)));
   EXPECT_TRUE(worker.WaitFor(std::chrono::seconds(10)));
+}
+
+// `minimr cluster stop` returns once the supervisor has exited, whether or not its parent has
+// reaped it yet: here this test process adopts the detached supervisor (a subreaper) and reaps
+// nothing until the stop has returned. (This machine's init took up to a second to reap it.)
+TEST(StandingCluster, StopReturnsOnceTheSupervisorHasExitedThoughNotYetReaped) {
+  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  testing::TempDir dir("standing-cluster");
+  const fs::path profile = dir.path() / "here.yaml";
+  std::ofstream(profile) << "launcher: local\nworkers: 1\nshared_dir: "
+                         << (dir.path() / "shared").string() << "\n";
+  Result start = Shell(Minimr() + " cluster start --profile " + profile.string());
+  ASSERT_EQ(start.status, 0) << start.output;
+  EXPECT_NE(start.output.find("1 worker"), std::string::npos) << start.output;
+
+  Result stop = Shell(Minimr() + " cluster stop --profile " + profile.string());
+  EXPECT_EQ(stop.status, 0) << stop.output;
+  EXPECT_NE(stop.output.find("stopped"), std::string::npos) << stop.output;
+  while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+  }
+  auto left = testing::WaitForNoProcessesMentioning(dir.path().string(), std::chrono::seconds(30));
+  EXPECT_TRUE(left.empty()) << testing::DescribeProcesses(left);
+  ::prctl(PR_SET_CHILD_SUBREAPER, 0);
 }
 
 // A master and a worker started by hand, a job sent with `minimr submit`.

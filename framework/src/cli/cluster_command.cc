@@ -16,7 +16,6 @@
 
 #include "framework/src/cli/commands.h"
 #include "framework/src/runtime/master.h"
-#include "minimr/atomic_file.h"
 #include "framework/src/util/file_lock.h"
 #include "framework/src/util/private_dir.h"
 #include "framework/src/util/process.h"
@@ -27,6 +26,7 @@
 #include "launcher/grid_engine.h"
 #include "launcher/launcher.h"
 #include "launcher/sge_launcher.h"
+#include "minimr/atomic_file.h"
 #include "minimr/command_line.h"
 
 namespace minimr::cli {
@@ -85,8 +85,12 @@ bool Alive(const nlohmann::json& state) {
       return true;  // qstat cannot say: assume it still runs
     }
   }
+  // A supervisor that has exited but is not reaped yet (its parent is init, which may take a
+  // while) has stopped.
   int pid = state.value("pid", 0);
-  return pid > 0 && ::kill(pid, 0) == 0;
+  if (pid <= 0 || ::kill(pid, 0) != 0) return false;
+  const std::vector<std::string> fields = ProcessStatFields(pid);
+  return fields.empty() || fields[0] != "Z";
 }
 
 // Asks the master which workers it has; throws if it cannot be reached.
@@ -178,6 +182,15 @@ int Serve(const Options& options) {
     info.tls_file = fs::path(wire::TlsFileFor(ConnectionPath(profile))).filename().string();
     wire::WriteTlsFile(wire::TlsFileFor(ConnectionPath(profile)), identity);
   }
+  // Stopped by a signal, or by `minimr cluster stop`'s request to the master, which then ends
+  // these waits at once so that io.run() returns.
+  boost::asio::steady_timer keeper(io);
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  master_options.on_stop = [&keeper, &signals] {
+    boost::system::error_code ignored;
+    keeper.cancel();
+    signals.cancel(ignored);
+  };
   runtime::Master master(io, master_options);
   char host[256] = "localhost";
   ::gethostname(host, sizeof host - 1);
@@ -209,14 +222,10 @@ int Serve(const Options& options) {
   WriteState(profile, state);
   std::cerr << "[cluster] workers: " << workers->Describe() << std::endl;
 
-  boost::asio::steady_timer keeper(io);
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::function<void()> keep = [&] {
-    if (master.stopped()) {  // by `minimr cluster stop`'s request
-      signals.cancel();
-      return;
-    }
-    for (const std::string& line : workers->ReplaceDead()) std::cerr << "[cluster] " << line << std::endl;
+    if (master.stopped()) return;  // a tick that was already due when the master stopped
+    for (const std::string& line : workers->ReplaceDead())
+      std::cerr << "[cluster] " << line << std::endl;
     std::string problem = workers->Problem();
     if (problem != state["problem"].get<std::string>()) {
       state["problem"] = problem;
@@ -233,7 +242,6 @@ int Serve(const Options& options) {
   signals.async_wait([&](boost::system::error_code ec, int) {
     if (ec) return;
     std::cerr << "[cluster] stopping" << std::endl;
-    keeper.cancel();
     master.Stop();
   });
   io.run();
@@ -412,13 +420,15 @@ int Stop(const Options& options) {
   } catch (const std::exception& e) {
     if (state.value("sge_job", std::string()).empty()) ::kill(state.value("pid", 0), SIGTERM);
   }
+  std::string job = state.value("sge_job", std::string());
+  // A look at a pid is cheap; one at a Grid Engine job is a qstat.
+  const auto between_looks = std::chrono::milliseconds(job.empty() ? 20 : 500);
   auto stopped_within = [&](std::chrono::seconds patience) {
     for (auto until = Clock::now() + patience; Alive(state) && Clock::now() < until;) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      std::this_thread::sleep_for(between_looks);
     }
     return !Alive(state);
   };
-  std::string job = state.value("sge_job", std::string());
   bool stopped = stopped_within(std::chrono::seconds(120));
   if (!stopped && !job.empty()) {  // a master job that did not end: qdel it
     launcher::GridEngine::Delete(job);

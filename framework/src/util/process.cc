@@ -14,10 +14,13 @@
 #include <cerrno>
 #include <climits>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <iterator>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -42,17 +45,10 @@ ChildProcess ChildProcess::Detached(const std::vector<std::string>& argv,
 
 namespace {
 
-// The number of threads of this process (field 20 of /proc/self/stat), 0 if it cannot be read.
+// The number of threads of this process, 0 if it cannot be read.
 long ThreadCount() {
-  FILE* stat = std::fopen("/proc/self/stat", "r");
-  if (!stat) return 0;
-  char text[1024];
-  const size_t n = std::fread(text, 1, sizeof text - 1, stat);
-  std::fclose(stat);
-  text[n] = '\0';
-  const char* field = std::strrchr(text, ')');  // the name may hold spaces and parentheses
-  for (int i = 2; field && i < 20; ++i) field = std::strchr(field + 1, ' ');
-  return field ? std::strtol(field + 1, nullptr, 10) : 0;
+  const std::vector<std::string> fields = ProcessStatFields(::getpid());
+  return fields.size() > 17 ? std::strtol(fields[17].c_str(), nullptr, 10) : 0;
 }
 
 // Whether this process runs a single thread. A thread just joined still counts in
@@ -427,6 +423,17 @@ std::string SelfExecutable() {
   ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
   if (n <= 0) throw std::runtime_error("cannot find this program's path in /proc/self/exe");
   return std::string(path, static_cast<size_t>(n));
+}
+
+std::vector<std::string> ProcessStatFields(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  const std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const size_t name_end = text.rfind(')');
+  if (name_end == std::string::npos) return {};
+  std::vector<std::string> fields;
+  std::istringstream rest(text.substr(name_end + 1));
+  for (std::string field; rest >> field;) fields.push_back(field);
+  return fields;
 }
 
 }  // namespace minimr
