@@ -8,5 +8,5 @@
 // 4: minimr/count_blocks.h (CountKeys, CountBlocks, CountBlockCombiner, CountBlockReducer).
 // 5: ReportContext::plots; minimr/plot.h's PlotFormat (plots as PNG or SVG).
 // 6: minimr/count_blocks.h's ReserveKeys.
-// 7: minimr/atomic_file.h (AtomicFile, WriteFileAtomically).
+// 7: minimr/atomic_file.h (AtomicFile, WriteFileAtomically), minimr/hex.h (Hex).
 #define MINIMR_API_VERSION 7

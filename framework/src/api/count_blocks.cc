@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "framework/src/util/huge_pages.h"
+#include "minimr/hex.h"
 
 namespace minimr {
 
@@ -183,12 +184,7 @@ uint64_t CountBlocks::Sum(std::string_view block_key, ValueIterator& values,
                       std::vector<KeyCount>& counts) {
   auto fail = [&](const std::string& why) {
     std::fill(table_.begin(), table_.end(), 0);  // the next block starts from zeros
-    std::string hex;
-    for (unsigned char c : block_key) {
-      hex += "0123456789abcdef"[c >> 4];
-      hex += "0123456789abcdef"[c & 15];
-    }
-    throw std::runtime_error("count block " + hex + ": " + why);
+    throw std::runtime_error("count block " + Hex(block_key) + ": " + why);
   };
   if (block_key.size() != 8) {
     fail("a block key has 8 bytes, this one " + std::to_string(block_key.size()));

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "minimr/hex.h"
+
 namespace minimr {
 namespace {
 
@@ -71,15 +73,10 @@ std::vector<std::string> CutPoints(std::vector<std::string> sample, int partitio
 }
 
 std::string EncodeCutPoints(const std::vector<std::string>& cuts) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string text;
   for (const std::string& cut : cuts) {
     if (!text.empty()) text += ',';
-    for (char c : cut) {
-      const auto byte = static_cast<unsigned char>(c);
-      text += kHex[byte >> 4];
-      text += kHex[byte & 15];
-    }
+    text += Hex(cut);
   }
   return text;
 }

@@ -21,6 +21,7 @@
 #include "framework/src/plugin/elf_symbols.h"
 #include "framework/src/util/process.h"
 #include "minimr/atomic_file.h"
+#include "minimr/hex.h"
 
 namespace minimr::plugin {
 namespace {
@@ -63,13 +64,7 @@ std::string Sha256Hex(std::string_view bytes) {
   sha256_update(&sha, bytes.size(), reinterpret_cast<const uint8_t*>(bytes.data()));
   uint8_t digest[SHA256_DIGEST_SIZE];
   sha256_digest(&sha, sizeof digest, digest);
-  static const char hex[] = "0123456789abcdef";
-  std::string text;
-  for (unsigned i = 0; i < sizeof digest; ++i) {
-    text += hex[digest[i] >> 4];
-    text += hex[digest[i] & 15];
-  }
-  return text;
+  return Hex(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
 PluginFile ReadPluginFile(const std::string& path, size_t max_bytes) {

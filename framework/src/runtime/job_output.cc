@@ -17,6 +17,7 @@
 #include "framework/src/runtime/reduce_task.h"
 #include "framework/src/util/random_bytes.h"
 #include "minimr/atomic_file.h"
+#include "minimr/hex.h"
 #include "minimr/number_parse.h"
 
 namespace minimr::runtime {
@@ -83,13 +84,7 @@ bool HoldsOnlyOurs(const fs::path& path) {
 std::string NewOutputId() {
   unsigned char bytes[16];
   FillRandom(bytes, sizeof bytes);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (unsigned char b : bytes) {
-    id += kHex[b >> 4];
-    id += kHex[b & 15];
-  }
-  return id;
+  return Hex(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
 std::string OutputIdOf(const std::string& dir) {

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "framework/src/util/random_bytes.h"
+#include "minimr/hex.h"
 
 namespace minimr::wire {
 namespace {
@@ -46,13 +47,7 @@ Key NewKey() { return RandomBytes<kKeyBytes>(); }
 Nonce NewNonce() { return RandomBytes<kNonceBytes>(); }
 
 std::string KeyToHex(const Key& key) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  for (uint8_t b : key) {
-    hex += kDigits[b >> 4];
-    hex += kDigits[b & 15];
-  }
-  return hex;
+  return Hex(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
 }
 
 Key KeyFromHex(const std::string& hex) {

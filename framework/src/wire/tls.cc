@@ -12,6 +12,8 @@
 
 #include <stdexcept>
 
+#include "minimr/hex.h"
+
 namespace minimr::wire {
 
 namespace ssl = boost::asio::ssl;
@@ -51,13 +53,7 @@ std::string Sha256Hex(X509* cert) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (X509_digest(cert, EVP_sha256(), md, &length) != 1) Fail("cannot hash a certificate");
-  static const char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kDigits[md[i] >> 4];
-    hex += kDigits[md[i] & 15];
-  }
-  return hex;
+  return Hex(std::string_view(reinterpret_cast<const char*>(md), length));
 }
 
 // Only TLS uses OpenSSL. Asked before anything else of OpenSSL runs, as it must be: leave the
