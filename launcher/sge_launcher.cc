@@ -1,6 +1,7 @@
 #include "launcher/sge_launcher.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -119,6 +120,7 @@ std::string SgeLauncher::WriteScript(const WorkerLaunch& launch) {
   std::string path = profile_.shared_dir + "/workers.sh";
   // Not synced: qsub reads it while this process runs.
   WriteFileAtomically(path, ScriptText(launch), 0700, /*durable=*/false);
+  ::chmod(path.c_str(), 0700);  // executable whatever the umask: qrsh -inherit runs it
   return path;
 }
 

@@ -233,23 +233,35 @@ TEST(StandaloneCluster, AWorkerStartedBeforeItsMasterWaitsForTheConnectionFile) 
 // reaped it yet: here this test process adopts the detached supervisor (a subreaper) and reaps
 // nothing until the stop has returned. (This machine's init took up to a second to reap it.)
 TEST(StandingCluster, StopReturnsOnceTheSupervisorHasExitedThoughNotYetReaped) {
-  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
   testing::TempDir dir("standing-cluster");
+  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  struct Cleanup {  // whatever fails: no cluster left, and this process a subreaper no more
+    std::string stop;
+    ~Cleanup() {
+      Shell(stop);
+      ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+    }
+  } cleanup{Minimr() + " cluster stop --profile " + (dir.path() / "here.yaml").string()};
   const fs::path profile = dir.path() / "here.yaml";
   std::ofstream(profile) << "launcher: local\nworkers: 1\nshared_dir: "
                          << (dir.path() / "shared").string() << "\n";
   Result start = Shell(Minimr() + " cluster start --profile " + profile.string());
   ASSERT_EQ(start.status, 0) << start.output;
   EXPECT_NE(start.output.find("1 worker"), std::string::npos) << start.output;
+  const pid_t supervisor =
+      nlohmann::json::parse(testing::ReadFile(dir.path() / "shared" / "cluster.json")).at("pid");
 
   Result stop = Shell(Minimr() + " cluster stop --profile " + profile.string());
   EXPECT_EQ(stop.status, 0) << stop.output;
   EXPECT_NE(stop.output.find("stopped"), std::string::npos) << stop.output;
+  // Stopped means exited: it waits here, unreaped, for this process.
+  siginfo_t exited{};
+  EXPECT_EQ(::waitid(P_PID, supervisor, &exited, WEXITED | WNOHANG | WNOWAIT), 0);
+  EXPECT_EQ(exited.si_pid, supervisor) << "cluster stop returned before its supervisor exited";
   while (::waitpid(-1, nullptr, WNOHANG) > 0) {
   }
   auto left = testing::WaitForNoProcessesMentioning(dir.path().string(), std::chrono::seconds(30));
   EXPECT_TRUE(left.empty()) << testing::DescribeProcesses(left);
-  ::prctl(PR_SET_CHILD_SUBREAPER, 0);
 }
 
 // A master and a worker started by hand, a job sent with `minimr submit`.

@@ -7,9 +7,10 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -60,30 +61,51 @@ TEST(AtomicFile, LeavesNothingUnlessCommitted) {
   EXPECT_TRUE(fs::is_empty(dir.path()));
 }
 
-// A link put at the temporary name (by another user of a shared directory, say) is removed, not
+// A link put at a temporary name (by another user of a shared directory, say) is removed, not
 // written through: the file it points at keeps its bytes.
 TEST(AtomicFile, NeverWritesThroughALinkAtItsTemporaryName) {
   testing::TempDir dir("atomic-file");
   const std::string path = (dir.path() / "summary.txt").string();
   const fs::path victim = dir.path() / "victim";
   std::ofstream(victim) << "precious";
-  std::string temporary;
+  std::string probe_name;
   {
     AtomicFile probe(path);
-    temporary = probe.temporary_path();
+    probe_name = probe.temporary_path();
   }
-  fs::create_symlink(victim, temporary);
+  // This process's next AtomicFile takes the next number: links there and at the two after.
+  const size_t dash = probe_name.rfind('-');
+  const uint64_t next = std::stoull(probe_name.substr(dash + 1)) + 1;
+  auto name = [&](uint64_t n) { return probe_name.substr(0, dash + 1) + std::to_string(n); };
+  for (uint64_t n = next; n < next + 3; ++n) fs::create_symlink(victim, name(n));
 
   WriteFileAtomically(path, "the summary");
   EXPECT_EQ(ReadFile(path), "the summary");
   EXPECT_EQ(ReadFile(victim), "precious");
-  EXPECT_FALSE(fs::exists(fs::symlink_status(temporary)));
+  EXPECT_FALSE(fs::exists(fs::symlink_status(name(next)))) << "the writer's own name";
+}
+
+TEST(AtomicFile, TwoWritersOfOnePathEachHaveTheirOwnTemporaryFile) {
+  testing::TempDir dir("atomic-file");
+  const std::string path = (dir.path() / "state.json").string();
+  AtomicFile first(path);
+  AtomicFile second(path);
+  EXPECT_NE(first.temporary_path(), second.temporary_path());
+  first.Write("first");
+  second.Write("second");
+  first.Commit();
+  EXPECT_EQ(ReadFile(path), "first");
+  second.Commit();
+  EXPECT_EQ(ReadFile(path), "second");
+  EXPECT_THROW(second.Commit(), std::logic_error);
 }
 
 TEST(AtomicFile, GivesAPrivateFileItsMode) {
   testing::TempDir dir("atomic-file");
   const std::string path = (dir.path() / "connection.json").string();
+  const mode_t umask_before = ::umask(022);  // a mode of 0666 would give 0644
   WriteFileAtomically(path, "{}", 0600, /*durable=*/false);
+  ::umask(umask_before);
   struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);

@@ -168,6 +168,18 @@ TEST_F(CommitTest, AStagingDirectoryHoldingAStrangersFileIsLeftAsItIs) {
   EXPECT_FALSE(fs::exists(staging));
 }
 
+// A master killed while it wrote its record leaves AtomicFile's hidden temporaries (of this
+// minimr, ".NAME.tmp-PID-N", and of older ones, "NAME.tmp-PID") beside the record: minimr's own.
+TEST_F(CommitTest, AStagingDirectoryWithTheTemporariesOfAKilledCommitIsRemoved) {
+  const fs::path staging = Stage();
+  for (const char* name : {"..minimr-output.tmp-123-0", ".job.json.tmp-123-1",
+                           "._SUCCESS.tmp-123-2", "job.json.tmp-123"}) {
+    std::ofstream(staging / name) << "half-written";
+  }
+  EXPECT_TRUE(RemoveStagingDir(staging.string()));
+  EXPECT_FALSE(fs::exists(staging));
+}
+
 TEST_F(CommitTest, AFirstCommitLeavesNoPreviousOutputToRemove) {
   EXPECT_EQ(CommitOutput(Stage(), output_.string(), kNewJson, "new-id", /*overwrite=*/false), "");
   EXPECT_EQ(ReadDir(output_), kNew);

@@ -1,9 +1,9 @@
 // A file that appears under its name whole or not at all: it is written under a hidden temporary
-// name in the same directory (".NAME.tmp-PID") and renamed into place by Commit(), so that a
-// crash, a kill or an error never leaves a half-written file under its name, nor one that a
-// pattern such as "pi.*" or a job's input listing would take for data. minimr writes its part
-// files, map outputs, job records and connection files this way; a job writes its report's files
-// or generated input with it.
+// name in the same directory (".NAME.tmp-PID-N", N counting this process's files) and renamed
+// into place by Commit(), so that a crash, a kill or an error never leaves a half-written file
+// under its name, nor one that a pattern such as "pi.*" or a job's input listing would take for
+// data. minimr writes its part files, map outputs, job records and connection files this way; a
+// job writes its report's files or generated input with it.
 //
 //   minimr::AtomicFile file(dir + "/counts.csv");
 //   file.Write("key,count\n");
@@ -28,6 +28,7 @@ class AtomicFile {
   // Creates the temporary file for writing, with `mode` (less the umask): 0600 for what is private
   // to this user, such as map output or a cluster's key. It is always a new file: one left under
   // its name by a process that had this pid goes first, and a link put there is never followed.
+  // Two AtomicFiles of one path each have their own; the last committed is the file.
   explicit AtomicFile(std::string path, mode_t mode = 0666);
   // Removes the temporary file unless Commit() succeeded.
   ~AtomicFile();
@@ -44,6 +45,7 @@ class AtomicFile {
   // Flushes and renames the file to its final name, first syncing its data to disk if `durable`
   // and it has any (results want that; scratch files that die with their process, or a file that
   // names a running process, do not). A file system that cannot sync (EINVAL) is not an error.
+  // Once only: a second call throws std::logic_error.
   void Commit(bool durable = true);
 
   // The final name, and the name the file has until Commit().

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -11,11 +12,14 @@ namespace minimr {
 
 namespace {
 
-// `path`'s directory, then "." + its name + ".tmp-" + this process's id.
+// `path`'s directory, then "." + its name + ".tmp-" + this process's id + "-" + a number this
+// process gives once: two writers of one path never share a temporary file.
 std::string TemporaryPathFor(const std::string& path) {
+  static std::atomic<uint64_t> made{0};
   const size_t slash = path.rfind('/');
   const size_t name = slash == std::string::npos ? 0 : slash + 1;
-  return path.substr(0, name) + "." + path.substr(name) + ".tmp-" + std::to_string(::getpid());
+  return path.substr(0, name) + "." + path.substr(name) + ".tmp-" + std::to_string(::getpid()) +
+         "-" + std::to_string(made++);
 }
 
 }  // namespace
@@ -62,6 +66,7 @@ void AtomicFile::Write(std::string_view bytes) {
 }
 
 void AtomicFile::Commit(bool durable) {
+  if (!file_) throw std::logic_error(path_ + ": committed already");
   if (std::fflush(file_) != 0) Fail("cannot write");
   // An empty file (a job's _SUCCESS) has no data to sync; the sync would cost a flush of the
   // disk's cache (here ext4 without a journal), or a journal commit.

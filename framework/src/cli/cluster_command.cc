@@ -293,8 +293,8 @@ int Start(const Options& options) {
     std::string text = "#!/bin/bash\n# minimr's master for the cluster '" + profile.name +
                        "', written by minimr cluster start.\nexec";
     for (const auto& word : argv) text += " '" + word + "'";
-    WriteFileAtomically(script, text + "\n");
-    ::chmod(script.c_str(), 0700);
+    WriteFileAtomically(script, text + "\n", 0700, /*durable=*/false);
+    ::chmod(script.c_str(), 0700);  // executable whatever the umask
     std::vector<std::string> qsub = {"-N", "minimr-master-" + profile.name, "-pe",
                                      profile.parallel_environment, std::to_string(profile.workers),
                                      "-o", log, "-j", "y", "-S", "/bin/bash"};

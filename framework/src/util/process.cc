@@ -47,7 +47,7 @@ namespace {
 
 // The number of threads of this process, 0 if it cannot be read.
 long ThreadCount() {
-  const std::vector<std::string> fields = ProcessStatFields(::getpid());
+  const std::vector<std::string> fields = ProcessStatFields(0);
   return fields.size() > 17 ? std::strtol(fields[17].c_str(), nullptr, 10) : 0;
 }
 
@@ -426,7 +426,8 @@ std::string SelfExecutable() {
 }
 
 std::vector<std::string> ProcessStatFields(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::ifstream stat(pid == 0 ? std::string("/proc/self/stat")
+                              : "/proc/" + std::to_string(pid) + "/stat");
   const std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
   const size_t name_end = text.rfind(')');
   if (name_end == std::string::npos) return {};

@@ -106,7 +106,8 @@ std::string SelfExecutable();
 // The fields of /proc/PID/stat that follow the process's name (which may hold spaces and
 // parentheses): [0] its state (R, S, D, T or t when stopped, Z when it has exited and its parent
 // has not reaped it yet, ...), [1] its parent's pid, ..., [17] its number of threads. Empty if
-// there is no such process.
+// there is no such process. pid 0: this process (/proc/self, which is this process even where
+// /proc belongs to another pid namespace).
 std::vector<std::string> ProcessStatFields(pid_t pid);
 
 }  // namespace minimr
