@@ -135,8 +135,10 @@ void Generate(const minimr::Params& spec, const std::string& directory, std::ost
       throw std::runtime_error((staging / name).string() +
                                ": cannot write: " + std::strerror(errno));
     }
-    fs::rename(staging / name, fs::path(directory) / name);
     progress << "  " << (fs::path(directory) / name).string() << ": " << count << " lines\n";
+  }
+  for (int64_t f = 0; f < files; ++f) {
+    fs::rename(staging / FileName(f), fs::path(directory) / FileName(f));
   }
   fs::remove_all(staging);
 }
