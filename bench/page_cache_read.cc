@@ -28,7 +28,12 @@ int main(int argc, char** argv) {
         std::perror(argv[i]);
         return 1;
       }
-      for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) bytes += static_cast<size_t>(n);
+      ssize_t n;
+      while ((n = ::read(fd, buffer, sizeof buffer)) > 0) bytes += static_cast<size_t>(n);
+      if (n < 0) {
+        std::perror(argv[i]);
+        return 1;
+      }
       ::close(fd);
       milliseconds.push_back(
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)

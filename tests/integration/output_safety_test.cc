@@ -346,7 +346,7 @@ TEST_F(OutputSafety, AMapTaskThatEndsAfterItsJobWasCancelledKeepsNoOutput) {
   ASSERT_EQ(next.status, 0) << next.output << cluster.MasterLog();
   std::vector<fs::path> kept;
   for (const auto& entry : fs::recursive_directory_iterator(dir.path() / "cluster")) {
-    // Its output, or the hidden temporary name it is written under (".job1-map....tmp-PID").
+    // Its output, or the hidden temporary name it is written under (".job1-map....tmp-PID-N").
     if (entry.path().filename().string().find("job1-map") != std::string::npos) {
       kept.push_back(entry.path());
     }
