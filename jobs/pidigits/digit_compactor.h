@@ -8,14 +8,21 @@
 
 namespace minimr::pidigits {
 
-// True if this CPU runs the AVX2 code paths of this folder (AVX2 and POPCNT).
-bool CpuHasAvx2();
+// The code paths of this folder, from the plain C++ one to the most vectorized. kAvx2 needs
+// AVX2 and POPCNT; kAvx512 also AVX-512 BW and VBMI2, and differs from kAvx2 in Compact only.
+enum class VectorPath { kPortable, kAvx2, kAvx512 };
+
+// "portable", "avx2" or "avx512".
+const char* VectorPathName(VectorPath path);
+
+// The most vectorized path this CPU runs.
+VectorPath CpuVectorPath();
 
 class DigitCompactor {
  public:
-  // Uses AVX2 when the CPU has it, unless `portable` asks for the plain C++ path. Both paths
-  // give identical results.
-  explicit DigitCompactor(bool portable = false);
+  // Uses the most vectorized path that the CPU runs, but none beyond `most` (tests and
+  // benchmarks compare the paths). Every path gives identical results.
+  explicit DigitCompactor(VectorPath most = VectorPath::kAvx512);
 
   // Writes the values (0..9) of the ASCII digits of in[0,len) to out, in order, and returns
   // how many it wrote. Adds to *invalid the number of bytes that are neither digits nor ASCII
@@ -32,8 +39,8 @@ class DigitCompactor {
     return count_fn_(in, len, counts, invalid);
   }
 
-  // True if the AVX2 path is in use.
-  bool vectorized() const { return vectorized_; }
+  // The path in use.
+  VectorPath path() const { return path_; }
 
  private:
   using CompactFn = size_t (*)(const char* in, size_t len, uint8_t* out, uint64_t* invalid);
@@ -41,7 +48,7 @@ class DigitCompactor {
 
   CompactFn compact_fn_;
   CountFn count_fn_;
-  bool vectorized_;
+  VectorPath path_;
 };
 
 }  // namespace minimr::pidigits

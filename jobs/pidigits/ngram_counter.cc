@@ -247,14 +247,16 @@ NGramCounter::NGramCounter(int n, const NGramCounterOptions& options)
     : n_(CheckedN(n)),
       size_(kPow10[n]),
       fold_limit_(std::min<uint64_t>(options.fold_limit, UINT32_MAX)),
-      compactor_(options.portable),
-      count_(PickKernels<1>(n, compactor_.vectorized()).count),
-      window_values_(PickKernels<1>(n, compactor_.vectorized()).values),
+      compactor_(options.vector_path),
+      count_(PickKernels<1>(n, compactor_.path() >= VectorPath::kAvx2).count),
+      window_values_(PickKernels<1>(n, compactor_.path() >= VectorPath::kAvx2).values),
       workspace_(NewWorkspace()),
       buf_(workspace_.get() + kBufferAt),
       scratch_(reinterpret_cast<uint32_t*>(workspace_.get() + kScratchAt)),
       narrow_size_(CountsTwoAtATime(n) ? kPow10[n + 1] + size_ : size_),
-      list_limit_(options.drained ? SIZE_MAX : n >= kFirstListed ? size_ / kListFraction : 0),
+      list_limit_(options.drained     ? SIZE_MAX
+                  : n >= kFirstListed ? size_ / kListFraction
+                                      : 0),
       drained_(options.drained) {
   if (drained_ && n < kFirstListed) {
     throw std::invalid_argument("NGramCounter: only n >= " + std::to_string(kFirstListed) +

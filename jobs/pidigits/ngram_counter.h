@@ -15,8 +15,8 @@
 namespace minimr::pidigits {
 
 struct NGramCounterOptions {
-  // Use the portable C++ path even where the CPU has AVX2 (tests compare the two paths).
-  bool portable = false;
+  // The most vectorized code path to use where the CPU runs it (tests compare the paths).
+  VectorPath vector_path = VectorPath::kAvx512;
   // Windows the 32-bit counters may hold before they are folded into 64-bit ones (at most
   // 2^32 - 1 is used). Tests lower it to exercise the folding.
   uint64_t fold_limit = UINT32_MAX;
@@ -66,8 +66,8 @@ class NGramCounter {
   uint64_t invalid_bytes() const { return owned_invalid_ + lookahead_invalid_; }
   // Non-digit, non-whitespace bytes among the owned bytes: sums exactly over splits.
   uint64_t owned_invalid_bytes() const { return owned_invalid_; }
-  // True if the AVX2 path is in use.
-  bool vectorized() const { return compactor_.vectorized(); }
+  // The code path in use.
+  VectorPath vector_path() const { return compactor_.path(); }
 
   // Count of each digit 0..9 among OWNED digits, exact (including the last n-1 owned digits
   // that start no complete window).

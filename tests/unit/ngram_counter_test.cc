@@ -154,17 +154,19 @@ Counts CountSplit(std::mt19937_64& rng, std::string_view text, size_t begin, siz
   return Observe(counter);
 }
 
-NGramCounterOptions Portable(bool portable) {
+NGramCounterOptions AtMost(VectorPath most) {
   NGramCounterOptions options;
-  options.portable = portable;
+  options.vector_path = most;
   return options;
 }
 
-// Parameters: n, and whether the portable path is forced.
-class NGramCounterTest : public testing::TestWithParam<std::tuple<int, bool>> {
+constexpr VectorPath kPaths[] = {VectorPath::kPortable, VectorPath::kAvx2, VectorPath::kAvx512};
+
+// Parameters: n, and the most vectorized path to use (the CPU's, if it runs fewer).
+class NGramCounterTest : public testing::TestWithParam<std::tuple<int, VectorPath>> {
  protected:
   int n() const { return std::get<0>(GetParam()); }
-  NGramCounterOptions options() const { return Portable(std::get<1>(GetParam())); }
+  NGramCounterOptions options() const { return AtMost(std::get<1>(GetParam())); }
   static constexpr int kCases = 6;
 
   std::mt19937_64 rng_{1234567u + 31u * static_cast<unsigned>(n())};
@@ -220,28 +222,37 @@ TEST_P(NGramCounterTest, SplitCountsSumToWholeStream) {
   }
 }
 
-// Whether the kernel says this CPU has AVX2 and POPCNT: a source of truth independent of the
+// The CPU's flags as the kernel reports them: a source of truth independent of the
 // dispatcher's own CPUID check.
-bool CpuinfoSaysAvx2() {
+std::set<std::string> CpuinfoFlags() {
   std::ifstream cpuinfo("/proc/cpuinfo");
   for (std::string line; std::getline(cpuinfo, line);) {
     if (line.rfind("flags", 0) != 0) continue;
     std::istringstream words(line.substr(line.find(':') + 1));
-    std::set<std::string> flags{std::istream_iterator<std::string>(words), {}};
-    return flags.count("avx2") && flags.count("popcnt");
+    return {std::istream_iterator<std::string>(words), {}};
   }
-  return false;
+  return {};
+}
+
+VectorPath CpuinfoVectorPath() {
+  const std::set<std::string> flags = CpuinfoFlags();
+  if (!flags.count("avx2") || !flags.count("popcnt")) return VectorPath::kPortable;
+  if (flags.count("avx512f") && flags.count("avx512bw") && flags.count("avx512_vbmi2")) {
+    return VectorPath::kAvx512;
+  }
+  return VectorPath::kAvx2;
 }
 
 TEST_P(NGramCounterTest, PathsAgree) {
   const std::string text = RandomText(rng_, 100000, 0.1, 0.001);
-  NGramCounter fast(n(), Portable(false));
-  NGramCounter portable(n(), Portable(true));
-  fast.Add(text.data(), text.size());
+  NGramCounter path(n(), options());
+  NGramCounter portable(n(), AtMost(VectorPath::kPortable));
+  path.Add(text.data(), text.size());
   portable.Add(text.data(), text.size());
-  EXPECT_FALSE(portable.vectorized());
-  EXPECT_EQ(fast.vectorized(), CpuinfoSaysAvx2()) << "the dispatcher must pick AVX2 where the CPU has it";
-  EXPECT_EQ(Observe(fast), Observe(portable));
+  EXPECT_EQ(portable.vector_path(), VectorPath::kPortable);
+  EXPECT_EQ(path.vector_path(), std::min(std::get<1>(GetParam()), CpuinfoVectorPath()))
+      << "the dispatcher must pick the most vectorized path the CPU runs";
+  EXPECT_EQ(Observe(path), Observe(portable));
 }
 
 TEST_P(NGramCounterTest, FoldingIntoWideCountersKeepsCounts) {
@@ -257,13 +268,14 @@ TEST_P(NGramCounterTest, FoldingIntoWideCountersKeepsCounts) {
   EXPECT_EQ(Observe(counter), Observe(plain));
 }
 
-std::string ParamName(const testing::TestParamInfo<std::tuple<int, bool>>& info) {
-  return "n" + std::to_string(std::get<0>(info.param)) +
-         (std::get<1>(info.param) ? "Portable" : "Native");
+std::string ParamName(const testing::TestParamInfo<std::tuple<int, VectorPath>>& info) {
+  return "n" + std::to_string(std::get<0>(info.param)) + "_" +
+         VectorPathName(std::get<1>(info.param));
 }
 
-INSTANTIATE_TEST_SUITE_P(AllSizesBothPaths, NGramCounterTest,
-                         testing::Combine(testing::Range(1, 9), testing::Bool()), ParamName);
+INSTANTIATE_TEST_SUITE_P(AllSizesAllPaths, NGramCounterTest,
+                         testing::Combine(testing::Range(1, 9), testing::ValuesIn(kPaths)),
+                         ParamName);
 
 TEST(NGramCounter, EmptyInputCountsNothing) {
   for (int n = 1; n <= 8; ++n) {
@@ -356,14 +368,14 @@ TEST(NGramCounter, RejectsWindowSizesOutsideOneToEight) {
   EXPECT_THROW(NGramCounter(9), std::invalid_argument);
 }
 
-TEST(DigitCompactor, BothPathsKeepDigitValuesAndCountInvalidBytes) {
+TEST(DigitCompactor, EveryPathKeepsDigitValuesAndCountsInvalidBytes) {
   std::mt19937_64 rng(99);
   for (int i = 0; i < 20; ++i) {
     const std::string text = i % 2 ? KanadaText(rng, rng() % 3000)
                                    : RandomText(rng, rng() % 3000, 0.2 * (i % 5), 0.05 * (i % 3));
     const Counts expected = Reference(text, 1);
-    for (bool portable : {false, true}) {
-      const DigitCompactor compactor(portable);
+    for (VectorPath most : kPaths) {
+      const DigitCompactor compactor(most);
       std::vector<uint8_t> out(text.size());
       uint64_t invalid = 0;
       out.resize(compactor.Compact(text.data(), text.size(), out.data(), &invalid));
@@ -371,7 +383,7 @@ TEST(DigitCompactor, BothPathsKeepDigitValuesAndCountInvalidBytes) {
       for (char c : text) {
         if (c >= '0' && c <= '9') want.push_back(static_cast<uint8_t>(c - '0'));
       }
-      EXPECT_EQ(out, want) << "case " << i << (portable ? " portable" : " native");
+      EXPECT_EQ(out, want) << "case " << i << " " << VectorPathName(compactor.path());
       EXPECT_EQ(invalid, expected.invalid);
 
       uint32_t counts[10] = {};
