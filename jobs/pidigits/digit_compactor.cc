@@ -169,8 +169,8 @@ __attribute__((target("avx2,popcnt"))) size_t CompactAvx2(const char* in, size_t
 // Per 64 bytes, the digit and whitespace masks by unsigned compares into mask registers, and
 // one vpcompressb that packs the digits to the front of a register. As in CompactAvx2, the
 // store is whole (64 bytes) and the output advances by the number of digits it holds.
-// bench/ngram_bench: 20% less time than CompactAvx2 and its count for n = 2 in Kanada's layout,
-// 58% less in an irregular one.
+// bench/ngram_bench, compaction and count for n = 2 against the AVX2 path in the same build: a
+// quarter less time in Kanada's layout, 57% less in an irregular one.
 __attribute__((target("avx2,popcnt,avx512f,avx512bw,avx512vbmi2"))) size_t CompactAvx512(
     const char* in, size_t len, uint8_t* out, uint64_t* invalid) {
   const __m512i zero_char = _mm512_set1_epi8('0');

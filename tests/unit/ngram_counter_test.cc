@@ -18,6 +18,10 @@
 #include <vector>
 
 namespace minimr::pidigits {
+
+// For gtest: a path by its name in test parameters and failures.
+void PrintTo(VectorPath path, std::ostream* out) { *out << VectorPathName(path); }
+
 namespace {
 
 constexpr std::string_view kWhitespace = " \n\r\t\v\f";
@@ -165,8 +169,16 @@ constexpr VectorPath kPaths[] = {VectorPath::kPortable, VectorPath::kAvx2, Vecto
 // Parameters: n, and the most vectorized path to use (the CPU's, if it runs fewer).
 class NGramCounterTest : public testing::TestWithParam<std::tuple<int, VectorPath>> {
  protected:
+  void SetUp() override {
+    // Asked for a path this CPU does not run, the counter takes a slower one, already tested
+    // under its own name.
+    if (path() > CpuVectorPath()) {
+      GTEST_SKIP() << "this CPU does not run the " << VectorPathName(path()) << " path";
+    }
+  }
   int n() const { return std::get<0>(GetParam()); }
-  NGramCounterOptions options() const { return AtMost(std::get<1>(GetParam())); }
+  VectorPath path() const { return std::get<1>(GetParam()); }
+  NGramCounterOptions options() const { return AtMost(path()); }
   static constexpr int kCases = 6;
 
   std::mt19937_64 rng_{1234567u + 31u * static_cast<unsigned>(n())};
@@ -245,14 +257,19 @@ VectorPath CpuinfoVectorPath() {
 
 TEST_P(NGramCounterTest, PathsAgree) {
   const std::string text = RandomText(rng_, 100000, 0.1, 0.001);
-  NGramCounter path(n(), options());
+  NGramCounter vectorized(n(), options());
   NGramCounter portable(n(), AtMost(VectorPath::kPortable));
-  path.Add(text.data(), text.size());
+  vectorized.Add(text.data(), text.size());
   portable.Add(text.data(), text.size());
-  EXPECT_EQ(portable.vector_path(), VectorPath::kPortable);
-  EXPECT_EQ(path.vector_path(), std::min(std::get<1>(GetParam()), CpuinfoVectorPath()))
-      << "the dispatcher must pick the most vectorized path the CPU runs";
-  EXPECT_EQ(Observe(path), Observe(portable));
+  EXPECT_EQ(vectorized.vector_path(), path());
+  EXPECT_EQ(Observe(vectorized), Observe(portable));
+}
+
+TEST(NGramCounter, TakesTheMostVectorizedPathTheCpuRunsUpToTheOneAskedFor) {
+  for (VectorPath most : kPaths) {
+    EXPECT_EQ(NGramCounter(2, AtMost(most)).vector_path(), std::min(most, CpuinfoVectorPath()))
+        << "asked for at most " << VectorPathName(most);
+  }
 }
 
 TEST_P(NGramCounterTest, FoldingIntoWideCountersKeepsCounts) {
@@ -375,6 +392,7 @@ TEST(DigitCompactor, EveryPathKeepsDigitValuesAndCountsInvalidBytes) {
                                    : RandomText(rng, rng() % 3000, 0.2 * (i % 5), 0.05 * (i % 3));
     const Counts expected = Reference(text, 1);
     for (VectorPath most : kPaths) {
+      if (most > CpuVectorPath()) continue;  // it would run a path tested already
       const DigitCompactor compactor(most);
       std::vector<uint8_t> out(text.size());
       uint64_t invalid = 0;
