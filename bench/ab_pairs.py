@@ -10,7 +10,10 @@ usage: bench/ab_pairs.py A_MINIMR B_MINIMR PAIRS [ARGS...]    (ARGS default: --n
        bench/ab_pairs.py /tmp/before/bin/minimr build/bin/minimr 31 -D output.plots=svg
 
 A build's minimr must stay beside its lib/ (copy bin/ and lib/ of a build tree together). Both
-write the job file's output.dir in turn; the input is the study's (generated on first use).
+write the job file's output.dir in turn; the input is the study's (generated on first use), in the
+page cache as it is: bench/run first makes that the same for each of its runs, so compare this
+script's pairs with each other, not its medians with bench/run's. Exit status: 0, 1 if a run
+failed (its stderr is shown), 2 for wrong arguments.
 """
 import os
 import statistics
@@ -22,15 +25,18 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JOB = "configs/pi-two-digit.yaml"
 
 
-def fail(message):
+def fail(message, status=2):
     print(f"bench/ab_pairs.py: {message}", file=sys.stderr)
-    sys.exit(2)
+    sys.exit(status)
 
 
 def main():
-    if len(sys.argv) < 4 or sys.argv[1] in ("-h", "--help"):
-        print(__doc__.strip(), file=sys.stderr if len(sys.argv) < 4 else sys.stdout)
-        sys.exit(2 if len(sys.argv) < 4 else 0)
+    if len(sys.argv) > 1 and sys.argv[1] in ("-h", "--help"):
+        print(__doc__.strip())
+        sys.exit(0)
+    if len(sys.argv) < 4:
+        print(__doc__.strip(), file=sys.stderr)
+        sys.exit(2)
     builds = [os.path.abspath(b) for b in sys.argv[1:3]]
     for b in builds:
         if not (os.path.isfile(b) and os.access(b, os.X_OK)):
@@ -50,7 +56,7 @@ def main():
         seconds = time.perf_counter() - start
         if done.returncode != 0:
             fail(f"{binary} run {JOB} {' '.join(args)} exited with {done.returncode}:\n"
-                 f"{done.stderr}")
+                 f"{done.stderr}", status=1)
         return seconds
 
     for b in builds:

@@ -1,5 +1,5 @@
 // Digits per second of the pi job's hot loop on ~100 MB of digit text in memory: the plain
-// byte-at-a-time loop that sets the bar, and NGramCounter for several n on both code paths.
+// byte-at-a-time loop that sets the bar, and NGramCounter for several n on each code path.
 // Layouts: Kanada's (groups of 10 random digits separated by spaces, 100 digits a line), and
 // an irregular one (runs of 1..40 digits between "\r\n", "\t" or 1..3 spaces).
 #include <benchmark/benchmark.h>
