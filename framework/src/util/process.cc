@@ -19,7 +19,6 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -428,7 +427,11 @@ std::string SelfExecutable() {
 std::vector<std::string> ProcessStatFields(pid_t pid) {
   std::ifstream stat(pid == 0 ? std::string("/proc/self/stat")
                               : "/proc/" + std::to_string(pid) + "/stat");
-  const std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  // Copied through the stream, not a streambuf iterator: reading a process reaped after the file
+  // was opened fails with ESRCH, which a streambuf iterator would throw.
+  std::ostringstream bytes;
+  bytes << stat.rdbuf();
+  const std::string text = bytes.str();
   const size_t name_end = text.rfind(')');
   if (name_end == std::string::npos) return {};
   std::vector<std::string> fields;
