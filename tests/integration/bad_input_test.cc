@@ -3,6 +3,7 @@
 // and the n-digit report over many possible keys. Each is refused at once with a message that
 // says what is wrong and where (docs/bad-input.md lists them).
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -349,8 +350,10 @@ TEST(Silence, ASubmitWaitingBehindAnotherJobSaysSo) {
   Result gen = Shell(Minimr() + " pi generate --digits 20000 --files 2 --out " +
                      (dir.path() / "pi").string());
   ASSERT_EQ(gen.status, 0) << gen.output;
-  TestCluster cluster(dir.path() / "cluster");
-  cluster.AddWorker("w1", "delay=300ms@map:*");
+  // The one worker stops itself (SIGSTOP) as each job's map task 0 starts, and the test wakes it:
+  // the first job is held, however slow the machine, until the second submit has said it waits.
+  TestCluster cluster(dir.path() / "cluster", {"--worker-timeout", "10m"});
+  const size_t w1 = cluster.AddWorker("w1", "stall@map:0#0");
   ASSERT_TRUE(cluster.WaitForRegistrations(1, std::chrono::seconds(30)));
   auto job = [&](const std::string& name) {
     const fs::path yaml = dir.path() / (name + ".yaml");
@@ -360,14 +363,18 @@ TEST(Silence, ASubmitWaitingBehindAnotherJobSaysSo) {
     return yaml.string();
   };
   auto first = cluster.StartSubmit(job("first"), {});
-  ASSERT_TRUE(WaitForText(dir.path() / "cluster" / "master.log", "job 1 started",
-                          std::chrono::seconds(60)));
+  ASSERT_TRUE(WaitUntilStopped(cluster.worker(w1).pid(), std::chrono::seconds(60)))
+      << cluster.MasterLog();
   auto second = cluster.StartSubmit(job("second"), {});
   EXPECT_TRUE(WaitForText(dir.path() / "cluster" / "submit-1.log",
                           "waiting for 1 job ahead of this one to finish, 1 worker",
                           std::chrono::seconds(60)))
       << ReadFile(dir.path() / "cluster" / "submit-1.log");
+  cluster.worker(w1).Signal(SIGCONT);
   ASSERT_TRUE(first->WaitFor(std::chrono::seconds(120)));
+  ASSERT_TRUE(WaitUntilStopped(cluster.worker(w1).pid(), std::chrono::seconds(60)))
+      << cluster.MasterLog();
+  cluster.worker(w1).Signal(SIGCONT);
   ASSERT_TRUE(second->WaitFor(std::chrono::seconds(120)));
   EXPECT_EQ(second->Ending(), "exited with status 0");
   EXPECT_TRUE(fs::exists(dir.path() / "second" / "_SUCCESS"));

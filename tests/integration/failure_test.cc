@@ -178,11 +178,11 @@ TEST_F(Failures, AFrozenWorkerHoldingMapOutputDoesNotHangTheReduce) {
 
 TEST_F(Failures, ReducesWaitingForLostMapOutputArePreemptedSoThatTheMapsRunAgain) {
   TempDir dir("preempted");
-  // The freezing worker holds one map output and is taken for dead 4 s after it stops, by which
+  // The freezing worker holds one map output and is taken for dead 8 s after it stops, by which
   // time worker 2 has run the other maps and started a reduce; that reduce's fetch from the
   // frozen worker would wait 10 minutes, and the map to run again has no other worker.
-  TestCluster cluster(dir.path(), {"--heartbeat", "200ms", "--worker-timeout", "4s",
-                                   "--fetch-timeout", "10m"});
+  TestCluster cluster(dir.path(),
+                      {"--heartbeat", "200ms", "--worker-timeout", "8s", "--fetch-timeout", "10m"});
   ASSERT_TRUE(AddAFreezingWorkerThenAPlainOne(cluster)) << cluster.MasterLog();
   fs::path out = dir.path() / "out";
   Result r = cluster.Submit(JobFile(dir.path(), out));
@@ -204,13 +204,6 @@ TEST_F(Failures, ReducesWaitingForLostMapOutputArePreemptedSoThatTheMapsRunAgain
   cluster.worker(0).Signal(SIGKILL);  // the frozen one
 }
 
-// Whether process `pid` is stopped (state T in /proc/<pid>/stat).
-bool IsStopped(pid_t pid) {
-  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
-  size_t paren = stat.rfind(')');
-  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'T';
-}
-
 TEST_F(Failures, AWorkerKilledAfterItsMapsFinishedHasThoseMapsRunAgain) {
   TempDir dir("killed-after-maps");
   TestCluster cluster(dir.path(), {"--worker-timeout", "10m", "--fetch-timeout", "5s"});
@@ -222,12 +215,7 @@ TEST_F(Failures, AWorkerKilledAfterItsMapsFinishedHasThoseMapsRunAgain) {
   ASSERT_TRUE(cluster.WaitForRegistrations(2, seconds(30))) << cluster.MasterLog();
   fs::path out = dir.path() / "out";
   auto submit = cluster.StartSubmit(JobFile(dir.path(), out), {});
-  pid_t pid = cluster.worker(doomed).pid();
-  auto deadline = std::chrono::steady_clock::now() + seconds(60);
-  while (!IsStopped(pid) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  ASSERT_TRUE(IsStopped(pid)) << cluster.MasterLog();
+  ASSERT_TRUE(WaitUntilStopped(cluster.worker(doomed).pid(), seconds(60))) << cluster.MasterLog();
   cluster.worker(doomed).Signal(SIGKILL);
   ASSERT_TRUE(submit->WaitFor(seconds(120))) << cluster.MasterLog();
   ASSERT_TRUE(submit->ExitedCleanly()) << submit->Ending() << "\n" << cluster.MasterLog();

@@ -147,8 +147,10 @@ TEST_F(OutputSafety, AUsersDirectoryWithAStraySuccessOrJobJsonIsNeverTouched) {
 // master: the master refuses a directory that is not minimr's, and one that another job holds.
 TEST_F(OutputSafety, TheMasterRefusesAnOutputThatIsNotMinimrsOrIsLocked) {
   TempDir dir("raw-submit");
-  TestCluster cluster(dir.path() / "cluster");
-  cluster.AddWorker("w1", "delay=300ms@map:*");
+  // The one worker stops itself (SIGSTOP) as a job's map task 0 starts, and the test wakes it: the
+  // job that holds the output is held, however slow the machine, while a second one is refused.
+  TestCluster cluster(dir.path() / "cluster", {"--worker-timeout", "10m"});
+  const size_t w1 = cluster.AddWorker("w1", "stall@map:0#0");
   ASSERT_TRUE(cluster.WaitForRegistrations(1, seconds(30)));
   fs::path user = dir.path() / "results";
   MakeUserDirectory(user, "_SUCCESS", "");
@@ -179,7 +181,7 @@ TEST_F(OutputSafety, TheMasterRefusesAnOutputThatIsNotMinimrsOrIsLocked) {
   fs::path out = dir.path() / "out";
   wire::BlockingClient first(info.host, info.port, info.key, seconds(60));
   first.Send(wire::MessageType::kSubmitJob, wire::Encode(submission(out)));
-  ASSERT_TRUE(WaitForText(dir.path() / "cluster" / "master.log", "job 2 started", seconds(30)));
+  ASSERT_TRUE(WaitUntilStopped(cluster.worker(w1).pid(), seconds(60))) << cluster.MasterLog();
   {
     wire::BlockingClient second(info.host, info.port, info.key);
     second.Send(wire::MessageType::kSubmitJob, wire::Encode(submission(out)));
@@ -191,6 +193,7 @@ TEST_F(OutputSafety, TheMasterRefusesAnOutputThatIsNotMinimrsOrIsLocked) {
         std::string::npos)
         << result.error;
   }
+  cluster.worker(w1).Signal(SIGCONT);
   wire::JobStatus done = ReceiveJobResult(first);
   EXPECT_TRUE(done.ok) << done.error;
   EXPECT_FALSE(done.output_id.empty());
@@ -237,11 +240,12 @@ TEST_F(OutputSafety, TwoConcurrentRunsIntoOneOutputDirOneWinsTheOtherIsRefused) 
   std::string yaml = JobFile(dir.path(), out);
   fs::path tmp_a = dir.path() / "tmp-a";
   fs::create_directories(tmp_a);
-  // Its map tasks take a second each (three rounds of them on two workers): long enough for the
-  // second run and `minimr report` below to start and be refused while it holds the output, even
-  // where starting a sanitized minimr takes a second.
-  minimr::ChildProcess a({Minimr(), "run", yaml}, (dir.path() / "a.log").string(),
-                         {"TMPDIR=" + tmp_a.string(), "MINIMR_FAULTS=delay=1s@map:*"});
+  // Its map tasks take a second each and map task 0 (and any backup of it) seven: long enough for
+  // the second run and `minimr report` below to start and be refused while it holds the output,
+  // even where starting a sanitized minimr takes a second or two on a busy machine.
+  minimr::ChildProcess a(
+      {Minimr(), "run", yaml}, (dir.path() / "a.log").string(),
+      {"TMPDIR=" + tmp_a.string(), "MINIMR_FAULTS=delay=1s@map:*,delay=6s@map:0"});
   // The first run's master holds the output from the moment it admits the job.
   fs::path master_log;
   for (int i = 0; i < 3000 && master_log.empty(); ++i) {

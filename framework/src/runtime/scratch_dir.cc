@@ -46,8 +46,13 @@ ScratchDir::ScratchDir(const std::string& parent) {
 }
 
 ScratchDir::~ScratchDir() {
+  // Moved aside first: a task thread that still runs (its worker exits without waiting for it) can
+  // then add nothing by its path while the tree is removed. Removed in place, a file it made after
+  // the listing left the directory behind, without the lock file the sweep needs to take it.
+  std::string removing = path_ + ".removing";
+  if (::rename(path_.c_str(), removing.c_str()) != 0) removing = path_;
   std::error_code ignored;
-  fs::remove_all(path_, ignored);
+  fs::remove_all(removing, ignored);
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 

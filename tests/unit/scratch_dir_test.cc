@@ -1,0 +1,69 @@
+// ScratchDir (framework/src/runtime/scratch_dir.h): a worker's private directory, gone when the
+// worker is, even while a task it did not wait for still writes into it.
+#include "framework/src/runtime/scratch_dir.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "tests/common/temp_dir.h"
+
+namespace minimr::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Listing(const fs::path& dir) {
+  std::string names;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    names += " " + entry.path().filename().string();
+  }
+  return names;
+}
+
+TEST(ScratchDir, IsRemovedWithEverythingInIt) {
+  testing::TempDir parent("scratch");
+  std::string path;
+  {
+    ScratchDir scratch(parent.path().string());
+    path = scratch.path();
+    fs::create_directories(path + "/plugins/x");
+    ::close(::open((path + "/job1-map0").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
+  }
+  EXPECT_FALSE(fs::exists(path));
+  EXPECT_EQ(Listing(parent.path()), "");
+}
+
+// A worker that exits with a task unfinished removes its directory while the task's thread may
+// still make files in it: none of them may keep the directory (without its lock file, which
+// the next worker's sweep needs to take it for abandoned).
+TEST(ScratchDir, IsRemovedWhileAThreadKeepsMakingFilesInIt) {
+  testing::TempDir parent("scratch-busy");
+  auto scratch = std::make_unique<ScratchDir>(parent.path().string());
+  const std::string path = scratch->path();
+  std::atomic<int> made{0};
+  std::atomic<bool> stop{false};
+  std::thread task([&] {
+    for (int i = 0; !stop; ++i) {
+      const std::string file = path + "/spill" + std::to_string(i);
+      const int fd = ::open(file.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+      if (fd < 0) break;  // the directory is gone from under it, as it should be
+      ::close(fd);
+      ++made;
+    }
+  });
+  while (made < 500) std::this_thread::yield();
+  scratch.reset();
+  stop = true;
+  task.join();
+  EXPECT_EQ(Listing(parent.path()), "") << "after " << made << " files";
+}
+
+}  // namespace
+}  // namespace minimr::runtime
