@@ -36,8 +36,9 @@ std::string DescribeProcesses(const std::vector<pid_t>& pids);
 // Waits up to `timeout` for ProcessesMentioning(text) to be empty; returns what is left.
 std::vector<pid_t> WaitForNoProcessesMentioning(const std::string& text,
                                                 std::chrono::milliseconds timeout);
-// Polls until process `pid` is stopped (SIGSTOP: state T in /proc/PID/stat) or `timeout` passes;
-// returns whether it is.
+// Whether process `pid` is stopped (SIGSTOP: state T in /proc/PID/stat).
+bool IsStopped(pid_t pid);
+// Polls until process `pid` is stopped or `timeout` passes; returns whether it is.
 bool WaitUntilStopped(pid_t pid, std::chrono::milliseconds timeout);
 // Polls `path` until it contains `text` or `timeout` passes; returns whether it did.
 bool WaitForText(const std::filesystem::path& path, const std::string& text,

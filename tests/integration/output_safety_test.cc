@@ -185,7 +185,14 @@ TEST_F(OutputSafety, TheMasterRefusesAnOutputThatIsNotMinimrsOrIsLocked) {
   {
     wire::BlockingClient second(info.host, info.port, info.key);
     second.Send(wire::MessageType::kSubmitJob, wire::Encode(submission(out)));
-    wire::JobStatus result = ReceiveJobResult(second);
+    // A refusal is the first answer: a job taken into the queue would hear of its progress first,
+    // and wait behind the held one for as long as the test holds it.
+    wire::MessageType type;
+    std::string body;
+    second.Receive(&type, &body);
+    ASSERT_EQ(type, wire::MessageType::kJobResult) << "the second job was not refused at once";
+    wire::JobStatus result;
+    wire::Decode(body, result);
     EXPECT_FALSE(result.ok);
     EXPECT_NE(
         result.error.find("output " + out.string() + " is being written by another job (pid " +

@@ -31,6 +31,7 @@ namespace fs = std::filesystem;
 namespace asio = boost::asio;
 using asio::ip::tcp;
 using std::chrono::seconds;
+using testing::IsStopped;
 using testing::Minimr;
 using testing::RawPeer;
 using testing::ReadFile;
@@ -39,6 +40,7 @@ using testing::Result;
 using testing::Shell;
 using testing::TempDir;
 using testing::TestCluster;
+using testing::WaitUntilStopped;
 using wire::MessageType;
 
 // A TCP relay on loopback in front of a server. With a policy it passes each connection's
@@ -301,20 +303,6 @@ std::string ConnectionFileVia(const std::string& connection_file, uint16_t port,
   return path.string();
 }
 
-// Whether the process is stopped (by SIGSTOP).
-bool Stopped(pid_t pid) {
-  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
-  size_t paren = stat.rfind(')');
-  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'T';
-}
-
-bool WaitForStopped(pid_t pid) {
-  for (int i = 0; i < 6000 && !Stopped(pid); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return Stopped(pid);
-}
-
 // One million digits of pi in four files; the pair counts over them, in 64 KiB splits with two
 // reduce tasks and no speculation, as a run without any attack gives them.
 class WireAttack : public ::testing::Test {
@@ -512,7 +500,7 @@ TEST_F(WireAttack, GarbageHalfFramesHugeLengthsForgeriesAndReplaysLeaveARunningJ
   fs::path out = Dir("garbage") / "out";
   fs::path forged_out = Dir("garbage") / "forged";
   auto submit = cluster.StartSubmit(JobFile("garbage", out), {});
-  ASSERT_TRUE(WaitForStopped(cluster.worker(held).pid()));
+  ASSERT_TRUE(WaitUntilStopped(cluster.worker(held).pid(), seconds(60)));
 
   // A genuine connection, recorded, to replay its bytes and frames.
   std::string recorded, recorded_frame;
@@ -613,7 +601,7 @@ TEST_F(WireAttack, GarbageHalfFramesHugeLengthsForgeriesAndReplaysLeaveARunningJ
   // The held worker stops again at each map task it starts; let it go on each time.
   auto deadline = std::chrono::steady_clock::now() + seconds(300);
   while (submit->Running() && std::chrono::steady_clock::now() < deadline) {
-    if (Stopped(cluster.worker(held).pid())) cluster.worker(held).Signal(SIGCONT);
+    if (IsStopped(cluster.worker(held).pid())) cluster.worker(held).Signal(SIGCONT);
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_TRUE(submit->WaitFor(seconds(1)));

@@ -48,7 +48,7 @@ TEST(ScratchDir, IsRemovedWhileAThreadKeepsMakingFilesInIt) {
   auto scratch = std::make_unique<ScratchDir>(parent.path().string());
   const std::string path = scratch->path();
   std::atomic<int> made{0};
-  std::atomic<bool> stop{false};
+  std::atomic<bool> stop{false}, ended{false};
   std::thread task([&] {
     for (int i = 0; !stop; ++i) {
       const std::string file = path + "/spill" + std::to_string(i);
@@ -57,12 +57,47 @@ TEST(ScratchDir, IsRemovedWhileAThreadKeepsMakingFilesInIt) {
       ::close(fd);
       ++made;
     }
+    ended = true;
   });
-  while (made < 500) std::this_thread::yield();
+  while (made < 500 && !ended) std::this_thread::yield();
+  ASSERT_FALSE(ended) << "the thread could not make its files";
   scratch.reset();
   stop = true;
   task.join();
   EXPECT_EQ(Listing(parent.path()), "") << "after " << made << " files";
+}
+
+// A worker killed while it removed its directory leaves it moved aside, without a lock file:
+// the next worker's sweep takes that too, and nothing that is not a scratch directory of ours.
+TEST(ScratchDir, TheSweepTakesADirectoryLeftWhileItWasBeingRemoved) {
+  testing::TempDir parent("scratch-sweep");
+  const fs::path left = parent.path() / "minimr-worker-AbC123.removing";
+  fs::create_directories(left / "plugins");
+  fs::permissions(left, fs::perms::owner_all, fs::perm_options::replace);
+  const fs::path other = parent.path() / "minimr-worker-AbC123.removing-not";
+  fs::create_directories(other);
+  fs::permissions(other, fs::perms::owner_all, fs::perm_options::replace);
+  const fs::path users = parent.path() / "minimr-worker-XyZ789.removing";
+  fs::create_directories(users);  // not 0700: not one of ours
+  fs::permissions(users, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec,
+                  fs::perm_options::replace);
+  EXPECT_EQ(RemoveAbandonedScratchDirs(parent.path().string()), 1);
+  EXPECT_FALSE(fs::exists(left));
+  EXPECT_TRUE(fs::exists(other));
+  EXPECT_TRUE(fs::exists(users));
+}
+
+// Removed while its worker exits with a task unfinished, the directory is gone, and its path is
+// still there to read for the task's thread.
+TEST(ScratchDir, RemoveLeavesItsPathReadable) {
+  testing::TempDir parent("scratch-remove");
+  ScratchDir scratch(parent.path().string());
+  const std::string path = scratch.path();
+  scratch.Remove();
+  EXPECT_FALSE(fs::exists(path));
+  EXPECT_EQ(scratch.path(), path);
+  scratch.Remove();  // and again, as its destructor will
+  EXPECT_EQ(Listing(parent.path()), "");
 }
 
 }  // namespace

@@ -19,6 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 constexpr const char* kPrefix = "minimr-worker-";
 constexpr const char* kLock = ".lock";
+constexpr const char* kRemoving = ".removing";
 
 }  // namespace
 
@@ -45,15 +46,21 @@ ScratchDir::ScratchDir(const std::string& parent) {
   }
 }
 
-ScratchDir::~ScratchDir() {
-  // Moved aside first: a task thread that still runs (its worker exits without waiting for it) can
-  // then add nothing by its path while the tree is removed. Removed in place, a file it made after
-  // the listing left the directory behind, without the lock file the sweep needs to take it.
-  std::string removing = path_ + ".removing";
+ScratchDir::~ScratchDir() { Remove(); }
+
+void ScratchDir::Remove() {
+  if (lock_fd_ < 0) return;
+  // Removed in place, a file that a task thread made after remove_all's listing kept the
+  // directory, without the lock file the sweep needs to take it. Moved aside, it can be reached
+  // only by a path looked up before the rename: a second pass removes what such a lookup made.
+  std::string removing = path_ + kRemoving;
   if (::rename(path_.c_str(), removing.c_str()) != 0) removing = path_;
   std::error_code ignored;
-  fs::remove_all(removing, ignored);
-  if (lock_fd_ >= 0) ::close(lock_fd_);
+  for (int pass = 0; pass < 2 && fs::exists(removing, ignored); ++pass) {
+    fs::remove_all(removing, ignored);
+  }
+  ::close(lock_fd_);  // only now: a sweep must not take the directory while it is in use
+  lock_fd_ = -1;
 }
 
 int RemoveAbandonedScratchDirs(const std::string& parent) {
@@ -61,11 +68,21 @@ int RemoveAbandonedScratchDirs(const std::string& parent) {
   std::error_code ec;
   for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec)) {
     std::string name = it->path().filename().string();
-    // Only what mkdtemp makes: the prefix and six characters, a private directory of ours.
-    if (name.rfind(kPrefix, 0) != 0 || name.size() != std::strlen(kPrefix) + 6) continue;
+    // Only what mkdtemp makes: the prefix and six characters, a private directory of ours; or
+    // that name moved aside by a worker that was removing it (and killed before it had done).
+    const size_t made = std::strlen(kPrefix) + 6;
+    const bool moved_aside = name.size() == made + std::strlen(kRemoving) &&
+                             name.compare(made, std::string::npos, kRemoving) == 0;
+    if (name.rfind(kPrefix, 0) != 0 || (name.size() != made && !moved_aside)) continue;
     struct stat info;
     if (::lstat(it->path().c_str(), &info) != 0 || !S_ISDIR(info.st_mode) ||
         info.st_uid != ::getuid() || (info.st_mode & 0777) != 0700) {
+      continue;
+    }
+    if (moved_aside) {
+      std::error_code ignored;
+      fs::remove_all(it->path(), ignored);
+      ++removed;
       continue;
     }
     int fd = ::open((it->path() / kLock).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

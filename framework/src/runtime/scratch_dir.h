@@ -14,8 +14,13 @@ class ScratchDir {
   // Creates <parent>/minimr-worker-XXXXXX. Throws std::runtime_error naming the path; refuses a
   // parent that another user owns or may write (CheckSafeParentDirectory).
   explicit ScratchDir(const std::string& parent);
-  // Removes the directory and everything in it.
+  // Removes the directory and everything in it (Remove).
   ~ScratchDir();
+  // Removes the directory and everything in it now; path() still names it, so that a task thread
+  // its worker does not wait for fails on the missing directory rather than on a freed object.
+  // Moved aside to <path>.removing first, so that such a thread cannot keep it by making a file
+  // after the listing; a <path>.removing left by a worker killed meanwhile is swept as abandoned.
+  void Remove();
   ScratchDir(const ScratchDir&) = delete;
   ScratchDir& operator=(const ScratchDir&) = delete;
 
@@ -27,7 +32,8 @@ class ScratchDir {
 };
 
 // Removes the scratch directories in `parent` whose worker is gone: named as mkdtemp names them,
-// this user's, mode 0700, with a lock file that nobody holds. Returns how many. Never throws.
+// this user's, mode 0700, with a lock file that nobody holds, or named so with ".removing" after
+// it. Returns how many. Never throws.
 // (A worker killed between mkdtemp and its lock leaves an empty directory that stays.)
 int RemoveAbandonedScratchDirs(const std::string& parent);
 

@@ -199,7 +199,7 @@ int Worker::Impl::Run() {
   if (runner_busy_) {
     // A task is still running and nobody wants its result: do not wait for it.
     Log("exiting with a task unfinished");
-    scratch_.reset();
+    scratch_->Remove();  // not reset: the task's thread may still read its path
     std::cerr.flush();
     std::_Exit(exit_code_);
   }
