@@ -179,19 +179,12 @@ struct ProcessStats {
 
 ProcessStats ReadStats(pid_t pid) {
   ProcessStats stats;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), {});
-  std::istringstream fields(text.substr(text.rfind(')') + 2));
-  std::string field;
-  unsigned long utime = 0, stime = 0;
-  for (int i = 3; fields >> field; ++i) {
-    if (i == 14) utime = std::stoul(field);
-    if (i == 15) {
-      stime = std::stoul(field);
-      break;
-    }
+  // utime and stime: fields 14 and 15 of /proc/PID/stat, [11] and [12] of what follows the name.
+  const std::vector<std::string> fields = minimr::ProcessStatFields(pid);
+  if (fields.size() > 12) {
+    const unsigned long utime = std::stoul(fields[11]), stime = std::stoul(fields[12]);
+    stats.cpu_seconds = double(utime + stime) / double(::sysconf(_SC_CLK_TCK));
   }
-  stats.cpu_seconds = double(utime + stime) / double(::sysconf(_SC_CLK_TCK));
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   for (std::string line; std::getline(status, line);) {
     if (line.rfind("VmHWM:", 0) == 0) stats.peak_kib = std::stol(line.substr(6));
