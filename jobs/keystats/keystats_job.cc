@@ -3,7 +3,6 @@
 // "KEY<TAB>count mean min max". Written against the typed API: the framework parses
 // the lines, and encodes the partial statistics that the combiner merges on the map side.
 // A NaN value makes its key's mean nan; the minimum and maximum ignore it.
-#include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
@@ -109,15 +108,12 @@ std::vector<std::string> GeneratedFiles(const minimr::Params& spec) {
 
 void Generate(const minimr::Params& spec, const std::string& directory, std::ostream& progress) {
   const auto [lines, keys, files, seed] = ReadGenerateSpec(spec);
-  // Written in a hidden directory and moved in at the end: an interrupted run must not leave
-  // some of the files where the job's glob would take them for the whole input.
   namespace fs = std::filesystem;
-  fs::path staging = fs::path(directory) / (".generating-" + std::to_string(::getpid()));
-  fs::create_directories(staging);
+  const fs::path dir(directory);
   std::mt19937_64 random(static_cast<uint64_t>(seed));
   for (int64_t f = 0; f < files; ++f) {
     const std::string name = FileName(f);
-    std::ofstream out(staging / name);
+    std::ofstream out(dir / name);
     int64_t count = lines / files + (f < lines % files ? 1 : 0);
     for (int64_t i = 0; i < count; ++i) {
       // Key k with probability (2k + 1) / keys^2: frequent and rare keys.
@@ -132,15 +128,10 @@ void Generate(const minimr::Params& spec, const std::string& directory, std::ost
     }
     out.close();
     if (!out) {
-      throw std::runtime_error((staging / name).string() +
-                               ": cannot write: " + std::strerror(errno));
+      throw std::runtime_error((dir / name).string() + ": cannot write: " + std::strerror(errno));
     }
-    progress << "  " << (fs::path(directory) / name).string() << ": " << count << " lines\n";
+    progress << "  " << name << ": " << count << " lines\n";
   }
-  for (int64_t f = 0; f < files; ++f) {
-    fs::rename(staging / FileName(f), fs::path(directory) / FileName(f));
-  }
-  fs::remove_all(staging);
 }
 
 minimr::JobDefinition Definition() {

@@ -2,12 +2,10 @@
 // of pi. The input files, in order, are one digit stream; a split counts the sequences that
 // start in it. Whitespace is skipped; any other non-digit byte is skipped and counted.
 #include <array>
-#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cstring>
-#include <filesystem>
 #include <memory>
 #include <ostream>
 
@@ -200,15 +198,7 @@ std::vector<std::string> GeneratedFiles(const Params& spec) {
 
 void Generate(const Params& spec, const std::string& directory, std::ostream& out) {
   const GenerateSpec s = ReadGenerateSpec(spec);
-  // Made in a hidden directory and moved in at the end: an interrupted generation must not leave
-  // some of the files where the job's glob would take them for the whole input.
-  namespace fs = std::filesystem;
-  fs::path staging = fs::path(directory) / (".generating-" + std::to_string(::getpid()));
-  std::vector<std::string> paths = GeneratePiFiles(s.digits, s.files, staging.string(), out);
-  for (const std::string& path : paths) {
-    fs::rename(path, fs::path(directory) / fs::path(path).filename());
-  }
-  fs::remove_all(staging);
+  GeneratePiFiles(s.digits, s.files, directory, out);
 }
 
 JobDefinition Definition() {

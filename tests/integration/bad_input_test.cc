@@ -6,11 +6,12 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <regex>
-#include <chrono>
 #include <set>
+#include <thread>
 
 #include "minimr/output.h"
 #include "tests/integration/harness.h"
@@ -163,6 +164,52 @@ TEST(PiGenerate, ABadGenerateSpecIsRefusedWithItsLine) {
     EXPECT_NE(r.output.find(yaml.string() + ":4:13: "), std::string::npos) << r.output;
     EXPECT_NE(r.output.find(message), std::string::npos) << r.output;
   }
+}
+
+// Generated input appears whole or not at all: a run killed while it generates leaves none of
+// the files where the job would read them (only its hidden working directory), and the next
+// generation there removes that.
+TEST(PiGenerate, AKilledGenerationLeavesNoInputAndTheNextRemovesWhatItLeft) {
+  TempDir dir("generate-killed");
+  const fs::path data = dir.path() / "data";
+  const fs::path yaml = dir.path() / "job.yaml";
+  auto write_job = [&](const std::string& pattern, const std::string& digits) {
+    std::ofstream(yaml) << "job: pidigits\ninput:\n  paths: " << (data / pattern).string()
+                        << "\n  generate: {digits: " << digits
+                        << ", files: 4}\noutput: {dir: " << (dir.path() / "out").string() << "}\n";
+  };
+  auto listing = [&] {
+    std::set<std::string> names;
+    for (const auto& entry : fs::directory_iterator(data)) {
+      names.insert(entry.path().filename().string());
+    }
+    return names;
+  };
+  {
+    // 20 million digits take seconds to compute: the run is killed while it does.
+    write_job("pi20m.ascii.*", "20000000");
+    minimr::ChildProcess generating({Minimr(), "run", yaml.string(), "--no-report"},
+                                    (dir.path() / "killed.log").string());
+    bool working = false;
+    for (int i = 0; i < 6000 && !working && generating.Running(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      working = fs::exists(data) && !listing().empty();
+    }
+    ASSERT_TRUE(working) << "no generation began";
+    generating.Signal(SIGKILL);
+    generating.WaitFor(std::chrono::seconds(10));
+  }
+  std::set<std::string> left = listing();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left.begin()->rfind(".minimr-generating-", 0), 0u) << *left.begin();
+
+  write_job("pi2k.ascii.*", "2000");
+  Result next = Shell(Minimr() + " run " + yaml.string() + " --no-report");
+  ASSERT_EQ(next.status, 0) << next.output;
+  EXPECT_NE(next.output.find("Generated 4 files in " + data.string()), std::string::npos)
+      << next.output;
+  EXPECT_EQ(listing(), (std::set<std::string>{"pi2k.ascii.01of04", "pi2k.ascii.02of04",
+                                              "pi2k.ascii.03of04", "pi2k.ascii.04of04"}));
 }
 
 // The binary finds its libraries where it was built or installed, never in the directory it is

@@ -125,7 +125,11 @@ struct JobDefinition {
   // short; the plots take turns on them. None if empty.
   std::function<int(const Params& params)> report_plots;
   // Makes input files in `directory` when the job's input patterns match nothing and its YAML has
-  // `input.generate:` (whose scalars are `spec`). Progress goes to `progress`.
+  // `input.generate:` (whose scalars are `spec`). Progress goes to `progress`. `directory` is a
+  // fresh private one: once this returns, the framework moves what it holds into the directory
+  // of the first input pattern, so that an interrupted generation leaves nothing there that the
+  // job would take for its whole input; if this throws, or the process is killed, none of it
+  // appears (a killed one's directory is removed by the next generation).
   std::function<void(const Params& spec, const std::string& directory, std::ostream& progress)>
       generate_input;
   // The names of the files generate_input makes from `spec`, for a job that can tell without

@@ -1,100 +1,24 @@
 #include "framework/src/runtime/scratch_dir.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <stdexcept>
-
 #include "framework/src/util/private_dir.h"
 
 namespace minimr::runtime {
 
-namespace fs = std::filesystem;
-
 namespace {
+
 constexpr const char* kPrefix = "minimr-worker-";
-constexpr const char* kLock = ".lock";
-constexpr const char* kRemoving = ".removing";
+
+const std::string& SafeParent(const std::string& parent) {
+  CheckSafeParentDirectory(parent, "the work directory");
+  return parent;
+}
 
 }  // namespace
 
-ScratchDir::ScratchDir(const std::string& parent) {
-  CheckSafeParentDirectory(parent, "the work directory");
-  RemoveAbandonedScratchDirs(parent);
-  std::string pattern = parent + "/" + kPrefix + "XXXXXX";
-  if (!::mkdtemp(pattern.data())) {
-    throw std::runtime_error("cannot create a scratch directory in " + parent + ": " +
-                             std::strerror(errno));
-  }
-  path_ = pattern;
-  // The lock file appears under its name already locked, so that no other worker's sweep can
-  // take a directory whose worker is alive for an abandoned one.
-  std::string unnamed = path_ + "/" + kLock + ".new";
-  lock_fd_ = ::open(unnamed.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (lock_fd_ < 0 || ::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0 ||
-      ::rename(unnamed.c_str(), (path_ + "/" + kLock).c_str()) != 0) {
-    int err = errno;
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-    throw std::runtime_error("cannot lock the scratch directory " + path_ + ": " +
-                             std::strerror(err));
-  }
-}
-
-ScratchDir::~ScratchDir() { Remove(); }
-
-void ScratchDir::Remove() {
-  if (lock_fd_ < 0) return;
-  // Removed in place, a file that a task thread made after remove_all's listing kept the
-  // directory, without the lock file the sweep needs to take it. Moved aside, it can be reached
-  // only by a path looked up before the rename: a second pass removes what such a lookup made.
-  std::string removing = path_ + kRemoving;
-  if (::rename(path_.c_str(), removing.c_str()) != 0) removing = path_;
-  std::error_code ignored;
-  for (int pass = 0; pass < 2 && fs::exists(removing, ignored); ++pass) {
-    fs::remove_all(removing, ignored);
-  }
-  ::close(lock_fd_);  // only now: a sweep must not take the directory while it is in use
-  lock_fd_ = -1;
-}
+ScratchDir::ScratchDir(const std::string& parent) : LockedTempDir(SafeParent(parent), kPrefix) {}
 
 int RemoveAbandonedScratchDirs(const std::string& parent) {
-  int removed = 0;
-  std::error_code ec;
-  for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec)) {
-    std::string name = it->path().filename().string();
-    // Only what mkdtemp makes: the prefix and six characters, a private directory of ours; or
-    // that name moved aside by a worker that was removing it (and killed before it had done).
-    const size_t made = std::strlen(kPrefix) + 6;
-    const bool moved_aside = name.size() == made + std::strlen(kRemoving) &&
-                             name.compare(made, std::string::npos, kRemoving) == 0;
-    if (name.rfind(kPrefix, 0) != 0 || (name.size() != made && !moved_aside)) continue;
-    struct stat info;
-    if (::lstat(it->path().c_str(), &info) != 0 || !S_ISDIR(info.st_mode) ||
-        info.st_uid != ::getuid() || (info.st_mode & 0777) != 0700) {
-      continue;
-    }
-    if (moved_aside) {
-      std::error_code ignored;
-      fs::remove_all(it->path(), ignored);
-      ++removed;
-      continue;
-    }
-    int fd = ::open((it->path() / kLock).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) continue;  // being made right now, or not a worker's
-    bool abandoned = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
-    ::close(fd);
-    if (!abandoned) continue;
-    std::error_code ignored;
-    fs::remove_all(it->path(), ignored);
-    ++removed;
-  }
-  return removed;
+  return RemoveAbandonedTempDirs(parent, kPrefix);
 }
 
 }  // namespace minimr::runtime

@@ -1,0 +1,97 @@
+#include "framework/src/util/locked_temp_dir.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+namespace minimr {
+
+namespace fs = std::filesystem;
+
+namespace {
+constexpr const char* kLock = ".lock";
+constexpr const char* kRemoving = ".removing";
+}  // namespace
+
+LockedTempDir::LockedTempDir(const std::string& parent, const std::string& prefix) {
+  RemoveAbandonedTempDirs(parent, prefix);
+  std::string pattern = parent + "/" + prefix + "XXXXXX";
+  if (!::mkdtemp(pattern.data())) {
+    throw std::runtime_error("cannot create a directory " + pattern + ": " + std::strerror(errno));
+  }
+  path_ = pattern;
+  // The lock file appears under its name already locked, so that no other process's sweep can
+  // take a directory whose owner is alive for an abandoned one.
+  std::string unnamed = path_ + "/" + kLock + ".new";
+  lock_fd_ = ::open(unnamed.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (lock_fd_ < 0 || ::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0 ||
+      ::rename(unnamed.c_str(), (path_ + "/" + kLock).c_str()) != 0) {
+    int err = errno;
+    if (lock_fd_ >= 0) ::close(lock_fd_);
+    lock_fd_ = -1;
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+    throw std::runtime_error("cannot lock the directory " + path_ + ": " + std::strerror(err));
+  }
+}
+
+LockedTempDir::~LockedTempDir() { Remove(); }
+
+const char* LockedTempDir::LockFileName() { return kLock; }
+
+void LockedTempDir::Remove() {
+  if (lock_fd_ < 0) return;
+  // Removed in place, a file that another thread made after remove_all's listing kept the
+  // directory, without the lock file the sweep needs to take it. Moved aside, it can be reached
+  // only by a path looked up before the rename: a second pass removes what such a lookup made.
+  std::string removing = path_ + kRemoving;
+  if (::rename(path_.c_str(), removing.c_str()) != 0) removing = path_;
+  std::error_code ignored;
+  for (int pass = 0; pass < 2 && fs::exists(removing, ignored); ++pass) {
+    fs::remove_all(removing, ignored);
+  }
+  ::close(lock_fd_);  // only now: a sweep must not take the directory while it is in use
+  lock_fd_ = -1;
+}
+
+int RemoveAbandonedTempDirs(const std::string& parent, const std::string& prefix) {
+  int removed = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    // Only what mkdtemp makes: the prefix and six characters, a private directory of ours; or
+    // that name moved aside by a process that was removing it (and killed before it had done).
+    const size_t made = prefix.size() + 6;
+    const bool moved_aside = name.size() == made + std::strlen(kRemoving) &&
+                             name.compare(made, std::string::npos, kRemoving) == 0;
+    if (name.rfind(prefix, 0) != 0 || (name.size() != made && !moved_aside)) continue;
+    struct stat info;
+    if (::lstat(it->path().c_str(), &info) != 0 || !S_ISDIR(info.st_mode) ||
+        info.st_uid != ::getuid() || (info.st_mode & 0777) != 0700) {
+      continue;
+    }
+    if (moved_aside) {
+      std::error_code ignored;
+      fs::remove_all(it->path(), ignored);
+      ++removed;
+      continue;
+    }
+    int fd = ::open((it->path() / kLock).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) continue;  // being made right now, or not one of ours
+    bool abandoned = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+    ::close(fd);
+    if (!abandoned) continue;
+    std::error_code ignored;
+    fs::remove_all(it->path(), ignored);
+    ++removed;
+  }
+  return removed;
+}
+
+}  // namespace minimr
