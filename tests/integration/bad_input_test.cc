@@ -3,7 +3,10 @@
 // and the n-digit report over many possible keys. Each is refused at once with a message that
 // says what is wrong and where (docs/bad-input.md lists them).
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -92,6 +95,20 @@ TEST(PiGenerate, RefusesBadNumbersAndABadOutBeforeComputingAnything) {
     EXPECT_EQ(r.output.find("pi: "), std::string::npos) << r.output;
   }
   EXPECT_EQ(ReadFile(file), "not a directory");
+
+  // Files of the same names are not written over: refused before anything is computed.
+  const fs::path made = dir.path() / "made";
+  ASSERT_EQ(Shell(PiGenerate("--digits 100 --files 2 --out " + made.string())).status, 0);
+  std::ofstream(made / "pi100.ascii.02of02") << "the user's own";
+  Result again = Shell(PiGenerate("--digits 100 --files 2 --out " + made.string()));
+  EXPECT_EQ(again.status, 2) << again.output;
+  EXPECT_NE(again.output.find("--out " + made.string() +
+                              " holds pi100.ascii.01of02 and 1 more of the files already; they "
+                              "are not written over"),
+            std::string::npos)
+      << again.output;
+  EXPECT_EQ(again.output.find("pi: "), std::string::npos) << again.output;
+  EXPECT_EQ(ReadFile(made / "pi100.ascii.02of02"), "the user's own");
 }
 
 TEST(PiGenerate, AJobWhoseGeneratedNamesItsPatternWouldNotMatchIsRefusedBeforeGenerating) {
@@ -210,6 +227,44 @@ TEST(PiGenerate, AKilledGenerationLeavesNoInputAndTheNextRemovesWhatItLeft) {
       << next.output;
   EXPECT_EQ(listing(), (std::set<std::string>{"pi2k.ascii.01of04", "pi2k.ascii.02of04",
                                               "pi2k.ascii.03of04", "pi2k.ascii.04of04"}));
+}
+
+// The files move in with the ending signals held: a SIGTERM as the first of 2,000 arrives ends
+// the command once the last is in, never with some of them there.
+TEST(PiGenerate, AnInterruptWhileTheFilesMoveInLeavesAllOrNone) {
+  TempDir dir("generate-move");
+  const fs::path out = dir.path() / "pi";
+  fs::create_directories(out);
+  const int watch = ::inotify_init1(IN_CLOEXEC);
+  ASSERT_GE(watch, 0);
+  ASSERT_GE(::inotify_add_watch(watch, out.c_str(), IN_MOVED_TO), 0);
+  minimr::ChildProcess generating(
+      {Minimr(), "pi", "generate", "--digits", "4000", "--files", "2000", "--out", out.string()},
+      (dir.path() / "generate.log").string());
+  bool moving = false;
+  while (!moving) {
+    struct pollfd ready {
+      watch, POLLIN, 0
+    };
+    ASSERT_EQ(::poll(&ready, 1, 60000), 1) << "no file moved in within a minute";
+    alignas(struct inotify_event) char events[4096];
+    const ssize_t n = ::read(watch, events, sizeof events);
+    ASSERT_GT(n, 0);
+    for (ssize_t at = 0; at < n && !moving;) {
+      const auto* event = reinterpret_cast<const struct inotify_event*>(events + at);
+      moving = event->len > 0 && event->name[0] != '.';
+      at += static_cast<ssize_t>(sizeof(struct inotify_event) + event->len);
+    }
+  }
+  generating.Signal(SIGTERM);
+  ASSERT_TRUE(generating.WaitFor(std::chrono::seconds(60)));
+  ::close(watch);
+  size_t visible = 0;
+  for (const auto& entry : fs::directory_iterator(out)) {
+    if (entry.path().filename().string()[0] != '.') ++visible;
+  }
+  EXPECT_TRUE(visible == 0 || visible == 2000) << visible << " of the 2,000 files";
+  EXPECT_EQ(visible, 2000u) << "the signal came as the first moved in";
 }
 
 // The binary finds its libraries where it was built or installed, never in the directory it is

@@ -1,14 +1,10 @@
 #include "framework/src/cli/job_session.h"
 
-#include <fcntl.h>
 #include <fnmatch.h>
-#include <stdio.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -20,9 +16,9 @@
 #include "framework/src/runtime/job_client.h"
 #include "framework/src/runtime/job_output.h"
 #include "framework/src/runtime/output_lock.h"
-#include "framework/src/util/locked_temp_dir.h"
 #include "framework/src/util/process.h"
 #include "framework/src/wire/frame.h"
+#include "minimr/generated_files.h"
 #include "minimr/job.h"
 #include "minimr/plot.h"
 #include "minimr/progress_line.h"
@@ -58,34 +54,6 @@ std::string ProgressText(const wire::JobStatus& s) {
 
 bool HasGlobCharacters(const std::string& text) {
   return text.find_first_of("*?[") != std::string::npos;
-}
-
-// What input generation works in (a LockedTempDir), hidden beside the files it makes.
-constexpr const char* kGeneratingPrefix = ".minimr-generating-";
-
-// Moves what the job's generate_input made in `staging` into `directory`, never over a file of
-// the same name (another run's generation, finished meanwhile). Throws std::runtime_error.
-void MoveInGeneratedFiles(const std::string& staging, const std::string& directory) {
-  std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(staging)) {
-    std::string name = entry.path().filename().string();
-    if (name != LockedTempDir::LockFileName()) names.push_back(name);
-  }
-  std::sort(names.begin(), names.end());
-  for (const std::string& name : names) {
-    const std::string to = directory + "/" + name;
-    if (::renameat2(AT_FDCWD, (staging + "/" + name).c_str(), AT_FDCWD, to.c_str(),
-                    RENAME_NOREPLACE) != 0) {
-      const int err = errno;
-      throw std::runtime_error(
-          "cannot move the generated " + name + " into " + directory + ": " +
-          (err == EEXIST ? "a file of that name appeared there meanwhile (another run generating "
-                           "the same input?); it was left as it was"
-                         : std::string(std::strerror(err))));
-    }
-  }
-  std::cout << "Generated " << names.size() << (names.size() == 1 ? " file" : " files") << " in "
-            << directory << "." << std::endl;
 }
 
 // Makes the job's input with its input.generate, into the directory of its first input pattern,
@@ -131,20 +99,18 @@ void GenerateInput(const config::JobConfig& config, const JobDefinition& job) {
   }
   std::cout << "No input matches " << pattern.string() << "; generating it in " << directory
             << " (once)." << std::endl;
-  // Made in a directory of its own and moved in once complete: an interrupted generation must
-  // not leave some of the files where the job's pattern would take them for the whole input. One
-  // that was killed leaves that directory, hidden, for the next generation here to remove.
-  const std::string parent = directory.empty() ? "." : directory;
-  std::error_code made;
-  fs::create_directories(parent, made);
-  if (made) throw std::runtime_error(parent + ": cannot create: " + made.message());
-  LockedTempDir staging(parent, kGeneratingPrefix);
+  // Made where the job's pattern cannot see it, and moved in once complete: an interrupted
+  // generation must not leave some of the files where the job would take them for the whole.
+  std::vector<std::string> names;
   try {
-    job.generate_input(spec, staging.path(), std::cout);
+    names = MakeFilesTogether(directory, [&](const std::string& staging) {
+      job.generate_input(spec, staging, std::cout);
+    });
   } catch (const ParamError& e) {
     throw config::ConfigError(where + ": " + e.what());
   }
-  MoveInGeneratedFiles(staging.path(), parent);
+  std::cout << "Generated " << Plural(static_cast<int>(names.size()), "file") << " in "
+            << (directory.empty() ? "." : directory) << "." << std::endl;
 }
 
 }  // namespace
