@@ -340,6 +340,33 @@ INSTANTIATE_TEST_SUITE_P(BySignal, InterruptedSubmit, ::testing::Values(SIGINT, 
                            return std::string("SIG") + ::sigabbrev_np(info.param);
                          });
 
+// Two Ctrl-Cs in a row: the client stops waiting, but only once it has asked the master to
+// cancel, so that the job it gave up on does not go on to commit.
+TEST_F(OutputSafety, ASecondInterruptRightAfterTheFirstStillCancelsTheJob) {
+  TempDir dir("interrupted-twice");
+  TestCluster cluster(dir.path() / "cluster");
+  cluster.AddWorker("w1", "delay=300ms@map:*");
+  ASSERT_TRUE(cluster.WaitForRegistrations(1, seconds(30)));
+  fs::path out = dir.path() / "out";
+  auto submit = cluster.StartSubmit(JobFile(dir.path(), out), {});
+  ASSERT_TRUE(WaitForText(dir.path() / "cluster" / "master.log", "job 1 started", seconds(60)));
+  // Apart, so that the kernel does not make them one; the master's progress comes every 200 ms.
+  submit->Signal(SIGINT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  submit->Signal(SIGINT);
+  ASSERT_TRUE(submit->WaitFor(seconds(60)));
+  const std::string log = ReadFile(dir.path() / "cluster" / "submit-0.log");
+  EXPECT_EQ(submit->Ending(), "exited with status " + std::to_string(128 + SIGINT)) << log;
+  EXPECT_NE(log.find("interrupted again; not waiting for the master to cancel the job"),
+            std::string::npos)
+      << log;
+  ASSERT_TRUE(WaitForText(dir.path() / "cluster" / "master.log", "job 1 cancelled by its client",
+                          seconds(60)))
+      << cluster.MasterLog();
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_TRUE(StagingLeftBeside(out).empty());
+}
+
 TEST_F(OutputSafety, AMapTaskThatEndsAfterItsJobWasCancelledKeepsNoOutput) {
   TempDir dir("late-map");
   TestCluster cluster(dir.path() / "cluster");

@@ -32,17 +32,26 @@ wire::JobStatus SubmitJob(const std::string& host, uint16_t port, const wire::Se
       found = std::current_exception();
     }
   };
+  // Asks the master to cancel the job, once, as soon as `cancel` says so: before anything that
+  // may give up waiting (a second Ctrl-C), which must not leave the job running unasked.
+  auto ask_to_cancel = [&] {
+    if (!cancel || !cancelled.empty()) return;
+    if (std::string reason = cancel(); !reason.empty()) {
+      cancelled = reason;
+      client.Send(wire::MessageType::kCancelJob, wire::Encode(wire::CancelJob{reason}));
+    }
+  };
   for (;;) {
     wire::MessageType type;
     std::string body;
     bool gave_up = false;  // `check` threw: pass that on as it is
-    std::string reason;    // `cancel` said so while waiting: ask the master after the wait
     try {
+      // (A Send while Receive waits: the read stays pending, and completes in either wait.)
       client.Receive(&type, &body, [&] {
+        ask_to_cancel();
         gave_up = true;
         run_check();
         gave_up = false;
-        if (cancel && cancelled.empty() && reason.empty()) reason = cancel();
       });
     } catch (const std::exception& e) {
       if (gave_up) throw;
@@ -57,12 +66,8 @@ wire::JobStatus SubmitJob(const std::string& host, uint16_t port, const wire::Se
       throw std::runtime_error("unexpected message from the master");
     }
     if (on_progress) on_progress(status);
+    ask_to_cancel();
     run_check();
-    if (cancel && cancelled.empty() && reason.empty()) reason = cancel();
-    if (!reason.empty() && cancelled.empty()) {
-      cancelled = reason;
-      client.Send(wire::MessageType::kCancelJob, wire::Encode(wire::CancelJob{reason}));
-    }
   }
 }
 
