@@ -350,6 +350,32 @@ TEST_P(InterruptedRun, StopsTheClusterAndCommitsNothing) {
   }
 }
 
+// Stopped workers (SIGSTOP, as a Ctrl-Z of theirs would) never hear that their master went: an
+// interrupted run tells them at once instead of waiting out its 10 s grace for them to leave.
+// (The bound is far from both: 0.1 s with the change, 10 s without it.)
+TEST_F(Failures, AnInterruptedRunDoesNotWaitForWorkersThatCannotLeave) {
+  TempDir dir("interrupted-stopped");
+  fs::path out = dir.path() / "out";
+  minimr::ChildProcess run({Minimr(), "run", JobFile(dir.path(), out)},
+                           (dir.path() / "run.log").string(),
+                           {"TMPDIR=" + dir.path().string(), "MINIMR_FAULTS=stall@map:*"});
+  std::vector<pid_t> stopped;
+  for (int i = 0; i < 6000 && stopped.size() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    stopped.clear();
+    for (pid_t pid : ProcessesMentioning(dir.path().string())) {  // the run and its forks
+      if (IsStopped(pid)) stopped.push_back(pid);
+    }
+  }
+  ASSERT_EQ(stopped.size(), 2u) << "the workers did not stop at their first tasks";
+  run.Signal(SIGTERM);
+  EXPECT_TRUE(run.WaitFor(seconds(8))) << ReadFile(dir.path() / "run.log");
+  ASSERT_TRUE(run.WaitFor(seconds(30)));
+  EXPECT_EQ(run.Ending(), "exited with status " + std::to_string(128 + SIGTERM));
+  auto left = WaitForNoProcessesMentioning(dir.path().string(), seconds(10));
+  EXPECT_TRUE(left.empty()) << "left running:\n" << DescribeProcesses(left);
+}
+
 INSTANTIATE_TEST_SUITE_P(BySignal, InterruptedRun,
                          ::testing::Values(SIGINT, SIGTERM, SIGHUP, SIGKILL),
                          [](const ::testing::TestParamInfo<int>& info) {
