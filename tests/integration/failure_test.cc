@@ -376,6 +376,53 @@ TEST_F(Failures, AnInterruptedRunDoesNotWaitForWorkersThatCannotLeave) {
   EXPECT_TRUE(left.empty()) << "left running:\n" << DescribeProcesses(left);
 }
 
+// A run's directory in TMPDIR (its connection file and logs): one left by a run killed outright
+// goes with the next run there; a failed run's, which the user is told of, stays.
+TEST_F(Failures, TheNextRunRemovesAKilledRunsDirectoryButNotAFailedRunsLogs) {
+  TempDir dir("run-dirs");
+  const fs::path tmp = dir.path() / "tmp";
+  fs::create_directories(tmp);
+  auto run_dirs = [&] {
+    std::set<std::string> names;
+    for (const auto& entry : fs::directory_iterator(tmp)) {
+      names.insert(entry.path().filename().string());
+    }
+    return names;
+  };
+  const std::string yaml = JobFile(dir.path(), dir.path() / "out");
+  {
+    minimr::ChildProcess killed(
+        {Minimr(), "run", yaml, "--no-report", "-D", "output.overwrite=true"},
+        (dir.path() / "killed.log").string(),
+        {"TMPDIR=" + tmp.string(), "MINIMR_FAULTS=stall@map:*"});
+    for (int i = 0; i < 6000 && run_dirs().empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_EQ(run_dirs().size(), 1u);
+    killed.Signal(SIGKILL);
+    killed.WaitFor(seconds(10));
+  }
+  const std::set<std::string> left = run_dirs();
+  ASSERT_EQ(left.size(), 1u) << "a run killed outright cannot remove its directory";
+  // (Its master and workers end on their own: SIGTERM from the kernel as their parent dies.)
+  EXPECT_TRUE(WaitForNoProcessesMentioning(dir.path().string(), seconds(30)).empty());
+
+  Result failed = Run(yaml, "throw@map:*", tmp, "--no-report -D output.overwrite=true");
+  ASSERT_EQ(failed.status, 1) << failed.output;
+  std::set<std::string> now = run_dirs();
+  EXPECT_EQ(now.count(*left.begin()), 0u) << "the killed run's directory is still there";
+  ASSERT_EQ(now.size(), 1u);
+  const std::string kept = *now.begin();
+  EXPECT_NE(failed.output.find("the cluster's logs are in " + (tmp / kept).string()),
+            std::string::npos)
+      << failed.output;
+
+  Result ok = Run(yaml, "", tmp, "--no-report -D output.overwrite=true");
+  ASSERT_EQ(ok.status, 0) << ok.output;
+  EXPECT_EQ(run_dirs(), std::set<std::string>{kept}) << "the failed run's logs are kept";
+  EXPECT_TRUE(fs::exists(tmp / kept / "master.log"));
+}
+
 INSTANTIATE_TEST_SUITE_P(BySignal, InterruptedRun,
                          ::testing::Values(SIGINT, SIGTERM, SIGHUP, SIGKILL),
                          [](const ::testing::TestParamInfo<int>& info) {

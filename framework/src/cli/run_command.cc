@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <thread>
 
 #include "framework/src/cli/cluster_members.h"
@@ -15,6 +16,7 @@
 #include "framework/src/cli/job_session.h"
 #include "framework/src/runtime/job_output.h"
 #include "framework/src/runtime/scratch_dir.h"
+#include "framework/src/util/locked_temp_dir.h"
 #include "framework/src/util/private_dir.h"
 #include "framework/src/util/process.h"
 #include "framework/src/wire/connection_file.h"
@@ -62,15 +64,23 @@ std::string TailOf(const std::string& path, size_t max_lines) {
 }
 
 // A directory for the cluster's connection file and logs (in `parent`, or $TMPDIR), removed
-// unless kept.
+// unless kept. In $TMPDIR it is a LockedTempDir, so that the directory of a run that was killed
+// (SIGKILL, or SIGPIPE from `minimr run | head`) goes with the next run there; a shared directory
+// of Grid Engine's is left to its user, since a lock there may not reach other hosts.
 struct RunDir {
   std::string path;
   bool keep = false;
+  std::unique_ptr<LockedTempDir> locked;
   explicit RunDir(const std::string& parent) {
     const char* tmp = std::getenv("TMPDIR");
     const std::string where = !parent.empty() ? parent : std::string(tmp && *tmp ? tmp : "/tmp");
     // It holds the cluster's key: only where no one else can swap it.
     CheckSafeParentDirectory(where, parent.empty() ? "TMPDIR" : "the cluster's shared directory");
+    if (parent.empty()) {
+      locked = std::make_unique<LockedTempDir>(where, "minimr-run-");
+      path = locked->path();
+      return;
+    }
     std::string pattern = where + "/minimr-run-XXXXXX";
     if (!::mkdtemp(pattern.data())) {
       throw std::runtime_error("cannot create " + pattern + ": " + std::strerror(errno));
@@ -78,8 +88,13 @@ struct RunDir {
     path = pattern;
   }
   ~RunDir() {
+    if (keep) {
+      if (locked) locked->Keep();
+      return;
+    }
+    if (locked) return;  // its destructor removes it
     std::error_code ignored;
-    if (!keep) fs::remove_all(path, ignored);
+    fs::remove_all(path, ignored);
   }
 };
 
@@ -170,7 +185,8 @@ int RunCommand(int argc, char** argv) {
     while (!fs::exists(connection_file)) {
       if (!master.Running() || std::chrono::steady_clock::now() > deadline) {
         run_dir.keep = true;
-        throw std::runtime_error("the master did not start (" + master.Ending() + "):\n" +
+        throw std::runtime_error("the master did not start (" + master.Ending() + "; its log is " +
+                                 run_dir.path + "/master.log):\n" +
                                  TailOf(run_dir.path + "/master.log", 20));
       }
       if (g_signal) throw std::runtime_error(std::string("interrupted by SIG") + ::sigabbrev_np(g_signal));

@@ -60,6 +60,13 @@ void LockedTempDir::Remove() {
   lock_fd_ = -1;
 }
 
+void LockedTempDir::Keep() {
+  if (lock_fd_ < 0) return;
+  ::unlink((path_ + "/" + kLock).c_str());
+  ::close(lock_fd_);
+  lock_fd_ = -1;
+}
+
 int RemoveAbandonedTempDirs(const std::string& parent, const std::string& prefix) {
   int removed = 0;
   std::error_code ec;

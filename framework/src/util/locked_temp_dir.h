@@ -21,6 +21,9 @@ class LockedTempDir {
   // aside to <path>.removing first, so that such a thread cannot keep it by making a file after
   // the listing; a <path>.removing left by a process killed meanwhile is swept as abandoned.
   void Remove();
+  // Leaves the directory where it is, for good: its lock file goes first, so that no sweep takes
+  // it (a failed run's logs, which the user was told about).
+  void Keep();
   LockedTempDir(const LockedTempDir&) = delete;
   LockedTempDir& operator=(const LockedTempDir&) = delete;
 
