@@ -446,6 +446,29 @@ TEST(PiReport, TheEightDigitReportWritesOnlyTheKeysThatOccur) {
   EXPECT_NE(r.output.find(present), std::string::npos) << r.output;
 }
 
+// A report cut short (Ctrl-C, a kill) leaves its temporary files, hidden, in the output; the
+// next report there removes them, and nothing else.
+TEST(PiReport, AReportRemovesTheTemporaryFilesOfOneCutShortAndNothingElse) {
+  TempDir dir("report-left");
+  const fs::path yaml = dir.path() / "job.yaml";
+  const fs::path out = dir.path() / "out";
+  std::ofstream(yaml) << "job: pidigits\ninput:\n  paths: " << (dir.path() / "pi").string()
+                      << "/pi2k.ascii.*\n  generate: {digits: 2000, files: 2}\noutput: {dir: "
+                      << out.string() << "}\n";
+  ASSERT_EQ(Shell(Minimr() + " run " + yaml.string() + " --no-report").status, 0);
+  const std::vector<std::string> left = {".counts.csv.tmp-4194303-0", ".digits.png.tmp",
+                                         ".pairs.png.gp.tmp", ".summary.txt.tmp-77-12"};
+  const std::vector<std::string> others = {"notes.tmp", ".notes.txt", ".x.tmp-1", "a.tmp-1-2"};
+  for (const auto& name : left) std::ofstream(out / name) << "cut short";
+  for (const auto& name : others) std::ofstream(out / name) << "the user's";
+  fs::create_symlink("/dev/null", out / ".link.tmp");
+  Result r = Shell(Minimr() + " report " + out.string() + " --plots svg");
+  ASSERT_EQ(r.status, 0) << r.output;
+  for (const auto& name : left) EXPECT_FALSE(fs::exists(out / name)) << name;
+  for (const auto& name : others) EXPECT_EQ(ReadFile(out / name), "the user's") << name;
+  EXPECT_TRUE(fs::is_symlink(out / ".link.tmp")) << "a link is not a file of ours";
+  EXPECT_TRUE(fs::exists(out / "pairs.svg"));
+}
 
 TEST(Silence, ASubmitWaitingBehindAnotherJobSaysSo) {
   TempDir dir("waiting");

@@ -406,7 +406,7 @@ TEST_F(PiReportTest, CountsCsvListsOnlyTheKeysPresentBeyondTwoDigits) {
 // for them is a real one in OutputSafety's test.)
 TEST_F(PiReportTest, AFullDiskIsNamedInTheError) {
   WritePairOutput();
-  const char* tmp = "pairs.png.gp.tmp";
+  const char* tmp = ".pairs.png.gp.tmp";
   fs::create_symlink("/dev/full", dir_ / tmp);
   const std::string what = ReportError();
   EXPECT_NE(what.find((dir_ / tmp).string()), std::string::npos) << what;

@@ -104,8 +104,8 @@ TEST_F(PlotFormats, AnSvgNameDrawsAWholeSvgDocument) {
   EXPECT_NE(text.find("<svg"), std::string::npos);
   EXPECT_NE(text.find("three points"), std::string::npos);
   EXPECT_NE(text.find("</svg>"), std::string::npos);
-  EXPECT_FALSE(fs::exists(dir_ / "line.svg.tmp"));
-  EXPECT_FALSE(fs::exists(dir_ / "line.svg.gp.tmp"));
+  EXPECT_FALSE(fs::exists(dir_ / ".line.svg.tmp"));
+  EXPECT_FALSE(fs::exists(dir_ / ".line.svg.gp.tmp"));
 }
 
 TEST_F(PlotFormats, AnSvgHeatmapDrawsItsCellsAsShapesNotAnImageThatViewersBlur) {
@@ -146,7 +146,7 @@ TEST_F(PlotFormats, AnSvgThatGnuplotLeftUnfinishedIsRefusedAndNotKept) {
   }
   RestorePath();
   EXPECT_FALSE(fs::exists(svg));
-  EXPECT_FALSE(fs::exists(dir_ / "cut.svg.tmp"));
+  EXPECT_FALSE(fs::exists(dir_ / ".cut.svg.tmp"));
 }
 
 TEST_F(PlotFormats, AnSvgThatEndsWithItsClosingTagIsKept) {

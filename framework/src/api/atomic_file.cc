@@ -1,11 +1,13 @@
 #include "minimr/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
 
 namespace minimr {
@@ -96,6 +98,33 @@ void WriteFileAtomically(const std::string& path, std::string_view contents, mod
   AtomicFile file(path, mode);
   file.Write(contents);
   file.Commit(durable);
+}
+
+int RemoveLeftTemporaryFiles(const std::string& dir) {
+  // A name with a dot before it and ".tmp" at its end, or ".tmp-" and two numbers.
+  auto temporary = [](const std::string& name) {
+    if (name.size() < 6 || name[0] != '.') return false;
+    if (name.compare(name.size() - 4, 4, ".tmp") == 0) return true;
+    const size_t tmp = name.rfind(".tmp-");
+    if (tmp == std::string::npos) return false;
+    const std::string numbers = name.substr(tmp + 5);
+    const size_t dash = numbers.find('-');
+    return dash != std::string::npos && dash > 0 && dash + 1 < numbers.size() &&
+           numbers.find_first_not_of("0123456789-") == std::string::npos &&
+           numbers.find('-', dash + 1) == std::string::npos;
+  };
+  int removed = 0;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    struct stat info;
+    if (!temporary(name) || ::lstat(it->path().c_str(), &info) != 0 || !S_ISREG(info.st_mode) ||
+        info.st_uid != ::getuid()) {
+      continue;
+    }
+    if (::unlink(it->path().c_str()) == 0) ++removed;
+  }
+  return removed;
 }
 
 }  // namespace minimr

@@ -252,8 +252,12 @@ class TempFiles {
 // `set output` must name), runs it, checks the file and renames it over `path`.
 void Render(const std::string& path, PlotFormat format,
             const std::function<void(Gnuplot&, const std::string&)>& write_commands) {
-  const std::string tmp_plot = path + ".tmp";
-  const std::string script = path + ".gp.tmp";
+  // Hidden, so that a report cut short leaves nothing that looks like a plot; the next report
+  // in the directory removes them (RemoveLeftTemporaryFiles).
+  const fs::path visible(path);
+  const std::string hidden = (visible.parent_path() / ("." + visible.filename().string())).string();
+  const std::string tmp_plot = hidden + ".tmp";
+  const std::string script = hidden + ".gp.tmp";
   TempFiles cleanup({tmp_plot, script});
   {
     std::unique_ptr<Gnuplot> gp;

@@ -18,6 +18,7 @@
 #include "framework/src/runtime/output_lock.h"
 #include "framework/src/util/process.h"
 #include "framework/src/wire/frame.h"
+#include "minimr/atomic_file.h"
 #include "minimr/generated_files.h"
 #include "minimr/job.h"
 #include "minimr/plot.h"
@@ -329,6 +330,7 @@ int FollowJob(const std::string& host, uint16_t port, const wire::Security& secu
       throw std::runtime_error(submission.output_dir +
                                " no longer holds this job's output (another job has replaced it)");
     }
+    RemoveLeftTemporaryFiles(submission.output_dir);  // of a report cut short
     std::cout << "\n";
     job.report(context);
   } catch (const std::exception& e) {

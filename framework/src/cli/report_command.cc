@@ -11,6 +11,7 @@
 #include "framework/src/runtime/job_output.h"
 #include "framework/src/runtime/output_lock.h"
 #include "framework/src/util/process.h"
+#include "minimr/atomic_file.h"
 #include "minimr/job.h"
 
 namespace minimr::cli {
@@ -58,6 +59,7 @@ int ReportCommand(int argc, char** argv) {
       throw std::runtime_error(dir + " is not the output of a finished minimr job (it has no " +
                                runtime::kOutputMarker + " marker that its job.json confirms)");
     }
+    RemoveLeftTemporaryFiles(dir);  // of a report cut short
     std::ifstream in(json_path);
     if (!in) throw std::runtime_error(json_path + ": cannot read");
     nlohmann::json json;
