@@ -312,6 +312,24 @@ TEST(StandaloneCluster, MasterRefusesStrangersAndServesItsOwn) {
   EXPECT_NE(text.str().find("refused a connection"), std::string::npos) << text.str();
 }
 
+// A master whose terminal closes (SIGHUP) stops as for Ctrl-C: its connection file, which holds
+// the cluster's key, goes with it.
+TEST(StandaloneCluster, AMasterStopsOnHangUpAndTakesItsConnectionFile) {
+  TempDir temp("hangup-master");
+  const std::string connection = (temp.path() / "connection.json").string();
+  minimr::ChildProcess master({Minimr(), "master", "--connection-file", connection},
+                              (temp.path() / "master.log").string());
+  for (int i = 0; i < 3000 && !fs::exists(connection); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(fs::exists(connection));
+  master.Signal(SIGHUP);
+  ASSERT_TRUE(master.WaitFor(std::chrono::seconds(30)));
+  EXPECT_EQ(master.Ending(), "exited with status 0")
+      << testing::ReadFile(temp.path() / "master.log");
+  EXPECT_FALSE(fs::exists(connection)) << "the key was left behind";
+}
+
 // `minimr master --stop-after-job` (the master `minimr run` starts) runs one job: it refuses a
 // second while the first waits for a worker, and once the first has ended it exits by itself and
 // sends its worker away. Without the option it would go on serving until a signal, and the

@@ -24,7 +24,8 @@ int MasterCommand(int argc, char** argv) {
   po::options_description options(
       "usage: minimr master [options]\n\nStarts a master and writes the cluster's connection "
       "file (address and secret key, mode 0600).\nWorkers join with `minimr worker`, jobs come "
-      "with `minimr submit`. Stops on SIGINT or SIGTERM (or, with --stop-after-job, once its "
+      "with `minimr submit`. Stops on SIGINT, SIGTERM or SIGHUP (or, with --stop-after-job, once "
+      "its "
       "one job has ended).\n\noptions");
   options.add_options()("help,h", "this help")(
       "host", po::value<std::string>()->default_value("127.0.0.1"),
@@ -188,7 +189,7 @@ int RunMaster(MasterSettings settings) {
     }
     // Stopped by a signal, or by the master itself (--stop-after-job), which then lets io.run()
     // return by ending this wait.
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);  // HUP: its terminal closed
     master_options.on_stop = [&signals] {
       boost::system::error_code ignored;
       signals.cancel(ignored);
