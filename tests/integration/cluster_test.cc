@@ -229,6 +229,35 @@ TEST(StandaloneCluster, AWorkerStartedBeforeItsMasterWaitsForTheConnectionFile) 
   EXPECT_TRUE(worker.WaitFor(std::chrono::seconds(10)));
 }
 
+// Ctrl-C while `minimr cluster start` waits for its workers: the cluster it started goes too,
+// rather than running on with nothing said (its supervisor is detached, and would not hear it).
+TEST(StandingCluster, AnInterruptedStartStopsWhatItStarted) {
+  testing::TempDir dir("interrupted-start");
+  const fs::path profile = dir.path() / "here.yaml";
+  struct Cleanup {  // whatever fails: no cluster left
+    std::string stop;
+    ~Cleanup() { Shell(stop); }
+  } cleanup{Minimr() + " cluster stop --profile " + profile.string()};
+  std::ofstream(profile) << "launcher: local\nworkers: 2\nshared_dir: "
+                         << (dir.path() / "shared").string() << "\n";
+  minimr::ChildProcess start({Minimr(), "cluster", "start", "--profile", profile.string()},
+                             (dir.path() / "start.log").string());
+  // The supervisor's log appears as it is started; the command first looks 100 ms later.
+  for (int i = 0; i < 30000 && !fs::exists(dir.path() / "shared" / "cluster.log"); ++i) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  ASSERT_TRUE(fs::exists(dir.path() / "shared" / "cluster.log"));
+  start.Signal(SIGINT);
+  ASSERT_TRUE(start.WaitFor(std::chrono::seconds(150)));
+  const std::string log = testing::ReadFile(dir.path() / "start.log");
+  EXPECT_EQ(start.Ending(), "exited with status " + std::to_string(128 + SIGINT)) << log;
+  EXPECT_NE(log.find("interrupted by SIGINT; stopping the cluster it had started"),
+            std::string::npos)
+      << log;
+  auto left = testing::WaitForNoProcessesMentioning(dir.path().string(), std::chrono::seconds(30));
+  EXPECT_TRUE(left.empty()) << "left running:\n" << testing::DescribeProcesses(left);
+}
+
 // `minimr cluster stop` returns once the supervisor has exited, whether or not its parent has
 // reaped it yet: here this test process adopts the detached supervisor (a subreaper) and reaps
 // nothing until the stop has returned. (This machine's init took up to a second to reap it.)

@@ -253,6 +253,9 @@ int Serve(const Options& options) {
   return 0;
 }
 
+// The signal that interrupted `minimr cluster start` while it waited for its cluster.
+volatile sig_atomic_t g_start_interrupted = 0;
+
 int Start(const Options& options) {
   launcher::ClusterProfile profile = Profile(options);
   if (options.dry_run) {
@@ -280,6 +283,11 @@ int Start(const Options& options) {
   }
   std::remove(StatePath(profile).c_str());
   RemoveStaleConnectionFile(profile);
+  // From here on an interrupt stops what this command starts (the supervisor, detached, would
+  // not hear it).
+  struct sigaction action {};
+  action.sa_handler = [](int signal) { g_start_interrupted = signal; };
+  for (int signal : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(signal, &action, nullptr);
   auto started = Clock::now();
   std::string log = profile.shared_dir + "/cluster.log";
   std::vector<std::string> argv = {minimr::SelfExecutable(), "cluster", "serve", "--profile",
@@ -325,6 +333,14 @@ int Start(const Options& options) {
   size_t registered = 0;
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (g_start_interrupted) {
+      // Ctrl-C before the cluster is up: what was started goes, rather than run on unseen.
+      std::cerr << "minimr cluster start: interrupted by SIG" << ::sigabbrev_np(g_start_interrupted)
+                << "; stopping the cluster it had started" << std::endl;
+      supervisor_end();
+      std::cerr << "minimr cluster start: stopped" << std::endl;
+      return 128 + g_start_interrupted;
+    }
     nlohmann::json state = ReadState(profile);
     bool running = supervisor_running();
     if (state.is_object() && !state["problem"].get<std::string>().empty()) {
