@@ -4,8 +4,12 @@
 // The listener stops the program with a failure before the first such test is reported.
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <string>
 
 namespace {
 
@@ -25,5 +29,17 @@ class FailedSuiteSetUpFails : public testing::EmptyTestEventListener {
 int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
   testing::UnitTest::GetInstance()->listeners().Append(new FailedSuiteSetUpFails);
-  return RUN_ALL_TESTS();
+  // What the minimr processes of the tests keep in TMPDIR (a failed run's logs, by design) goes
+  // into a directory of this process's own, removed at its end, rather than into /tmp for good.
+  const char* tmp = std::getenv("TMPDIR");
+  std::string own = std::string(tmp && *tmp ? tmp : "/tmp") + "/minimr-tests-XXXXXX";
+  if (::mkdtemp(own.data()) == nullptr) {
+    std::perror(("mkdtemp " + own).c_str());
+    return 1;
+  }
+  ::setenv("TMPDIR", own.c_str(), 1);
+  const int status = RUN_ALL_TESTS();
+  std::error_code ignored;
+  std::filesystem::remove_all(own, ignored);
+  return status;
 }

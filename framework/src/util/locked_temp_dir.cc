@@ -78,22 +78,20 @@ int RemoveAbandonedTempDirs(const std::string& parent, const std::string& prefix
     const bool moved_aside = name.size() == made + std::strlen(kRemoving) &&
                              name.compare(made, std::string::npos, kRemoving) == 0;
     if (name.rfind(prefix, 0) != 0 || (name.size() != made && !moved_aside)) continue;
-    struct stat info;
-    if (::lstat(it->path().c_str(), &info) != 0 || !S_ISDIR(info.st_mode) ||
-        info.st_uid != ::getuid() || (info.st_mode & 0777) != 0700) {
-      continue;
+    auto ours = [&] {
+      struct stat info;
+      return ::lstat(it->path().c_str(), &info) == 0 && S_ISDIR(info.st_mode) &&
+             info.st_uid == ::getuid() && (info.st_mode & 0777) == 0700;
+    };
+    if (!moved_aside) {
+      // The lock first: one system call passes over a directory kept for good, or being made.
+      const int fd = ::open((it->path() / kLock).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+      if (fd < 0) continue;
+      const bool abandoned = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+      ::close(fd);
+      if (!abandoned) continue;
     }
-    if (moved_aside) {
-      std::error_code ignored;
-      fs::remove_all(it->path(), ignored);
-      ++removed;
-      continue;
-    }
-    int fd = ::open((it->path() / kLock).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) continue;  // being made right now, or not one of ours
-    bool abandoned = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
-    ::close(fd);
-    if (!abandoned) continue;
+    if (!ours()) continue;
     std::error_code ignored;
     fs::remove_all(it->path(), ignored);
     ++removed;
