@@ -9,11 +9,9 @@
 #include <filesystem>
 #include <iostream>
 #include <stdexcept>
-#include <vector>
 
 #include "minimr/command_line.h"
 #include "minimr/generated_files.h"
-#include "pidigits/kanada_files.h"
 #include "pidigits/pi_files.h"
 #include "pidigits/pi_generator.h"
 
@@ -44,22 +42,6 @@ void CheckOutDirectory(const std::string& dir) {
   ::unlink(probe.c_str());
 }
 
-// Refuses (std::runtime_error) to make files that `dir` holds already: they are not written over.
-void CheckNoneExist(const std::string& dir, uint64_t digits, int files) {
-  std::vector<std::string> there;
-  for (int i = 1; i <= files; ++i) {
-    const std::string name = KanadaFileName(digits, i, files);
-    if (std::filesystem::exists(dir + "/" + name)) there.push_back(name);
-  }
-  if (!there.empty()) {
-    throw std::runtime_error(
-        "--out " + dir + " holds " + there.front() +
-        (there.size() > 1 ? " and " + std::to_string(there.size() - 1) + " more of the files"
-                          : "") +
-        " already; they are not written over: remove them, or choose another --out");
-  }
-}
-
 }  // namespace
 
 int PiGenerateCommand(int argc, char** argv) {
@@ -87,7 +69,6 @@ int PiGenerateCommand(int argc, char** argv) {
   const std::string out = vm["out"].as<std::string>();
   try {
     CheckOutDirectory(out);
-    CheckNoneExist(out, static_cast<uint64_t>(digits), static_cast<int>(files));
   } catch (const std::exception& e) {
     std::cerr << "minimr pi generate: " << e.what() << std::endl;
     return 2;
@@ -95,9 +76,14 @@ int PiGenerateCommand(int argc, char** argv) {
   try {
     // Made aside and moved in together: an interrupted run leaves none of the files where a job's
     // pattern would take some of them for the whole.
-    MakeFilesTogether(out, [&](const std::string& staging) {
-      GeneratePiFiles(static_cast<uint64_t>(digits), static_cast<int>(files), staging, std::cout);
-    });
+    // (Files of the same names are replaced, as the user asked for them there.)
+    MakeFilesTogether(
+        out,
+        [&](const std::string& staging) {
+          GeneratePiFiles(static_cast<uint64_t>(digits), static_cast<int>(files), staging,
+                          std::cout);
+        },
+        ExistingFiles::kReplace);
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "minimr pi generate: " << e.what() << std::endl;

@@ -395,10 +395,14 @@ TEST_F(Failures, TheNextRunRemovesAKilledRunsDirectoryButNotAFailedRunsLogs) {
         {Minimr(), "run", yaml, "--no-report", "-D", "output.overwrite=true"},
         (dir.path() / "killed.log").string(),
         {"TMPDIR=" + tmp.string(), "MINIMR_FAULTS=stall@map:*"});
-    for (int i = 0; i < 6000 && run_dirs().empty(); ++i) {
+    // Its directory made and locked (killed before the lock, it would stay for good).
+    for (int i = 0;
+         i < 6000 && (run_dirs().empty() || !fs::exists(tmp / *run_dirs().begin() / ".lock"));
+         ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     ASSERT_EQ(run_dirs().size(), 1u);
+    ASSERT_TRUE(fs::exists(tmp / *run_dirs().begin() / ".lock"));
     killed.Signal(SIGKILL);
     killed.WaitFor(seconds(10));
   }

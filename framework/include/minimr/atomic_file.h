@@ -68,7 +68,7 @@ void WriteFileAtomically(const std::string& path, std::string_view contents, mod
                          bool durable = true);
 
 // Removes from `dir` the temporary files that writers killed part-way left there: those of
-// AtomicFile (".NAME.tmp-PID-N") and of plots (".NAME.tmp", ".NAME.gp.tmp"), regular files of
+// AtomicFile (".NAME.tmp-PID-N") and of plots (".NAME.png.tmp", ".NAME.svg.gp.tmp"), files of
 // this user. Only for a directory that nothing else writes meanwhile (a job's output, while its
 // lock is held). Returns how many. Never throws.
 int RemoveLeftTemporaryFiles(const std::string& dir);

@@ -12,14 +12,23 @@
 
 namespace minimr {
 
+// What becomes of a file of the same name already in the directory.
+enum class ExistingFiles {
+  kKeep,     // left as it is; none of the new files is moved in (std::runtime_error)
+  kReplace,  // replaced by the new file
+};
+
 // Runs `make` with a fresh private directory (.minimr-generating-XXXXXX in `directory`, made
-// with the directory if missing) to make its files in, then moves them all into `directory`,
-// never over a file of the same name, with SIGINT, SIGTERM, SIGHUP and SIGQUIT held until the
-// last is moved. If `make` throws, or the process is killed before the move, none of them
-// appears there: the private directory is removed, or, if the process was killed, by the next
-// call for the same directory. Returns the names moved, sorted. Throws std::runtime_error naming
-// the directory or file, or what `make` threw.
+// with the directory if missing; it holds a `.lock` file that `make` must leave alone) to make
+// its files in, then moves them all into `directory` with SIGINT, SIGTERM, SIGHUP and SIGQUIT
+// held until the last is in and the private directory is gone. If `make` throws, or a move
+// fails, none of the files is left in `directory` (those moved are moved back; with kReplace,
+// the files they had replaced are gone) and the private directory is removed; if the process is
+// killed outright, the next call for the same directory removes it. The signals are held in this
+// thread: another thread that lets them in takes them. Returns the names moved, sorted. Throws
+// std::runtime_error naming the directory or file, or what `make` threw.
 std::vector<std::string> MakeFilesTogether(const std::string& directory,
-                                           const std::function<void(const std::string&)>& make);
+                                           const std::function<void(const std::string&)>& make,
+                                           ExistingFiles existing = ExistingFiles::kKeep);
 
 }  // namespace minimr

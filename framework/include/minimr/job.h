@@ -126,7 +126,8 @@ struct JobDefinition {
   std::function<int(const Params& params)> report_plots;
   // Makes input files in `directory` when the job's input patterns match nothing and its YAML has
   // `input.generate:` (whose scalars are `spec`). Progress goes to `progress`. `directory` is a
-  // fresh private one: once this returns, the framework moves what it holds into the directory
+  // fresh private one (its `.lock` is the framework's; leave it be): once this returns, the
+  // framework moves what it holds into the directory
   // of the first input pattern, so that an interrupted generation leaves nothing there that the
   // job would take for its whole input; if this throws, or the process is killed, none of it
   // appears (a killed one's directory is removed by the next generation).

@@ -101,10 +101,15 @@ void WriteFileAtomically(const std::string& path, std::string_view contents, mod
 }
 
 int RemoveLeftTemporaryFiles(const std::string& dir) {
-  // A name with a dot before it and ".tmp" at its end, or ".tmp-" and two numbers.
-  auto temporary = [](const std::string& name) {
+  // ".NAME.png.tmp", ".NAME.svg.gp.tmp" and the like (plots), or ".NAME.tmp-PID-N".
+  auto ends_with = [](const std::string& name, const std::string& end) {
+    return name.size() > end.size() && name.compare(name.size() - end.size(), end.size(), end) == 0;
+  };
+  auto temporary = [&](const std::string& name) {
     if (name.size() < 6 || name[0] != '.') return false;
-    if (name.compare(name.size() - 4, 4, ".tmp") == 0) return true;
+    for (const char* plot : {".png.tmp", ".svg.tmp", ".png.gp.tmp", ".svg.gp.tmp"}) {
+      if (ends_with(name, plot)) return true;
+    }
     const size_t tmp = name.rfind(".tmp-");
     if (tmp == std::string::npos) return false;
     const std::string numbers = name.substr(tmp + 5);

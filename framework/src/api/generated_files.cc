@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -21,7 +23,7 @@ namespace {
 constexpr const char* kStagingPrefix = ".minimr-generating-";
 
 // The signals that would end the process part-way through the move, held for its length: one
-// that comes meanwhile ends the process once all the files are in.
+// that comes meanwhile ends the process once the move is done.
 class EndingSignalsHeld {
  public:
   EndingSignalsHeld() {
@@ -38,10 +40,23 @@ class EndingSignalsHeld {
   sigset_t saved_;
 };
 
+// Renames `from` to `to`, never over an existing `to` unless `replace`. Returns 0 or an errno.
+// NFS (and Lustre, older OpenZFS) refuse RENAME_NOREPLACE with EINVAL: there a hard link, which
+// fails on an existing name as well, then an unlink of the old name do the same.
+int MoveFile(const std::string& from, const std::string& to, bool replace) {
+  if (replace) return ::rename(from.c_str(), to.c_str()) == 0 ? 0 : errno;
+  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return 0;
+  if (errno != EINVAL && errno != ENOSYS) return errno;
+  if (::link(from.c_str(), to.c_str()) != 0) return errno;
+  ::unlink(from.c_str());
+  return 0;
+}
+
 }  // namespace
 
 std::vector<std::string> MakeFilesTogether(const std::string& directory,
-                                           const std::function<void(const std::string&)>& make) {
+                                           const std::function<void(const std::string&)>& make,
+                                           ExistingFiles existing) {
   const std::string parent = directory.empty() ? "." : directory;
   std::error_code made;
   fs::create_directories(parent, made);
@@ -55,19 +70,26 @@ std::vector<std::string> MakeFilesTogether(const std::string& directory,
     if (name != LockedTempDir::LockFileName()) names.push_back(name);
   }
   std::sort(names.begin(), names.end());
+  // Held until the private directory is gone too: a signal let in before that would end the
+  // process with it left behind, and the next run, finding its input, would never sweep it.
   EndingSignalsHeld held;
-  for (const std::string& name : names) {
-    const std::string to = parent + "/" + name;
-    if (::renameat2(AT_FDCWD, (staging.path() + "/" + name).c_str(), AT_FDCWD, to.c_str(),
-                    RENAME_NOREPLACE) != 0) {
-      const int err = errno;
-      throw std::runtime_error(
-          "cannot move the generated " + name + " into " + parent + ": " +
-          (err == EEXIST ? "a file of that name is there (made meanwhile by another run?); it "
-                           "was left as it was, and none of the files that follow it were moved"
-                         : std::string(std::strerror(err))));
+  for (size_t i = 0; i < names.size(); ++i) {
+    const int err = MoveFile(staging.path() + "/" + names[i], parent + "/" + names[i],
+                             existing == ExistingFiles::kReplace);
+    if (err == 0) continue;
+    // None of them, then: those moved in go back (under names nobody else makes).
+    for (size_t back = 0; back < i; ++back) {
+      ::rename((parent + "/" + names[back]).c_str(), (staging.path() + "/" + names[back]).c_str());
     }
+    staging.Remove();
+    throw std::runtime_error(
+        "cannot move the generated " + names[i] + " into " + parent + ": " +
+        (err == EEXIST ? "a file of that name is there (made meanwhile by another run?); it was "
+                         "left as it was, and none of the generated files was moved in"
+                       : std::string(std::strerror(err)) + "; none of the generated files was "
+                                                           "moved in"));
   }
+  staging.Remove();
   return names;
 }
 

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -239,13 +240,19 @@ int Serve(const Options& options) {
     });
   };
   keep();
+  bool signalled = false;
   signals.async_wait([&](boost::system::error_code ec, int) {
     if (ec) return;
+    signalled = true;
     std::cerr << "[cluster] stopping" << std::endl;
     master.Stop();
   });
   io.run();
-  workers->Stop(std::chrono::seconds(10));
+  // Workers leave when their master does; after a signal (an interrupted `cluster start`, whose
+  // workers may not have reached the master yet) local ones are told at once, as `minimr run`'s
+  // are. Grid Engine's keep their grace: qdel would leave their scratch directories.
+  workers->Stop(signalled && profile.launcher == "local" ? std::chrono::seconds(0)
+                                                         : std::chrono::seconds(10));
   std::remove(ConnectionPath(profile).c_str());
   std::remove(wire::TlsFileFor(ConnectionPath(profile)).c_str());
   std::remove(StatePath(profile).c_str());
@@ -254,7 +261,9 @@ int Serve(const Options& options) {
 }
 
 // The signal that interrupted `minimr cluster start` while it waited for its cluster.
-volatile sig_atomic_t g_start_interrupted = 0;
+std::atomic<int> g_start_interrupted{0};
+
+void OnStartSignal(int signal) { g_start_interrupted = signal; }
 
 int Start(const Options& options) {
   launcher::ClusterProfile profile = Profile(options);
@@ -286,8 +295,14 @@ int Start(const Options& options) {
   // From here on an interrupt stops what this command starts (the supervisor, detached, would
   // not hear it).
   struct sigaction action {};
-  action.sa_handler = [](int signal) { g_start_interrupted = signal; };
-  for (int signal : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(signal, &action, nullptr);
+  action.sa_handler = OnStartSignal;
+  for (int signal : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction before {};
+    // (Not one the command was started to ignore: nohup's SIGHUP.)
+    if (::sigaction(signal, nullptr, &before) == 0 && before.sa_handler != SIG_IGN) {
+      ::sigaction(signal, &action, nullptr);
+    }
+  }
   auto started = Clock::now();
   std::string log = profile.shared_dir + "/cluster.log";
   std::vector<std::string> argv = {minimr::SelfExecutable(), "cluster", "serve", "--profile",
@@ -321,25 +336,38 @@ int Start(const Options& options) {
       return true;
     }
   };
+  // Ends the supervisor; false if it may not have ended yet.
   auto supervisor_end = [&] {
     if (local) {
       local->Signal(SIGTERM);
-      local->WaitFor(std::chrono::seconds(120));
-    } else {
-      launcher::GridEngine::Delete(master_job);
+      return local->WaitFor(std::chrono::seconds(120));
     }
+    launcher::GridEngine::Delete(master_job);
+    return false;  // qdel only asks
   };
   auto deadline = started + profile.pending_timeout + profile.register_timeout;
   size_t registered = 0;
   for (;;) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (g_start_interrupted) {
-      // Ctrl-C before the cluster is up: what was started goes, rather than run on unseen.
-      std::cerr << "minimr cluster start: interrupted by SIG" << ::sigabbrev_np(g_start_interrupted)
+    if (const int signal = g_start_interrupted) {
+      // Ctrl-C before the cluster is up: what was started goes, rather than run on unseen. A
+      // second signal ends this command as it would have without the handler.
+      for (int ending : {SIGINT, SIGTERM, SIGHUP}) {
+        struct sigaction now {};
+        if (::sigaction(ending, nullptr, &now) == 0 && now.sa_handler == OnStartSignal) {
+          ::signal(ending, SIG_DFL);
+        }
+      }
+      std::cerr << "minimr cluster start: interrupted by SIG" << ::sigabbrev_np(signal)
                 << "; stopping the cluster it had started" << std::endl;
-      supervisor_end();
-      std::cerr << "minimr cluster start: stopped" << std::endl;
-      return 128 + g_start_interrupted;
+      if (supervisor_end()) {
+        std::cerr << "minimr cluster start: stopped" << std::endl;
+      } else {
+        std::cerr << "minimr cluster start: it may still be stopping (minimr cluster status "
+                     "--profile "
+                  << options.profile << ")" << std::endl;
+      }
+      return 128 + signal;
     }
     nlohmann::json state = ReadState(profile);
     bool running = supervisor_running();

@@ -19,11 +19,11 @@ struct MasterSettings {
   bool tls = false;                // a self-signed certificate beside the connection file
 };
 
-// Writes the connection file, serves until SIGINT or SIGTERM (or the master stops itself:
-// settings.options.stop_after_job, a client's kShutdown), removes the file. The exit status.
-// The settings are taken as they are: `minimr master` checks its options first, `minimr run`
-// its job file (the durations, the worker timeout beyond the heartbeat). The key is made here,
-// and options.on_stop set.
+// Writes the connection file, serves until SIGINT, SIGTERM or SIGHUP (unless nohup ignores it)
+// or until the master stops itself (settings.options.stop_after_job, a client's kShutdown),
+// removes the file. The exit status. The settings are taken as they are: `minimr master` checks
+// its options first, `minimr run` its job file (the durations, the worker timeout beyond the
+// heartbeat). The key is made here, and options.on_stop set.
 int RunMaster(MasterSettings settings);
 // The command line that starts `minimr` (the executable at `minimr`) as RunMaster(settings).
 std::vector<std::string> MasterArguments(const std::string& minimr, const MasterSettings& settings);

@@ -109,6 +109,13 @@ void GenerateInput(const config::JobConfig& config, const JobDefinition& job) {
     });
   } catch (const ParamError& e) {
     throw config::ConfigError(where + ": " + e.what());
+  } catch (const std::runtime_error& e) {
+    // Another run generating the same input (the pi study's configs share theirs) got there
+    // first: its files are the input now.
+    if (config::ExpandInputPaths(config, /*allow_empty=*/true).empty()) throw;
+    std::cout << "Another run generated " << pattern.string() << " meanwhile; using that."
+              << std::endl;
+    return;
   }
   std::cout << "Generated " << Plural(static_cast<int>(names.size()), "file") << " in "
             << (directory.empty() ? "." : directory) << "." << std::endl;

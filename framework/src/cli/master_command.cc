@@ -24,9 +24,8 @@ int MasterCommand(int argc, char** argv) {
   po::options_description options(
       "usage: minimr master [options]\n\nStarts a master and writes the cluster's connection "
       "file (address and secret key, mode 0600).\nWorkers join with `minimr worker`, jobs come "
-      "with `minimr submit`. Stops on SIGINT, SIGTERM or SIGHUP (or, with --stop-after-job, once "
-      "its "
-      "one job has ended).\n\noptions");
+      "with `minimr submit`. Stops on SIGINT, SIGTERM or SIGHUP (not under nohup), or, with "
+      "--stop-after-job, once its one job has ended.\n\noptions");
   options.add_options()("help,h", "this help")(
       "host", po::value<std::string>()->default_value("127.0.0.1"),
       "address to listen on (0.0.0.0 for every interface)")(
@@ -189,7 +188,12 @@ int RunMaster(MasterSettings settings) {
     }
     // Stopped by a signal, or by the master itself (--stop-after-job), which then lets io.run()
     // return by ending this wait.
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);  // HUP: its terminal closed
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    // A closed terminal too, unless it was started to outlive one (nohup leaves SIGHUP ignored).
+    if (struct sigaction hangup{};
+        ::sigaction(SIGHUP, nullptr, &hangup) == 0 && hangup.sa_handler != SIG_IGN) {
+      signals.add(SIGHUP);
+    }
     master_options.on_stop = [&signals] {
       boost::system::error_code ignored;
       signals.cancel(ignored);

@@ -85,9 +85,15 @@ int RemoveAbandonedTempDirs(const std::string& parent, const std::string& prefix
     };
     if (!moved_aside) {
       // The lock first: one system call passes over a directory kept for good, or being made.
-      const int fd = ::open((it->path() / kLock).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+      const std::string lock = (it->path() / kLock).string();
+      const int fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
       if (fd < 0) continue;
-      const bool abandoned = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+      // Unlocked, and still the lock file: one that Keep() took away after the open above is
+      // unlocked too, but its directory is kept for good.
+      struct stat opened, named;
+      const bool abandoned = ::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::fstat(fd, &opened) == 0 &&
+                             ::lstat(lock.c_str(), &named) == 0 && opened.st_ino == named.st_ino &&
+                             opened.st_dev == named.st_dev;
       ::close(fd);
       if (!abandoned) continue;
     }

@@ -2,7 +2,8 @@
 // name nobody could have created first) under a prefix that says what it is for, and locked with
 // flock while its process lives. The process removes it when done; one that was killed cannot,
 // so the next one made with the same prefix in the same parent first removes the unlocked ones
-// of this user. (A worker's scratch directory, input being generated.)
+// of this user. (A worker's scratch directory, `minimr run`'s directory in TMPDIR, input being
+// generated.)
 #pragma once
 
 #include <string>
@@ -39,7 +40,8 @@ class LockedTempDir {
 // Removes the directories in `parent` made with `prefix` whose process is gone: named as mkdtemp
 // names them, this user's, mode 0700, with a lock file that nobody holds, or named so with
 // ".removing" after it. Returns how many. Never throws.
-// (A process killed between mkdtemp and its lock leaves an empty directory that stays.)
+// (A process killed between mkdtemp and its lock leaves a directory holding only ".lock.new",
+// which stays.)
 int RemoveAbandonedTempDirs(const std::string& parent, const std::string& prefix);
 
 }  // namespace minimr
