@@ -351,7 +351,7 @@ TEST_F(OutputSafety, ASecondInterruptRightAfterTheFirstStillCancelsTheJob) {
   auto submit = cluster.StartSubmit(JobFile(dir.path(), out), {});
   ASSERT_TRUE(WaitForText(dir.path() / "cluster" / "master.log", "job 1 started", seconds(60)));
   // Both seen before the client next looks: sent while it is stopped, two different signals
-  // (two of one kind would be one), taken lowest number first as it goes on.
+  // (two of one kind would be one), both taken as it goes on, in an order the kernel picks.
   ::kill(submit->pid(), SIGSTOP);
   ASSERT_TRUE(WaitUntilStopped(submit->pid(), seconds(30)));
   ::kill(submit->pid(), SIGHUP);
