@@ -94,6 +94,16 @@ class OutputSafety : public ::testing::Test {
     return yaml.string();
   }
 
+  // A `minimr submit` of JobFile's job into dir/out on `cluster` (one worker, its map tasks
+  // slowed to 300 ms each), returned once the master says the job has started.
+  std::unique_ptr<minimr::ChildProcess> SubmitASlowJob(TestCluster& cluster, const fs::path& dir) {
+    cluster.AddWorker("w1", "delay=300ms@map:*");
+    EXPECT_TRUE(cluster.WaitForRegistrations(1, seconds(30)));
+    auto submit = cluster.StartSubmit(JobFile(dir, dir / "out"), {});
+    EXPECT_TRUE(WaitForText(dir / "cluster" / "master.log", "job 1 started", seconds(60)));
+    return submit;
+  }
+
   // A word count of one map task over `words` distinct words (written to dir/words.txt) into
   // dir/out: its map output is over the 1 MiB a worker keeps in memory from 70,000 words on.
   static std::string WordCountFile(const fs::path& dir, int words) {
@@ -314,11 +324,9 @@ TEST_P(InterruptedSubmit, CancelsTheJobAndItsOutputNeverAppears) {
   const int signal = GetParam();
   TempDir dir("interrupted-submit");
   TestCluster cluster(dir.path() / "cluster");
-  cluster.AddWorker("w1", "delay=300ms@map:*");
-  ASSERT_TRUE(cluster.WaitForRegistrations(1, seconds(30)));
   fs::path out = dir.path() / "out";
-  auto submit = cluster.StartSubmit(JobFile(dir.path(), out), {});
-  ASSERT_TRUE(WaitForText(dir.path() / "cluster" / "master.log", "job 1 started", seconds(60)));
+  auto submit = SubmitASlowJob(cluster, dir.path());
+  ASSERT_FALSE(HasFailure());
   submit->Signal(signal);
   ASSERT_TRUE(submit->WaitFor(seconds(60)));
   const std::string log = ReadFile(dir.path() / "cluster" / "submit-0.log");
@@ -345,11 +353,9 @@ INSTANTIATE_TEST_SUITE_P(BySignal, InterruptedSubmit, ::testing::Values(SIGINT, 
 TEST_F(OutputSafety, ASecondInterruptRightAfterTheFirstStillCancelsTheJob) {
   TempDir dir("interrupted-twice");
   TestCluster cluster(dir.path() / "cluster");
-  cluster.AddWorker("w1", "delay=300ms@map:*");
-  ASSERT_TRUE(cluster.WaitForRegistrations(1, seconds(30)));
   fs::path out = dir.path() / "out";
-  auto submit = cluster.StartSubmit(JobFile(dir.path(), out), {});
-  ASSERT_TRUE(WaitForText(dir.path() / "cluster" / "master.log", "job 1 started", seconds(60)));
+  auto submit = SubmitASlowJob(cluster, dir.path());
+  ASSERT_FALSE(HasFailure());
   // Both seen before the client next looks: sent while it is stopped, two different signals
   // (two of one kind would be one), both taken as it goes on, in an order the kernel picks.
   ::kill(submit->pid(), SIGSTOP);

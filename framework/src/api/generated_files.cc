@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "framework/src/util/locked_temp_dir.h"
+#include "framework/src/util/signals_held.h"
 
 namespace minimr {
 
@@ -21,24 +22,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kStagingPrefix = ".minimr-generating-";
-
-// The signals that would end the process part-way through the move, held for its length: one
-// that comes meanwhile ends the process once the move is done.
-class EndingSignalsHeld {
- public:
-  EndingSignalsHeld() {
-    sigset_t ending;
-    sigemptyset(&ending);
-    for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&ending, signal);
-    ::pthread_sigmask(SIG_BLOCK, &ending, &saved_);
-  }
-  ~EndingSignalsHeld() { ::pthread_sigmask(SIG_SETMASK, &saved_, nullptr); }
-  EndingSignalsHeld(const EndingSignalsHeld&) = delete;
-  EndingSignalsHeld& operator=(const EndingSignalsHeld&) = delete;
-
- private:
-  sigset_t saved_;
-};
 
 // Renames `from` to `to`, never over an existing `to` unless `replace`. Returns 0 or an errno.
 // NFS (and Lustre, older OpenZFS) refuse RENAME_NOREPLACE with EINVAL: there a hard link, which
@@ -72,7 +55,8 @@ std::vector<std::string> MakeFilesTogether(const std::string& directory,
   std::sort(names.begin(), names.end());
   // Held until the private directory is gone too: a signal let in before that would end the
   // process with it left behind, and the next run, finding its input, would never sweep it.
-  EndingSignalsHeld held;
+  // (The signals that would end the process part-way.)
+  SignalsHeld held({SIGINT, SIGTERM, SIGHUP, SIGQUIT});
   for (size_t i = 0; i < names.size(); ++i) {
     const int err = MoveFile(staging.path() + "/" + names[i], parent + "/" + names[i],
                              existing == ExistingFiles::kReplace);

@@ -23,6 +23,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "framework/src/util/signals_held.h"
+
 extern char** environ;
 // LeakSanitizer's check, in a build that has it: a fork ends with _exit, which skips the check
 // that would run at exit.
@@ -97,21 +99,6 @@ struct ChildStdio {
     ::close(null);
     if (log >= 0) ::close(log);
   }
-};
-
-// Blocks every signal in the calling thread while it forks, so that the child runs none of
-// this process's handlers before it has reset them; restores the mask when it goes.
-class SignalsHeld {
- public:
-  SignalsHeld() {
-    sigset_t all;
-    sigfillset(&all);
-    ::pthread_sigmask(SIG_SETMASK, &all, &saved_);
-  }
-  ~SignalsHeld() { ::pthread_sigmask(SIG_SETMASK, &saved_, nullptr); }
-
- private:
-  sigset_t saved_;
 };
 
 // In a child just forked or vforked, its signals still blocked (only system calls on its own
