@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <optional>
 #include <thread>
 
 #include "framework/src/wire/blocking_client.h"
@@ -227,6 +228,26 @@ TEST(BlockingClient, BytesWaitingTellsAFrameNotReadYet) {
   server.reset();  // the connection ends: that is not bytes
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_FALSE(client.BytesWaiting());
+}
+
+// ... and nothing while a Receive waits with its read under way: a second Ctrl-C on `minimr
+// submit` (its check throwing in the wait) must end the wait, not keep it until the master speaks.
+TEST(BlockingClient, BytesWaitingIsFalseWhileAReceiveWaitsForNothing) {
+  Key key = NewKey();
+  EchoServer server(key);  // it only answers, and nothing is sent to it
+  BlockingClient client("127.0.0.1", server.port(), key);
+  struct GaveUp {};
+  std::optional<bool> waiting_in_the_wait;
+  MessageType type;
+  std::string body;
+  EXPECT_THROW(client.Receive(&type, &body,
+                              [&] {
+                                waiting_in_the_wait = client.BytesWaiting();
+                                throw GaveUp{};
+                              }),
+               GaveUp);
+  ASSERT_TRUE(waiting_in_the_wait.has_value());
+  EXPECT_FALSE(*waiting_in_the_wait);
 }
 
 TEST(BlockingClient, AddressesAreLookedUpWithinADeadline) {

@@ -30,9 +30,10 @@ struct BlockingClient::Impl {
   size_t max_frame_bytes = kMaxFrameBytes;
   std::optional<FrameMac> send_mac, receive_mac;
   // Bytes read ahead of the frame being read: small frames (a fetch's end, a short partition)
-  // arrive many to a read instead of two reads each.
+  // arrive many to a read instead of two reads each. [at, end) is what came and was not read
+  // yet; the buffer beyond it may be waiting for a read still under way.
   std::string read_ahead;
-  size_t read_ahead_at = 0;
+  size_t read_ahead_at = 0, read_ahead_end = 0;
 
   // Starts an asynchronous operation with `start(handler)` and runs the io_context until it
   // completes, the deadline passes, or on_wait throws. Throws std::runtime_error on error or
@@ -98,7 +99,7 @@ void BlockingClient::Impl::ReadExactly(char* into, size_t size, const char* what
                                        const std::function<void()>& on_wait) {
   constexpr size_t kReadAhead = 64u << 10;
   for (;;) {
-    size_t buffered = read_ahead.size() - read_ahead_at;
+    size_t buffered = read_ahead_end - read_ahead_at;
     size_t take = std::min(buffered, size);
     std::memcpy(into, read_ahead.data() + read_ahead_at, take);
     read_ahead_at += take;
@@ -111,7 +112,7 @@ void BlockingClient::Impl::ReadExactly(char* into, size_t size, const char* what
       return;
     }
     read_ahead.resize(kReadAhead);
-    read_ahead_at = 0;
+    read_ahead_at = read_ahead_end = 0;
     size_t got = 0;
     Wait(what,
          [&](auto handler) {
@@ -123,7 +124,7 @@ void BlockingClient::Impl::ReadExactly(char* into, size_t size, const char* what
                                 });
          },
          on_wait);
-    read_ahead.resize(got);
+    read_ahead_end = got;
   }
 }
 
@@ -277,7 +278,7 @@ void BlockingClient::Send(MessageType type, const std::string& body) {
 
 bool BlockingClient::BytesWaiting() {
   char byte;
-  return impl_->read_ahead_at < impl_->read_ahead.size() ||
+  return impl_->read_ahead_at < impl_->read_ahead_end ||
          ::recv(impl_->stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
 }
 
