@@ -34,6 +34,9 @@ struct WorkerLaunch {
   std::function<int(const WorkerSettings& settings)> worker_main;
 };
 
+// How long workers have to leave once their master has gone, before they are killed.
+constexpr std::chrono::seconds kStopGrace{10};
+
 class Launcher {
  public:
   virtual ~Launcher() = default;
@@ -47,8 +50,13 @@ class Launcher {
   // by the master), while the replacement budget lasts, so that the cluster keeps its size.
   // Returns a line for the user on each replacement.
   virtual std::vector<std::string> ReplaceDead() = 0;
-  // Waits up to `grace` for the workers to exit (after the master told them to), then kills them.
-  virtual void Stop(std::chrono::milliseconds grace) = 0;
+  // Why the workers are stopped: their master has gone, and told them to leave; or the command
+  // that started them was interrupted, and some may never have reached the master (a Ctrl-C in a
+  // run's first 50 ms) or be stopped, and would never hear that it went.
+  enum class StopReason { kMasterGone, kInterrupted };
+  // Waits a grace (10 s) for the workers to exit, then kills them; how long after an interrupt
+  // is each launcher's to say.
+  virtual void Stop(StopReason why) = 0;
   // A reason the workers will never serve (queued too long, deleted from outside, refused), for
   // the user; "" while all is well.
   virtual std::string Problem() { return ""; }

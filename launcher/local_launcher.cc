@@ -84,8 +84,10 @@ std::vector<std::string> LocalLauncher::ReplaceDead() {
   return lines;
 }
 
-void LocalLauncher::Stop(std::chrono::milliseconds grace) {
-  auto deadline = std::chrono::steady_clock::now() + grace;
+void LocalLauncher::Stop(StopReason why) {
+  // After an interrupt, local workers are told at once: a SIGTERM ends them in good order.
+  auto deadline = std::chrono::steady_clock::now() +
+                  (why == StopReason::kInterrupted ? std::chrono::seconds(0) : kStopGrace);
   for (auto& worker : workers_) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());

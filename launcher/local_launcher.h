@@ -14,7 +14,7 @@ class LocalLauncher : public Launcher {
   int Running() override;
   std::string Endings() override;
   std::vector<std::string> ReplaceDead() override;
-  void Stop(std::chrono::milliseconds grace) override;
+  void Stop(StopReason why) override;
   std::string Describe() override;
 
  private:

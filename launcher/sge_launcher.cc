@@ -309,8 +309,9 @@ std::vector<std::string> SgeLauncher::ReplaceDead() {
 
 std::string SgeLauncher::Problem() { return problem_; }
 
-void SgeLauncher::Stop(std::chrono::milliseconds grace) {
-  auto deadline = std::chrono::steady_clock::now() + grace;
+void SgeLauncher::Stop(StopReason) {
+  // The grace even after an interrupt: a worker that qdel ends leaves its scratch directory.
+  auto deadline = std::chrono::steady_clock::now() + kStopGrace;
   if (!inherited_.empty()) {
     for (auto& worker : inherited_) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -31,7 +31,7 @@ class SgeLauncher : public Launcher {
   int Running() override;
   std::string Endings() override;
   std::vector<std::string> ReplaceDead() override;
-  void Stop(std::chrono::milliseconds grace) override;
+  void Stop(StopReason why) override;
   std::string Problem() override;
   std::string Describe() override;
 

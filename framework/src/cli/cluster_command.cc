@@ -248,11 +248,9 @@ int Serve(const Options& options) {
     master.Stop();
   });
   io.run();
-  // Workers leave when their master does; after a signal (an interrupted `cluster start`, whose
-  // workers may not have reached the master yet) local ones are told at once, as `minimr run`'s
-  // are. Grid Engine's keep their grace: qdel would leave their scratch directories.
-  workers->Stop(signalled && profile.launcher == "local" ? std::chrono::seconds(0)
-                                                         : std::chrono::seconds(10));
+  // (An interrupted `cluster start`: its workers may not have reached the master yet.)
+  workers->Stop(signalled ? launcher::Launcher::StopReason::kInterrupted
+                          : launcher::Launcher::StopReason::kMasterGone);
   std::remove(ConnectionPath(profile).c_str());
   std::remove(wire::TlsFileFor(ConnectionPath(profile)).c_str());
   std::remove(StatePath(profile).c_str());

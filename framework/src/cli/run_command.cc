@@ -237,12 +237,8 @@ int RunCommand(int argc, char** argv) {
     stop_master();
     if (!master.WaitFor(std::chrono::seconds(10))) master.Signal(SIGKILL);
     master.WaitFor(std::chrono::seconds(2));
-    // Workers leave when their master does; one that never reached it (still looking for its
-    // connection file) or is stopped would not: after an interrupt local ones are told at once,
-    // not after the grace (10 s for Ctrl-C in a run's first 50 ms, found by a hostile test).
-    // Grid Engine's keep their grace: qdel would leave their scratch directories.
-    workers->Stop(g_signal && profile.launcher == "local" ? std::chrono::seconds(0)
-                                                          : std::chrono::seconds(10));
+    workers->Stop(g_signal ? launcher::Launcher::StopReason::kInterrupted
+                           : launcher::Launcher::StopReason::kMasterGone);
     runtime::RemoveAbandonedScratchDirs(run_dir.path);  // of workers that were killed
     // A master that was killed could not remove its staging directory.
     runtime::RemoveAbandonedStagingDirs(config.output_dir, master.pid());
