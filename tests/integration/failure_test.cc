@@ -66,6 +66,21 @@ class Failures : public ::testing::Test {
                  " run " + yaml + " " + overrides);
   }
 
+  // Waits for the job of a `minimr run` with TMPDIR `tmp` to start: its run directory is the
+  // only minimr-run-* there.
+  static bool WaitForTheRunsJobToStart(const fs::path& tmp) {
+    fs::path master_log;
+    for (int i = 0; i < 3000 && master_log.empty(); ++i) {
+      for (const auto& entry : fs::directory_iterator(tmp)) {
+        if (entry.path().filename().string().rfind("minimr-run-", 0) == 0) {
+          master_log = entry.path() / "master.log";
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return !master_log.empty() && WaitForText(master_log, "job 1 started", seconds(30));
+  }
+
   static TempDir* data_;
   static std::map<std::string, uint64_t>* expected_;
 };
@@ -315,18 +330,7 @@ TEST_P(InterruptedRun, StopsTheClusterAndCommitsNothing) {
   std::string yaml = JobFile(dir.path(), out);
   minimr::ChildProcess run({Minimr(), "run", yaml}, (dir.path() / "run.log").string(),
                              {"TMPDIR=" + dir.path().string(), "MINIMR_FAULTS=delay=300ms@map:*"});
-  // The run directory is the only minimr-run-* in our TMPDIR; wait for the job to start.
-  fs::path master_log;
-  for (int i = 0; i < 3000 && master_log.empty(); ++i) {
-    for (const auto& entry : fs::directory_iterator(dir.path())) {
-      if (entry.path().filename().string().rfind("minimr-run-", 0) == 0) {
-        master_log = entry.path() / "master.log";
-      }
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  ASSERT_FALSE(master_log.empty());
-  ASSERT_TRUE(WaitForText(master_log, "job 1 started", seconds(30)));
+  ASSERT_TRUE(WaitForTheRunsJobToStart(dir.path()));
   run.Signal(signal);
   ASSERT_TRUE(run.WaitFor(seconds(30)));
   std::string log = ReadFile(dir.path() / "run.log");
@@ -348,6 +352,21 @@ TEST_P(InterruptedRun, StopsTheClusterAndCommitsNothing) {
                  entry.path().filename().string().find(".out.minimr-") != std::string::npos)
         << "a staging directory was left behind: " << entry.path();
   }
+}
+
+// `nohup minimr run ...` outlives the terminal it was started at: the hang-up it was started to
+// ignore does not interrupt it (a handler of its own had undone nohup's).
+TEST_F(Failures, ARunUnderNohupOutlivesAHangUp) {
+  TempDir dir("nohup");
+  fs::path out = dir.path() / "out";
+  minimr::ChildProcess run({"/usr/bin/nohup", Minimr(), "run", JobFile(dir.path(), out)},
+                           (dir.path() / "run.log").string(),
+                           {"TMPDIR=" + dir.path().string(), "MINIMR_FAULTS=delay=100ms@map:*"});
+  ASSERT_TRUE(WaitForTheRunsJobToStart(dir.path()));
+  run.Signal(SIGHUP);  // nohup has become minimr: the same process
+  ASSERT_TRUE(run.WaitFor(seconds(120)));
+  EXPECT_EQ(run.Ending(), "exited with status 0") << ReadFile(dir.path() / "run.log");
+  EXPECT_EQ(ReadCounts(out.string()), *expected_);
 }
 
 // Stopped workers (SIGSTOP, as a Ctrl-Z of theirs would) never hear that their master went: an

@@ -17,6 +17,7 @@
 
 #include "framework/src/cli/commands.h"
 #include "framework/src/runtime/master.h"
+#include "framework/src/util/ending_signals.h"
 #include "framework/src/util/file_lock.h"
 #include "framework/src/util/private_dir.h"
 #include "framework/src/util/process.h"
@@ -186,7 +187,8 @@ int Serve(const Options& options) {
   // Stopped by a signal, or by `minimr cluster stop`'s request to the master, which then ends
   // these waits at once so that io.run() returns.
   boost::asio::steady_timer keeper(io);
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  boost::asio::signal_set signals(io);
+  for (int signal : EndingSignals()) signals.add(signal);
   master_options.on_stop = [&keeper, &signals] {
     boost::system::error_code ignored;
     keeper.cancel();
@@ -294,13 +296,7 @@ int Start(const Options& options) {
   // not hear it).
   struct sigaction action {};
   action.sa_handler = OnStartSignal;
-  for (int signal : {SIGINT, SIGTERM, SIGHUP}) {
-    struct sigaction before {};
-    // (Not one the command was started to ignore: nohup's SIGHUP.)
-    if (::sigaction(signal, nullptr, &before) == 0 && before.sa_handler != SIG_IGN) {
-      ::sigaction(signal, &action, nullptr);
-    }
-  }
+  for (int signal : EndingSignals()) ::sigaction(signal, &action, nullptr);
   auto started = Clock::now();
   std::string log = profile.shared_dir + "/cluster.log";
   std::vector<std::string> argv = {minimr::SelfExecutable(), "cluster", "serve", "--profile",

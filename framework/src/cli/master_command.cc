@@ -9,6 +9,7 @@
 #include "framework/src/config/byte_size.h"
 #include "framework/src/config/duration.h"
 #include "framework/src/runtime/master.h"
+#include "framework/src/util/ending_signals.h"
 #include "framework/src/util/file_lock.h"
 #include "framework/src/util/private_dir.h"
 #include "framework/src/wire/blocking_client.h"
@@ -188,12 +189,8 @@ int RunMaster(MasterSettings settings) {
     }
     // Stopped by a signal, or by the master itself (--stop-after-job), which then lets io.run()
     // return by ending this wait.
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-    // A closed terminal too, unless it was started to outlive one (nohup leaves SIGHUP ignored).
-    if (struct sigaction hangup{};
-        ::sigaction(SIGHUP, nullptr, &hangup) == 0 && hangup.sa_handler != SIG_IGN) {
-      signals.add(SIGHUP);
-    }
+    boost::asio::signal_set signals(io);
+    for (int signal : EndingSignals()) signals.add(signal);
     master_options.on_stop = [&signals] {
       boost::system::error_code ignored;
       signals.cancel(ignored);

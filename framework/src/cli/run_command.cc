@@ -16,6 +16,7 @@
 #include "framework/src/cli/job_session.h"
 #include "framework/src/runtime/job_output.h"
 #include "framework/src/runtime/scratch_dir.h"
+#include "framework/src/util/ending_signals.h"
 #include "framework/src/util/locked_temp_dir.h"
 #include "framework/src/util/private_dir.h"
 #include "framework/src/util/process.h"
@@ -126,11 +127,12 @@ int RunCommand(int argc, char** argv) {
     return SetupFailure("run", e);
   }
 
-  // A closed terminal (SIGHUP) or a kill stops the cluster as cleanly as Ctrl-C does. Children
-  // get SIGTERM from the kernel if this process dies without a chance to (SIGKILL).
+  // A closed terminal (SIGHUP, but not under nohup) or a kill stops the cluster as cleanly as
+  // Ctrl-C does. Children get SIGTERM from the kernel if this process dies without a chance to
+  // (SIGKILL).
   struct sigaction action {};
   action.sa_handler = OnSignal;
-  for (int signal : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(signal, &action, nullptr);
+  for (int signal : EndingSignals()) ::sigaction(signal, &action, nullptr);
 
   int status = 1;
   try {

@@ -6,6 +6,7 @@
 
 #include "framework/src/cli/commands.h"
 #include "framework/src/cli/job_session.h"
+#include "framework/src/util/ending_signals.h"
 #include "framework/src/wire/connection_file.h"
 #include "launcher/cluster_profile.h"
 
@@ -64,11 +65,11 @@ int SubmitCommand(int argc, char** argv) {
   } catch (const std::exception& e) {
     return SetupFailure("submit", e);
   }
-  // Ctrl-C, SIGTERM or a closed terminal cancel the job on the master; a second one stops
-  // waiting for that.
+  // Ctrl-C, SIGTERM or a closed terminal (not under nohup) cancel the job on the master; a
+  // second one stops waiting for that.
   struct sigaction action {};
   action.sa_handler = OnSignal;
-  for (int signal : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(signal, &action, nullptr);
+  for (int signal : EndingSignals()) ::sigaction(signal, &action, nullptr);
   int status = 1;
   try {
     wire::ConnectionInfo info = wire::ReadConnectionFile(connection_file);

@@ -25,6 +25,7 @@
 #include "framework/src/runtime/master_lists.h"
 #include "framework/src/runtime/reduce_task.h"
 #include "framework/src/runtime/scratch_dir.h"
+#include "framework/src/util/ending_signals.h"
 #include "framework/src/util/process.h"
 #include "framework/src/wire/blocking_client.h"
 #include "framework/src/wire/session.h"
@@ -67,9 +68,11 @@ class Worker::Impl {
   explicit Impl(WorkerOptions options)
       : options_(std::move(options)),
         heartbeat_timer_(io_),
-        signals_(io_, SIGINT, SIGTERM, SIGHUP),
+        signals_(io_),
         warnings_(io_, SIGUSR1, SIGUSR2),
-        crash_pipe_(io_) {}
+        crash_pipe_(io_) {
+    for (int signal : EndingSignals()) signals_.add(signal);
+  }
 
   int Run();
 
