@@ -149,6 +149,36 @@ TEST_F(PlotFormats, AnSvgThatGnuplotLeftUnfinishedIsRefusedAndNotKept) {
   EXPECT_FALSE(fs::exists(dir_ / ".cut.svg.tmp"));
 }
 
+// A full disk: gnuplot does not check its writes, and exits 0 having written the start of a PNG.
+// The plot of the report before stays as it was.
+TEST_F(PlotFormats, APngCutShortIsRefusedAndThePlotBeforeItIsKept) {
+  const fs::path png = dir_ / "cut.png";
+  std::ofstream(png) << "the plot before";
+  FakeGnuplotWriting(std::string("\x89PNG\r\n\x1a\n", 8) + std::string(1000, 'x'));
+  try {
+    PlotLine(ThreePoints(), png.string());
+    ADD_FAILURE() << "a PNG cut short was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("wrote no whole png file for " + png.string() +
+                                         " (it was cut short after 1,008 bytes: is the disk full"),
+              std::string::npos)
+        << e.what();
+  }
+  RestorePath();
+  EXPECT_EQ(ReadFile(png), "the plot before");
+  EXPECT_FALSE(fs::exists(dir_ / ".cut.png.tmp"));
+}
+
+TEST_F(PlotFormats, APngThatEndsWithItsEndChunkIsKept) {
+  const std::string whole = std::string("\x89PNG\r\n\x1a\n", 8) + "chunks" +
+                            std::string("\0\0\0\0IEND\xae\x42\x60\x82", 12);
+  FakeGnuplotWriting(whole);
+  const fs::path png = dir_ / "whole.png";
+  PlotLine(ThreePoints(), png.string());
+  RestorePath();
+  EXPECT_EQ(ReadFile(png), whole);
+}
+
 TEST_F(PlotFormats, AnSvgThatEndsWithItsClosingTagIsKept) {
   const std::string whole = "<?xml version=\"1.0\"?>\n<svg width=\"900\">\n</svg>\n\n";
   FakeGnuplotWriting(whole);

@@ -162,24 +162,44 @@ std::string Terminal(PlotFormat format, const std::string& size) {
 // What a plotter started for `format` warms up with (minimr::report::StartPlotters).
 std::string WarmTerminal(PlotFormat format) { return Terminal(format, "300,200"); }
 
-// Whether gnuplot wrote a whole file of `format` at `path`: the PNG signature, or an SVG
-// document that ends with its closing tag.
-bool IsWhole(const std::string& path, PlotFormat format) {
+// How much of a file of `format` gnuplot wrote at `path`: none (no file, or not of the format:
+// a missing terminal), its start only (gnuplot does not check its writes: a full disk), or all
+// of it (a PNG's signature and its IEND chunk; an SVG document ending with its closing tag).
+enum class Written { kNone, kStartOnly, kWhole };
+Written HowMuchWritten(const std::string& path, PlotFormat format) {
   std::ifstream in(path, std::ios::binary);
-  if (format == PlotFormat::kPng) {
-    char head[8] = {};
-    return in.read(head, sizeof head) && std::memcmp(head, kPngSignature, sizeof head) == 0;
-  }
-  char head[5] = {};
-  if (!in.read(head, sizeof head) || std::string_view(head, sizeof head) != "<?xml") return false;
+  const std::string_view head_wanted =
+      format == PlotFormat::kPng ? std::string_view(kPngSignature, 8) : std::string_view("<?xml");
+  std::string head(head_wanted.size(), '\0');
+  if (!in.read(head.data(), head.size()) || head != head_wanted) return Written::kNone;
   // Only the end is read: a heat-map of many cells is a large file.
   constexpr std::streamoff kTail = 64;
   in.seekg(0, std::ios::end);
   const std::streamoff size = in.tellg();
   in.seekg(std::max<std::streamoff>(0, size - kTail));
   std::string tail((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (format == PlotFormat::kPng) {
+    // The IEND chunk: no data, its type, and its CRC.
+    static constexpr std::string_view kIend("\0\0\0\0IEND\xae\x42\x60\x82", 12);
+    return tail.ends_with(kIend) ? Written::kWhole : Written::kStartOnly;
+  }
   tail.erase(tail.find_last_not_of(" \t\r\n") + 1);
-  return tail.ends_with("</svg>");
+  return tail.ends_with("</svg>") ? Written::kWhole : Written::kStartOnly;
+}
+
+// Why gnuplot, exiting cleanly, left no whole file at `path`, for the user.
+std::string WhyNotWhole(const std::string& path, Written written) {
+  if (written == Written::kNone) {
+    return "is its terminal missing? gnuplot-nox has pngcairo and svg";
+  }
+  std::error_code ec;
+  const uintmax_t size = fs::file_size(path, ec);
+  std::string why = "it was cut short after " + (ec ? std::string("some") : WithThousands(static_cast<double>(size))) +
+                    " bytes: is the disk full";
+  if (const fs::space_info space = fs::space(fs::path(path).parent_path(), ec); !ec) {
+    why += " (" + WithThousands(static_cast<double>(space.available)) + " bytes free there)";
+  }
+  return why + ", or the file size limited (ulimit -f)?";
 }
 
 // gnuplot's svg terminal writes text as it is, escaping `<` and `&` but not the `&` of "&#x",
@@ -296,10 +316,10 @@ void Render(const std::string& path, PlotFormat format,
     throw std::runtime_error("gnuplot failed to draw " + path + " (" + how + "):\n" +
                              Tail(run.output));
   }
-  if (!IsWhole(tmp_plot, format)) {
-    throw std::runtime_error(
-        "gnuplot exited cleanly but wrote no whole " + PlotExtension(format) + " file for " + path +
-        " (is its terminal missing? gnuplot-nox has pngcairo and svg):\n" + Tail(run.output));
+  if (const Written written = HowMuchWritten(tmp_plot, format); written != Written::kWhole) {
+    throw std::runtime_error("gnuplot exited cleanly but wrote no whole " + PlotExtension(format) +
+                             " file for " + path + " (" + WhyNotWhole(tmp_plot, written) + "):\n" +
+                             Tail(run.output));
   }
   std::error_code ec;
   fs::rename(tmp_plot, path, ec);
