@@ -257,6 +257,85 @@ TEST_F(Failures, AWorkerKilledAfterItsMapsFinishedHasThoseMapsRunAgain) {
       << record.dump(2);
 }
 
+// A commit on a slow file system (its syncs an NFS server's to answer): the master goes on
+// hearing and answering its workers and its client meanwhile, where before it was silent for the
+// whole commit and its workers (here after 1 s) took it for dead and exited.
+class SlowCommit : public Failures {
+ protected:
+  // A cluster of one worker whose master's commits each take 4 s.
+  void StartCluster(const fs::path& dir) {
+    cluster_ = std::make_unique<TestCluster>(
+        dir / "cluster", std::vector<std::string>{"--faults", "delay=4s@commit", "--heartbeat",
+                                                  "200ms", "--worker-timeout", "1s"});
+    cluster_->AddWorker("worker 1");
+    ASSERT_TRUE(cluster_->WaitForRegistrations(1, seconds(30))) << cluster_->MasterLog();
+  }
+  // Starts the job into `out` and waits until its commit is under way.
+  std::unique_ptr<minimr::ChildProcess> SubmitAndWaitForTheCommit(const fs::path& dir,
+                                                                  const fs::path& out) {
+    auto submit = cluster_->StartSubmit(JobFile(dir, out), {});
+    EXPECT_TRUE(WaitForText(cluster_->dir() / "master.log", "job 1: committing its output",
+                            seconds(120)))
+        << cluster_->MasterLog();
+    return submit;
+  }
+  std::unique_ptr<TestCluster> cluster_;
+};
+
+TEST_F(SlowCommit, TheWorkersAndTheClientStayWithTheMaster) {
+  TempDir dir("slow-commit");
+  StartCluster(dir.path());
+  fs::path out = dir.path() / "out";
+  Result first = cluster_->Submit(JobFile(dir.path(), out));
+  ASSERT_EQ(first.status, 0) << first.output << cluster_->MasterLog();
+  EXPECT_EQ(ReadCounts(out.string()), *expected_);
+  const std::string worker_log = ReadFile(cluster_->dir() / "worker-0.log");
+  EXPECT_EQ(worker_log.find("has been silent"), std::string::npos) << worker_log;
+  EXPECT_EQ(cluster_->MasterLog().find("lost worker"), std::string::npos) << cluster_->MasterLog();
+  // The same worker runs the next job: it never left.
+  Result second = cluster_->Submit(JobFile(dir.path(), dir.path() / "out2"));
+  ASSERT_EQ(second.status, 0) << second.output << cluster_->MasterLog();
+  EXPECT_EQ(ReadCounts((dir.path() / "out2").string()), *expected_);
+  EXPECT_FALSE(cluster_->WaitForRegistrations(2, std::chrono::milliseconds(0)));
+}
+
+// SIGTERM to a master while it commits: the job's output is put in place whole and its client
+// told, and only then does the master stop (not removing the staging directory it commits from).
+TEST_F(SlowCommit, AMasterStoppedMeanwhileFinishesTheCommitAndSaysSoFirst) {
+  TempDir dir("slow-commit-stop");
+  StartCluster(dir.path());
+  fs::path out = dir.path() / "out";
+  auto submit = SubmitAndWaitForTheCommit(dir.path(), out);
+  cluster_->master().Signal(SIGTERM);
+  ASSERT_TRUE(submit->WaitFor(seconds(60)));
+  EXPECT_TRUE(submit->ExitedCleanly())
+      << submit->Ending() << "\n"
+      << ReadFile(cluster_->dir() / "submit-0.log") << cluster_->MasterLog();
+  EXPECT_EQ(ReadCounts(out.string()), *expected_);
+  ASSERT_TRUE(cluster_->master().WaitFor(seconds(60)));
+  EXPECT_TRUE(cluster_->master().ExitedCleanly()) << cluster_->master().Ending();
+  EXPECT_NE(cluster_->MasterLog().find("stopping once job 1 has committed its output"),
+            std::string::npos)
+      << cluster_->MasterLog();
+}
+
+// A Ctrl-C on `minimr submit` while the output is put in place: too late to cancel, and the
+// client says so rather than that the job was cancelled.
+TEST_F(SlowCommit, ACancelDuringTheCommitIsTooLateAndTheClientSaysSo) {
+  TempDir dir("slow-commit-cancel");
+  StartCluster(dir.path());
+  fs::path out = dir.path() / "out";
+  auto submit = SubmitAndWaitForTheCommit(dir.path(), out);
+  submit->Signal(SIGTERM);
+  ASSERT_TRUE(submit->WaitFor(seconds(60)));
+  const std::string log = ReadFile(cluster_->dir() / "submit-0.log");
+  EXPECT_NE(log.find("the job had finished before it could be cancelled"), std::string::npos)
+      << log << cluster_->MasterLog();
+  EXPECT_EQ(ReadCounts(out.string()), *expected_);
+  EXPECT_NE(cluster_->MasterLog().find("too late, it commits"), std::string::npos)
+      << cluster_->MasterLog();
+}
+
 TEST_F(Failures, RunReplacesAFrozenWorker) {
   TempDir dir("frozen-run");
   // One worker, which stops itself (SIGSTOP) at the first task: only a replacement can finish.

@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -8,6 +9,7 @@
 #include "framework/src/cli/commands.h"
 #include "framework/src/config/byte_size.h"
 #include "framework/src/config/duration.h"
+#include "framework/src/runtime/fault_injection.h"
 #include "framework/src/runtime/master.h"
 #include "framework/src/util/ending_signals.h"
 #include "framework/src/util/file_lock.h"
@@ -50,6 +52,8 @@ int MasterCommand(int argc, char** argv) {
       "run one job: once one is queued refuse others, and once it has ended (succeeded, failed or "
       "cancelled) and its result is sent, stop and tell the workers to exit, as on SIGTERM (the "
       "master `minimr run` starts); a submission refused before does not count")(
+      "faults", po::value<std::string>(),
+      "faults to inject, for tests (default: $MINIMR_FAULTS; see runtime/fault_injection.h)")(
       "tls",
       "encrypt every connection of the cluster with TLS: a self-signed certificate is made "
       "beside the connection file (mode 0600), which pins it; workers and clients follow the "
@@ -103,6 +107,17 @@ int MasterCommand(int argc, char** argv) {
     std::cerr << "minimr master: --worker-timeout must be longer than --heartbeat\n";
     return 2;
   }
+  if (vm.count("faults")) {
+    master_options.faults = vm["faults"].as<std::string>();
+  } else if (const char* faults = std::getenv("MINIMR_FAULTS")) {
+    master_options.faults = faults;
+  }
+  try {
+    runtime::FaultPlan::Parse(master_options.faults);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "minimr master: --faults: " << e.what() << "\n";
+    return 2;
+  }
   return RunMaster(std::move(settings));
 }
 
@@ -134,6 +149,7 @@ std::vector<std::string> MasterArguments(const std::string& minimr,
   if (!settings.advertise.empty()) argv.insert(argv.end(), {"--advertise", settings.advertise});
   if (settings.tls) argv.push_back("--tls");
   if (options.stop_after_job) argv.push_back("--stop-after-job");
+  if (!options.faults.empty()) argv.insert(argv.end(), {"--faults", options.faults});
   return argv;
 }
 

@@ -66,10 +66,17 @@ FaultPlan FaultPlan::Parse(const std::string& spec) {
       throw std::invalid_argument("fault '" + item + "': '" + what + "' takes no value");
     }
     std::string where = item.substr(at + 1);  // map:3#0
+    if (where == "commit") {
+      if (rule.action != Action::kDelay) {
+        throw std::invalid_argument("fault '" + item + "': only delay=DURATION@commit");
+      }
+      plan.commit_delay_ = rule.delay;
+      continue;
+    }
     size_t colon = where.find(':');
     std::string phase = where.substr(0, colon);
     if ((phase != "map" && phase != "reduce") || colon == std::string::npos) {
-      throw std::invalid_argument("fault '" + item + "': expected @map:N or @reduce:N");
+      throw std::invalid_argument("fault '" + item + "': expected @map:N, @reduce:N or @commit");
     }
     rule.is_map = phase == "map";
     std::string task = where.substr(colon + 1);
@@ -104,6 +111,10 @@ void FaultPlan::OnTaskStart(bool is_map, int index, int attempt) const {
         break;
     }
   }
+}
+
+void FaultPlan::BeforeCommit() const {
+  if (commit_delay_.count() > 0) std::this_thread::sleep_for(commit_delay_);
 }
 
 void FaultPlan::OnRecords(int64_t records) {

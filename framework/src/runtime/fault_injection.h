@@ -1,6 +1,7 @@
-// Faults a worker injects into itself on cue, for tests of failure handling. A worker reads its
-// plan from MINIMR_FAULTS (or `minimr worker --faults`): a list of these, separated by commas or
-// semicolons (qsub -v splits its argument at commas):
+// Faults a worker or a master injects into itself on cue, for tests of failure handling. A
+// worker reads its plan from MINIMR_FAULTS (or `minimr worker --faults`), a master from `minimr
+// master --faults`: a list of these, separated by commas or semicolons (qsub -v splits its
+// argument at commas), each taken by whichever of the two it is for:
 //   throw@map:3          map task 3 throws on every attempt ('*': every task; '#0': attempt 0 only)
 //   crash@reduce:*       the task crashes its worker (SIGSEGV in the task's code)
 //   stall@map:*#0        the worker stops itself (SIGSTOP) as the task starts
@@ -9,6 +10,8 @@
 //   stall-after-maps=N   the worker stops itself (SIGSTOP) after reporting N map tasks done,
 //                        holding their output
 //   hang-fetch           the map-output server accepts fetches and never answers them
+//   delay=5s@commit      the master's commit of a job's output sleeps that long first (a slow
+//                        file system)
 // An empty plan injects nothing and costs nothing.
 #pragma once
 
@@ -31,6 +34,8 @@ class FaultPlan {
   // After a map task was reported done; true if the worker should now stop itself.
   bool StallAfterMapDone();
   bool hang_fetch() const { return hang_fetch_; }
+  // In the master, as a job's output is committed: sleeps as planned. Any thread.
+  void BeforeCommit() const;
 
  private:
   enum class Action { kThrow, kCrash, kStall, kDelay };
@@ -45,6 +50,7 @@ class FaultPlan {
   int64_t die_after_records_ = 0;
   int stall_after_maps_ = 0;
   bool hang_fetch_ = false;
+  std::chrono::milliseconds commit_delay_{0};
   int64_t records_ = 0;  // touched by the task thread only
   int maps_done_ = 0;     // touched by the io thread only
 };

@@ -10,6 +10,7 @@
 
 #include "framework/src/api/job_params.h"
 #include "framework/src/plugin/plugin.h"
+#include "framework/src/runtime/fault_injection.h"
 #include "framework/src/runtime/job_output.h"
 #include "framework/src/runtime/job_record.h"
 #include "framework/src/runtime/output_lock.h"
@@ -59,7 +60,8 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
         clock_(options_.clock ? *options_.clock : kSteadyClock),
         io_(io),
         tick_(io),
-        registry_(options_.worker_timeout, clock_.Now()) {
+        registry_(options_.worker_timeout, clock_.Now()),
+        faults_(FaultPlan::Parse(options_.faults)) {
     boost::system::error_code ec;
     auto address = asio::ip::make_address(options_.host, ec);
     if (ec) throw std::runtime_error("cannot listen on " + options_.host + ": " + ec.message());
@@ -68,6 +70,10 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
     listener_ = std::make_shared<wire::Listener>(
         io, tcp::endpoint(address, options_.port), std::move(security), options_.limits,
         [](const std::string& line) { std::cerr << "[master] " << line << std::endl; });
+  }
+
+  ~Impl() {
+    if (committer_.joinable()) committer_.join();
   }
 
   void Start() {
@@ -86,6 +92,8 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
     std::weak_ptr<wire::Session> client;
     JobTimes times;
     bool maps_finished_noted = false;
+    // Its output is being committed, away from the io thread (Commit): nothing else ends it.
+    bool committing = false;
     std::string plugin_copy;  // a job from a plugin: the master's own copy of it
     // Held from admission until the job ends: no other job writes its output meanwhile.
     std::unique_ptr<OutputLock> output_lock;
@@ -130,6 +138,11 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   void ForgetWorker(int worker, const std::string& what);
   void OnReport(int worker, const wire::TaskReport& report);
   void CheckJob();
+  // Commits the done job's output on a thread of its own (a slow file system must not silence
+  // the master to its workers and clients), then Committed() ends the job on the io thread.
+  void Commit(ActiveJob& job);
+  void Committed(uint64_t job_id, wire::JobStatus result, const std::string& previous,
+                 const std::string& error);
   void FinishJob(bool ok, const std::string& error);
   void FinishJob(wire::JobStatus result);
   ActiveJob* Running() { return jobs_.empty() || !jobs_.front()->scheduler ? nullptr : jobs_.front().get(); }
@@ -145,6 +158,7 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   std::shared_ptr<wire::Listener> listener_;
   asio::steady_timer tick_;
   bool stopped_ = false;
+  bool stop_when_committed_ = false;  // Stop() came while a job's output was being committed
   uint64_t next_job_id_ = 1;
   WorkerRegistry registry_;
   std::map<int, std::shared_ptr<wire::Session>> sessions_;  // of the registered workers
@@ -163,6 +177,8 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   // Clients that cancelled while their plugin was still being checked (not yet in jobs_).
   std::set<std::weak_ptr<wire::Session>, std::owner_less<std::weak_ptr<wire::Session>>>
       cancelled_clients_;
+  const FaultPlan faults_;
+  std::thread committer_;  // the last commit's; joined before the next, and at the end
 };
 
 Master::Master(asio::io_context& io, MasterOptions options)
@@ -438,6 +454,11 @@ void Master::Impl::Cancel(const std::shared_ptr<wire::Session>& session, std::st
       "cancelled by its client" + (cancel.reason.empty() ? "" : " (" + cancel.reason + ")");
   for (size_t i = 0; i < jobs_.size(); ++i) {
     if (jobs_[i]->client.lock() != session) continue;
+    if (jobs_[i]->committing) {  // its result follows
+      Log("job " + std::to_string(jobs_[i]->id) + " " + why +
+          " as its output was being committed: too late, it commits");
+      return;
+    }
     Log("job " + std::to_string(jobs_[i]->id) + " " + why + "; its output is not committed");
     if (i == 0) {
       wire::JobStatus result = Result(*jobs_.front(), false, why);
@@ -698,7 +719,7 @@ void Master::Impl::OnReport(int worker, const wire::TaskReport& report) {
 
 void Master::Impl::CheckJob() {
   ActiveJob* job = Running();
-  if (!job) return;
+  if (!job || job->committing) return;
   JobScheduler& scheduler = *job->scheduler;
   if (scheduler.maps_done() && !job->maps_finished_noted) {
     job->times.maps_finished = clock_.Now();
@@ -706,27 +727,58 @@ void Master::Impl::CheckJob() {
     Log("job " + std::to_string(job->id) + ": every map task is done; reducing");
   }
   if (scheduler.failed()) return FinishJob(false, scheduler.error());
-  if (scheduler.done()) {
-    wire::JobStatus result;
-    std::string previous;
+  if (scheduler.done()) return Commit(*job);
+  Dispatch();
+}
+
+void Master::Impl::Commit(ActiveJob& job) {
+  wire::JobStatus result;
+  std::string json;
+  try {
+    result = Result(job, true, "");
+    result.output_id = NewOutputId();
+    job.times.finished = clock_.Now();
+    json = JobJson(job.submission, *job.scheduler, result, job.times);
+  } catch (const std::exception& e) {
+    return FinishJob(false, e.what());
+  }
+  job.committing = true;
+  Log("job " + std::to_string(job.id) + ": committing its output to " + job.submission.output_dir);
+  if (committer_.joinable()) committer_.join();  // the last job's, which has posted its end
+  committer_ = std::thread([this, weak = weak_from_this(), id = job.id, result = std::move(result),
+                            json = std::move(json), staging = job.scheduler->spec().staging_dir,
+                            output = job.submission.output_dir,
+                            overwrite = job.submission.output_overwrite]() mutable {
+    std::string previous, error;
     try {
-      result = Result(*job, true, "");
-      result.output_id = NewOutputId();
-      job->times.finished = clock_.Now();
-      previous = CommitOutput(scheduler.spec().staging_dir, job->submission.output_dir,
-                              JobJson(job->submission, scheduler, result, job->times),
-                              result.output_id, job->submission.output_overwrite);
+      faults_.BeforeCommit();
+      previous = CommitOutput(staging, output, json, result.output_id, overwrite);
     } catch (const std::exception& e) {
-      return FinishJob(false, e.what());
+      error = e.what();
     }
+    // (this outlives the thread: ~Impl joins it; the handler may outlive this.)
+    asio::post(io_, [weak, id, result = std::move(result), previous, error]() mutable {
+      if (auto self = weak.lock()) self->Committed(id, std::move(result), previous, error);
+    });
+  });
+}
+
+void Master::Impl::Committed(uint64_t job_id, wire::JobStatus result, const std::string& previous,
+                             const std::string& error) {
+  ActiveJob* job = Running();
+  if (!job || job->id != job_id) return;  // (a committing job stays at the front)
+  job->committing = false;
+  if (!error.empty()) {
+    FinishJob(false, error);
+  } else {
     // The previous output goes once the result is on its way, not between the commit and the
     // client (0.3-0.4 ms for the pi study's; a `minimr run` waits for it all the same, at its
     // master's exit). A posted handler runs after this one, which sends the result, and before
     // io.run() returns: a master that stops does not leave it behind.
     if (!previous.empty()) asio::post(io_, [previous] { RemoveStagingDir(previous); });
-    return FinishJob(std::move(result));
+    FinishJob(std::move(result));
   }
-  Dispatch();
+  if (stop_when_committed_) Stop();
 }
 
 void Master::Impl::FinishJob(bool ok, const std::string& error) {
@@ -838,7 +890,8 @@ void Master::Impl::Tick() {
     }
   }
   if (ActiveJob* job = Running()) {
-    if (auto empty = registry_.EmptySince(); empty && now - *empty > options_.no_worker_timeout) {
+    if (auto empty = registry_.EmptySince();
+        !job->committing && empty && now - *empty > options_.no_worker_timeout) {
       FinishJob(false, "no worker has been connected for " +
                            std::to_string(Milliseconds(now - *empty) / 1000) +
                            " s; are workers starting? check their logs");
@@ -858,6 +911,12 @@ void Master::Impl::Tick() {
 
 void Master::Impl::Stop() {
   if (stopped_) return;
+  if (ActiveJob* job = Running(); job && job->committing) {
+    if (!stop_when_committed_)
+      Log("stopping once job " + std::to_string(job->id) + " has committed its output");
+    stop_when_committed_ = true;
+    return;
+  }
   stopped_ = true;
   listener_->Close();
   tick_.cancel();

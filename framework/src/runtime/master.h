@@ -52,11 +52,14 @@ struct MasterOptions {
   // Called once the master has stopped, however it was asked to: for what else keeps the
   // io_context running (a program's signal_set), so that io.run() returns.
   std::function<void()> on_stop;
+  // Faults to inject, for tests (runtime/fault_injection.h: delay=D@commit).
+  std::string faults;
 };
 
 class Master {
  public:
-  // Listens at once; throws std::runtime_error if the address cannot be bound.
+  // Listens at once; throws std::runtime_error if the address cannot be bound,
+  // std::invalid_argument if options.faults cannot be read.
   Master(boost::asio::io_context& io, MasterOptions options);
   ~Master();
 
@@ -66,7 +69,8 @@ class Master {
   bool stopped() const;
   // Tells every worker to exit, ends client connections, abandons the jobs (removing their
   // staging directories), stops listening, calls options.on_stop. The io_context then runs out
-  // of its work once the last connection has closed.
+  // of its work once the last connection has closed. A job whose output is being committed
+  // ends first, its result sent: the master stops once it has.
   void Stop();
 
  private:
