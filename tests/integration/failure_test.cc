@@ -259,14 +259,14 @@ TEST_F(Failures, AWorkerKilledAfterItsMapsFinishedHasThoseMapsRunAgain) {
 
 // A commit on a slow file system (its syncs an NFS server's to answer): the master goes on
 // hearing and answering its workers and its client meanwhile, where before it was silent for the
-// whole commit and its workers (here after 1 s) took it for dead and exited.
+// whole commit and its workers (here after 2 s) took it for dead and exited.
 class SlowCommit : public Failures {
  protected:
-  // A cluster of one worker whose master's commits each take 4 s.
+  // A cluster of one worker whose master's commits each take 6 s.
   void StartCluster(const fs::path& dir) {
     cluster_ = std::make_unique<TestCluster>(
-        dir / "cluster", std::vector<std::string>{"--faults", "delay=4s@commit", "--heartbeat",
-                                                  "200ms", "--worker-timeout", "1s"});
+        dir / "cluster", std::vector<std::string>{"--faults", "delay=6s@commit", "--heartbeat",
+                                                  "200ms", "--worker-timeout", "2s"});
     cluster_->AddWorker("worker 1");
     ASSERT_TRUE(cluster_->WaitForRegistrations(1, seconds(30))) << cluster_->MasterLog();
   }

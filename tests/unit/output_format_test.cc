@@ -256,6 +256,41 @@ TEST_F(OutputFormatTest, MalformedJsonNamesTheFileLineAndProblem) {
   }
 }
 
+// job.json records each part file's size as committed: a part file cut at a line's end, removed,
+// or added since is named, where it would have read as a smaller, wrong result.
+TEST_F(OutputFormatTest, PartFilesThatAreNotAsTheirJobCommittedThemAreNamed) {
+  WriteFile("part-r-00000", "a\t1\nb\t2\n");
+  WriteFile("part-r-00001", "c\t3\n");
+  WriteFile("job.json",
+            R"({"output": {"part_bytes": {"part-r-00000": 8, "part-r-00001": 4}}})");
+  EXPECT_EQ(ErrorOf(OutputFormat::kText), "");
+  EXPECT_EQ(ReadOutput(dir_.string()).size(), 3u);
+
+  WriteFile("part-r-00000", "a\t1\n");  // one whole line left
+  const std::string part0 = (dir_ / "part-r-00000").string();
+  EXPECT_NE(ErrorOf(OutputFormat::kText)
+                .find(part0 + ": 4 bytes, where its job committed 8 (job.json): was it cut short"),
+            std::string::npos)
+      << ErrorOf(OutputFormat::kText);
+  EXPECT_THROW(OutputReader reader(dir_.string()), std::runtime_error);
+  WriteFile("part-r-00000", "a\t1\nb\t2\n");
+
+  fs::remove(dir_ / "part-r-00001");
+  EXPECT_NE(ErrorOf(OutputFormat::kText)
+                .find((dir_ / "part-r-00001").string() +
+                      ": missing; its job committed 2 part files (job.json)"),
+            std::string::npos)
+      << ErrorOf(OutputFormat::kText);
+  WriteFile("part-r-00001", "c\t3\n");
+
+  WriteFile("part-r-00002", "d\t4\n");
+  EXPECT_NE(ErrorOf(OutputFormat::kText)
+                .find((dir_ / "part-r-00002").string() +
+                      ": not one of the 2 part files its job committed"),
+            std::string::npos)
+      << ErrorOf(OutputFormat::kText);
+}
+
 TEST_F(OutputFormatTest, ADirectoryWithoutPartFilesIsRefused) {
   WriteFile("_SUCCESS", "");
   EXPECT_NE(ErrorOf(OutputFormat::kText).find("no part-r-* files in " + dir_.string()),

@@ -34,10 +34,13 @@ class OutputReader {
  public:
   // Lists `dir`'s part files and takes the format its job.json records (text when it has no
   // job.json, as a hand-made directory may not). Throws std::runtime_error naming `dir` when it
-  // cannot be read or has no part files, naming job.json when that is malformed, and for raw
-  // output, which has no records to tell apart.
+  // cannot be read or has no part files, naming job.json when that is malformed, naming a part
+  // file that is missing, extra, or not of the size its job committed (job.json's
+  // output.part_bytes, where it has them), and for raw output, which has no records to tell
+  // apart.
   explicit OutputReader(const std::string& dir);
-  // Reads `dir` as `format`, whatever job.json says. REQUIRES: format is not kRaw.
+  // Reads `dir` as `format`, whatever job.json says (its part files checked as above).
+  // REQUIRES: format is not kRaw.
   OutputReader(const std::string& dir, OutputFormat format);
   // Reads only the part file `part` (0-based, in name order) of `dir`: readers of different
   // parts read one output in parallel, a thread each. Throws as above, and std::out_of_range

@@ -2,8 +2,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <stdexcept>
 #include <system_error>
 
@@ -37,14 +39,19 @@ std::vector<std::string> ListPartFiles(const std::string& dir) {
   return parts;
 }
 
-// The format job.json records under output.format; text if there is no job.json, or it predates
-// the key.
-OutputFormat RecordedFormat(const std::string& dir) {
+// What job.json records of the output: its format (text if there is no job.json, or it
+// predates the key) and each part file's size as committed (none if it predates that key).
+struct OutputRecord {
+  OutputFormat format = OutputFormat::kText;
+  std::optional<std::map<std::string, uint64_t>> part_bytes;
+};
+
+OutputRecord ReadOutputRecord(const std::string& dir) {
   const std::string path = dir + "/job.json";
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::error_code ec;
-    if (!fs::exists(path, ec) && !ec) return OutputFormat::kText;
+    if (!fs::exists(path, ec) && !ec) return {};
     throw std::runtime_error(path + ": cannot read");
   }
   nlohmann::json json;
@@ -53,18 +60,60 @@ OutputFormat RecordedFormat(const std::string& dir) {
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": malformed: " + e.what());
   }
-  if (!json.is_object() || !json.contains("output") || !json["output"].is_object() ||
-      !json["output"].contains("format")) {
-    return OutputFormat::kText;
+  OutputRecord record;
+  if (!json.is_object() || !json.contains("output") || !json["output"].is_object()) return record;
+  const nlohmann::json& output = json["output"];
+  if (output.contains("format")) {
+    const nlohmann::json& name = output["format"];
+    std::optional<OutputFormat> format;
+    if (name.is_string()) format = ParseOutputFormat(name.get<std::string>());
+    if (!format) {
+      throw std::runtime_error(
+          path + ": output.format: expected \"text\", \"jsonl\" or \"raw\", got " + name.dump());
+    }
+    record.format = *format;
   }
-  const nlohmann::json& name = json["output"]["format"];
-  std::optional<OutputFormat> format;
-  if (name.is_string()) format = ParseOutputFormat(name.get<std::string>());
-  if (!format) {
-    throw std::runtime_error(
-        path + ": output.format: expected \"text\", \"jsonl\" or \"raw\", got " + name.dump());
+  if (output.contains("part_bytes")) {
+    try {
+      record.part_bytes = output["part_bytes"].get<std::map<std::string, uint64_t>>();
+    } catch (const std::exception& e) {
+      throw std::runtime_error(path + ": malformed output.part_bytes: " + e.what());
+    }
   }
-  return *format;
+  return record;
+}
+
+// The part files of `dir` against those its job committed: each there, none more, each of the
+// size it had. Throws std::runtime_error naming the first that is not.
+void CheckPartFiles(const std::string& dir, const std::vector<std::string>& part_files,
+                    const OutputRecord& record) {
+  if (!record.part_bytes) return;
+  const std::map<std::string, uint64_t>& committed = *record.part_bytes;
+  const std::string count = std::to_string(committed.size());
+  std::set<std::string> present;
+  for (const std::string& path : part_files) {
+    const std::string name = fs::path(path).filename().string();
+    present.insert(name);
+    auto it = committed.find(name);
+    if (it == committed.end()) {
+      throw std::runtime_error(path + ": not one of the " + count +
+                               " part files its job committed (job.json)");
+    }
+    std::error_code ec;
+    const uintmax_t bytes = fs::file_size(path, ec);
+    if (ec) throw std::runtime_error(path + ": " + ec.message());
+    if (bytes != it->second) {
+      throw std::runtime_error(path + ": " + std::to_string(bytes) + " bytes, where its job " +
+                               "committed " + std::to_string(it->second) +
+                               " (job.json): was it cut short or changed since?");
+    }
+  }
+  for (const auto& [name, bytes] : committed) {
+    if (!present.count(name)) {
+      throw std::runtime_error(dir + "/" + name + ": missing; its job committed " + count +
+                               " part files (job.json)");
+    }
+  }
 }
 
 // A line quoted in an error message: at most 40 characters, unprintable ones as '?'.
@@ -291,7 +340,9 @@ struct OutputReader::Impl {
 
 OutputReader::OutputReader(const std::string& dir) : impl_(std::make_unique<Impl>()) {
   impl_->part_files = ListPartFiles(dir);
-  impl_->format = RecordedFormat(dir);
+  const OutputRecord record = ReadOutputRecord(dir);
+  CheckPartFiles(dir, impl_->part_files, record);
+  impl_->format = record.format;
   if (impl_->format == OutputFormat::kRaw) {
     throw std::runtime_error(dir + " holds raw output (output.format: raw), which has no record "
                              "boundaries to read lines by; read its part files with "
@@ -302,6 +353,7 @@ OutputReader::OutputReader(const std::string& dir) : impl_(std::make_unique<Impl
 OutputReader::OutputReader(const std::string& dir, OutputFormat format)
     : impl_(std::make_unique<Impl>()) {
   impl_->part_files = ListPartFiles(dir);
+  CheckPartFiles(dir, impl_->part_files, ReadOutputRecord(dir));
   impl_->format = format;
 }
 

@@ -2,7 +2,13 @@
 
 #include <algorithm>
 #include <ctime>
+#include <filesystem>
+#include <stdexcept>
+#include <system_error>
+
 #include <nlohmann/json.hpp>
+
+#include "framework/src/runtime/reduce_task.h"
 
 namespace minimr::runtime {
 
@@ -33,10 +39,21 @@ std::string JobJson(const wire::JobSubmission& submission, const JobScheduler& s
                    {"bytes", spec.plan.input_bytes},
                    {"split_size", submission.split_size},
                    {"splits", spec.plan.splits.size()}};
+  // Each part file's size as committed: a reader of the output finds one that is missing, or was
+  // cut short or changed since (OutputReader).
+  nlohmann::json parts = nlohmann::json::object();
+  for (int index = 0; index < spec.reduce_tasks; ++index) {
+    const std::string name = PartFileName(index);
+    std::error_code ec;
+    const uintmax_t bytes = std::filesystem::file_size(spec.staging_dir + "/" + name, ec);
+    if (ec) throw std::runtime_error(spec.staging_dir + "/" + name + ": " + ec.message());
+    parts[name] = bytes;
+  }
   json["output"] = {{"dir", submission.output_dir},
                     {"reduce_tasks", spec.reduce_tasks},
                     {"format", spec.output_format},
-                    {"overwrite", submission.output_overwrite}};
+                    {"overwrite", submission.output_overwrite},
+                    {"part_bytes", parts}};
   json["counters"] = result.counters;
   json["timings"] = {{"submitted", times.submitted_at},
                      {"finished", WallClockNow()},
