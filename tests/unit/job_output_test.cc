@@ -266,6 +266,21 @@ TEST_F(CommitTest, AFileOrALinkIsRefused) {
   EXPECT_THROW(CheckOutputDir(output_.string(), true), OutputDirError);
 }
 
+// A mount point (here /proc, one on every Linux system) cannot be swapped with the job's output:
+// refused before the job runs, with what to give instead, not once the job has run.
+TEST_F(CommitTest, AMountPointIsRefusedForWhatItIs) {
+  try {
+    CheckOutputDir("/proc", true);
+    ADD_FAILURE() << "accepted";
+  } catch (const OutputDirError& e) {
+    EXPECT_NE(std::string(e.what()).find("output.dir /proc is a mount point, which minimr cannot "
+                                          "replace with the job's output (a new directory); give "
+                                          "a directory inside it, such as /proc/out"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(CommitTest, TheCommitLooksAgainAndLeavesADirectoryThatAppearedMeanwhile) {
   const std::string staging = Stage();
   const Files before = WriteUserDir(output_, "_SUCCESS", "");

@@ -119,6 +119,14 @@ void CheckOutputDir(const std::string& output_dir, bool overwrite) {
     if (!S_ISDIR(info.st_mode)) {
       throw OutputDirError("output.dir " + output_dir + " exists and is not a directory");
     }
+    // The commit puts a new directory in its place, which no rename does to a mount point.
+    if (struct stat parent{};
+        ::stat(dir.parent_path().c_str(), &parent) == 0 && parent.st_dev != info.st_dev) {
+      throw OutputDirError("output.dir " + output_dir +
+                           " is a mount point, which minimr cannot replace with the job's output "
+                           "(a new directory); give a directory inside it, such as " +
+                           (dir / "out").string());
+    }
     if (!IsEmptyDirectory(dir)) {
       const std::string id = OutputIdOf(output_dir);
       if (id.empty()) {
@@ -215,10 +223,14 @@ std::string CommitOutput(const std::string& staging_dir, const std::string& outp
   }
   if (::renameat2(AT_FDCWD, staging_dir.c_str(), AT_FDCWD, output_dir.c_str(),
                   RENAME_EXCHANGE) != 0) {
-    throw std::runtime_error(output_dir +
-                             ": cannot swap in the new output (this file system must support "
-                             "renameat2 RENAME_EXCHANGE): " +
-                             std::strerror(errno));
+    const int err = errno;
+    const char* why = err == EINVAL || err == ENOSYS
+                          ? " (this file system does not swap directories: renameat2 "
+                            "RENAME_EXCHANGE)"
+                      : err == EBUSY ? " (is it a mount point? give a directory inside it)"
+                                     : "";
+    throw std::runtime_error(output_dir + ": cannot swap in the new output" + why + ": " +
+                             std::strerror(err));
   }
   step("output swapped");
   // What was there was checked an instant ago; if something else came in between, it goes back.
