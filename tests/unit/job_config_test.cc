@@ -890,6 +890,24 @@ TEST_F(ExpandInputPathsTest, PatternMatchingOnlyDirectoriesIsReported) {
   }
 }
 
+// A link left dangling by data that moved is named, not passed over: passed over, the job ran
+// on the rest of its input and said nothing.
+TEST_F(ExpandInputPathsTest, ABrokenLinkAmongTheMatchesIsNamed) {
+  fs::create_directories("d");
+  std::ofstream("d/a.txt") << "a\n";
+  fs::create_symlink("/nonexistent/b.txt", "d/b.txt");
+  const JobConfig config = ConfigWithPaths("d/*.txt");
+  try {
+    ExpandInputPaths(config);
+    FAIL() << "no ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "job.yaml:3:10: input.paths: '" + dir_ + "/d/b.txt', which '" +
+                                         dir_ +
+                                         "/d/*.txt' matches, is a broken symbolic link (to "
+                                         "/nonexistent/b.txt)");
+  }
+}
+
 TEST_F(ExpandInputPathsTest, NoMatchFromAnOverrideNamesTheOverride) {
   const JobConfig config =
       LoadJobConfig(Write("job.yaml", kMinimal), {"input.paths=[missing.txt]"});

@@ -840,7 +840,17 @@ std::vector<std::string> ExpandInputPaths(const JobConfig& config, bool allow_em
     size_t regular = 0;
     for (const std::string& file : paths) {
       struct stat info;
-      if (stat(file.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) continue;
+      if (stat(file.c_str(), &info) != 0) {
+        // Not passed over: a link left dangling by data that moved is input lost without a word.
+        const int err = errno;
+        std::error_code ec;
+        const std::filesystem::path target = std::filesystem::read_symlink(file, ec);
+        Fail(where, "input.paths",
+             "'" + file + "', which '" + pattern + "' matches, " +
+                 (!ec && err == ENOENT ? "is a broken symbolic link (to " + target.string() + ")"
+                                       : std::string("cannot be read: ") + std::strerror(err)));
+      }
+      if (!S_ISREG(info.st_mode)) continue;
       ++regular;
       if (seen.insert(file).second) files.push_back(file);
     }
