@@ -2,6 +2,7 @@
 // and `minimr run` interrupted or killed. Real processes on loopback, faults injected on cue.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <thread>
@@ -446,6 +447,34 @@ TEST_F(Failures, ARunUnderNohupOutlivesAHangUp) {
   ASSERT_TRUE(run.WaitFor(seconds(120)));
   EXPECT_EQ(run.Ending(), "exited with status 0") << ReadFile(dir.path() / "run.log");
   EXPECT_EQ(ReadCounts(out.string()), *expected_);
+}
+
+// A full $TMPDIR: the master can write neither its connection file nor its error, and `minimr
+// run` says why its log is empty instead of printing nothing after it. (A small tmpfs, filled:
+// root only.)
+TEST_F(Failures, AFullTmpdirIsSaidWhenTheMasterCannotStart) {
+  if (::geteuid() != 0) GTEST_SKIP() << "mounting a small tmpfs needs root";
+  TempDir dir("full-tmpdir");
+  const fs::path tmp = dir.path() / "tmp";
+  fs::create_directories(tmp);
+  Result mount = Shell("mount -t tmpfs -o size=64k,mode=0700 tmpfs " + tmp.string());
+  if (mount.status != 0) GTEST_SKIP() << "cannot mount a tmpfs here: " << mount.output;
+  struct Unmount {
+    std::string path;
+    ~Unmount() { Shell("umount -l " + path); }
+  } unmount{tmp.string()};
+  Shell("dd if=/dev/zero of=" + (tmp / "filler").string() + " bs=4k");  // until it is full
+  fs::path out = dir.path() / "out";
+  Result run = Shell("TMPDIR=" + tmp.string() + " timeout 300 " + Minimr() + " run " +
+                     JobFile(dir.path(), out));
+  EXPECT_NE(run.status, 0);
+  EXPECT_NE(run.output.find("the master did not start"), std::string::npos) << run.output;
+  EXPECT_NE(
+      run.output.find("(its log is empty: the file system of " + tmp.string() + "/minimr-run-"),
+      std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find(" is full, 0 bytes free"), std::string::npos) << run.output;
+  EXPECT_FALSE(fs::exists(out));
 }
 
 // Stopped workers (SIGSTOP, as a Ctrl-Z of theirs would) never hear that their master went: an

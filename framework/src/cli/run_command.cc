@@ -99,6 +99,21 @@ struct RunDir {
   }
 };
 
+// The end of the master's log in the run directory `dir`, or why it says nothing: on a full
+// $TMPDIR the master could write neither its connection file nor its error.
+std::string MasterLogTail(const std::string& dir) {
+  std::string tail = TailOf(dir + "/master.log", 20);
+  if (!tail.empty()) return tail;
+  std::error_code ec;
+  const fs::space_info space = fs::space(dir, ec);
+  if (!ec && space.available < (1u << 20)) {
+    return "(its log is empty: the file system of " + dir + " is full, " +
+           std::to_string(space.available) +
+           " bytes free; free some space there, or point TMPDIR elsewhere)";
+  }
+  return "(its log is empty)";
+}
+
 }  // namespace
 
 int RunCommand(int argc, char** argv) {
@@ -188,8 +203,7 @@ int RunCommand(int argc, char** argv) {
       if (!master.Running() || std::chrono::steady_clock::now() > deadline) {
         run_dir.keep = true;
         throw std::runtime_error("the master did not start (" + master.Ending() + "; its log is " +
-                                 run_dir.path + "/master.log):\n" +
-                                 TailOf(run_dir.path + "/master.log", 20));
+                                 run_dir.path + "/master.log):\n" + MasterLogTail(run_dir.path));
       }
       if (g_signal) throw std::runtime_error(std::string("interrupted by SIG") + ::sigabbrev_np(g_signal));
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
