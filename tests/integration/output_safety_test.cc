@@ -217,6 +217,40 @@ TEST_F(OutputSafety, TheMasterRefusesAnOutputThatIsNotMinimrsOrIsLocked) {
   EXPECT_EQ(ReadFile(out / ".minimr-output"), done.output_id + "\n");
 }
 
+// The output a commit replaced cannot be removed (an immutable file here; a busy file on NFS):
+// the run says where it is left, where it used to exit 0 without a word, a whole hidden copy of
+// the old output beside the new. (chattr +i: root, on a file system that has it.)
+TEST_F(OutputSafety, AReplacedOutputThatCannotBeRemovedIsSaid) {
+  if (::geteuid() != 0) GTEST_SKIP() << "chattr +i needs root";
+  TempDir dir("unremovable");
+  const fs::path out = dir.path() / "out";
+  const std::string yaml = JobFile(dir.path(), out);
+  ASSERT_EQ(Run(yaml, dir.path(), "--no-report").status, 0);
+  const fs::path stuck = out / "part-r-00000";
+  Result chattr = Shell("chattr +i " + stuck.string());
+  if (chattr.status != 0) GTEST_SKIP() << "no chattr +i here: " << chattr.output;
+  struct Release {
+    std::string path;
+    ~Release() { Shell("chattr -i " + path); }
+  } release{};
+  Result again = Run(yaml, dir.path(), "--no-report -D output.overwrite=true");
+  // Where the file went with the old output: in the directory the run names.
+  for (const auto& entry : fs::directory_iterator(dir.path())) {
+    if (entry.path().filename().string().find(".out.minimr-") == 0 && entry.is_directory()) {
+      release.path = (entry.path() / "part-r-00000").string();
+    }
+  }
+  EXPECT_EQ(again.status, 0) << again.output;
+  EXPECT_NE(again.output.find("minimr run: warning: could not remove " + dir.path().string() +
+                              "/.out.minimr-"),
+            std::string::npos)
+      << again.output;
+  EXPECT_NE(again.output.find(": Operation not permitted; it is left there"), std::string::npos)
+      << again.output;
+  EXPECT_EQ(ReadCounts(out.string()), *expected_);
+  ASSERT_FALSE(release.path.empty()) << "the old output is not beside the new";
+}
+
 TEST_F(OutputSafety, OverwriteWorksOnlyWhenTheJobSaysSoAndOnlyOverMinimrsOwnOutput) {
   TempDir dir("overwrite");
   fs::path out = dir.path() / "out";

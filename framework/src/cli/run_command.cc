@@ -256,8 +256,14 @@ int RunCommand(int argc, char** argv) {
     workers->Stop(g_signal ? launcher::Launcher::StopReason::kInterrupted
                            : launcher::Launcher::StopReason::kMasterGone);
     runtime::RemoveAbandonedScratchDirs(run_dir.path);  // of workers that were killed
-    // A master that was killed could not remove its staging directory.
-    runtime::RemoveAbandonedStagingDirs(config.output_dir, master.pid());
+    // A master that was killed could not remove its staging directory; one that could not remove
+    // the output its commit replaced has said so in its log, which goes with the run directory.
+    std::vector<std::string> left;
+    runtime::RemoveAbandonedStagingDirs(config.output_dir, master.pid(), &left);
+    for (const std::string& what : left) {
+      std::cerr << "minimr run: warning: could not remove " << what << "; it is left there"
+                << std::endl;
+    }
     if (g_signal) {
       std::cerr << "minimr run: the cluster is stopped; "
                 << (status == 0 ? "the job had finished before the interrupt, its output is "

@@ -248,14 +248,19 @@ std::string CommitOutput(const std::string& staging_dir, const std::string& outp
   return staging_dir;
 }
 
-bool RemoveStagingDir(const std::string& staging_dir) {
-  if (!HoldsOnlyOurs(staging_dir)) return false;
+bool RemoveStagingDir(const std::string& staging_dir, std::string* why) {
+  if (!HoldsOnlyOurs(staging_dir)) {
+    if (why) *why = "it holds files minimr did not make";
+    return false;
+  }
   std::error_code ec;
   fs::remove_all(staging_dir, ec);
+  if (ec && why) *why = ec.message();
   return !ec;
 }
 
-int RemoveAbandonedStagingDirs(const std::string& output_dir, int pid) {
+int RemoveAbandonedStagingDirs(const std::string& output_dir, int pid,
+                               std::vector<std::string>* left) {
   fs::path dir(output_dir);
   std::string prefix = StagingPrefix(dir);
   std::string host = HostName();
@@ -275,13 +280,13 @@ int RemoveAbandonedStagingDirs(const std::string& output_dir, int pid) {
     bool abandoned = pid ? owner == pid : (owner != ::getpid() && ::kill(owner, 0) != 0 && errno == ESRCH);
     if (!abandoned) continue;
     struct stat info;
-    if (::lstat(it->path().c_str(), &info) != 0 || info.st_uid != ::getuid() ||
-        !HoldsOnlyOurs(it->path())) {
-      continue;
+    if (::lstat(it->path().c_str(), &info) != 0 || info.st_uid != ::getuid()) continue;
+    std::string why;
+    if (RemoveStagingDir(it->path().string(), &why)) {
+      ++removed;
+    } else if (left) {
+      left->push_back(it->path().string() + ": " + why);
     }
-    std::error_code ignored;
-    fs::remove_all(it->path(), ignored);
-    ++removed;
   }
   return removed;
 }

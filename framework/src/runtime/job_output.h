@@ -17,6 +17,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace minimr::runtime {
 
@@ -69,14 +70,16 @@ void CommitTaskOutput(const std::string& staging_dir, int index, int attempt);
 
 // Removes a staging directory and everything in it, or the previous output a commit swapped into
 // it, if it holds only what minimr makes there (as RemoveAbandonedStagingDirs asks): a stranger's
-// files that a failed commit left in it stay, with the directory. Returns whether it removed it.
-// Never throws.
-bool RemoveStagingDir(const std::string& staging_dir);
+// files that a failed commit left in it stay, with the directory. Returns whether it removed it;
+// if not, and `why` is given, sets it to why not. Never throws.
+bool RemoveStagingDir(const std::string& staging_dir, std::string* why = nullptr);
 
 // Removes the staging directories beside `output_dir` whose master, on this host, has died (or,
 // with `pid`, only that master's), when they hold only what minimr made: a staging directory
 // still in progress (with _temporary/), a committed output, or nothing. Returns how many it
-// removed. Never throws.
-int RemoveAbandonedStagingDirs(const std::string& output_dir, int pid = 0);
+// removed; adds to `left`, if given, "DIR: why" for each such directory of a master that is gone
+// that it did not remove. Never throws.
+int RemoveAbandonedStagingDirs(const std::string& output_dir, int pid = 0,
+                               std::vector<std::string>* left = nullptr);
 
 }  // namespace minimr::runtime

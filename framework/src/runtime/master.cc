@@ -775,7 +775,13 @@ void Master::Impl::Committed(uint64_t job_id, wire::JobStatus result, const std:
     // client (0.3-0.4 ms for the pi study's; a `minimr run` waits for it all the same, at its
     // master's exit). A posted handler runs after this one, which sends the result, and before
     // io.run() returns: a master that stops does not leave it behind.
-    if (!previous.empty()) asio::post(io_, [previous] { RemoveStagingDir(previous); });
+    if (!previous.empty()) {
+      asio::post(io_, [self = shared_from_this(), previous] {
+        if (std::string why; !RemoveStagingDir(previous, &why)) {
+          self->Log("could not remove the previous output, now in " + previous + ": " + why);
+        }
+      });
+    }
     FinishJob(std::move(result));
   }
   if (stop_when_committed_) Stop();
