@@ -69,6 +69,15 @@ bool IsStagingEntry(const std::string& name) {
 
 // Whether the directory at `path` (a staging directory, or what a swap put there) holds only what
 // minimr made: a staging directory at any step of its job, a committed output, or nothing.
+// Makes the renames in `dir` durable (0.1-0.2 ms here): the swap, and on a journalling file
+// system all that the commit did before it. Best effort: the swap has happened either way.
+void SyncDirectory(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
 bool HoldsOnlyOurs(const fs::path& path) {
   std::error_code ec;
   if (!fs::is_directory(fs::symlink_status(path, ec))) return false;
@@ -215,6 +224,7 @@ std::string CommitOutput(const std::string& staging_dir, const std::string& outp
   // (if any) afterwards, until it is removed.
   if (::renameat2(AT_FDCWD, staging_dir.c_str(), AT_FDCWD, output_dir.c_str(),
                   RENAME_NOREPLACE) == 0) {
+    SyncDirectory(fs::path(output_dir).parent_path());
     step("output in place");
     return "";
   }
@@ -232,6 +242,7 @@ std::string CommitOutput(const std::string& staging_dir, const std::string& outp
     throw std::runtime_error(output_dir + ": cannot swap in the new output" + why + ": " +
                              std::strerror(err));
   }
+  SyncDirectory(fs::path(output_dir).parent_path());
   step("output swapped");
   // What was there was checked an instant ago; if something else came in between, it goes back.
   if (!IsEmptyDirectory(staging_dir) && OutputIdOf(staging_dir).empty()) {
