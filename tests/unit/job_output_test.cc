@@ -245,6 +245,26 @@ TEST_F(CommitTest, MinimrsOwnOutputIsReplacedOnlyWhenTheJobSaysSo) {
   EXPECT_EQ(OutputIdOf(output_.string()), "old-id");
 }
 
+// Why a directory is not minimr's output, for `minimr report`: a job.json cut short is not "no
+// marker".
+TEST_F(CommitTest, WhyADirectoryIsNotAnOutputIsSaid) {
+  WriteOldOutput();
+  std::string why;
+  EXPECT_EQ(OutputIdOf(output_.string(), &why), "old-id");
+  WriteFileAtomically((output_ / "job.json").string(), "{\"output_id\": \"ol");
+  EXPECT_EQ(OutputIdOf(output_.string(), &why), "");
+  EXPECT_EQ(why.rfind("its job.json is malformed (cut short?): ", 0), 0u) << why;
+  WriteFileAtomically((output_ / "job.json").string(), "{\"output_id\": \"other\"}");
+  EXPECT_EQ(OutputIdOf(output_.string(), &why), "");
+  EXPECT_EQ(why, "its job.json does not name the output id of its .minimr-output marker");
+  fs::remove(output_ / "job.json");
+  EXPECT_EQ(OutputIdOf(output_.string(), &why), "");
+  EXPECT_EQ(why, "it has no readable job.json");
+  fs::remove(output_ / ".minimr-output");
+  EXPECT_EQ(OutputIdOf(output_.string(), &why), "");
+  EXPECT_EQ(why, "it has no readable .minimr-output marker");
+}
+
 TEST_F(CommitTest, AMissingOrEmptyDirectoryMayBeWritten) {
   EXPECT_NO_THROW(CheckOutputDir((root_ / "a" / "b" / "out").string(), false));
   EXPECT_TRUE(fs::is_directory(root_ / "a" / "b")) << "the parent is made";

@@ -55,9 +55,8 @@ int ReportCommand(int argc, char** argv) {
   try {
     // The report writes into the output: only into minimr's own, and while no job commits there.
     runtime::OutputLock lock(std::filesystem::absolute(dir).lexically_normal().string());
-    if (runtime::OutputIdOf(dir).empty()) {
-      throw std::runtime_error(dir + " is not the output of a finished minimr job (it has no " +
-                               runtime::kOutputMarker + " marker that its job.json confirms)");
+    if (std::string why_not; runtime::OutputIdOf(dir, &why_not).empty()) {
+      throw std::runtime_error(dir + " is not the output of a finished minimr job: " + why_not);
     }
     RemoveLeftTemporaryFiles(dir);  // of a report cut short
     std::ifstream in(json_path);

@@ -96,21 +96,29 @@ std::string NewOutputId() {
   return Hex(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
-std::string OutputIdOf(const std::string& dir) {
+std::string OutputIdOf(const std::string& dir, std::string* why_not) {
+  auto none = [why_not](const std::string& why) {
+    if (why_not) *why_not = why;
+    return std::string();
+  };
   struct stat info;
-  if (::lstat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) return "";
+  if (::lstat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) return none("not a directory");
   std::optional<std::string> marker = ReadSmallFile(fs::path(dir) / kOutputMarker, kMaxMarkerBytes);
-  if (!marker) return "";
+  if (!marker) return none(std::string("it has no readable ") + kOutputMarker + " marker");
   std::string id = marker->substr(0, marker->find('\n'));
-  if (id.empty()) return "";
+  if (id.empty()) return none(std::string("its ") + kOutputMarker + " marker is empty");
   std::optional<std::string> record = ReadSmallFile(fs::path(dir) / "job.json", kMaxJobJsonBytes);
-  if (!record) return "";
+  if (!record) return none("it has no readable job.json");
   try {
     const auto json = nlohmann::json::parse(*record);
     if (json.is_object() && json.value("output_id", "") == id) return id;
-  } catch (const std::exception&) {
+  } catch (const std::exception& e) {
+    const std::string what = e.what();  // without the parser's quote of what it last read
+    return none("its job.json is malformed (cut short?): " +
+                what.substr(0, what.find("; last read")));
   }
-  return "";
+  return none(std::string("its job.json does not name the output id of its ") + kOutputMarker +
+              " marker");
 }
 
 void CheckOutputDir(const std::string& output_dir, bool overwrite) {

@@ -36,8 +36,8 @@ std::string NewOutputId();
 
 // The id of the output minimr committed in `dir`: its marker's id, when its job.json names the
 // same id. "" when `dir` is anything else (no marker, a stray _SUCCESS or job.json, a marker
-// its job.json does not confirm, a symbolic link).
-std::string OutputIdOf(const std::string& dir);
+// its job.json does not confirm, a symbolic link); then, if `why_not` is given, it says which.
+std::string OutputIdOf(const std::string& dir, std::string* why_not = nullptr);
 
 // Refuses (OutputDirError) an output directory minimr must not write: the file system root, a
 // path that exists and is not a directory or is a symbolic link, a non-empty directory without
