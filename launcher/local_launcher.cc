@@ -2,6 +2,10 @@
 
 #include <signal.h>
 
+#include <fstream>
+#include <stdexcept>
+#include <string>
+
 namespace minimr::launcher {
 
 void LocalLauncher::Start(const WorkerLaunch& launch) {
@@ -32,11 +36,29 @@ int LocalLauncher::Running() {
   return running;
 }
 
+namespace {
+
+// The last line of a worker's log: what it said as it went (its error, mostly).
+std::string LastLineOf(const std::string& path) {
+  std::ifstream in(path);
+  std::string last;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) last = line;
+  }
+  return last;
+}
+
+}  // namespace
+
+std::string LocalLauncher::Worker::Ended() {
+  const std::string said = LastLineOf(log);
+  return name + " " + process.Ending() + " (log: " + log + ")" + (said.empty() ? "" : ": " + said);
+}
+
 std::string LocalLauncher::Endings() {
   std::string text;
   for (auto& worker : workers_) {
-    if (worker.process.Running()) continue;
-    text += worker.name + " " + worker.process.Ending() + " (log: " + worker.log + ")\n";
+    if (!worker.process.Running()) text += worker.Ended() + "\n";
   }
   return text;
 }
@@ -76,10 +98,13 @@ std::vector<std::string> LocalLauncher::ReplaceDead() {
     if (replacements_ >= launch_.max_replacements) break;
     ++replacements_;
     workers_[i].replaced = true;
-    std::string line = workers_[i].name + " " + workers_[i].process.Ending() + " (log: " +
-                       workers_[i].log + "); ";
-    StartOne();
-    lines.push_back(line + "started " + workers_.back().name + " in its place");
+    const std::string ended = workers_[i].Ended();
+    try {
+      StartOne();
+    } catch (const std::exception& e) {
+      throw std::runtime_error(ended + "; another could not be started in its place: " + e.what());
+    }
+    lines.push_back(ended + "; started " + workers_.back().name + " in its place");
   }
   return lines;
 }

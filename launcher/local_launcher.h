@@ -23,6 +23,8 @@ class LocalLauncher : public Launcher {
     std::string name, log;
     bool replaced = false;
     std::chrono::steady_clock::time_point stopped_since{};  // while stopped (state T)
+    // "NAME exited with status 1 (log: PATH): its last line", for the user.
+    std::string Ended();
   };
   void StartOne();
 
