@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <fstream>
 #include <stdexcept>
 #include <string>
@@ -38,9 +39,13 @@ int LocalLauncher::Running() {
 
 namespace {
 
-// The last line of a worker's log: what it said as it went (its error, mostly).
+// The last line of a worker's log: what it said as it went (its error, mostly). Only the end of
+// the log is read: a worker that ran long may have written much.
 std::string LastLineOf(const std::string& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(std::max<std::streamoff>(0, size - 4096));
   std::string last;
   for (std::string line; std::getline(in, line);) {
     if (!line.empty()) last = line;
@@ -102,7 +107,10 @@ std::vector<std::string> LocalLauncher::ReplaceDead() {
     try {
       StartOne();
     } catch (const std::exception& e) {
-      throw std::runtime_error(ended + "; another could not be started in its place: " + e.what());
+      std::string told;  // what this call did before, which the throw would lose
+      for (const std::string& line : lines) told += line + "\n";
+      throw std::runtime_error(told + ended +
+                               "; another could not be started in its place: " + e.what());
     }
     lines.push_back(ended + "; started " + workers_.back().name + " in its place");
   }

@@ -70,6 +70,10 @@ class Failures : public ::testing::Test {
   // Waits for the job of a `minimr run` with TMPDIR `tmp` to start: its run directory is the
   // only minimr-run-* there.
   static bool WaitForTheRunsJobToStart(const fs::path& tmp) {
+    return WaitForTheRunsMasterToSay(tmp, "job 1 started");
+  }
+  // ... or for its master to log `text`.
+  static bool WaitForTheRunsMasterToSay(const fs::path& tmp, const std::string& text) {
     fs::path master_log;
     for (int i = 0; i < 3000 && master_log.empty(); ++i) {
       for (const auto& entry : fs::directory_iterator(tmp)) {
@@ -79,7 +83,7 @@ class Failures : public ::testing::Test {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    return !master_log.empty() && WaitForText(master_log, "job 1 started", seconds(30));
+    return !master_log.empty() && WaitForText(master_log, text, seconds(60));
   }
 
   static TempDir* data_;
@@ -335,6 +339,51 @@ TEST_F(SlowCommit, ACancelDuringTheCommitIsTooLateAndTheClientSaysSo) {
   EXPECT_EQ(ReadCounts(out.string()), *expected_);
   EXPECT_NE(cluster_->MasterLog().find("too late, it commits"), std::string::npos)
       << cluster_->MasterLog();
+}
+
+// A master told to stop while it commits refuses new jobs; a second signal then ends it at once
+// (a file system that never answers must not hold it), its connection file removed.
+TEST_F(SlowCommit, ASecondSignalEndsAMasterThatWaitsForItsCommit) {
+  TempDir dir("slow-commit-twice");
+  StartCluster(dir.path());
+  auto submit = SubmitAndWaitForTheCommit(dir.path(), dir.path() / "out");
+  cluster_->master().Signal(SIGTERM);
+  ASSERT_TRUE(WaitForText(cluster_->dir() / "master.log",
+                          "stopping once job 1 has committed its output", seconds(30)))
+      << cluster_->MasterLog();
+  Result refused = cluster_->Submit(JobFile(dir.path(), dir.path() / "out2"));
+  EXPECT_NE(refused.status, 0);
+  EXPECT_NE(refused.output.find("the master is stopping"), std::string::npos) << refused.output;
+  cluster_->master().Signal(SIGTERM);
+  ASSERT_TRUE(cluster_->master().WaitFor(seconds(30)));
+  EXPECT_EQ(cluster_->master().Ending(), "exited with status " + std::to_string(128 + SIGTERM))
+      << cluster_->MasterLog();
+  EXPECT_NE(cluster_->MasterLog().find("a second signal: exiting without waiting for the commit"),
+            std::string::npos)
+      << cluster_->MasterLog();
+  EXPECT_FALSE(fs::exists(cluster_->connection_file()));
+  EXPECT_FALSE(fs::exists(dir.path() / "out2"));
+  ASSERT_TRUE(submit->WaitFor(seconds(60)));
+}
+
+// `minimr run` interrupted while its job commits: its master finishes the commit, and the run
+// says that the output is complete, where it said the output was left as it was.
+TEST_F(Failures, ARunInterruptedWhileItCommitsSaysTheOutputIsCommitted) {
+  TempDir dir("interrupted-commit");
+  fs::path out = dir.path() / "out";
+  minimr::ChildProcess run({Minimr(), "run", JobFile(dir.path(), out)},
+                           (dir.path() / "run.log").string(),
+                           {"TMPDIR=" + dir.path().string(), "MINIMR_FAULTS=delay=3s@commit"});
+  ASSERT_TRUE(WaitForTheRunsMasterToSay(dir.path(), "job 1: committing its output"));
+  run.Signal(SIGTERM);
+  ASSERT_TRUE(run.WaitFor(seconds(60)));
+  const std::string log = ReadFile(dir.path() / "run.log");
+  EXPECT_EQ(run.Ending(), "exited with status " + std::to_string(128 + SIGTERM)) << log;
+  EXPECT_NE(log.find("the job had committed its output before it stopped: it is complete in " +
+                     out.string()),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(ReadCounts(out.string()), *expected_);
 }
 
 TEST_F(Failures, RunReplacesAFrozenWorker) {

@@ -189,14 +189,18 @@ Written HowMuchWritten(const std::string& path, PlotFormat format) {
 
 // Why gnuplot, exiting cleanly, left no whole file at `path`, for the user.
 std::string WhyNotWhole(const std::string& path, Written written) {
-  if (written == Written::kNone) {
+  std::error_code ec;
+  const fs::space_info space = fs::space(fs::path(path).parent_path(), ec);
+  const bool known = !ec;
+  const bool full = known && space.available < (1u << 20);  // (cut before its first bytes too)
+  if (written == Written::kNone && !full) {
     return "is its terminal missing? gnuplot-nox has pngcairo and svg";
   }
-  std::error_code ec;
   const uintmax_t size = fs::file_size(path, ec);
-  std::string why = "it was cut short after " + (ec ? std::string("some") : WithThousands(static_cast<double>(size))) +
+  std::string why = "it was cut short after " +
+                    (ec ? std::string("some") : WithThousands(static_cast<double>(size))) +
                     " bytes: is the disk full";
-  if (const fs::space_info space = fs::space(fs::path(path).parent_path(), ec); !ec) {
+  if (known) {
     why += " (" + WithThousands(static_cast<double>(space.available)) + " bytes free there)";
   }
   return why + ", or the file size limited (ulimit -f)?";

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "framework/src/cli/commands.h"
+#include "framework/src/cli/master_signals.h"
 #include "framework/src/runtime/master.h"
 #include "framework/src/util/ending_signals.h"
 #include "framework/src/util/file_lock.h"
@@ -242,20 +243,20 @@ int Serve(const Options& options) {
     });
   };
   keep();
+  auto remove_files = [&] {
+    std::remove(ConnectionPath(profile).c_str());
+    std::remove(wire::TlsFileFor(ConnectionPath(profile)).c_str());
+    std::remove(StatePath(profile).c_str());
+  };
+  // (A second signal: local workers get SIGTERM as this process goes, PR_SET_PDEATHSIG; Grid
+  // Engine's leave once they find their master gone.)
   bool signalled = false;
-  signals.async_wait([&](boost::system::error_code ec, int) {
-    if (ec) return;
-    signalled = true;
-    std::cerr << "[cluster] stopping" << std::endl;
-    master.Stop();
-  });
+  StopMasterOnSignals(signals, master, "[cluster]", remove_files, &signalled);
   io.run();
   // (An interrupted `cluster start`: its workers may not have reached the master yet.)
   workers->Stop(signalled ? launcher::Launcher::StopReason::kInterrupted
                           : launcher::Launcher::StopReason::kMasterGone);
-  std::remove(ConnectionPath(profile).c_str());
-  std::remove(wire::TlsFileFor(ConnectionPath(profile)).c_str());
-  std::remove(StatePath(profile).c_str());
+  remove_files();
   std::cerr << "[cluster] stopped" << std::endl;
   return 0;
 }

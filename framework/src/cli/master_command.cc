@@ -7,6 +7,7 @@
 
 #include "framework/src/cli/cluster_members.h"
 #include "framework/src/cli/commands.h"
+#include "framework/src/cli/master_signals.h"
 #include "framework/src/config/byte_size.h"
 #include "framework/src/config/duration.h"
 #include "framework/src/runtime/fault_injection.h"
@@ -107,16 +108,14 @@ int MasterCommand(int argc, char** argv) {
     std::cerr << "minimr master: --worker-timeout must be longer than --heartbeat\n";
     return 2;
   }
-  if (vm.count("faults")) {
+  if (vm.count("faults")) {  // (without it, RunMaster reads $MINIMR_FAULTS)
     master_options.faults = vm["faults"].as<std::string>();
-  } else if (const char* faults = std::getenv("MINIMR_FAULTS")) {
-    master_options.faults = faults;
-  }
-  try {
-    runtime::FaultPlan::Parse(master_options.faults);
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "minimr master: --faults: " << e.what() << "\n";
-    return 2;
+    try {
+      runtime::FaultPlan::Parse(master_options.faults);
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "minimr master: --faults: " << e.what() << "\n";
+      return 2;
+    }
   }
   return RunMaster(std::move(settings));
 }
@@ -158,6 +157,11 @@ int RunMaster(MasterSettings settings) {
   const std::string path =
       default_file ? wire::DefaultConnectionFilePath() : settings.connection_file;
   runtime::MasterOptions& master_options = settings.options;
+  // Faults for tests, as workers take theirs: a `minimr run`'s master is forked or exec'd with
+  // the run's environment.
+  if (const char* faults = std::getenv("MINIMR_FAULTS"); faults && master_options.faults.empty()) {
+    master_options.faults = faults;
+  }
   try {
     boost::asio::io_context io;
     master_options.key = wire::NewKey();
@@ -229,22 +233,21 @@ int RunMaster(MasterSettings settings) {
                                      : std::string())
               << "; connection file " << path << std::endl;
 
-    signals.async_wait([&](boost::system::error_code ec, int) {
-      if (ec) return;
-      std::cerr << "[master] stopping" << std::endl;
-      master.Stop();
-    });
-    io.run();
-    // Remove the connection file only if it is still ours (it is, while we hold its lock; a file
+    // Removes the connection file only if it is still ours (it is, while we hold its lock; a file
     // some other program put there is left).
-    try {
-      wire::ConnectionInfo now = wire::ReadConnectionFile(path);
-      if (now.port == info.port && now.key == info.key) {
-        std::remove(path.c_str());
-        if (!info.tls_file.empty()) std::remove(wire::TlsFileFor(path).c_str());
+    auto remove_connection_file = [&] {
+      try {
+        wire::ConnectionInfo now = wire::ReadConnectionFile(path);
+        if (now.port == info.port && now.key == info.key) {
+          std::remove(path.c_str());
+          if (!info.tls_file.empty()) std::remove(wire::TlsFileFor(path).c_str());
+        }
+      } catch (const std::exception&) {
       }
-    } catch (const std::exception&) {
-    }
+    };
+    StopMasterOnSignals(signals, master, "[master]", remove_connection_file);
+    io.run();
+    remove_connection_file();
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "minimr master: " << e.what() << std::endl;

@@ -150,6 +150,9 @@ int RunCommand(int argc, char** argv) {
   for (int signal : EndingSignals()) ::sigaction(signal, &action, nullptr);
 
   int status = 1;
+  // What output.dir holds now: an interrupt that comes while the job commits does not stop the
+  // commit (its master finishes it first), and the end says which happened.
+  const std::string output_before = runtime::OutputIdOf(config.output_dir);
   try {
     // Grid Engine's workers read the connection file and write their logs in the profile's
     // shared directory; this run gets a directory of its own there.
@@ -265,10 +268,13 @@ int RunCommand(int argc, char** argv) {
                 << std::endl;
     }
     if (g_signal) {
+      const std::string output_now = runtime::OutputIdOf(config.output_dir);
+      const bool committed = status == 0 || (!output_now.empty() && output_now != output_before);
       std::cerr << "minimr run: the cluster is stopped; "
-                << (status == 0 ? "the job had finished before the interrupt, its output is "
-                                  "complete in " + config.output_dir
-                                : config.output_dir + " was left as it was")
+                << (committed ? "the job had committed its output before it stopped: it is "
+                                "complete in " +
+                                    config.output_dir
+                              : config.output_dir + " was left as it was")
                 << std::endl;
       status = 128 + g_signal;
     }

@@ -67,8 +67,6 @@ bool IsStagingEntry(const std::string& name) {
          name.rfind("part-r-", 0) == 0 || name.find(".tmp-") != std::string::npos;
 }
 
-// Whether the directory at `path` (a staging directory, or what a swap put there) holds only what
-// minimr made: a staging directory at any step of its job, a committed output, or nothing.
 // Makes the renames in `dir` durable (0.1-0.2 ms here): the swap, and on a journalling file
 // system all that the commit did before it. Best effort: the swap has happened either way.
 void SyncDirectory(const fs::path& dir) {
@@ -78,6 +76,20 @@ void SyncDirectory(const fs::path& dir) {
   ::close(fd);
 }
 
+// Whether a file system is mounted at `path` (of device `dev`): statx says so (a bind mount on
+// the same disk too); where it cannot (before Linux 5.8), a device other than its parent's.
+bool IsMountPoint(const fs::path& path, dev_t dev) {
+  struct statx info {};
+  if (::statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, 0, &info) == 0 &&
+      (info.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) != 0) {
+    return (info.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+  }
+  struct stat parent {};
+  return ::stat(path.parent_path().c_str(), &parent) == 0 && parent.st_dev != dev;
+}
+
+// Whether the directory at `path` (a staging directory, or what a swap put there) holds only what
+// minimr made: a staging directory at any step of its job, a committed output, or nothing.
 bool HoldsOnlyOurs(const fs::path& path) {
   std::error_code ec;
   if (!fs::is_directory(fs::symlink_status(path, ec))) return false;
@@ -137,8 +149,7 @@ void CheckOutputDir(const std::string& output_dir, bool overwrite) {
       throw OutputDirError("output.dir " + output_dir + " exists and is not a directory");
     }
     // The commit puts a new directory in its place, which no rename does to a mount point.
-    if (struct stat parent{};
-        ::stat(dir.parent_path().c_str(), &parent) == 0 && parent.st_dev != info.st_dev) {
+    if (IsMountPoint(dir, info.st_dev)) {
       throw OutputDirError("output.dir " + output_dir +
                            " is a mount point, which minimr cannot replace with the job's output "
                            "(a new directory); give a directory inside it, such as " +

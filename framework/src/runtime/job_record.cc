@@ -21,6 +21,14 @@ std::string WallClockNow() {
   return text;
 }
 
+namespace {
+
+std::string Dump(const nlohmann::json& json) {
+  return json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace
+
 std::string JobJson(const wire::JobSubmission& submission, const JobScheduler& scheduler,
                     const wire::JobStatus& result, const JobTimes& times) {
   const JobSpec& spec = scheduler.spec();
@@ -39,21 +47,10 @@ std::string JobJson(const wire::JobSubmission& submission, const JobScheduler& s
                    {"bytes", spec.plan.input_bytes},
                    {"split_size", submission.split_size},
                    {"splits", spec.plan.splits.size()}};
-  // Each part file's size as committed: a reader of the output finds one that is missing, or was
-  // cut short or changed since (OutputReader).
-  nlohmann::json parts = nlohmann::json::object();
-  for (int index = 0; index < spec.reduce_tasks; ++index) {
-    const std::string name = PartFileName(index);
-    std::error_code ec;
-    const uintmax_t bytes = std::filesystem::file_size(spec.staging_dir + "/" + name, ec);
-    if (ec) throw std::runtime_error(spec.staging_dir + "/" + name + ": " + ec.message());
-    parts[name] = bytes;
-  }
   json["output"] = {{"dir", submission.output_dir},
                     {"reduce_tasks", spec.reduce_tasks},
                     {"format", spec.output_format},
-                    {"overwrite", submission.output_overwrite},
-                    {"part_bytes", parts}};
+                    {"overwrite", submission.output_overwrite}};
   json["counters"] = result.counters;
   json["timings"] = {{"submitted", times.submitted_at},
                      {"finished", WallClockNow()},
@@ -108,7 +105,22 @@ std::string JobJson(const wire::JobSubmission& submission, const JobScheduler& s
   json["tasks"] = tasks;
   // Input paths and parameters are bytes, not always UTF-8, which JSON text must be: such bytes
   // show as U+FFFD here (the part files keep every byte; see docs/output-format.md).
-  return json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return Dump(json);
+}
+
+std::string WithPartBytes(const std::string& job_json, const std::string& staging_dir,
+                          int reduce_tasks) {
+  nlohmann::json json = nlohmann::json::parse(job_json);
+  nlohmann::json parts = nlohmann::json::object();
+  for (int index = 0; index < reduce_tasks; ++index) {
+    const std::string name = PartFileName(index);
+    std::error_code ec;
+    const uintmax_t bytes = std::filesystem::file_size(staging_dir + "/" + name, ec);
+    if (ec) throw std::runtime_error(staging_dir + "/" + name + ": " + ec.message());
+    parts[name] = bytes;
+  }
+  json["output"]["part_bytes"] = std::move(parts);
+  return Dump(json);
 }
 
 }  // namespace minimr::runtime

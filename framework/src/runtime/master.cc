@@ -6,6 +6,7 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <system_error>
 #include <thread>
 
 #include "framework/src/api/job_params.h"
@@ -30,6 +31,9 @@ using wire::MessageType;
 namespace {
 
 const SteadyClock kSteadyClock;
+
+// How often a commit that takes long is said in the log.
+constexpr std::chrono::seconds kCommitNote{10};
 
 int Milliseconds(Duration d) {
   return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
@@ -94,6 +98,8 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
     bool maps_finished_noted = false;
     // Its output is being committed, away from the io thread (Commit): nothing else ends it.
     bool committing = false;
+    TimePoint commit_started{};
+    int commit_notes = 0;     // "still committing" lines logged
     std::string plugin_copy;  // a job from a plugin: the master's own copy of it
     // Held from admission until the job ends: no other job writes its output meanwhile.
     std::unique_ptr<OutputLock> output_lock;
@@ -141,8 +147,7 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   // Commits the done job's output on a thread of its own (a slow file system must not silence
   // the master to its workers and clients), then Committed() ends the job on the io thread.
   void Commit(ActiveJob& job);
-  void Committed(uint64_t job_id, wire::JobStatus result, const std::string& previous,
-                 const std::string& error);
+  void Committed(uint64_t job_id, wire::JobStatus result, const std::string& error);
   void FinishJob(bool ok, const std::string& error);
   void FinishJob(wire::JobStatus result);
   ActiveJob* Running() { return jobs_.empty() || !jobs_.front()->scheduler ? nullptr : jobs_.front().get(); }
@@ -406,6 +411,7 @@ void Master::Impl::Admit(std::unique_ptr<ActiveJob> job, std::string error) {
         throw std::runtime_error("output.format must be text, jsonl or raw, not '" + s.output_format +
                                  "'");
       }
+      if (stop_when_committed_) throw std::runtime_error("the master is stopping");
       // A master for one job has it queued until it ends, and then stops.
       if (options_.stop_after_job && !jobs_.empty()) {
         throw std::runtime_error("this master runs one job (--stop-after-job) and has one");
@@ -743,46 +749,53 @@ void Master::Impl::Commit(ActiveJob& job) {
     return FinishJob(false, e.what());
   }
   job.committing = true;
+  job.commit_started = clock_.Now();
   Log("job " + std::to_string(job.id) + ": committing its output to " + job.submission.output_dir);
   if (committer_.joinable()) committer_.join();  // the last job's, which has posted its end
-  committer_ = std::thread([this, weak = weak_from_this(), id = job.id, result = std::move(result),
-                            json = std::move(json), staging = job.scheduler->spec().staging_dir,
-                            output = job.submission.output_dir,
-                            overwrite = job.submission.output_overwrite]() mutable {
+  // (this outlives the thread: ~Impl joins it; a handler posted to io_ may outlive this.)
+  auto commit = [this, weak = weak_from_this(), id = job.id, result = std::move(result),
+                 json = std::move(json), staging = job.scheduler->spec().staging_dir,
+                 reduce_tasks = job.scheduler->spec().reduce_tasks,
+                 output = job.submission.output_dir,
+                 overwrite = job.submission.output_overwrite]() mutable {
     std::string previous, error;
     try {
       faults_.BeforeCommit();
-      previous = CommitOutput(staging, output, json, result.output_id, overwrite);
+      previous = CommitOutput(staging, output, WithPartBytes(json, staging, reduce_tasks),
+                              result.output_id, overwrite);
     } catch (const std::exception& e) {
       error = e.what();
     }
-    // (this outlives the thread: ~Impl joins it; the handler may outlive this.)
-    asio::post(io_, [weak, id, result = std::move(result), previous, error]() mutable {
-      if (auto self = weak.lock()) self->Committed(id, std::move(result), previous, error);
+    asio::post(io_, [weak, id, result = std::move(result), error]() mutable {
+      if (auto self = weak.lock()) self->Committed(id, std::move(result), error);
     });
-  });
-}
-
-void Master::Impl::Committed(uint64_t job_id, wire::JobStatus result, const std::string& previous,
-                             const std::string& error) {
-  ActiveJob* job = Running();
-  if (!job || job->id != job_id) return;  // (a committing job stays at the front)
-  job->committing = false;
-  if (!error.empty()) {
-    FinishJob(false, error);
-  } else {
-    // The previous output goes once the result is on its way, not between the commit and the
-    // client (0.3-0.4 ms for the pi study's; a `minimr run` waits for it all the same, at its
-    // master's exit). A posted handler runs after this one, which sends the result, and before
-    // io.run() returns: a master that stops does not leave it behind.
-    if (!previous.empty()) {
-      asio::post(io_, [self = shared_from_this(), previous] {
-        if (std::string why; !RemoveStagingDir(previous, &why)) {
-          self->Log("could not remove the previous output, now in " + previous + ": " + why);
-        }
+    // The previous output goes once the result is on its way (0.3-0.4 ms for the pi study's,
+    // seconds for a large one on NFS); a master that stops joins this thread first.
+    if (std::string why; !previous.empty() && !RemoveStagingDir(previous, &why)) {
+      asio::post(io_, [weak, line = "could not remove the previous output, now in " + previous +
+                                    ": " + why] {
+        if (auto self = weak.lock()) self->Log(line);
       });
     }
-    FinishJob(std::move(result));
+  };
+  try {
+    committer_ = std::thread(commit);
+  } catch (const std::system_error& e) {  // no thread to be had (a process limit): here, then
+    Log("job " + std::to_string(job.id) + ": no thread for its commit (" + e.what() +
+        "); committing on the master's own");
+    commit();
+  }
+}
+
+void Master::Impl::Committed(uint64_t job_id, wire::JobStatus result, const std::string& error) {
+  ActiveJob* job = Running();
+  if (job && job->id == job_id) {  // (a committing job stays at the front)
+    job->committing = false;
+    if (error.empty()) {
+      FinishJob(std::move(result));
+    } else {
+      FinishJob(false, error);
+    }
   }
   if (stop_when_committed_) Stop();
 }
@@ -814,6 +827,7 @@ void Master::Impl::FinishJob(wire::JobStatus result) {
     Log("stopping: its one job has ended (--stop-after-job)");
     return Stop();
   }
+  if (stop_when_committed_) return Stop();  // not the next job first
   StartNextJob();
   Dispatch();
 }
@@ -896,6 +910,12 @@ void Master::Impl::Tick() {
     }
   }
   if (ActiveJob* job = Running()) {
+    // A commit that takes long (a file system that does not answer) is said, every 10 s.
+    if (job->committing && now - job->commit_started >= (job->commit_notes + 1) * kCommitNote) {
+      ++job->commit_notes;
+      Log("job " + std::to_string(job->id) + ": still committing its output (" +
+          std::to_string(Milliseconds(now - job->commit_started) / 1000) + " s)");
+    }
     if (auto empty = registry_.EmptySince();
         !job->committing && empty && now - *empty > options_.no_worker_timeout) {
       FinishJob(false, "no worker has been connected for " +

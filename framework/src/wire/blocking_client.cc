@@ -113,18 +113,19 @@ void BlockingClient::Impl::ReadExactly(char* into, size_t size, const char* what
     }
     read_ahead.resize(kReadAhead);
     read_ahead_at = read_ahead_end = 0;
-    size_t got = 0;
-    Wait(what,
-         [&](auto handler) {
-           stream.AsyncReadSome(asio::buffer(read_ahead),
-                                [handler, &got](const boost::system::error_code& ec,
-                                                size_t n) mutable {
-                                  got = n;
-                                  handler(ec);
-                                });
-         },
-         on_wait);
-    read_ahead_end = got;
+    // What came counts from the read's completion, which may run inside on_wait (a Send there
+    // runs the io_context): BytesWaiting must see it then.
+    Wait(
+        what,
+        [&](auto handler) {
+          stream.AsyncReadSome(
+              asio::buffer(read_ahead),
+              [handler, this](const boost::system::error_code& ec, size_t n) mutable {
+                read_ahead_end = n;
+                handler(ec);
+              });
+        },
+        on_wait);
   }
 }
 
