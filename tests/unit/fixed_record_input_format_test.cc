@@ -88,6 +88,28 @@ TEST_F(FixedRecordInputFormatTest, AFileOfPartRecordsIsRefusedNamingIt) {
   }
 }
 
+// A split size of a few bytes (64 meant as 64MiB) is refused before its splits are made: 2 MB
+// cut into bytes would be two million map tasks, and the master's memory with them.
+TEST(PlanJobTest, MoreMapTasksThanAJobMayHaveAreRefusedNamingTheSplitSize) {
+  testing::TempDir temp("plan");
+  const std::filesystem::path path = temp.path() / "sparse";
+  std::ofstream(path).close();
+  std::filesystem::resize_file(path, 2 * runtime::kMaxMapTasks + 1);
+  for (uint64_t split_size : {1, 2}) {
+    try {
+      runtime::PlanJob({path.string()}, split_size);
+      ADD_FAILURE() << split_size << ": planned";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("input.split_size " + std::to_string(split_size) +
+                                           " bytes cuts the input into more than 1000000 map "
+                                           "tasks, the most a job may have"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_EQ(runtime::PlanJob({path.string()}, 4).splits.size(), runtime::kMaxMapTasks / 2 + 1);
+}
+
 TEST(RowRangeInputFormatTest, SplitRowsCoversEveryRowOnce) {
   const std::vector<InputSplit> splits = SplitRows(10, 4);
   ASSERT_EQ(splits.size(), 4u);

@@ -11,6 +11,7 @@ namespace minimr::runtime {
 
 JobPlan PlanJob(const std::vector<std::string>& paths, uint64_t split_size) {
   JobPlan plan;
+  uint64_t tasks = 0;
   for (size_t i = 0; i < paths.size(); ++i) {
     const std::string& path = paths[i];
     struct stat st;
@@ -23,6 +24,16 @@ JobPlan PlanJob(const std::vector<std::string>& paths, uint64_t split_size) {
     plan.files.sizes.push_back(size);
     plan.input_bytes += size;
     uint64_t step = split_size == 0 ? size : split_size;
+    // Counted before they are made: a split size of a few bytes (64 meant as 64MiB) would make
+    // tens of millions, and the master's memory with them.
+    tasks += step == 0 ? 0 : (size + step - 1) / step;
+    if (tasks > kMaxMapTasks) {
+      throw std::runtime_error("input.split_size " + std::to_string(split_size) +
+                               " bytes cuts the input into more than " +
+                               std::to_string(kMaxMapTasks) +
+                               " map tasks, the most a job may have: choose a larger one (such "
+                               "as 64MiB, or file for one task per file)");
+    }
     for (uint64_t offset = 0; offset < size; offset += step) {
       plan.splits.push_back({static_cast<int>(i), offset, std::min(step, size - offset)});
     }

@@ -16,9 +16,13 @@ struct JobPlan {
   uint64_t input_bytes = 0;
 };
 
+// The most map tasks a job may have: at some 3,000 tasks a second, five minutes of scheduling
+// alone, and some 100 MB of the master's memory.
+constexpr uint64_t kMaxMapTasks = 1'000'000;
+
 // Cuts each file into splits of `split_size` bytes (the last one shorter), or one split per file
 // when split_size is 0. Empty files get no split. Throws std::runtime_error naming a file that
-// cannot be read.
+// cannot be read, or input.split_size when it would make more than kMaxMapTasks splits.
 JobPlan PlanJob(const std::vector<std::string>& paths, uint64_t split_size);
 
 // The plan of `job` with `params` (resolved): its synthetic splits if it declares them (then
