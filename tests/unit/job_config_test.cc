@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -906,6 +907,35 @@ TEST_F(ExpandInputPathsTest, ABrokenLinkAmongTheMatchesIsNamed) {
                                          "/d/*.txt' matches, is a broken symbolic link (to "
                                          "/nonexistent/b.txt)");
   }
+}
+
+// A named pipe (or a link to a device) among the matches is named, not passed over.
+TEST_F(ExpandInputPathsTest, APipeOrADeviceAmongTheMatchesIsNamed) {
+  fs::create_directories("d/sub");  // a directory: passed over
+  std::ofstream("d/a.txt") << "a\n";
+  ASSERT_EQ(::mkfifo("d/p.txt", 0600), 0);
+  try {
+    ExpandInputPaths(ConfigWithPaths("d/*"));
+    FAIL() << "no ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "job.yaml:3:10: input.paths: '" + dir_ + "/d/p.txt', which '" +
+                                         dir_ +
+                                         "/d/*' matches, is a named pipe: minimr reads regular "
+                                         "files only (their size is known when the job begins)");
+  }
+  fs::remove("d/p.txt");
+  fs::create_symlink("/dev/zero", "d/z.txt");
+  try {
+    ExpandInputPaths(ConfigWithPaths("d/*"));
+    FAIL() << "no ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(
+        std::string(e.what()).find("/d/z.txt', which '" + dir_ + "/d/*' matches, is a device"),
+        std::string::npos)
+        << e.what();
+  }
+  fs::remove("d/z.txt");
+  EXPECT_EQ(ExpandInputPaths(ConfigWithPaths("d/*")).size(), 1u);
 }
 
 TEST_F(ExpandInputPathsTest, NoMatchFromAnOverrideNamesTheOverride) {

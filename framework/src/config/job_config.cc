@@ -850,6 +850,16 @@ std::vector<std::string> ExpandInputPaths(const JobConfig& config, bool allow_em
                  (!ec && err == ENOENT ? "is a broken symbolic link (to " + target.string() + ")"
                                        : std::string("cannot be read: ") + std::strerror(err)));
       }
+      // A pipe or a device has no size to split by, and a glob over data rarely means one: named,
+      // not passed over (`mkfifo data.txt; zcat ... > data.txt`). Directories are passed over.
+      if (!S_ISREG(info.st_mode) && !S_ISDIR(info.st_mode)) {
+        const char* what = S_ISFIFO(info.st_mode)   ? "a named pipe"
+                           : S_ISSOCK(info.st_mode) ? "a socket"
+                                                    : "a device";
+        Fail(where, "input.paths",
+             "'" + file + "', which '" + pattern + "' matches, is " + what +
+                 ": minimr reads regular files only (their size is known when the job begins)");
+      }
       if (!S_ISREG(info.st_mode)) continue;
       ++regular;
       if (seen.insert(file).second) files.push_back(file);
