@@ -44,6 +44,37 @@ TEST(LineInputFormat, ReadsEachLineOnceWhateverTheSplitSize) {
   }
 }
 
+// A file cut short after the job was planned: a split that ends within what the file had fails,
+// naming it, where its lines went missing without a word (the job succeeded on 40% of a file
+// truncated under it). A split wholly past the new end fails too.
+TEST(LineInputFormat, AFileShorterThanWhenTheJobBeganIsNamed) {
+  const testing::TempDir temp("shrunk");
+  const std::string path = temp.path() / "lines";
+  { std::ofstream(path) << "aaaa\nbbbb\ncccc\ndddd\n"; }  // 20 bytes, as planned
+  InputFiles files{{path}, {20}};
+  std::filesystem::resize_file(path, 10);  // "aaaa\nbbbb\n"
+  runtime::TaskContextImpl context(Params(), "map", 0);
+  for (InputSplit split : {InputSplit{0, 0, 20}, InputSplit{0, 5, 10}, InputSplit{0, 12, 8}}) {
+    std::string error;
+    try {
+      auto reader = LineInputFormat().Open(files, split, context);
+      std::string_view key, value;
+      while (reader->Next(&key, &value)) {
+      }
+    } catch (const std::runtime_error& e) {
+      error = e.what();
+    }
+    EXPECT_EQ(error.rfind(path + ": shorter than when the job began", 0), 0u)
+        << "split at " << split.offset << ": " << error;
+  }
+  // The first split still ends within what is left: read as it was.
+  auto reader = LineInputFormat().Open(files, {0, 0, 5}, context);
+  std::string_view key, value;
+  ASSERT_TRUE(reader->Next(&key, &value));
+  EXPECT_EQ(value, "aaaa");
+  EXPECT_FALSE(reader->Next(&key, &value));
+}
+
 TEST(LineInputFormat, DropsTheCarriageReturnOfWindowsLineEnds) {
   const testing::TempDir temp("crlf");
   const std::string path = temp.path() / "crlf";

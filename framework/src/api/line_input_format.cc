@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,13 @@ class LineReader : public RecordReader {
         buf_.resize(n);
         buf_pos_ = 0;
         if (n == 0) {
+          // The split ends at or before the size the file had when the job was planned: a file
+          // that ends sooner has shrunk since, and its lines are not all here.
+          if (pos_ < end_) {
+            throw std::runtime_error(
+                file_.path() + ": shorter than when the job began (it ends at " +
+                std::to_string(pos_) + " bytes, its split at " + std::to_string(end_) + ")");
+          }
           *line = line_;
           return !line_.empty();
         }
