@@ -213,6 +213,7 @@ minimr::JobDefinition TeraValidate() {
     return std::map<std::string, std::string>{};
   };
   job.report = Report;
+  job.report_is_verdict = true;
   return job;
 }
 

@@ -207,6 +207,22 @@ TEST_F(TeraSortTest, TeraValidateCatchesAChangedRecord) {
       << result.output;
 }
 
+// teravalidate's verdict is its report: without it a changed record passed with exit 0 (found by
+// a hostile test), so --no-report is refused before anything runs.
+TEST_F(TeraSortTest, TeraValidateRefusesToRunWithoutItsVerdict) {
+  const fs::path out = dir_->path() / "validate-no-report";
+  Result result = Shell(Minimr() + " run " + MINIMR_SOURCE_DIR + "/configs/teravalidate.yaml" +
+                        " -D \"input.paths=" + Quoted(Sorted() / "part-r-*") +
+                        "\" -D params.generated=" + Gen().string() + " -D output.dir=" +
+                        out.string() + " --no-report 2>&1");
+  EXPECT_EQ(result.status, 2) << result.output;
+  EXPECT_NE(result.output.find("--no-report: job 'teravalidate' says in its report whether its "
+                               "output is right"),
+            std::string::npos)
+      << result.output;
+  EXPECT_FALSE(fs::exists(out));
+}
+
 TEST_F(TeraSortTest, TeraSortRefusesInputThatIsNotWholeRecords) {
   const fs::path odd = dir_->path() / "odd";
   fs::create_directories(odd);

@@ -120,6 +120,9 @@ struct JobDefinition {
   std::function<void(const Params&)> validate;
   // Writes a report into the finished output directory (summary to context.out).
   std::function<void(const ReportContext&)> report;
+  // The report is the job's verdict, and fails when the output is wrong (teravalidate's): a run
+  // without it would exit 0 whatever the output holds, so --no-report is refused.
+  bool report_is_verdict = false;
   // How many plots (minimr/plot.h) `report` draws for these parameters: minimr has as many gnuplot
   // processes started while the job runs (report::StartPlotters), or fewer where cores are
   // short; the plots take turns on them. None if empty.

@@ -163,7 +163,7 @@ bool ParseJobArguments(int argc, char** argv, const char* command, std::string* 
   return true;
 }
 
-wire::JobSubmission PrepareSubmission(const config::JobConfig& config) {
+wire::JobSubmission PrepareSubmission(const config::JobConfig& config, bool report) {
   wire::JobSubmission submission;
   if (!config.plugin.empty()) {
     // Checked here, where the user is, before anything is sent: loaded in a child process
@@ -186,6 +186,11 @@ wire::JobSubmission PrepareSubmission(const config::JobConfig& config) {
     throw config::ConfigError(config.job_where + ": job: " + e.what());
   }
   const JobDefinition& job = *found;
+  if (!report && job.report_is_verdict) {
+    throw config::ConfigError("--no-report: job '" + config.job +
+                              "' says in its report whether its output is right, and fails "
+                              "there when it is not; run it with its report");
+  }
   try {
     ResolveParams(config.job, job, config.params);
   } catch (const ParamError& e) {

@@ -14,8 +14,9 @@
 namespace minimr::cli {
 
 // Reads and checks the job file (with -D overrides), generates missing input where the job can,
-// and returns the submission. Throws config::ConfigError or std::runtime_error for the user.
-wire::JobSubmission PrepareSubmission(const config::JobConfig& config);
+// and returns the submission; `report`: the job's report is to follow (not --no-report). Throws
+// config::ConfigError or std::runtime_error for the user.
+wire::JobSubmission PrepareSubmission(const config::JobConfig& config, bool report);
 
 // Starts the gnuplot processes the report of job `job_name` (a built-in job's, or that of a
 // plugin already loaded) will draw its plots on, in the format `plots`, so that their start-up

@@ -137,7 +137,7 @@ int RunCommand(int argc, char** argv) {
     if (report && config.plugin.empty()) {
       StartReportPlotters(config.job, "", config.params, config.plots, LocalWorkers(config));
     }
-    submission = PrepareSubmission(config);
+    submission = PrepareSubmission(config, report);
   } catch (const std::exception& e) {
     return SetupFailure("run", e);
   }

@@ -61,7 +61,7 @@ int SubmitCommand(int argc, char** argv) {
   wire::JobSubmission submission;
   try {
     config = config::LoadJobConfig(yaml, overrides);
-    submission = PrepareSubmission(config);
+    submission = PrepareSubmission(config, report);
   } catch (const std::exception& e) {
     return SetupFailure("submit", e);
   }
