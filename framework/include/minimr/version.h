@@ -9,4 +9,5 @@
 // 5: ReportContext::plots; minimr/plot.h's PlotFormat (plots as PNG or SVG).
 // 6: minimr/count_blocks.h's ReserveKeys.
 // 7: minimr/atomic_file.h (AtomicFile, WriteFileAtomically), minimr/hex.h (Hex).
-#define MINIMR_API_VERSION 7
+// 8: JobDefinition::report_is_verdict; minimr/generated_files.h (MakeFilesTogether).
+#define MINIMR_API_VERSION 8
