@@ -2,7 +2,8 @@
 // lines are "KEY VALUE" (whitespace between; the value a number), output lines
 // "KEY<TAB>count mean min max". Written against the typed API: the framework parses
 // the lines, and encodes the partial statistics that the combiner merges on the map side.
-// A NaN value makes its key's mean nan; the minimum and maximum ignore it.
+// A NaN value makes its key's mean nan; the minimum and maximum ignore it, and are nan when all of
+// the key's values are.
 
 #include <cerrno>
 #include <cmath>
@@ -63,6 +64,7 @@ class StatsReducer
  public:
   void Reduce(const std::string_view& key, Values& values, Out& out) override {
     auto [count, sum, min, max] = Merge(values);
+    if (min > max) min = max = std::numeric_limits<double>::quiet_NaN();  // only NaNs: none seen
     out.Emit(key, Summary{count, sum / static_cast<double>(count), min, max});
   }
 };

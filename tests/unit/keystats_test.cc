@@ -48,6 +48,15 @@ TEST(KeyStats, WritesCountMeanMinAndMaxPerKey) {
   EXPECT_EQ(output, expected);
 }
 
+// NaN: the mean is nan; the minimum and maximum ignore it, and are nan when every value is
+// (they were the starting inf and -inf).
+TEST(KeyStats, NaNValuesLeaveTheMinimumAndMaximumToTheOthers) {
+  Records input = {{"0", "m 1"}, {"4", "m nan"}, {"10", "m 3"}, {"14", "n nan"}, {"20", "n NaN"}};
+  Records output = JobHarness::ForJob("keystats").MapTask(input).Run().All();
+  Records expected = {{"m", "3 nan 1 3"}, {"n", "2 nan nan nan"}};
+  EXPECT_EQ(output, expected);
+}
+
 TEST_F(KeyStatsFiles, GeneratedInputMatchesANaiveComputationWhateverTheSplitsAndReducers) {
   const JobDefinition* job = FindJob("keystats");
   ASSERT_NE(job, nullptr);
