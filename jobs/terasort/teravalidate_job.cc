@@ -209,7 +209,12 @@ minimr::JobDefinition TeraValidate() {
           "task: set reduce.tasks: 1 (it has " +
           std::to_string(reduce_tasks) + ")");
     }
-    minimr::ReadJobCounters(params.GetString("generated", ""));
+    const std::string generated = params.GetString("generated", "");
+    if (minimr::ReadJobCounters(generated).values().count(terasort::kRecordsCounter) == 0) {
+      throw std::runtime_error("params.generated: " + generated +
+                               " is not a teragen output: its job.json has no " +
+                               std::string(terasort::kRecordsCounter) + " counter");
+    }
     return std::map<std::string, std::string>{};
   };
   job.report = Report;

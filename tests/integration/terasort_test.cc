@@ -274,6 +274,22 @@ TEST_F(TeraSortTest, TeraValidateRefusesAGeneratedDirectoryWithoutJobJson) {
       << result.output;
 }
 
+// Another job's output (terasort's here) for params.generated is named for what it is, not
+// compared as a teragen of 0 records with checksum 0.
+TEST_F(TeraSortTest, TeraValidateRefusesAGeneratedDirectoryThatIsNotTeragens) {
+  Result result =
+      RunConfig("teravalidate.yaml", {"input.paths=" + Quoted(Sorted() / "part-r-*"),
+                                      "params.generated=" + Sorted().string(),
+                                      "output.dir=" + (dir_->path() / "other").string()});
+  EXPECT_NE(result.status, 0) << result.output;
+  EXPECT_NE(result.output.find("params.generated: " + Sorted().string() +
+                               " is not a teragen output: its job.json has no tera.records "
+                               "counter"),
+            std::string::npos)
+      << result.output;
+  EXPECT_FALSE(fs::exists(dir_->path() / "other"));
+}
+
 TEST_F(TeraSortTest, TeraGenRefusesAnInputSection) {
   Result result = RunConfig("teragen.yaml", {"input.paths=/etc/hostname",
                                              "output.dir=" + (dir_->path() / "no").string()});
