@@ -5,7 +5,9 @@
 // `file` is the input path as the job lists it (absolute), `line` the line's 1-based number in
 // it, and the value the line without its line end. params.pattern is a POSIX extended regular
 // expression (regcomp(3) with REG_EXTENDED, as grep -E takes it), matched anywhere in the line,
-// byte by byte (the C locale); params.ignore_case matches letters of either case. glibc's
+// byte by byte (the C locale), except that `.` does not match a NUL byte as GNU grep's does
+// (POSIX regcomp's rule; `[^x]` does match it); params.ignore_case matches letters of either
+// case. glibc's
 // regexec simulates an automaton rather than backtracking unless the pattern has a back-reference
 // (\1, a glibc extension to ERE): a search may take time quadratic in a line's length, as
 // (a|aa)*b does, but never exponential, where std::regex backtracks and recurses per character.
