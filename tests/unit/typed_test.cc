@@ -153,6 +153,8 @@ TEST(TypedFields, IntegersOutOfTheirTypesRangeAreRefused) {
   EXPECT_TRUE(Contains(run("1 256"), "field 2 of 2 (uint8): '256' is out of range"));
   EXPECT_TRUE(Contains(run("1 -1"), "field 2 of 2 (uint8): '-1' is not a decimal integer"));
   EXPECT_TRUE(Contains(run("+1 1"), "'+1' is not a decimal integer"));
+  // Too large and then not a digit: not a number at all, whatever its first digits.
+  EXPECT_TRUE(Contains(run("99999999999x 1"), "'99999999999x' is not a decimal integer"));
 }
 
 // The raw line, untouched.

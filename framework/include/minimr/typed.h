@@ -221,8 +221,9 @@ const char* ParseField(std::string_view text, T* value) {
     return nullptr;
   } else if constexpr (codec_internal::Integer<T> || codec_internal::Floating<T>) {
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *value);
-    if (ec == std::errc::result_out_of_range) return "out of range";
-    if (ec != std::errc() || end != text.data() + text.size()) {
+    const bool whole = end == text.data() + text.size();  // (a number too large, then "x": not one)
+    if (ec == std::errc::result_out_of_range && whole) return "out of range";
+    if (ec != std::errc() || !whole) {
       return codec_internal::Integer<T> ? "not a decimal integer" : "not a number";
     }
     return nullptr;
