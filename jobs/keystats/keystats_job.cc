@@ -26,8 +26,10 @@
 namespace {
 
 using Line = minimr::Fields<std::string_view, double>;
-// What the map side knows of a key's values: count, sum, min, max.
-using Partial = std::tuple<int64_t, double, double, double>;
+// What the map side knows of a key's values: count, sum, the sum scaled down by 2^kScale (for a
+// mean whose sum overflows: two values of 1e308), min, max.
+using Partial = std::tuple<int64_t, double, double, double, double>;
+constexpr int kScale = 64;
 // The output: count, mean, min, max.
 using Summary = std::tuple<int64_t, double, double, double>;
 
@@ -35,17 +37,18 @@ class StatsMapper : public minimr::TypedMapper<Line, std::string_view, Partial> 
  public:
   void Map(const Line& line, Out& out) override {
     const auto& [key, value] = line;
-    out.Emit(key, Partial{1, value, value, value});
+    out.Emit(key, Partial{1, value, std::ldexp(value, -kScale), value, value});
   }
 };
 
 Partial Merge(minimr::TypedValues<Partial>& values) {
-  Partial total{0, 0.0, std::numeric_limits<double>::infinity(),
+  Partial total{0, 0.0, 0.0, std::numeric_limits<double>::infinity(),
                 -std::numeric_limits<double>::infinity()};
-  auto& [count, sum, min, max] = total;
-  for (auto [n, s, lo, hi] : values) {
+  auto& [count, sum, scaled, min, max] = total;
+  for (auto [n, s, s_scaled, lo, hi] : values) {
     count += n;
     sum += s;
+    scaled += s_scaled;
     min = std::fmin(min, lo);
     max = std::fmax(max, hi);
   }
@@ -63,9 +66,14 @@ class StatsReducer
     : public minimr::TypedReducer<std::string_view, Partial, std::string_view, Summary> {
  public:
   void Reduce(const std::string_view& key, Values& values, Out& out) override {
-    auto [count, sum, min, max] = Merge(values);
+    auto [count, sum, scaled, min, max] = Merge(values);
     if (min > max) min = max = std::numeric_limits<double>::quiet_NaN();  // only NaNs: none seen
-    out.Emit(key, Summary{count, sum / static_cast<double>(count), min, max});
+    double mean = sum / static_cast<double>(count);
+    // A sum past the largest double of values that are not: the mean from the scaled sum.
+    if (std::isinf(sum) && std::isfinite(min) && std::isfinite(max)) {
+      mean = std::ldexp(scaled / static_cast<double>(count), kScale);
+    }
+    out.Emit(key, Summary{count, mean, min, max});
   }
 };
 

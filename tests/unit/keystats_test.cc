@@ -57,6 +57,14 @@ TEST(KeyStats, NaNValuesLeaveTheMinimumAndMaximumToTheOthers) {
   EXPECT_EQ(output, expected);
 }
 
+// Values near the largest double: their sum overflows, their mean does not.
+TEST(KeyStats, TheMeanOfHugeValuesDoesNotOverflow) {
+  Records input = {{"0", "a 1e308"}, {"8", "a 1e308"}, {"16", "b -1e308"}, {"25", "b -1.5e308"}};
+  Records output = JobHarness::ForJob("keystats").MapTask(input).Run().All();
+  Records expected = {{"a", "2 1e+308 1e+308 1e+308"}, {"b", "2 -1.25e+308 -1.5e+308 -1e+308"}};
+  EXPECT_EQ(output, expected);
+}
+
 TEST_F(KeyStatsFiles, GeneratedInputMatchesANaiveComputationWhateverTheSplitsAndReducers) {
   const JobDefinition* job = FindJob("keystats");
   ASSERT_NE(job, nullptr);
