@@ -3,11 +3,14 @@
 #include "framework/src/runtime/scratch_dir.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -85,6 +88,31 @@ TEST(ScratchDir, TheSweepTakesADirectoryLeftWhileItWasBeingRemoved) {
   EXPECT_FALSE(fs::exists(left));
   EXPECT_TRUE(fs::exists(other));
   EXPECT_TRUE(fs::exists(users));
+}
+
+// A worker killed between mkdtemp and its lock left a directory holding only the lock file it had
+// not named yet: swept once that is a minute old (and unlocked), where it stayed for ever. A fresh
+// one may be a live worker's, a second from being locked: it stays.
+TEST(ScratchDir, TheSweepTakesADirectoryLeftBeforeItsLockWasNamed) {
+  testing::TempDir parent("scratch-unnamed");
+  auto make = [&](const std::string& name, int age_seconds, bool more) {
+    const fs::path dir = parent.path() / name;
+    fs::create_directories(dir);
+    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+    std::ofstream(dir / ".lock.new").close();
+    if (more) std::ofstream(dir / "worker.log") << "a file of its own\n";
+    const struct timespec times[2] = {{::time(nullptr) - age_seconds, 0},
+                                      {::time(nullptr) - age_seconds, 0}};
+    ::utimensat(AT_FDCWD, (dir / ".lock.new").c_str(), times, 0);
+    return dir;
+  };
+  const fs::path old = make("minimr-worker-Old123", 120, false);
+  const fs::path fresh = make("minimr-worker-New123", 0, false);
+  const fs::path kept = make("minimr-worker-Kpt123", 120, true);
+  EXPECT_EQ(RemoveAbandonedScratchDirs(parent.path().string()), 1);
+  EXPECT_FALSE(fs::exists(old));
+  EXPECT_TRUE(fs::exists(fresh));
+  EXPECT_TRUE(fs::exists(kept));
 }
 
 // Removed while its worker exits with a task unfinished, the directory is gone, and its path is

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <stdexcept>
 
@@ -17,6 +18,30 @@ namespace fs = std::filesystem;
 namespace {
 constexpr const char* kLock = ".lock";
 constexpr const char* kRemoving = ".removing";
+constexpr const char* kLockUnnamed = ".lock.new";
+
+// Whether `dir` holds only a lock file that was never named, unlocked and a minute old: what a
+// process killed between mkdtemp and its lock leaves. (One a live process is making is seconds
+// old at most, and locked the instant after it appears.)
+bool Unfinished(const fs::path& dir) {
+  std::error_code ec;
+  int entries = 0;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (++entries > 1 || it->path().filename() != kLockUnnamed) return false;
+  }
+  if (ec || entries != 1) return false;
+  const std::string unnamed = (dir / kLockUnnamed).string();
+  struct stat info;
+  if (::lstat(unnamed.c_str(), &info) != 0 || !S_ISREG(info.st_mode) ||
+      ::time(nullptr) - info.st_mtime < 60) {
+    return false;
+  }
+  const int fd = ::open(unnamed.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return false;
+  const bool unlocked = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+  ::close(fd);
+  return unlocked;
+}
 }  // namespace
 
 LockedTempDir::LockedTempDir(const std::string& parent, const std::string& prefix) {
@@ -28,7 +53,7 @@ LockedTempDir::LockedTempDir(const std::string& parent, const std::string& prefi
   path_ = pattern;
   // The lock file appears under its name already locked, so that no other process's sweep can
   // take a directory whose owner is alive for an abandoned one.
-  std::string unnamed = path_ + "/" + kLock + ".new";
+  std::string unnamed = path_ + "/" + kLockUnnamed;
   lock_fd_ = ::open(unnamed.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (lock_fd_ < 0 || ::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0 ||
       ::rename(unnamed.c_str(), (path_ + "/" + kLock).c_str()) != 0) {
@@ -87,7 +112,14 @@ int RemoveAbandonedTempDirs(const std::string& parent, const std::string& prefix
       // The lock first: one system call passes over a directory kept for good, or being made.
       const std::string lock = (it->path() / kLock).string();
       const int fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-      if (fd < 0) continue;
+      if (fd < 0 && !Unfinished(it->path())) continue;
+      if (fd < 0) {  // its process was killed between mkdtemp and its lock
+        if (!ours()) continue;
+        std::error_code ignored;
+        fs::remove_all(it->path(), ignored);
+        ++removed;
+        continue;
+      }
       // Unlocked, and still the lock file: one that Keep() took away after the open above is
       // unlocked too, but its directory is kept for good.
       struct stat opened, named;
