@@ -70,7 +70,8 @@ class StatsReducer
     if (min > max) min = max = std::numeric_limits<double>::quiet_NaN();  // only NaNs: none seen
     double mean = sum / static_cast<double>(count);
     // A sum past the largest double of values that are not: the mean from the scaled sum.
-    if (std::isinf(sum) && std::isfinite(min) && std::isfinite(max)) {
+    // (Map tasks' sums of inf and -inf add up to nan.)
+    if (!std::isfinite(sum) && std::isfinite(min) && std::isfinite(max)) {
       mean = std::ldexp(scaled / static_cast<double>(count), kScale);
     }
     out.Emit(key, Summary{count, mean, min, max});

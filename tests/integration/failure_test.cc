@@ -267,11 +267,12 @@ TEST_F(Failures, AWorkerKilledAfterItsMapsFinishedHasThoseMapsRunAgain) {
 // whole commit and its workers (here after 2 s) took it for dead and exited.
 class SlowCommit : public Failures {
  protected:
-  // A cluster of one worker whose master's commits each take 6 s.
-  void StartCluster(const fs::path& dir) {
+  // A cluster of one worker whose master's commits each take `commit` (6 s).
+  void StartCluster(const fs::path& dir, const std::string& commit = "6s") {
     cluster_ = std::make_unique<TestCluster>(
-        dir / "cluster", std::vector<std::string>{"--faults", "delay=6s@commit", "--heartbeat",
-                                                  "200ms", "--worker-timeout", "2s"});
+        dir / "cluster",
+        std::vector<std::string>{"--faults", "delay=" + commit + "@commit", "--heartbeat", "200ms",
+                                 "--worker-timeout", "2s"});
     cluster_->AddWorker("worker 1");
     ASSERT_TRUE(cluster_->WaitForRegistrations(1, seconds(30))) << cluster_->MasterLog();
   }
@@ -345,7 +346,7 @@ TEST_F(SlowCommit, ACancelDuringTheCommitIsTooLateAndTheClientSaysSo) {
 // (a file system that never answers must not hold it), its connection file removed.
 TEST_F(SlowCommit, ASecondSignalEndsAMasterThatWaitsForItsCommit) {
   TempDir dir("slow-commit-twice");
-  StartCluster(dir.path());
+  StartCluster(dir.path(), "120s");  // far longer than the steps before the second signal
   auto submit = SubmitAndWaitForTheCommit(dir.path(), dir.path() / "out");
   cluster_->master().Signal(SIGTERM);
   ASSERT_TRUE(WaitForText(cluster_->dir() / "master.log",

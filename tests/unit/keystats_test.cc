@@ -63,6 +63,13 @@ TEST(KeyStats, TheMeanOfHugeValuesDoesNotOverflow) {
   Records output = JobHarness::ForJob("keystats").MapTask(input).Run().All();
   Records expected = {{"a", "2 1e+308 1e+308 1e+308"}, {"b", "2 -1.25e+308 -1.5e+308 -1e+308"}};
   EXPECT_EQ(output, expected);
+  // Two map tasks whose combined sums are inf and -inf: their sum is nan, the mean 0.
+  output = JobHarness::ForJob("keystats")
+               .MapTask({{"0", "c 1e308"}, {"8", "c 1e308"}})
+               .MapTask({{"0", "c -1e308"}, {"9", "c -1e308"}})
+               .Run()
+               .All();
+  EXPECT_EQ(output, (Records{{"c", "4 0 -1e+308 1e+308"}}));
 }
 
 TEST_F(KeyStatsFiles, GeneratedInputMatchesANaiveComputationWhateverTheSplitsAndReducers) {

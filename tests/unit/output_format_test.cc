@@ -283,6 +283,15 @@ TEST_F(OutputFormatTest, PartFilesThatAreNotAsTheirJobCommittedThemAreNamed) {
       << ErrorOf(OutputFormat::kText);
   WriteFile("part-r-00001", "c\t3\n");
 
+  // Read as a given format, whatever job.json's own says, the sizes still count.
+  WriteFile(
+      "job.json",
+      R"({"output": {"format": "xml", "part_bytes": {"part-r-00000": 8, "part-r-00001": 9}}})");
+  EXPECT_NE(ErrorOf(OutputFormat::kText).find("part-r-00001: 4 bytes, where its job committed 9"),
+            std::string::npos)
+      << ErrorOf(OutputFormat::kText);
+  WriteFile("job.json", R"({"output": {"part_bytes": {"part-r-00000": 8, "part-r-00001": 4}}})");
+
   WriteFile("part-r-00002", "d\t4\n");
   EXPECT_NE(ErrorOf(OutputFormat::kText)
                 .find((dir_ / "part-r-00002").string() +

@@ -95,23 +95,28 @@ TEST(ScratchDir, TheSweepTakesADirectoryLeftWhileItWasBeingRemoved) {
 // one may be a live worker's, a second from being locked: it stays.
 TEST(ScratchDir, TheSweepTakesADirectoryLeftBeforeItsLockWasNamed) {
   testing::TempDir parent("scratch-unnamed");
-  auto make = [&](const std::string& name, int age_seconds, bool more) {
+  // (An empty one: killed before even its lock file was made.)
+  auto make = [&](const std::string& name, int age_seconds, bool lock, bool more) {
     const fs::path dir = parent.path() / name;
     fs::create_directories(dir);
     fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
-    std::ofstream(dir / ".lock.new").close();
+    if (lock) std::ofstream(dir / ".lock.new").close();
     if (more) std::ofstream(dir / "worker.log") << "a file of its own\n";
     const struct timespec times[2] = {{::time(nullptr) - age_seconds, 0},
                                       {::time(nullptr) - age_seconds, 0}};
-    ::utimensat(AT_FDCWD, (dir / ".lock.new").c_str(), times, 0);
+    ::utimensat(AT_FDCWD, (dir / (lock ? ".lock.new" : "")).c_str(), times, 0);
     return dir;
   };
-  const fs::path old = make("minimr-worker-Old123", 120, false);
-  const fs::path fresh = make("minimr-worker-New123", 0, false);
-  const fs::path kept = make("minimr-worker-Kpt123", 120, true);
-  EXPECT_EQ(RemoveAbandonedScratchDirs(parent.path().string()), 1);
+  const fs::path old = make("minimr-worker-Old123", 120, true, false);
+  const fs::path empty = make("minimr-worker-Emp123", 120, false, false);
+  const fs::path fresh = make("minimr-worker-New123", 0, true, false);
+  const fs::path fresh_empty = make("minimr-worker-NeE123", 0, false, false);
+  const fs::path kept = make("minimr-worker-Kpt123", 120, true, true);
+  EXPECT_EQ(RemoveAbandonedScratchDirs(parent.path().string()), 2);
   EXPECT_FALSE(fs::exists(old));
+  EXPECT_FALSE(fs::exists(empty));
   EXPECT_TRUE(fs::exists(fresh));
+  EXPECT_TRUE(fs::exists(fresh_empty));
   EXPECT_TRUE(fs::exists(kept));
 }
 

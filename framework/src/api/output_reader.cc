@@ -46,7 +46,8 @@ struct OutputRecord {
   std::optional<std::map<std::string, uint64_t>> part_bytes;
 };
 
-OutputRecord ReadOutputRecord(const std::string& dir) {
+// With `with_format` false, output.format is not looked at (the reader was told the format).
+OutputRecord ReadOutputRecord(const std::string& dir, bool with_format = true) {
   const std::string path = dir + "/job.json";
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -63,7 +64,7 @@ OutputRecord ReadOutputRecord(const std::string& dir) {
   OutputRecord record;
   if (!json.is_object() || !json.contains("output") || !json["output"].is_object()) return record;
   const nlohmann::json& output = json["output"];
-  if (output.contains("format")) {
+  if (with_format && output.contains("format")) {
     const nlohmann::json& name = output["format"];
     std::optional<OutputFormat> format;
     if (name.is_string()) format = ParseOutputFormat(name.get<std::string>());
@@ -353,13 +354,8 @@ OutputReader::OutputReader(const std::string& dir) : impl_(std::make_unique<Impl
 OutputReader::OutputReader(const std::string& dir, OutputFormat format)
     : impl_(std::make_unique<Impl>()) {
   impl_->part_files = ListPartFiles(dir);
-  // Whatever job.json says of the format, even what cannot be read: only its part sizes count.
-  OutputRecord record;
-  try {
-    record = ReadOutputRecord(dir);
-  } catch (const std::runtime_error&) {
-  }
-  CheckPartFiles(dir, impl_->part_files, record);
+  // Whatever job.json says of the format: only its part sizes count here.
+  CheckPartFiles(dir, impl_->part_files, ReadOutputRecord(dir, /*with_format=*/false));
   impl_->format = format;
 }
 

@@ -16,6 +16,10 @@ void WaitForSignal(boost::asio::signal_set& signals, runtime::Master& master,
     if (ec) return;  // cancelled: the master has stopped
     if (*seen) {
       std::cerr << who << " a second signal: exiting without waiting for the commit" << std::endl;
+      // A third ends the process as it would have without us, should `abandon` hang too (its
+      // files on the file system that does not answer).
+      boost::system::error_code ignored;
+      signals.clear(ignored);
       abandon();
       std::_Exit(128 + signal);
     }

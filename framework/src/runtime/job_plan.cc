@@ -28,11 +28,15 @@ JobPlan PlanJob(const std::vector<std::string>& paths, uint64_t split_size) {
     // tens of millions, and the master's memory with them.
     tasks += step == 0 ? 0 : (size + step - 1) / step;
     if (tasks > kMaxMapTasks) {
-      throw std::runtime_error("input.split_size " + std::to_string(split_size) +
-                               " bytes cuts the input into more than " +
-                               std::to_string(kMaxMapTasks) +
-                               " map tasks, the most a job may have: choose a larger one (such "
-                               "as 64MiB, or file for one task per file)");
+      const std::string most = std::to_string(kMaxMapTasks) + " map tasks, the most a job may have";
+      throw std::runtime_error(
+          split_size == 0 || tasks <= i + 1
+              ? "input.paths matches more than " + most.substr(0, most.find(' ')) +
+                    " non-empty files, a map task each at least: more than " + most +
+                    "; give the job fewer, larger files"
+              : "input.split_size " + std::to_string(split_size) +
+                    " bytes cuts the input into more than " + most +
+                    ": choose a larger one (such as 64MiB, or file for one task per file)");
     }
     for (uint64_t offset = 0; offset < size; offset += step) {
       plan.splits.push_back({static_cast<int>(i), offset, std::min(step, size - offset)});

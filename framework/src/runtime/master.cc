@@ -1,6 +1,7 @@
 #include "framework/src/runtime/master.h"
 
 #include <algorithm>
+#include <atomic>
 #include <deque>
 #include <filesystem>
 #include <iostream>
@@ -8,6 +9,7 @@
 #include <set>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 #include "framework/src/api/job_params.h"
 #include "framework/src/plugin/plugin.h"
@@ -77,7 +79,7 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   ~Impl() {
-    if (committer_.joinable()) committer_.join();
+    for (Committer& committer : committers_) committer.thread.join();
   }
 
   void Start() {
@@ -183,7 +185,12 @@ class Master::Impl : public std::enable_shared_from_this<Impl> {
   std::set<std::weak_ptr<wire::Session>, std::owner_less<std::weak_ptr<wire::Session>>>
       cancelled_clients_;
   const FaultPlan faults_;
-  std::thread committer_;  // the last commit's; joined before the next, and at the end
+  // Commits' threads: joined once done (at the next commit), and all at the end.
+  struct Committer {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;  // set as the thread's last act
+  };
+  std::vector<Committer> committers_;
 };
 
 Master::Master(asio::io_context& io, MasterOptions options)
@@ -751,9 +758,16 @@ void Master::Impl::Commit(ActiveJob& job) {
   job.committing = true;
   job.commit_started = clock_.Now();
   Log("job " + std::to_string(job.id) + ": committing its output to " + job.submission.output_dir);
-  if (committer_.joinable()) committer_.join();  // the last job's, which has posted its end
+  // Threads of commits before that are done (one may still be removing the output it replaced:
+  // it is left to finish, not waited for here).
+  std::erase_if(committers_, [](Committer& c) {
+    if (!*c.done) return false;
+    c.thread.join();
+    return true;
+  });
+  auto done = std::make_shared<std::atomic<bool>>(false);
   // (this outlives the thread: ~Impl joins it; a handler posted to io_ may outlive this.)
-  auto commit = [this, weak = weak_from_this(), id = job.id, result = std::move(result),
+  auto commit = [this, weak = weak_from_this(), done, id = job.id, result = std::move(result),
                  json = std::move(json), staging = job.scheduler->spec().staging_dir,
                  reduce_tasks = job.scheduler->spec().reduce_tasks,
                  output = job.submission.output_dir,
@@ -770,16 +784,17 @@ void Master::Impl::Commit(ActiveJob& job) {
       if (auto self = weak.lock()) self->Committed(id, std::move(result), error);
     });
     // The previous output goes once the result is on its way (0.3-0.4 ms for the pi study's,
-    // seconds for a large one on NFS); a master that stops joins this thread first.
+    // seconds for a large one on NFS); a master that stops joins this thread first. (Said from
+    // here: a master that stops may not run a handler posted now.)
     if (std::string why; !previous.empty() && !RemoveStagingDir(previous, &why)) {
-      asio::post(io_, [weak, line = "could not remove the previous output, now in " + previous +
-                                    ": " + why] {
-        if (auto self = weak.lock()) self->Log(line);
-      });
+      std::cerr << ("[master] could not remove the previous output, now in " + previous + ": " +
+                    why + "\n")
+                << std::flush;
     }
+    *done = true;
   };
   try {
-    committer_ = std::thread(commit);
+    committers_.push_back({std::thread(commit), done});
   } catch (const std::system_error& e) {  // no thread to be had (a process limit): here, then
     Log("job " + std::to_string(job.id) + ": no thread for its commit (" + e.what() +
         "); committing on the master's own");

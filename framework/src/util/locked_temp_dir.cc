@@ -20,22 +20,24 @@ constexpr const char* kLock = ".lock";
 constexpr const char* kRemoving = ".removing";
 constexpr const char* kLockUnnamed = ".lock.new";
 
-// Whether `dir` holds only a lock file that was never named, unlocked and a minute old: what a
-// process killed between mkdtemp and its lock leaves. (One a live process is making is seconds
-// old at most, and locked the instant after it appears.)
+// Whether `dir` holds nothing, or only a lock file that was never named, unlocked, either a
+// minute old: what a process killed between mkdtemp and its lock leaves. (One a live process is
+// making is seconds old at most, and locked the instant after its lock file appears.)
 bool Unfinished(const fs::path& dir) {
   std::error_code ec;
   int entries = 0;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     if (++entries > 1 || it->path().filename() != kLockUnnamed) return false;
   }
-  if (ec || entries != 1) return false;
+  if (ec) return false;
   const std::string unnamed = (dir / kLockUnnamed).string();
   struct stat info;
-  if (::lstat(unnamed.c_str(), &info) != 0 || !S_ISREG(info.st_mode) ||
+  if (::lstat(entries == 0 ? dir.c_str() : unnamed.c_str(), &info) != 0 ||
       ::time(nullptr) - info.st_mtime < 60) {
     return false;
   }
+  if (entries == 0) return true;
+  if (!S_ISREG(info.st_mode)) return false;
   const int fd = ::open(unnamed.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return false;
   const bool unlocked = ::flock(fd, LOCK_EX | LOCK_NB) == 0;

@@ -39,8 +39,8 @@ class LockedTempDir {
 
 // Removes the directories in `parent` made with `prefix` whose process is gone: named as mkdtemp
 // names them, this user's, mode 0700, with a lock file that nobody holds, or named so with
-// ".removing" after it, or holding only the unnamed lock file ".lock.new", unlocked and a
-// minute old (a process killed between mkdtemp and its lock). Returns how many. Never throws.
+// ".removing" after it, or holding nothing or only the unnamed lock file ".lock.new", unlocked,
+// a minute old (a process killed between mkdtemp and its lock). Returns how many. Never throws.
 int RemoveAbandonedTempDirs(const std::string& parent, const std::string& prefix);
 
 }  // namespace minimr
