@@ -67,6 +67,17 @@ class Failures : public ::testing::Test {
                  " run " + yaml + " " + overrides);
   }
 
+  // `minimr run yaml` (after `before`, as nohup) with TMPDIR `tmp`, MINIMR_FAULTS `faults`, its
+  // output in tmp/run.log.
+  static minimr::ChildProcess StartRun(const fs::path& tmp, const std::string& yaml,
+                                       const std::string& faults,
+                                       const std::vector<std::string>& before = {}) {
+    std::vector<std::string> argv = before;
+    argv.insert(argv.end(), {Minimr(), "run", yaml});
+    return minimr::ChildProcess(argv, (tmp / "run.log").string(),
+                                {"TMPDIR=" + tmp.string(), "MINIMR_FAULTS=" + faults});
+  }
+
   // Waits for the job of a `minimr run` with TMPDIR `tmp` to start: its run directory is the
   // only minimr-run-* there.
   static bool WaitForTheRunsJobToStart(const fs::path& tmp) {
@@ -372,9 +383,7 @@ TEST_F(SlowCommit, ASecondSignalEndsAMasterThatWaitsForItsCommit) {
 TEST_F(Failures, ARunInterruptedWhileItCommitsSaysTheOutputIsCommitted) {
   TempDir dir("interrupted-commit");
   fs::path out = dir.path() / "out";
-  minimr::ChildProcess run({Minimr(), "run", JobFile(dir.path(), out)},
-                           (dir.path() / "run.log").string(),
-                           {"TMPDIR=" + dir.path().string(), "MINIMR_FAULTS=delay=3s@commit"});
+  minimr::ChildProcess run = StartRun(dir.path(), JobFile(dir.path(), out), "delay=3s@commit");
   ASSERT_TRUE(WaitForTheRunsMasterToSay(dir.path(), "job 1: committing its output"));
   run.Signal(SIGTERM);
   ASSERT_TRUE(run.WaitFor(seconds(60)));
@@ -458,8 +467,7 @@ TEST_P(InterruptedRun, StopsTheClusterAndCommitsNothing) {
   TempDir dir("interrupted");
   fs::path out = dir.path() / "out";
   std::string yaml = JobFile(dir.path(), out);
-  minimr::ChildProcess run({Minimr(), "run", yaml}, (dir.path() / "run.log").string(),
-                             {"TMPDIR=" + dir.path().string(), "MINIMR_FAULTS=delay=300ms@map:*"});
+  minimr::ChildProcess run = StartRun(dir.path(), yaml, "delay=300ms@map:*");
   ASSERT_TRUE(WaitForTheRunsJobToStart(dir.path()));
   run.Signal(signal);
   ASSERT_TRUE(run.WaitFor(seconds(30)));
@@ -489,9 +497,8 @@ TEST_P(InterruptedRun, StopsTheClusterAndCommitsNothing) {
 TEST_F(Failures, ARunUnderNohupOutlivesAHangUp) {
   TempDir dir("nohup");
   fs::path out = dir.path() / "out";
-  minimr::ChildProcess run({"/usr/bin/nohup", Minimr(), "run", JobFile(dir.path(), out)},
-                           (dir.path() / "run.log").string(),
-                           {"TMPDIR=" + dir.path().string(), "MINIMR_FAULTS=delay=100ms@map:*"});
+  minimr::ChildProcess run =
+      StartRun(dir.path(), JobFile(dir.path(), out), "delay=100ms@map:*", {"/usr/bin/nohup"});
   ASSERT_TRUE(WaitForTheRunsJobToStart(dir.path()));
   run.Signal(SIGHUP);  // nohup has become minimr: the same process
   ASSERT_TRUE(run.WaitFor(seconds(120)));
@@ -533,9 +540,7 @@ TEST_F(Failures, AFullTmpdirIsSaidWhenTheMasterCannotStart) {
 TEST_F(Failures, AnInterruptedRunDoesNotWaitForWorkersThatCannotLeave) {
   TempDir dir("interrupted-stopped");
   fs::path out = dir.path() / "out";
-  minimr::ChildProcess run({Minimr(), "run", JobFile(dir.path(), out)},
-                           (dir.path() / "run.log").string(),
-                           {"TMPDIR=" + dir.path().string(), "MINIMR_FAULTS=stall@map:*"});
+  minimr::ChildProcess run = StartRun(dir.path(), JobFile(dir.path(), out), "stall@map:*");
   std::vector<pid_t> stopped;
   for (int i = 0; i < 6000 && stopped.size() < 2; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -827,6 +827,15 @@ class ExpandInputPathsTest : public JobConfigTest {
                                    "output: {dir: out}\n"));
   }
   static void Touch(const std::string& name) { Write(name, "x\n"); }
+  // The message ExpandInputPaths refuses `paths` with, or "(no error)".
+  static std::string ExpansionError(const std::string& paths) {
+    try {
+      ExpandInputPaths(ConfigWithPaths(paths));
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "(no error)";
+  }
 };
 
 TEST_F(ExpandInputPathsTest, SortsEachPatternsMatchesAndKeepsPatternOrder) {
@@ -897,16 +906,10 @@ TEST_F(ExpandInputPathsTest, ABrokenLinkAmongTheMatchesIsNamed) {
   fs::create_directories("d");
   std::ofstream("d/a.txt") << "a\n";
   fs::create_symlink("/nonexistent/b.txt", "d/b.txt");
-  const JobConfig config = ConfigWithPaths("d/*.txt");
-  try {
-    ExpandInputPaths(config);
-    FAIL() << "no ConfigError";
-  } catch (const ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()), "job.yaml:3:10: input.paths: '" + dir_ + "/d/b.txt', which '" +
-                                         dir_ +
-                                         "/d/*.txt' matches, is a broken symbolic link (to "
-                                         "/nonexistent/b.txt)");
-  }
+  EXPECT_EQ(ExpansionError("d/*.txt"), "job.yaml:3:10: input.paths: '" + dir_ +
+                                           "/d/b.txt', which '" + dir_ +
+                                           "/d/*.txt' matches, is a broken symbolic link (to "
+                                           "/nonexistent/b.txt)");
 }
 
 // A named pipe (or a link to a device) among the matches is named, not passed over.
@@ -914,26 +917,16 @@ TEST_F(ExpandInputPathsTest, APipeOrADeviceAmongTheMatchesIsNamed) {
   fs::create_directories("d/sub");  // a directory: passed over
   std::ofstream("d/a.txt") << "a\n";
   ASSERT_EQ(::mkfifo("d/p.txt", 0600), 0);
-  try {
-    ExpandInputPaths(ConfigWithPaths("d/*"));
-    FAIL() << "no ConfigError";
-  } catch (const ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()), "job.yaml:3:10: input.paths: '" + dir_ + "/d/p.txt', which '" +
-                                         dir_ +
-                                         "/d/*' matches, is a named pipe: minimr reads regular "
-                                         "files only (their size is known when the job begins)");
-  }
+  EXPECT_EQ(ExpansionError("d/*"), "job.yaml:3:10: input.paths: '" + dir_ + "/d/p.txt', which '" +
+                                       dir_ +
+                                       "/d/*' matches, is a named pipe: minimr reads regular "
+                                       "files only (their size is known when the job begins)");
   fs::remove("d/p.txt");
   fs::create_symlink("/dev/zero", "d/z.txt");
-  try {
-    ExpandInputPaths(ConfigWithPaths("d/*"));
-    FAIL() << "no ConfigError";
-  } catch (const ConfigError& e) {
-    EXPECT_NE(
-        std::string(e.what()).find("/d/z.txt', which '" + dir_ + "/d/*' matches, is a device"),
-        std::string::npos)
-        << e.what();
-  }
+  const std::string device = ExpansionError("d/*");
+  EXPECT_NE(device.find("/d/z.txt', which '" + dir_ + "/d/*' matches, is a device"),
+            std::string::npos)
+      << device;
   fs::remove("d/z.txt");
   EXPECT_EQ(ExpandInputPaths(ConfigWithPaths("d/*")).size(), 1u);
 }
